@@ -1,0 +1,39 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint bench conformance clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/hetumind run --backend ray examples/hello-world.json
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: install
+	$(BIN)/ruff check hetumind tests benchmarks
+	$(BIN)/ruff format --check hetumind tests benchmarks
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+conformance: install
+	$(BIN)/python ../shared/conformance/n8n/compare.py tests/conformance/n8n/workflows \
+		tests/conformance/n8n/expected $(BIN)/hetumind --backend inline
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

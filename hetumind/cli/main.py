@@ -1,0 +1,168 @@
+"""`hetumind run | validate | nodes` as DESIGN.md's contract describes.
+
+Exit codes: 0 every run succeeded, 1 a run failed at run time, 2 invalid input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hetumind.engine import ExecutionResult, build_plan, make_backend
+from hetumind.engine.runtime import Coordinator
+from hetumind.errors import HetumindError, WorkflowInvalid
+from hetumind.nodes.registry import default_registry
+from hetumind.validation import validate_workflow
+from hetumind.workflow import load_workflow
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+
+
+def _parse_input(value: str | None) -> list[dict[str, Any]] | None:
+    """`--input` is JSON text or @path; an object is one item, an array many."""
+    if value is None:
+        return None
+    where = "--input"
+    text = value
+    if value.startswith("@"):
+        where = value[1:]
+        try:
+            text = Path(where).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise HetumindError(f"--input: cannot read {where}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HetumindError(f"{where}: malformed JSON at column {exc.colno}: {exc.msg}") from None
+    items = data if isinstance(data, list) else [data]
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise HetumindError(f"{where}: item {i} must be a JSON object")
+    return items
+
+
+def _invalid_result(exc: HetumindError) -> dict[str, Any]:
+    return {
+        "executionId": None,
+        "status": "error",
+        "error": {**exc.to_dict(), "node": None},
+        "lastNodeExecuted": None,
+        "runData": {},
+    }
+
+
+def _print_table(path: str, result: ExecutionResult) -> None:
+    table = Table(title=f"{path}: {result.status}", title_justify="left")
+    for col in ("node", "run", "status", "items out", "ms"):
+        table.add_column(col)
+    for node, runs in result.run_data.items():
+        for i, r in enumerate(runs):
+            counts = " / ".join(str(c) for c in r.meta.counts) or "-"
+            table.add_row(node, str(i), r.meta.status, counts, f"{r.meta.execution_time_ms:.1f}")
+    out.print(table)
+    if result.error:
+        out.print(f"[red]error[/red] in node {result.error.get('node')!r}: "
+                  f"{result.error.get('message')}")
+    elif result.last_node_executed:
+        last = result.outputs(result.last_node_executed)
+        out.print(f"output of {result.last_node_executed!r}:")
+        out.print_json(json.dumps(last[0] if last else [], default=str))
+
+
+@app.command()
+def run(
+    files: Annotated[list[Path], typer.Argument(help="workflow files (.json, .yaml)")],
+    input: Annotated[
+        str | None, typer.Option("--input", help="input items: JSON text or @file")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="ray | inline")] = "ray",
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
+) -> None:
+    """Run workflows, one after another, on one backend."""
+    if backend not in ("ray", "inline"):
+        err.print(f"--backend: unknown backend {backend!r}; choose 'ray' or 'inline'")
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        items = _parse_input(input)
+    except HetumindError as exc:
+        err.print(exc.message)
+        raise typer.Exit(EXIT_INVALID) from None
+    engine = None
+    code = 0
+    for path in files:
+        try:
+            plan = build_plan(load_workflow(path))
+        except WorkflowInvalid as exc:
+            exc.source = exc.source or str(path)
+            code = max(code, EXIT_INVALID)
+            if as_json:
+                out.print(json.dumps(_invalid_result(exc)))
+            else:
+                err.print(f"{path}: {exc.message}")
+            continue
+        engine = engine or make_backend(backend)
+        result = Coordinator(plan, engine, input_items=items).run()
+        if not result.ok:
+            code = max(code, EXIT_FAILED)
+        if as_json:
+            out.print(json.dumps(result.to_json(), default=str), markup=False)
+        else:
+            _print_table(str(path), result)
+    raise typer.Exit(code)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="workflow files (.json, .yaml)")],
+) -> None:
+    """Report every problem in each workflow; exit 2 when any is invalid."""
+    registry = default_registry()
+    code = 0
+    for path in files:
+        try:
+            problems = validate_workflow(load_workflow(path), registry)
+        except WorkflowInvalid as exc:
+            problems = exc.problems
+        if problems:
+            code = EXIT_INVALID
+            out.print(f"{path}: invalid ({len(problems)} problem(s))", markup=False)
+            for p in problems:
+                out.print(f"  - {p}", markup=False)
+        else:
+            out.print(f"{path}: valid", markup=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def nodes() -> None:
+    """List registered node types and their versions."""
+    table = Table()
+    for col in ("type", "versions", "name", "aliases"):
+        table.add_column(col)
+    for d in sorted(default_registry().definitions(), key=lambda d: d.name):
+        versions = ", ".join(f"{v:g}" for v in d.versions)
+        table.add_row(f"hetumind.{d.name}", versions, d.display_name, ", ".join(d.type_names[1:]))
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except HetumindError as exc:
+        err.print(exc.message, markup=False)
+        sys.exit(EXIT_INVALID)
+
+
+if __name__ == "__main__":
+    main()

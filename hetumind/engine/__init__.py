@@ -1,0 +1,54 @@
+"""Planning and running workflows on a backend (Ray by default, or inline)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hetumind.engine.backend import Backend, InlineBackend
+from hetumind.engine.plan import Plan, build_plan
+from hetumind.engine.result import ExecutionResult
+from hetumind.engine.runtime import Coordinator
+from hetumind.workflow import Workflow, parse_workflow
+
+__all__ = [
+    "Backend",
+    "ExecutionResult",
+    "InlineBackend",
+    "Plan",
+    "build_plan",
+    "make_backend",
+    "run_workflow",
+]
+
+
+def make_backend(name: str) -> Backend:
+    """`ray` (default: every node run is a Ray task) or `inline` (this process)."""
+    if name == "inline":
+        return InlineBackend()
+    if name == "ray":
+        from hetumind.engine.ray_backend import RayBackend
+
+        return RayBackend()
+    raise ValueError(f"unknown backend {name!r}; choose 'ray' or 'inline'")
+
+
+def run_workflow(
+    workflow: Workflow | dict[str, Any],
+    *,
+    backend: str | Backend = "inline",
+    input_items: list[dict[str, Any]] | None = None,
+    mode: str = "manual",
+) -> ExecutionResult:
+    """Validate, plan and run `workflow`; node failures are in the result, not raised.
+
+    Raises WorkflowInvalid when the workflow cannot run at all.
+
+    Example:
+        >>> result = run_workflow(load_workflow("examples/hello-world.json"))
+        >>> result.status
+        'success'
+    """
+    wf = workflow if isinstance(workflow, Workflow) else parse_workflow(workflow)
+    plan = build_plan(wf)
+    engine = make_backend(backend) if isinstance(backend, str) else backend
+    return Coordinator(plan, engine, input_items=input_items, mode=mode).run()

@@ -1,0 +1,216 @@
+"""One run of one node: the unit of work a backend executes (a Ray task, or a call).
+
+Everything n8n does around a node's own logic lives here, so that both backends share it:
+pinned data, disabled pass-through, executeOnce, retries, onError modes, alwaysOutputData,
+error outputs and paired-item lineage.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hetumind.engine.context import ExecutionInfo, NodeOutputs, NodeRunContext
+from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.items import ItemBatch
+from hetumind.nodes.registry import default_registry
+from hetumind.workflow import Node
+
+__all__ = ["NodeRunSpec", "RunMeta", "execute_node_run"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NodeRunSpec:
+    """Everything a worker needs to run a node, apart from the item data."""
+
+    node: Node
+    outputs: int
+    run_index: int
+    info: ExecutionInfo
+    tracked: frozenset[str]
+    pinned: list[dict[str, Any]] | None = None
+    trigger: bool = False
+
+
+@dataclass
+class RunMeta:
+    """The small part of a run's result that the coordinator reads."""
+
+    node: str
+    run_index: int
+    status: str  # success | error
+    started_at: str
+    execution_time_ms: float
+    counts: list[int]
+    error: dict[str, Any] | None = None
+    stop: bool = False
+    """The error stops the execution (onError stopWorkflow)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def execute_node_run(
+    spec: NodeRunSpec,
+    inputs: Sequence[ItemBatch],
+    state: dict[str, Any] | None,
+    references: Mapping[str, NodeOutputs],
+) -> tuple[RunMeta, list[ItemBatch], dict[str, Any]]:
+    """Run the node once; never raises for node failures (they are reported in RunMeta)."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    node = spec.node
+    state = dict(state or {})
+    error: dict[str, Any] | None = None
+    stop = False
+    try:
+        outputs = _run_with_policies(spec, list(inputs), state, references)
+    except Exception as exc:
+        failure = _as_node_error(exc, node.name)
+        error = failure.to_dict()
+        mode = node.error_mode
+        first = inputs[0] if inputs else ItemBatch.empty()
+        if mode == "continueRegularOutput":
+            # n8n passes the input through unchanged when a whole node fails.
+            outputs = [first.with_identity_pairing()]
+        elif mode == "continueErrorOutput":
+            errored = _with_error_field(first, failure.reason)
+            outputs = [ItemBatch.empty()] * (spec.outputs - 1) + [errored]
+        else:
+            outputs = []
+            stop = True
+    outputs = _pad(outputs, spec.outputs)
+    outputs = [_with_lineage(spec, b, inputs, port, outputs) for port, b in enumerate(outputs)]
+    meta = RunMeta(
+        node=node.name,
+        run_index=spec.run_index,
+        status="error" if error else "success",
+        started_at=started.isoformat().replace("+00:00", "Z"),
+        execution_time_ms=round((time.perf_counter() - t0) * 1000, 3),
+        counts=[len(b) for b in outputs],
+        error=error,
+        stop=stop,
+    )
+    return meta, outputs, state
+
+
+def _run_with_policies(
+    spec: NodeRunSpec,
+    inputs: list[ItemBatch],
+    state: dict[str, Any],
+    references: Mapping[str, NodeOutputs],
+) -> list[ItemBatch]:
+    node = spec.node
+    if spec.pinned is not None:
+        return [ItemBatch.from_items(spec.pinned).with_identity_pairing()]
+    if node.disabled:
+        first = inputs[0] if inputs else ItemBatch.empty()
+        return [first.with_identity_pairing()]
+    if node.execute_once:
+        inputs = [b.slice(0, 1) for b in inputs]
+    cls = default_registry().get(node.type)
+    if cls is None:  # validated before planning; a worker with other plugins may differ
+        raise NodeExecutionError(f"node type {node.type!r} is not installed on this worker")
+    continue_on_fail = node.error_mode != "stopWorkflow"
+    tries = node.max_tries if node.retry_on_fail else 1
+    for attempt in range(1, tries + 1):
+        ctx = NodeRunContext(
+            node,
+            inputs,
+            run_index=spec.run_index,
+            info=spec.info,
+            state=state,
+            references=references,
+            continue_on_fail=continue_on_fail,
+        )
+        try:
+            outputs = list(cls().run(ctx, inputs))
+            break
+        except Exception as exc:
+            if attempt == tries:
+                raise
+            log.info("node %r failed (try %d of %d): %s", node.name, attempt, tries, exc)
+            time.sleep(node.wait_between_tries / 1000)
+    if node.always_output_data and not any(len(b) for b in outputs):
+        outputs = [ItemBatch.from_json([{}]), *outputs[1:]]
+    if node.error_mode == "continueErrorOutput":
+        outputs = _route_error_items(_pad(outputs, spec.outputs - 1))
+    return outputs
+
+
+def _as_node_error(exc: Exception, node: str) -> NodeExecutionError:
+    if isinstance(exc, NodeExecutionError):
+        if exc.node is None:
+            return NodeExecutionError(exc.reason, node=node, item_index=exc.item_index)
+        return exc
+    if isinstance(exc, HetumindError):
+        # Expression errors already say node, parameter and item: keep their message.
+        failure = NodeExecutionError(exc.message)
+        failure.node = node
+        return failure
+    # An unexpected bug in a node: say what and where, keep the traceback in the log only.
+    log.exception("node %r raised an unexpected error", node)
+    return NodeExecutionError(f"{type(exc).__name__}: {exc}", node=node)
+
+
+def _with_error_field(batch: ItemBatch, message: str) -> ItemBatch:
+    rows = batch.to_json()
+    return ItemBatch.from_json(
+        [{**row, "error": message} for row in rows], paired=list(range(len(rows)))
+    )
+
+
+def _route_error_items(outputs: list[ItemBatch]) -> list[ItemBatch]:
+    """Items a node marked as failed (json.error) go to the extra error output."""
+    main = outputs[0]
+    if "error" not in main.columns:
+        return [*outputs, ItemBatch.empty()]
+    col = main.table.column("error")
+    failed = pc.is_valid(col)
+    return [main.filter(pc.invert(failed)), *outputs[1:], main.filter(failed)]
+
+
+def _pad(outputs: list[ItemBatch], count: int) -> list[ItemBatch]:
+    return outputs[:count] + [ItemBatch.empty()] * max(0, count - len(outputs))
+
+
+def _with_lineage(
+    spec: NodeRunSpec,
+    batch: ItemBatch,
+    inputs: Sequence[ItemBatch],
+    port: int,
+    outputs: list[ItemBatch],
+) -> ItemBatch:
+    """Carry each tracked ancestor's item index from the inputs to this output."""
+    if not spec.tracked:
+        return batch
+    n = len(batch)
+    lineage: dict[str, pa.Array] = {}
+    if batch.paired is not None and inputs:
+        for name in set().union(*(b.lineage for b in inputs)) & spec.tracked:
+            lineage[name] = _follow(name, batch, inputs)
+    if spec.node.name in spec.tracked:
+        offset = sum(len(b) for b in outputs[:port])
+        lineage[spec.node.name] = pa.array(range(offset, offset + n), type=pa.int64())
+    return batch._replace(lineage=lineage)
+
+
+def _follow(name: str, batch: ItemBatch, inputs: Sequence[ItemBatch]) -> pa.Array:
+    assert batch.paired is not None
+    if batch.paired_input is None or len(inputs) == 1:
+        source = inputs[0].lineage.get(name)
+        if source is None:
+            return pa.nulls(len(batch), pa.int64())
+        return source.take(batch.paired)
+    values = []
+    for idx, port in zip(batch.paired.to_pylist(), batch.paired_input.to_pylist(), strict=True):
+        src = inputs[port or 0].lineage.get(name) if idx is not None else None
+        values.append(None if src is None or idx is None else src[idx].as_py())
+    return pa.array(values, type=pa.int64())

@@ -1,0 +1,89 @@
+"""Planning: a validated workflow turned into the graph the coordinator walks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hetumind.errors import WorkflowInvalid
+from hetumind.nodes.api import NodeDefinition
+from hetumind.nodes.registry import NodeRegistry, default_registry
+from hetumind.validation import output_count, referenced_nodes, validate_workflow
+from hetumind.workflow import Node, Workflow
+
+__all__ = ["Edge", "Plan", "PlannedNode", "build_plan"]
+
+Edge = tuple[str, int]
+"""(node name, port index)"""
+
+
+@dataclass(frozen=True)
+class PlannedNode:
+    node: Node
+    definition: NodeDefinition
+    inputs: int
+    outputs: int
+    children: tuple[tuple[Edge, ...], ...]
+    """Per output port, the (node, input port) pairs it feeds."""
+    references: frozenset[str]
+    """Nodes this node's expressions read through $('Name')."""
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def waits_for_all_inputs(self) -> bool:
+        return self.inputs > 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    workflow: Workflow
+    nodes: dict[str, PlannedNode]
+    triggers: tuple[str, ...]
+    tracked: frozenset[str]
+    """Nodes whose item lineage is carried, because some expression asks for their items."""
+    parents: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def build_plan(workflow: Workflow, registry: NodeRegistry | None = None) -> Plan:
+    """Validate `workflow` and plan it; raises WorkflowInvalid listing every problem."""
+    registry = registry or default_registry()
+    problems = validate_workflow(workflow, registry)
+    if problems:
+        raise WorkflowInvalid(problems, workflow.name)
+    children: dict[str, list[list[Edge]]] = {}
+    parents: dict[str, set[str]] = {n.name: set() for n in workflow.nodes}
+    for src, out_index, conn in workflow.main_edges():
+        ports = children.setdefault(src, [])
+        while len(ports) <= out_index:
+            ports.append([])
+        ports[out_index].append((conn.node, conn.index))
+        parents[conn.node].add(src)
+    nodes: dict[str, PlannedNode] = {}
+    tracked: set[str] = set()
+    for n in workflow.nodes:
+        cls = registry.get(n.type)
+        assert cls is not None  # validated above
+        outputs = output_count(n, cls.definition)
+        ports = children.get(n.name, [])
+        refs, _ = referenced_nodes(n)
+        tracked |= refs
+        nodes[n.name] = PlannedNode(
+            node=n,
+            definition=cls.definition,
+            inputs=cls.definition.input_count(n.parameters),
+            outputs=outputs,
+            children=tuple(tuple(ports[i]) if i < len(ports) else () for i in range(outputs)),
+            references=refs,
+        )
+    triggers = tuple(
+        name for name, p in nodes.items() if p.definition.trigger and not p.node.disabled
+    )
+    return Plan(
+        workflow=workflow,
+        nodes=nodes,
+        triggers=triggers,
+        tracked=frozenset(tracked),
+        parents={k: frozenset(v) for k, v in parents.items()},
+    )

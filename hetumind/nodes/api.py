@@ -1,0 +1,196 @@
+"""The node API: how a node type is defined, registered and run.
+
+A node is a class decorated with `@node(...)`. The decorator checks the definition once and
+attaches a frozen `NodeDefinition`; the engine then calls `run(ctx, inputs)` with one
+`ItemBatch` per input port and gets back one `ItemBatch` per output port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, TypeVar, Union
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from typing_extensions import Annotated
+
+from hetumind.items import ItemBatch
+
+__all__ = [
+    "ENGINE_API_VERSION",
+    "Expr",
+    "Node",
+    "NodeContext",
+    "NodeDefinition",
+    "NodeParams",
+    "PortCount",
+    "node",
+]
+
+ENGINE_API_VERSION = 1
+"""Bumped when a change breaks nodes built against the previous API."""
+
+T = TypeVar("T")
+ExprStr = Annotated[str, StringConstraints(pattern=r"^=")]
+Expr = Union[T, ExprStr]  # noqa: UP007 - a generic alias: Expr[int] is "int or an expression"
+"""A parameter that may hold a literal of type T or an `=`-prefixed expression."""
+
+PortCount = int | Callable[[Mapping[str, Any]], int]
+"""A fixed number of ports, or one computed from the node's raw parameters."""
+
+
+class NodeParams(BaseModel):
+    """Base for node parameter schemas: unknown keys are kept (n8n adds many)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+@dataclass(frozen=True)
+class NodeDefinition:
+    """What the engine knows about a node type without running it."""
+
+    name: str
+    """Short type name; registered as `hetumind.<name>` (and `n8n-nodes-base.<name>`)."""
+    versions: tuple[float, ...]
+    display_name: str
+    description: str = ""
+    inputs: PortCount = 1
+    outputs: PortCount = 1
+    params: type[NodeParams] = NodeParams
+    trigger: bool = False
+    loop: bool = False
+    """A loop node may close a cycle in the graph (Loop Over Items)."""
+    n8n: bool = True
+    """Also answers to `n8n-nodes-base.<name>`."""
+    aliases: tuple[str, ...] = ()
+    """Further full type names, e.g. legacy n8n names."""
+    api_version: int = ENGINE_API_VERSION
+    output_names: tuple[str, ...] = field(default=())
+
+    @property
+    def type_names(self) -> tuple[str, ...]:
+        names = [f"hetumind.{self.name}"]
+        if self.n8n:
+            names.append(f"n8n-nodes-base.{self.name}")
+        return (*names, *self.aliases)
+
+    def input_count(self, parameters: Mapping[str, Any]) -> int:
+        return self.inputs(parameters) if callable(self.inputs) else self.inputs
+
+    def output_count(self, parameters: Mapping[str, Any]) -> int:
+        return self.outputs(parameters) if callable(self.outputs) else self.outputs
+
+
+class NodeContext(Protocol):
+    """What a running node may ask of the engine."""
+
+    @property
+    def node_name(self) -> str: ...
+
+    @property
+    def type_version(self) -> float: ...
+
+    @property
+    def run_index(self) -> int: ...
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Kept across runs of this node within one execution (Loop Over Items)."""
+        ...
+
+    @property
+    def raw_parameters(self) -> Mapping[str, Any]: ...
+
+    def param(self, path: str, item_index: int = 0, default: Any = None) -> Any:
+        """The parameter at dotted `path` with expressions evaluated for input item
+        `item_index` of input 0 (nested dicts/lists evaluated recursively)."""
+        ...
+
+    def evaluate(self, value: Any, item_index: int, parameter: str) -> Any:
+        """Evaluate a raw parameter value (expression or not) for one item."""
+        ...
+
+    def evaluate_column(
+        self, value: Any, parameter: str, batch: ItemBatch | None = None
+    ) -> list[Any] | Any:
+        """Evaluate `value` for every item of `batch` (default: input 0).
+
+        Returns an Arrow array when the expression vectorizes (or is a constant, broadcast),
+        else a Python list with one value per item.
+        """
+        ...
+
+    @property
+    def continue_on_fail(self) -> bool:
+        """onError is continueRegularOutput or continueErrorOutput."""
+        ...
+
+
+class Node:
+    """Base class for node implementations. Subclasses override `run`."""
+
+    definition: ClassVar[NodeDefinition]
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        raise NotImplementedError
+
+
+N = TypeVar("N", bound=type[Node])
+
+
+def node(
+    name: str,
+    *,
+    versions: Sequence[float],
+    display_name: str,
+    description: str = "",
+    inputs: PortCount = 1,
+    outputs: PortCount = 1,
+    params: type[NodeParams] = NodeParams,
+    trigger: bool = False,
+    loop: bool = False,
+    n8n: bool = True,
+    aliases: Sequence[str] = (),
+    api_version: int = ENGINE_API_VERSION,
+) -> Callable[[N], N]:
+    """Declare a node type; the definition is checked here, once.
+
+    Example:
+        >>> @node("noOp", versions=[1], display_name="No Operation")
+        ... class NoOp(Node):
+        ...     def run(self, ctx, inputs):
+        ...         return [inputs[0]]
+    """
+
+    def decorate(cls: N) -> N:
+        problems = []
+        if not name or not name.replace("_", "").isalnum():
+            problems.append(f"name {name!r} must be alphanumeric")
+        if not versions or any(not isinstance(v, int | float) for v in versions):
+            problems.append("versions must be a non-empty list of numbers")
+        if not issubclass(cls, Node) or cls.run is Node.run:
+            problems.append("must subclass hetumind.nodes.Node and override run()")
+        if not (isinstance(params, type) and issubclass(params, BaseModel)):
+            problems.append("params must be a pydantic model")
+        for label, count in (("inputs", inputs), ("outputs", outputs)):
+            if not callable(count) and (not isinstance(count, int) or count < 0):
+                problems.append(f"{label} must be a non-negative int or a callable")
+        if problems:
+            raise TypeError(f"node {name!r} ({cls.__qualname__}): " + "; ".join(problems))
+        cls.definition = NodeDefinition(
+            name=name,
+            versions=tuple(float(v) for v in versions),
+            display_name=display_name,
+            description=description or (cls.__doc__ or "").strip().split("\n")[0],
+            inputs=inputs,
+            outputs=outputs,
+            params=params,
+            trigger=trigger,
+            loop=loop,
+            n8n=n8n,
+            aliases=tuple(aliases),
+            api_version=api_version,
+        )
+        return cls
+
+    return decorate

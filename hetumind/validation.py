@@ -1,0 +1,193 @@
+"""Every reason a workflow cannot run, found at once, each naming the node and field."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from hetumind.errors import ExpressionError, Problem
+from hetumind.expressions import compile_parameter, is_expression
+from hetumind.nodes.api import NodeDefinition
+from hetumind.nodes.registry import NodeRegistry
+from hetumind.workflow import Node, Workflow
+
+__all__ = ["output_count", "referenced_nodes", "validate_workflow"]
+
+
+def output_count(node: Node, definition: NodeDefinition) -> int:
+    """Output ports of a node instance; continueErrorOutput adds an error port at the end."""
+    extra = 1 if node.error_mode == "continueErrorOutput" else 0
+    return definition.output_count(node.parameters) + extra
+
+
+def _expressions(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if is_expression(value):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _expressions(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _expressions(v, f"{path}[{i}]")
+
+
+def referenced_nodes(node: Node) -> tuple[frozenset[str], list[Problem]]:
+    """Node names the parameters' expressions refer to, and syntax errors found on the way."""
+    names: set[str] = set()
+    problems = []
+    for path, text in _expressions(node.parameters, ""):
+        try:
+            names |= compile_parameter(text).referenced_nodes
+        except ExpressionError as exc:
+            problems.append(
+                Problem(exc.located(node=node.name, parameter=path).message, node.name, path)
+            )
+    return frozenset(names), problems
+
+
+def _parameter_problems(node: Node, definition: NodeDefinition) -> list[Problem]:
+    try:
+        definition.params.model_validate(node.parameters)
+    except ValidationError as exc:
+        return [
+            Problem(
+                err["msg"], node.name, "parameters." + ".".join(str(p) for p in err["loc"])
+            )
+            for err in exc.errors()
+        ]
+    return []
+
+
+def _cycles_without_loop(workflow: Workflow, loop_nodes: set[str]) -> list[list[str]]:
+    """Strongly connected components (Tarjan) that form a cycle but contain no loop node."""
+    graph: dict[str, list[str]] = {n.name: [] for n in workflow.nodes}
+    for src, _, conn in workflow.main_edges():
+        if src in graph and conn.node in graph:
+            graph[src].append(conn.node)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    bad: list[list[str]] = []
+    counter = 0
+
+    def visit(v: str) -> None:  # recursion depth is bounded by workflow size
+        nonlocal counter
+        index[v] = low[v] = counter
+        counter += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            is_cycle = len(component) > 1 or v in graph[v]
+            if is_cycle and not loop_nodes.intersection(component):
+                bad.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return bad
+
+
+def validate_workflow(workflow: Workflow, registry: NodeRegistry) -> list[Problem]:
+    """All problems that stop `workflow` from running; empty when it can run."""
+    problems: list[Problem] = []
+    counts = Counter(n.name for n in workflow.nodes)
+    for name, count in counts.items():
+        if count > 1:
+            problems.append(Problem(f"{count} nodes share this name", name, "name"))
+
+    definitions: dict[str, NodeDefinition] = {}
+    unknown = []
+    for n in workflow.nodes:
+        cls = registry.get(n.type)
+        if cls is None:
+            unknown.append(n)
+            continue
+        definition = cls.definition
+        definitions[n.name] = definition
+        if float(n.type_version) not in definition.versions:
+            supported = ", ".join(f"{v:g}" for v in definition.versions)
+            problems.append(
+                Problem(
+                    f"typeVersion {n.type_version:g} of {n.type} is not supported "
+                    f"(supported: {supported})",
+                    n.name,
+                    "typeVersion",
+                )
+            )
+        problems.extend(_parameter_problems(n, definition))
+    for n in unknown:
+        problems.append(Problem(f"unknown node type {n.type!r}", n.name, "type"))
+
+    all_names = set(counts)
+    for n in workflow.nodes:
+        refs, expr_problems = referenced_nodes(n)
+        problems.extend(expr_problems)
+        for ref in sorted(refs - all_names):
+            problems.append(
+                Problem(f"expression refers to unknown node {ref!r}", n.name, "parameters")
+            )
+
+    by_name = {n.name: n for n in workflow.nodes}
+    for src, kinds in workflow.connections.items():
+        if src not in by_name:
+            problems.append(Problem("connection from a node that does not exist", src))
+            continue
+        for kind in kinds:
+            if kind != "main":
+                problems.append(
+                    Problem(f"connection type {kind!r} is not supported yet", src, "connections")
+                )
+    for src, out_index, conn in workflow.main_edges():
+        if src not in by_name:
+            continue
+        field = f"connections.{src}.main[{out_index}]"
+        if conn.node not in by_name:
+            problems.append(Problem(f"connects to unknown node {conn.node!r}", src, field))
+            continue
+        if src in definitions:
+            outputs = output_count(by_name[src], definitions[src])
+            if out_index >= outputs:
+                problems.append(
+                    Problem(f"output {out_index} does not exist (node has {outputs})", src, field)
+                )
+        if conn.node in definitions:
+            inputs = definitions[conn.node].input_count(by_name[conn.node].parameters)
+            if conn.index >= inputs:
+                problems.append(
+                    Problem(
+                        f"connects to input {conn.index} of {conn.node!r}, "
+                        f"which has {inputs} input(s)",
+                        src,
+                        field,
+                    )
+                )
+
+    loops = {name for name, d in definitions.items() if d.loop}
+    for component in _cycles_without_loop(workflow, loops):
+        problems.append(
+            Problem(
+                "cycle without a loop node (Loop Over Items): " + " -> ".join(component),
+                component[0],
+                "connections",
+            )
+        )
+    if definitions and not any(d.trigger for d in definitions.values()) and not unknown:
+        problems.append(Problem("workflow has no trigger node (e.g. manualTrigger)"))
+    return problems
