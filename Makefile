@@ -32,7 +32,7 @@ bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 conformance: install
-	$(BIN)/python ../shared/conformance/n8n/compare.py tests/conformance/n8n/workflows \
+	$(BIN)/python tests/conformance/compare.py tests/conformance/n8n/workflows \
 		tests/conformance/n8n/expected $(BIN)/hetumind --backend inline
 
 clean:

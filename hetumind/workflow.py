@@ -78,9 +78,7 @@ class Workflow(BaseModel):
     name: str = "workflow"
     active: bool = False
     nodes: list[Node]
-    connections: dict[str, dict[str, list[list[Connection] | None]]] = Field(
-        default_factory=dict
-    )
+    connections: dict[str, dict[str, list[list[Connection] | None]]] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)
     pin_data: dict[str, list[dict[str, Any]]] = Field(default_factory=dict, alias="pinData")
     static_data: dict[str, Any] | None = Field(default=None, alias="staticData")
@@ -114,7 +112,8 @@ class Workflow(BaseModel):
 
 def _problems_from_validation(exc: ValidationError, doc: Mapping[str, Any]) -> list[Problem]:
     problems = []
-    nodes = doc.get("nodes") if isinstance(doc.get("nodes"), list) else []
+    raw_nodes = doc.get("nodes")
+    nodes: list[Any] = raw_nodes if isinstance(raw_nodes, list) else []
     for err in exc.errors():
         loc = list(err["loc"])
         node_name = None
@@ -148,10 +147,7 @@ def load_workflow(path: str | Path) -> Workflow:
     except OSError as exc:
         raise WorkflowInvalid([Problem(f"cannot read file: {exc.strerror}")], str(p)) from None
     try:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            doc = yaml.safe_load(text)
-        else:
-            doc = json.loads(text)
+        doc = yaml.safe_load(text) if p.suffix.lower() in (".yaml", ".yml") else json.loads(text)
     except json.JSONDecodeError as exc:
         problem = Problem(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
         raise WorkflowInvalid([problem], str(p)) from None

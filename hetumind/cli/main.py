@@ -72,8 +72,9 @@ def _print_table(path: str, result: ExecutionResult) -> None:
             table.add_row(node, str(i), r.meta.status, counts, f"{r.meta.execution_time_ms:.1f}")
     out.print(table)
     if result.error:
-        out.print(f"[red]error[/red] in node {result.error.get('node')!r}: "
-                  f"{result.error.get('message')}")
+        out.print(
+            f"[red]error[/red] in node {result.error.get('node')!r}: {result.error.get('message')}"
+        )
     elif result.last_node_executed:
         last = result.outputs(result.last_node_executed)
         out.print(f"output of {result.last_node_executed!r}:")

@@ -8,6 +8,7 @@ from hetumind.engine.backend import Backend, InlineBackend
 from hetumind.engine.plan import Plan, build_plan
 from hetumind.engine.result import ExecutionResult
 from hetumind.engine.runtime import Coordinator
+from hetumind.items import ItemBatch
 from hetumind.workflow import Workflow, parse_workflow
 
 __all__ = [
@@ -37,6 +38,7 @@ def run_workflow(
     *,
     backend: str | Backend = "inline",
     input_items: list[dict[str, Any]] | None = None,
+    input_batch: ItemBatch | None = None,
     mode: str = "manual",
 ) -> ExecutionResult:
     """Validate, plan and run `workflow`; node failures are in the result, not raised.
@@ -51,4 +53,6 @@ def run_workflow(
     wf = workflow if isinstance(workflow, Workflow) else parse_workflow(workflow)
     plan = build_plan(wf)
     engine = make_backend(backend) if isinstance(backend, str) else backend
-    return Coordinator(plan, engine, input_items=input_items, mode=mode).run()
+    return Coordinator(
+        plan, engine, input_items=input_items, input_batch=input_batch, mode=mode
+    ).run()

@@ -1,4 +1,8 @@
-"""Backends: where node runs execute. The coordinator only ever holds their handles."""
+"""Backends: where node runs execute. The coordinator only ever holds their handles.
+
+A submission runs a *segment*: one node, or a fused chain of nodes (see fusion.py). Its
+outputs handle resolves to one list of output batches per member node.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,45 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hetumind.engine.context import NodeOutputs
-from hetumind.engine.node_run import NodeRunSpec, RunMeta, execute_node_run
+from hetumind.engine.node_run import NodeRunSpec, RunMeta, execute_segment
 from hetumind.items import ItemBatch
 
-__all__ = ["Backend", "InlineBackend", "PortRef", "Submitted"]
+__all__ = ["Backend", "InlineBackend", "OutputRef", "PortRef", "Reference", "Submitted"]
+
+SegmentOutputs = list[list[ItemBatch]]
+
+
+@dataclass(frozen=True)
+class OutputRef:
+    """The outputs of one node run: a segment's outputs handle and the member index."""
+
+    handle: Any
+    member: int = 0
 
 
 @dataclass(frozen=True)
 class PortRef:
-    """One output port of a finished run: a handle to its outputs list, and the port."""
+    """One output port of a finished node run."""
 
-    outputs: Any
+    run: OutputRef
     port: int
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A node that expressions read via $('Name'): its latest outputs and parameters."""
+
+    outputs: OutputRef
+    parameters: Mapping[str, Any]
 
 
 @dataclass
 class Submitted:
-    """A node run in flight (or done): handles to its three results."""
+    """A segment run in flight (or done): handles to its three results."""
 
-    meta: Any
+    metas: Any
     outputs: Any
-    state: Any
+    states: Any
 
 
 class Backend(Protocol):
@@ -35,69 +57,89 @@ class Backend(Protocol):
 
     def submit(
         self,
-        spec: NodeRunSpec,
+        specs: Sequence[NodeRunSpec],
         inputs: Sequence[PortRef | None],
-        state: Any,
-        references: Mapping[str, tuple[Any, Mapping[str, Any]]],
-    ) -> Submitted: ...
-
-    def wait(self, runs: Sequence[Submitted], timeout: float | None) -> list[Submitted]:
-        """Those of `runs` whose meta is ready (at least one unless timed out)."""
+        states: Sequence[OutputRef | None],
+        references: Mapping[str, Reference],
+    ) -> Submitted:
+        """Run a segment; `states[i]` points at member i's state from its previous run
+        (`OutputRef(run.states, member)`), None on a node's first run."""
         ...
 
-    def meta(self, run: Submitted) -> RunMeta: ...
+    def wait(self, runs: Sequence[Submitted], timeout: float | None) -> list[Submitted]:
+        """Those of `runs` whose metas are ready (at least one, unless timed out)."""
+        ...
 
-    def outputs(self, handle: Any) -> list[ItemBatch]: ...
+    def metas(self, run: Submitted) -> list[RunMeta]: ...
+
+    def outputs(self, ref: OutputRef) -> list[ItemBatch]: ...
 
     def put(self, batch: ItemBatch) -> Any:
-        """A handle to `[batch]`, usable as PortRef(handle, 0)."""
+        """A handle usable as OutputRef(handle) whose port 0 is `batch`."""
         ...
 
     def cancel(self, runs: Sequence[Submitted]) -> None: ...
 
 
-def resolve_inputs(
-    inputs: Sequence[PortRef | None], resolved: Sequence[list[ItemBatch] | None]
+def pick_inputs(
+    inputs: Sequence[PortRef | None], resolved: Sequence[SegmentOutputs | None]
 ) -> list[ItemBatch]:
+    """The batches a segment's first node gets, from its parents' resolved outputs."""
     return [
-        ItemBatch.empty() if ref is None or outs is None else outs[ref.port]
+        ItemBatch.empty() if ref is None or outs is None else outs[ref.run.member][ref.port]
         for ref, outs in zip(inputs, resolved, strict=True)
     ]
 
 
+def pick_references(
+    names: Sequence[str],
+    members: Sequence[int],
+    parameters: Sequence[Mapping[str, Any]],
+    resolved: Sequence[SegmentOutputs],
+) -> dict[str, NodeOutputs]:
+    return {
+        name: NodeOutputs(name, outs[member], params)
+        for name, member, params, outs in zip(names, members, parameters, resolved, strict=True)
+    }
+
+
 class InlineBackend:
-    """Runs every node in this process, in submission order: tests, quick runs, handlers."""
+    """Runs every segment in this process, in submission order: tests, quick runs."""
 
     name = "inline"
 
     def submit(
         self,
-        spec: NodeRunSpec,
+        specs: Sequence[NodeRunSpec],
         inputs: Sequence[PortRef | None],
-        state: Any,
-        references: Mapping[str, tuple[Any, Mapping[str, Any]]],
+        states: Sequence[OutputRef | None],
+        references: Mapping[str, Reference],
     ) -> Submitted:
-        batches = resolve_inputs(inputs, [None if r is None else r.outputs for r in inputs])
-        refs = {
-            name: NodeOutputs(name, outputs, params)
-            for name, (outputs, params) in references.items()
-        }
-        meta, outputs, new_state = execute_node_run(spec, batches, state, refs)
-        return Submitted(meta, outputs, new_state)
+        previous = [None if s is None else s.handle[s.member] for s in states]
+        batches = pick_inputs(inputs, [None if r is None else r.run.handle for r in inputs])
+        names = list(references)
+        refs = pick_references(
+            names,
+            [references[n].outputs.member for n in names],
+            [references[n].parameters for n in names],
+            [references[n].outputs.handle for n in names],
+        )
+        metas, outputs, new_states = execute_segment(specs, batches, previous, refs)
+        return Submitted(metas, outputs, new_states)
 
     def wait(self, runs: Sequence[Submitted], timeout: float | None) -> list[Submitted]:
         return list(runs[:1])
 
-    def meta(self, run: Submitted) -> RunMeta:
-        meta: RunMeta = run.meta
-        return meta
+    def metas(self, run: Submitted) -> list[RunMeta]:
+        metas: list[RunMeta] = run.metas
+        return metas
 
-    def outputs(self, handle: Any) -> list[ItemBatch]:
-        outputs: list[ItemBatch] = handle
+    def outputs(self, ref: OutputRef) -> list[ItemBatch]:
+        outputs: list[ItemBatch] = ref.handle[ref.member]
         return outputs
 
     def put(self, batch: ItemBatch) -> Any:
-        return [batch]
+        return [[batch]]
 
     def cancel(self, runs: Sequence[Submitted]) -> None:
         return None

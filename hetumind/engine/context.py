@@ -249,9 +249,7 @@ class NodeRunContext:
             try:
                 out.append(compiled.evaluate(ctx))
             except ExpressionError as exc:
-                raise exc.located(
-                    node=self.node_name, parameter=parameter, item_index=i
-                ) from None
+                raise exc.located(node=self.node_name, parameter=parameter, item_index=i) from None
         return out
 
     # helpers for the engine and for accessors -------------------------------------------------

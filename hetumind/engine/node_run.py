@@ -39,6 +39,7 @@ class NodeRunSpec:
     tracked: frozenset[str]
     pinned: list[dict[str, Any]] | None = None
     trigger: bool = False
+    references: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -214,3 +215,31 @@ def _follow(name: str, batch: ItemBatch, inputs: Sequence[ItemBatch]) -> pa.Arra
         src = inputs[port or 0].lineage.get(name) if idx is not None else None
         values.append(None if src is None or idx is None else src[idx].as_py())
     return pa.array(values, type=pa.int64())
+
+
+def execute_segment(
+    specs: Sequence[NodeRunSpec],
+    inputs: Sequence[ItemBatch],
+    states: Sequence[dict[str, Any] | None],
+    references: Mapping[str, NodeOutputs],
+) -> tuple[list[RunMeta], list[list[ItemBatch]], list[dict[str, Any]]]:
+    """Run a fused chain: each node's output 0 feeds the next, in one worker.
+
+    Stops where n8n would: after a node that fails the run or outputs no items.
+    """
+    metas: list[RunMeta] = []
+    outputs: list[list[ItemBatch]] = []
+    new_states: list[dict[str, Any]] = []
+    refs = dict(references)
+    current = list(inputs)
+    for spec, state in zip(specs, states, strict=True):
+        meta, outs, new_state = execute_node_run(spec, current, state, refs)
+        metas.append(meta)
+        outputs.append(outs)
+        new_states.append(new_state)
+        if spec.node.name in refs or any(spec.node.name in s.references for s in specs):
+            refs[spec.node.name] = NodeOutputs(spec.node.name, outs, spec.node.parameters)
+        if meta.stop or not meta.counts or meta.counts[0] == 0:
+            break
+        current = [outs[0]]
+    return metas, outputs, new_states

@@ -1,8 +1,9 @@
-"""The Ray backend: each node run is a Ray task; item data stays in the object store.
+"""The Ray backend: each segment run is a Ray task; item data stays in the object store.
 
-The task returns three objects: a small RunMeta (the only thing the coordinator fetches),
-the output batches, and the node's state. Downstream tasks receive the outputs as object
-references, so Arrow buffers go from worker to worker without passing the coordinator.
+A task returns three objects: the small RunMeta list (the only thing the coordinator
+fetches), the output batches, and the node states. Downstream tasks receive outputs as
+object references, so Arrow buffers go from worker to worker without passing the
+coordinator. The remote function is defined once, at import.
 """
 
 from __future__ import annotations
@@ -13,25 +14,31 @@ from typing import Any
 
 import ray
 
-from hetumind.engine.backend import PortRef, Submitted, resolve_inputs
-from hetumind.engine.context import NodeOutputs
-from hetumind.engine.node_run import NodeRunSpec, RunMeta, execute_node_run
+from hetumind.engine.backend import (
+    OutputRef,
+    PortRef,
+    Reference,
+    SegmentOutputs,
+    Submitted,
+    pick_inputs,
+    pick_references,
+)
+from hetumind.engine.node_run import NodeRunSpec, RunMeta, execute_segment
 from hetumind.items import ItemBatch
 
 __all__ = ["RayBackend", "ensure_ray"]
 
 
 def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
-    """Connect to RAY_ADDRESS (or `address`), or start a small local Ray once."""
+    """Connect to RAY_ADDRESS (or `address`), or start a small local Ray once.
+
+    A local Ray picks free ports itself, so it never collides with a Redis on 6379.
+    """
     if ray.is_initialized():
         return
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # local, loopback-only instance
     address = address or os.environ.get("RAY_ADDRESS") or None
-    kwargs: dict[str, Any] = {
-        "include_dashboard": False,
-        "logging_level": "WARNING",
-        "log_to_driver": True,
-        "configure_logging": True,
-    }
+    kwargs: dict[str, Any] = {"include_dashboard": False, "logging_level": "WARNING"}
     if address:
         ray.init(address=address, **kwargs)
     else:
@@ -40,26 +47,32 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
 
 
 @ray.remote(num_returns=3, max_retries=0)
-def _run_node_task(
-    spec: NodeRunSpec,
-    layout: list[int | None],
-    state: Any,
+def _run_segment_task(
+    specs: list[NodeRunSpec],
+    layout: list[tuple[int, int] | None],
+    state_members: list[int | None],
     ref_names: list[str],
+    ref_members: list[int],
     ref_params: list[Mapping[str, Any]],
-    *resolved: list[ItemBatch],
-) -> tuple[RunMeta, list[ItemBatch], dict[str, Any]]:
-    # `resolved` holds the outputs lists of the parent runs (inputs first, then the nodes
-    # referenced by expressions); Ray has already fetched them, zero-copy for Arrow.
-    n_inputs = len(layout)
-    inputs = resolve_inputs(
-        [None if p is None else PortRef(None, p) for p in layout],
+    *resolved: Any,
+) -> tuple[list[RunMeta], SegmentOutputs, list[dict[str, Any]]]:
+    # `resolved` holds, in order: the parents' outputs, the previous state lists of the
+    # members that ran before, and the outputs of nodes read by expressions. Ray has
+    # fetched them already, zero-copy for Arrow buffers.
+    n = len(layout)
+    inputs = pick_inputs(
+        [None if p is None else PortRef(OutputRef(None, p[0]), p[1]) for p in layout],
         [None if p is None else resolved[i] for i, p in enumerate(layout)],
     )
-    references = {
-        name: NodeOutputs(name, outs, params)
-        for name, params, outs in zip(ref_names, ref_params, resolved[n_inputs:], strict=True)
-    }
-    return execute_node_run(spec, inputs, state, references)
+    states: list[Any] = []
+    for member in state_members:
+        if member is None:
+            states.append(None)
+        else:
+            states.append(resolved[n][member])
+            n += 1
+    refs = pick_references(ref_names, ref_members, ref_params, resolved[n:])
+    return execute_segment(specs, inputs, states, refs)
 
 
 class RayBackend:
@@ -67,45 +80,46 @@ class RayBackend:
 
     def __init__(self) -> None:
         ensure_ray()
-        self._empty = ray.put([ItemBatch.empty()])
+        self._empty = ray.put([[ItemBatch.empty()]])
 
     def submit(
         self,
-        spec: NodeRunSpec,
+        specs: Sequence[NodeRunSpec],
         inputs: Sequence[PortRef | None],
-        state: Any,
-        references: Mapping[str, tuple[Any, Mapping[str, Any]]],
+        states: Sequence[OutputRef | None],
+        references: Mapping[str, Reference],
     ) -> Submitted:
-        layout = [None if r is None else r.port for r in inputs]
-        input_refs = [self._empty if r is None else r.outputs for r in inputs]
+        layout = [None if r is None else (r.run.member, r.port) for r in inputs]
         names = list(references)
-        meta, outputs, new_state = _run_node_task.remote(
-            spec,
+        metas, outputs, new_states = _run_segment_task.remote(
+            list(specs),
             layout,
-            state,
+            [None if s is None else s.member for s in states],
             names,
-            [references[n][1] for n in names],
-            *input_refs,
-            *[references[n][0] for n in names],
+            [references[n].outputs.member for n in names],
+            [references[n].parameters for n in names],
+            *[self._empty if r is None else r.run.handle for r in inputs],
+            *[s.handle for s in states if s is not None],
+            *[references[n].outputs.handle for n in names],
         )
-        return Submitted(meta, outputs, new_state)
+        return Submitted(metas, outputs, new_states)
 
     def wait(self, runs: Sequence[Submitted], timeout: float | None) -> list[Submitted]:
-        by_ref = {r.meta: r for r in runs}
+        by_ref = {r.metas: r for r in runs}
         ready, _ = ray.wait(list(by_ref), num_returns=1, timeout=timeout)
         return [by_ref[ref] for ref in ready]
 
-    def meta(self, run: Submitted) -> RunMeta:
-        meta: RunMeta = ray.get(run.meta)
-        return meta
+    def metas(self, run: Submitted) -> list[RunMeta]:
+        metas: list[RunMeta] = ray.get(run.metas)
+        return metas
 
-    def outputs(self, handle: Any) -> list[ItemBatch]:
-        outputs: list[ItemBatch] = ray.get(handle)
-        return outputs
+    def outputs(self, ref: OutputRef) -> list[ItemBatch]:
+        outputs: SegmentOutputs = ray.get(ref.handle)
+        return outputs[ref.member]
 
     def put(self, batch: ItemBatch) -> Any:
-        return ray.put([batch])
+        return ray.put([[batch]])
 
     def cancel(self, runs: Sequence[Submitted]) -> None:
         for run in runs:
-            ray.cancel(run.meta, force=True)
+            ray.cancel(run.metas, force=True)

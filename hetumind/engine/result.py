@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from hetumind.engine.node_run import RunMeta
 
 if TYPE_CHECKING:
-    from hetumind.engine.backend import Backend
+    from hetumind.engine.backend import Backend, OutputRef
 
 __all__ = ["ExecutionResult", "NodeRun"]
 
@@ -16,8 +16,7 @@ __all__ = ["ExecutionResult", "NodeRun"]
 @dataclass
 class NodeRun:
     meta: RunMeta
-    outputs: Any
-    """Backend handle to the run's list of output batches."""
+    outputs: OutputRef
 
 
 @dataclass

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hetumind.engine.backend import Backend, PortRef, Submitted
+from hetumind.engine.backend import Backend, OutputRef, PortRef, Reference, Submitted
 from hetumind.engine.context import ExecutionInfo
+from hetumind.engine.fusion import segments
 from hetumind.engine.node_run import NodeRunSpec, RunMeta
 from hetumind.engine.plan import Plan
 from hetumind.engine.result import ExecutionResult, NodeRun
@@ -32,13 +33,9 @@ class _Ready:
 
 
 @dataclass
-class _Waiting:
-    """Inputs gathered so far for one run of a multi-input node."""
-
-    inputs: list[PortRef | None]
-
-    def complete(self) -> bool:
-        return all(i is not None for i in self.inputs)
+class _Running:
+    submitted: Submitted
+    chain: tuple[str, ...]
 
 
 @dataclass
@@ -46,8 +43,21 @@ class Coordinator:
     plan: Plan
     backend: Backend
     input_items: list[dict[str, Any]] | None = None
+    input_batch: ItemBatch | None = None
+    """Trigger input as an Arrow batch (batch runs); takes precedence over input_items."""
     mode: str = "manual"
+    fuse: bool = True
     execution_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+
+    def __post_init__(self) -> None:
+        self._chains = segments(self.plan, self.fuse)
+        self._queue: deque[_Ready] = deque()
+        self._waiting: dict[str, list[list[PortRef | None]]] = {}
+        self._running: dict[int, _Running] = {}
+        self._busy: set[str] = set()
+        self._runs: dict[str, int] = {}
+        self._states: dict[str, OutputRef] = {}
+        self._latest: dict[str, OutputRef] = {}
 
     def run(self) -> ExecutionResult:
         wf = self.plan.workflow
@@ -60,121 +70,122 @@ class Coordinator:
             env=ExecutionInfo.environment(),
         )
         result = ExecutionResult(self.execution_id, backend=self.backend)
-        queue: deque[_Ready] = deque()
-        waiting: dict[str, list[_Waiting]] = {}
-        running: dict[int, tuple[Submitted, str]] = {}
-        busy: set[str] = set()
-        runs: dict[str, int] = {}
-        states: dict[str, Any] = {}
-        latest: dict[str, Any] = {}
-        trigger_input = self.backend.put(ItemBatch.from_items(self.input_items or []))
+        first = self.input_batch
+        if first is None:
+            first = ItemBatch.from_items(self.input_items or [])
+        trigger_input = PortRef(OutputRef(self.backend.put(first)), 0)
         for name in self.plan.triggers:
-            queue.append(_Ready(name, [PortRef(trigger_input, 0)]))
+            self._queue.append(_Ready(name, [trigger_input]))
 
         timeout = wf.execution_timeout
         deadline = None if timeout is None else time.monotonic() + timeout
-
-        while queue or running or any(waiting.values()):
-            # Submit every ready run whose node is not already running (runs of one node
-            # are sequential: loop state and runIndex depend on it).
-            deferred: deque[_Ready] = deque()
-            while queue:
-                ready = queue.popleft()
-                if ready.node in busy:
-                    deferred.append(ready)
-                    continue
-                sub = self._submit(ready, info, runs, states, latest)
-                running[id(sub)] = (sub, ready.node)
-                busy.add(ready.node)
-            queue = deferred
-            if not running:
-                if not self._release_partial(waiting, queue):
+        timed_out = {"message": f"execution timed out after {timeout or 0:g}s"}
+        while self._queue or self._running or any(self._waiting.values()):
+            self._submit_ready(info)
+            if not self._running:
+                if not self._release_partial():
                     break
                 continue
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            done = self.backend.wait([s for s, _ in running.values()], remaining)
+            done = self.backend.wait([r.submitted for r in self._running.values()], remaining)
             if not done:
-                self.backend.cancel([s for s, _ in running.values()])
-                result.finish("canceled", {"message": f"execution timed out after {timeout:g}s"})
-                return result
+                return self._stop(result, "canceled", timed_out)
             for sub in done:
-                _, name = running.pop(id(sub))
-                busy.discard(name)
-                meta = self.backend.meta(sub)
-                runs[name] = runs.get(name, 0) + 1
-                states[name] = sub.state
-                latest[name] = sub.outputs
-                result.add(name, NodeRun(meta, sub.outputs))
-                if meta.stop:
-                    self.backend.cancel([s for s, _ in running.values()])
-                    result.finish("error", _error_summary(meta))
-                    return result
-                self._deliver(name, meta, sub, queue, waiting)
+                running = self._running.pop(id(sub))
+                self._busy.difference_update(running.chain)
+                metas = self.backend.metas(sub)
+                for member, meta in enumerate(metas):
+                    ref = OutputRef(sub.outputs, member)
+                    self._runs[meta.node] = self._runs.get(meta.node, 0) + 1
+                    self._states[meta.node] = OutputRef(sub.states, member)
+                    self._latest[meta.node] = ref
+                    result.add(meta.node, NodeRun(meta, ref))
+                    if meta.stop:
+                        return self._stop(result, "error", _error_summary(meta))
+                self._deliver(metas[-1], OutputRef(sub.outputs, len(metas) - 1))
+            if (
+                deadline is not None
+                and time.monotonic() > deadline
+                and (self._queue or self._running)
+            ):
+                # The inline backend cannot be interrupted mid-node; stop between runs.
+                return self._stop(result, "canceled", timed_out)
         result.finish("success", None)
         return result
 
-    def _submit(
-        self,
-        ready: _Ready,
-        info: ExecutionInfo,
-        runs: dict[str, int],
-        states: dict[str, Any],
-        latest: dict[str, Any],
-    ) -> Submitted:
-        planned = self.plan.nodes[ready.node]
-        pinned = self.plan.workflow.pin_data.get(ready.node) if self.mode == "manual" else None
-        spec = NodeRunSpec(
-            node=planned.node,
-            outputs=planned.outputs,
-            run_index=runs.get(ready.node, 0),
-            info=info,
-            tracked=self.plan.tracked,
-            pinned=pinned,
-            trigger=planned.definition.trigger,
-        )
-        references = {
-            ref: (latest[ref], self.plan.nodes[ref].node.parameters)
-            for ref in planned.references
-            if ref in latest
-        }
-        return self.backend.submit(spec, ready.inputs, states.get(ready.node), references)
+    def _stop(self, result: ExecutionResult, status: str, error: dict[str, Any]) -> ExecutionResult:
+        self.backend.cancel([r.submitted for r in self._running.values()])
+        result.finish(status, error)
+        return result
 
-    def _deliver(
-        self,
-        name: str,
-        meta: RunMeta,
-        sub: Submitted,
-        queue: deque[_Ready],
-        waiting: dict[str, list[_Waiting]],
-    ) -> None:
-        planned = self.plan.nodes[name]
+    def _submit_ready(self, info: ExecutionInfo) -> None:
+        """Submit every ready run whose chain is idle; runs of one node stay sequential
+        because loop state and $runIndex depend on their order."""
+        deferred: deque[_Ready] = deque()
+        while self._queue:
+            ready = self._queue.popleft()
+            chain = self._chains.get(ready.node, (ready.node,))
+            if self._busy.intersection(chain):
+                deferred.append(ready)
+                continue
+            submitted = self._submit(ready, chain, info)
+            self._running[id(submitted)] = _Running(submitted, chain)
+            self._busy.update(chain)
+        self._queue = deferred
+
+    def _submit(self, ready: _Ready, chain: tuple[str, ...], info: ExecutionInfo) -> Submitted:
+        specs = []
+        references: dict[str, Reference] = {}
+        for name in chain:
+            planned = self.plan.nodes[name]
+            pinned = self.plan.workflow.pin_data.get(name) if self.mode == "manual" else None
+            specs.append(
+                NodeRunSpec(
+                    node=planned.node,
+                    outputs=planned.outputs,
+                    run_index=self._runs.get(name, 0),
+                    info=info,
+                    tracked=self.plan.tracked,
+                    pinned=pinned,
+                    trigger=planned.definition.trigger,
+                    references=planned.references,
+                )
+            )
+            for ref in planned.references:
+                if ref in self._latest and ref not in chain:
+                    params = self.plan.nodes[ref].node.parameters
+                    references[ref] = Reference(self._latest[ref], params)
+        states = [self._states.get(name) for name in chain]
+        return self.backend.submit(specs, ready.inputs, states, references)
+
+    def _deliver(self, meta: RunMeta, outputs: OutputRef) -> None:
+        planned = self.plan.nodes[meta.node]
         for port, targets in enumerate(planned.children):
             if port >= len(meta.counts) or meta.counts[port] == 0:
                 continue  # n8n v1: a node runs only when it receives items
-            ref = PortRef(sub.outputs, port)
+            ref = PortRef(outputs, port)
             for child, child_input in targets:
                 child_plan = self.plan.nodes[child]
                 if not child_plan.waits_for_all_inputs:
                     inputs: list[PortRef | None] = [None] * max(1, child_plan.inputs)
                     inputs[min(child_input, len(inputs) - 1)] = ref
-                    queue.append(_Ready(child, inputs))
+                    self._queue.append(_Ready(child, inputs))
                     continue
-                slots = waiting.setdefault(child, [])
-                slot = next((w for w in slots if w.inputs[child_input] is None), None)
+                slots = self._waiting.setdefault(child, [])
+                slot = next((s for s in slots if s[child_input] is None), None)
                 if slot is None:
-                    slot = _Waiting([None] * child_plan.inputs)
+                    slot = [None] * child_plan.inputs
                     slots.append(slot)
-                slot.inputs[child_input] = ref
-                if slot.complete():
+                slot[child_input] = ref
+                if all(s is not None for s in slot):
                     slots.remove(slot)
-                    queue.append(_Ready(child, slot.inputs))
+                    self._queue.append(_Ready(child, slot))
 
-    def _release_partial(self, waiting: dict[str, list[_Waiting]], queue: deque[_Ready]) -> bool:
+    def _release_partial(self) -> bool:
         """Nothing runs and nothing is queued: multi-input nodes run with what they have."""
-        for child, slots in waiting.items():
+        for child, slots in self._waiting.items():
             if slots:
-                slot = slots.pop(0)
-                queue.append(_Ready(child, slot.inputs))
+                self._queue.append(_Ready(child, slots.pop(0)))
                 return True
         return False
 

@@ -8,11 +8,10 @@ attaches a frozen `NodeDefinition`; the engine then calls `run(ctx, inputs)` wit
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar, Union
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Protocol, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
-from typing_extensions import Annotated
 
 from hetumind.items import ItemBatch
 
@@ -65,7 +64,9 @@ class NodeDefinition:
     aliases: tuple[str, ...] = ()
     """Further full type names, e.g. legacy n8n names."""
     api_version: int = ENGINE_API_VERSION
-    output_names: tuple[str, ...] = field(default=())
+    fusible: bool = True
+    """Cheap enough to share a Ray task with its neighbours in a linear chain. Nodes that
+    wait on the network or hold a GPU set this False so they get a task of their own."""
 
     @property
     def type_names(self) -> tuple[str, ...]:
@@ -152,6 +153,7 @@ def node(
     n8n: bool = True,
     aliases: Sequence[str] = (),
     api_version: int = ENGINE_API_VERSION,
+    fusible: bool = True,
 ) -> Callable[[N], N]:
     """Declare a node type; the definition is checked here, once.
 
@@ -190,6 +192,7 @@ def node(
             n8n=n8n,
             aliases=tuple(aliases),
             api_version=api_version,
+            fusible=fusible,
         )
         return cls
 

@@ -1,0 +1,136 @@
+"""The `hetumind` command as users run it: a real subprocess, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HETUMIND = Path(sys.executable).parent / "hetumind"
+EXAMPLE = ROOT / "examples" / "hello-world.json"
+
+
+def hetumind(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [str(HETUMIND), *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
+    assert "Traceback" not in proc.stderr + proc.stdout
+    return proc
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_run_json_prints_one_object_per_file() -> None:
+    proc = hetumind("run", "--backend", "inline", "--json", str(EXAMPLE), str(EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    results = json_lines(proc.stdout)
+    assert len(results) == 2
+    last = results[0]["runData"]["Youngest First"][0]["outputs"][0]
+    assert [p["name"] for p in last] == ["Alan", "Grace", "Ada"]
+    assert last[0]["greeting"] == "Hello, Alan!"
+
+
+def test_run_with_input_items() -> None:
+    proc = hetumind(
+        "run",
+        "--backend",
+        "inline",
+        "--json",
+        "--input",
+        '[{"name": "Lin"}, {}]',
+        str(ROOT / "examples" / "greet-input.json"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    greet = json_lines(proc.stdout)[0]["runData"]["Greet"][0]["outputs"][0]
+    assert greet == [{"greeting": "Hello, Lin!"}, {"greeting": "Hello, stranger!"}]
+
+
+def test_invalid_workflow_exits_2_with_a_named_problem(tmp_path: Path) -> None:
+    doc = json.loads(EXAMPLE.read_text())
+    doc["nodes"][2]["type"] = "n8n-nodes-base.doesNotExist"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    proc = hetumind("run", "--backend", "inline", "--json", str(bad), str(EXAMPLE))
+    assert proc.returncode == 2
+    first, second = json_lines(proc.stdout)
+    assert first["status"] == "error" and "Each Person" in first["error"]["message"]
+    assert second["status"] == "success"  # later files still run
+
+
+def test_malformed_json_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text("{not json")
+    proc = hetumind("run", "--backend", "inline", str(bad))
+    assert proc.returncode == 2
+    assert "malformed JSON" in proc.stderr
+
+
+def test_bad_input_option_exits_2() -> None:
+    proc = hetumind("run", "--input", "[1, 2]", str(EXAMPLE))
+    assert proc.returncode == 2
+    assert "item 0 must be a JSON object" in proc.stderr
+
+
+def test_failed_run_exits_1(tmp_path: Path) -> None:
+    doc = {
+        "name": "fails",
+        "nodes": [
+            {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1},
+            {
+                "name": "Stop",
+                "type": "n8n-nodes-base.stopAndError",
+                "typeVersion": 1,
+                "parameters": {"errorMessage": "stopped on purpose"},
+            },
+        ],
+        "connections": {"Start": {"main": [[{"node": "Stop", "type": "main", "index": 0}]]}},
+    }
+    path = tmp_path / "fails.json"
+    path.write_text(json.dumps(doc))
+    proc = hetumind("run", "--backend", "inline", "--json", str(path))
+    assert proc.returncode == 1
+    assert json_lines(proc.stdout)[0]["error"] == {"message": "stopped on purpose", "node": "Stop"}
+
+
+def test_validate_lists_every_problem(tmp_path: Path) -> None:
+    doc = json.loads(EXAMPLE.read_text())
+    doc["nodes"][1]["type"] = "acme.one"
+    doc["nodes"][3]["type"] = "acme.two"
+    path = tmp_path / "two-unknown.json"
+    path.write_text(json.dumps(doc))
+    proc = hetumind("validate", str(path), str(EXAMPLE))
+    assert proc.returncode == 2
+    assert "'People'" in proc.stdout and "'Greet'" in proc.stdout
+    assert f"{EXAMPLE}: valid" in proc.stdout
+
+
+def test_nodes_lists_types_with_versions() -> None:
+    proc = hetumind("nodes")
+    assert proc.returncode == 0
+    assert "hetumind.set" in proc.stdout and "3.4" in proc.stdout
+
+
+@pytest.mark.slow
+def test_conformance_through_the_cli_on_ray() -> None:
+    """The shared compare script, on the Ray backend, one Ray runtime for every file."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests/conformance/compare.py"),
+            str(ROOT / "tests/conformance/n8n/workflows"),
+            str(ROOT / "tests/conformance/n8n/expected"),
+            str(HETUMIND),
+            "--backend",
+            "ray",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
