@@ -52,6 +52,10 @@ def run() -> dict[str, float]:
         "Hetumind, Ray backend": best_of(
             lambda: run_workflow(wf, backend=ray_backend, input_items=[{"x": 1}]), repeat=7
         ),
+        "Hetumind, Ray backend, unfused (a task per node)": best_of(
+            lambda: run_workflow(wf, backend=ray_backend, input_items=[{"x": 1}], fuse=False),
+            repeat=7,
+        ),
         "Hetumind, inline backend": best_of(
             lambda: run_workflow(wf, backend=inline, input_items=[{"x": 1}]), repeat=7
         ),

@@ -155,9 +155,16 @@ class NodeExecutionError(HetumindError):
             where.append(f"item {item_index}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
+    def with_node(self, node: str) -> NodeExecutionError:
+        """The same failure attributed to `node`, keeping the message as it is."""
+        copy = NodeExecutionError(self.reason, item_index=self.item_index)
+        copy.node = node
+        return copy
+
     def to_dict(self) -> dict[str, object]:
+        # Node and item have fields of their own here; the message is n8n's bare text.
         return {
-            "message": self.message,
+            "message": self.reason,
             "type": "NodeExecutionError",
             "node": self.node,
             "itemIndex": self.item_index,

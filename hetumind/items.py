@@ -270,12 +270,16 @@ class ItemBatch:
     def with_pairing(
         self, paired: pa.Array | Sequence[int | None] | None, paired_input: Any = None
     ) -> ItemBatch:
-        p = paired if paired is None or isinstance(paired, pa.Array) else pa.array(
-            paired, type=pa.int64()
+        p = (
+            paired
+            if paired is None or isinstance(paired, pa.Array)
+            else pa.array(paired, type=pa.int64())
         )
-        pi = paired_input if paired_input is None or isinstance(
-            paired_input, pa.Array
-        ) else pa.array(paired_input, type=pa.int8())
+        pi = (
+            paired_input
+            if paired_input is None or isinstance(paired_input, pa.Array)
+            else pa.array(paired_input, type=pa.int8())
+        )
         return self._replace(paired=p, paired_input=pi)
 
     def with_identity_pairing(self) -> ItemBatch:
@@ -323,10 +327,7 @@ class ItemBatch:
         names = set().union(*(b.lineage for b in batches))
         lineage = {
             n: pa.concat_arrays(
-                [
-                    b.lineage.get(n, pa.nulls(len(b), pa.int64())).cast(pa.int64())
-                    for b in batches
-                ]
+                [b.lineage.get(n, pa.nulls(len(b), pa.int64())).cast(pa.int64()) for b in batches]
             )
             for n in names
         }

@@ -53,9 +53,7 @@ def _parameter_problems(node: Node, definition: NodeDefinition) -> list[Problem]
         definition.params.model_validate(node.parameters)
     except ValidationError as exc:
         return [
-            Problem(
-                err["msg"], node.name, "parameters." + ".".join(str(p) for p in err["loc"])
-            )
+            Problem(err["msg"], node.name, "parameters." + ".".join(str(p) for p in err["loc"]))
             for err in exc.errors()
         ]
     return []

@@ -40,10 +40,12 @@ def run_workflow(
     input_items: list[dict[str, Any]] | None = None,
     input_batch: ItemBatch | None = None,
     mode: str = "manual",
+    fuse: bool = True,
 ) -> ExecutionResult:
     """Validate, plan and run `workflow`; node failures are in the result, not raised.
 
-    Raises WorkflowInvalid when the workflow cannot run at all.
+    Raises WorkflowInvalid when the workflow cannot run at all. `fuse=False` gives every
+    node run a task of its own (fused chains are the default; see engine/fusion.py).
 
     Example:
         >>> result = run_workflow(load_workflow("examples/hello-world.json"))
@@ -54,5 +56,5 @@ def run_workflow(
     plan = build_plan(wf)
     engine = make_backend(backend) if isinstance(backend, str) else backend
     return Coordinator(
-        plan, engine, input_items=input_items, input_batch=input_batch, mode=mode
+        plan, engine, input_items=input_items, input_batch=input_batch, mode=mode, fuse=fuse
     ).run()

@@ -40,6 +40,8 @@ class NodeRunSpec:
     pinned: list[dict[str, Any]] | None = None
     trigger: bool = False
     references: frozenset[str] = frozenset()
+    deadline: float | None = None
+    """The execution's timeout as a `time.time()` value, checked between fused nodes."""
 
 
 @dataclass
@@ -139,7 +141,8 @@ def _run_with_policies(
                 raise
             log.info("node %r failed (try %d of %d): %s", node.name, attempt, tries, exc)
             time.sleep(node.wait_between_tries / 1000)
-    if node.always_output_data and not any(len(b) for b in outputs):
+    if node.always_output_data and (not outputs or not len(outputs[0])):
+        # n8n fills output 0 even when another output (If's false branch) has items.
         outputs = [ItemBatch.from_json([{}]), *outputs[1:]]
     if node.error_mode == "continueErrorOutput":
         outputs = _route_error_items(_pad(outputs, spec.outputs - 1))
@@ -153,9 +156,7 @@ def _as_node_error(exc: Exception, node: str) -> NodeExecutionError:
         return exc
     if isinstance(exc, HetumindError):
         # Expression errors already say node, parameter and item: keep their message.
-        failure = NodeExecutionError(exc.message)
-        failure.node = node
-        return failure
+        return NodeExecutionError(exc.message, node=None).with_node(node)
     # An unexpected bug in a node: say what and where, keep the traceback in the log only.
     log.exception("node %r raised an unexpected error", node)
     return NodeExecutionError(f"{type(exc).__name__}: {exc}", node=node)
@@ -225,7 +226,8 @@ def execute_segment(
 ) -> tuple[list[RunMeta], list[list[ItemBatch]], list[dict[str, Any]]]:
     """Run a fused chain: each node's output 0 feeds the next, in one worker.
 
-    Stops where n8n would: after a node that fails the run or outputs no items.
+    Stops where n8n would: after a node that fails the run or outputs no items; and before
+    the next node once the execution's deadline has passed.
     """
     metas: list[RunMeta] = []
     outputs: list[list[ItemBatch]] = []
@@ -233,6 +235,8 @@ def execute_segment(
     refs = dict(references)
     current = list(inputs)
     for spec, state in zip(specs, states, strict=True):
+        if metas and spec.deadline is not None and time.time() > spec.deadline:
+            break
         meta, outs, new_state = execute_node_run(spec, current, state, refs)
         metas.append(meta)
         outputs.append(outs)

@@ -58,6 +58,7 @@ class Coordinator:
         self._runs: dict[str, int] = {}
         self._states: dict[str, OutputRef] = {}
         self._latest: dict[str, OutputRef] = {}
+        self._wall_deadline: float | None = None
 
     def run(self) -> ExecutionResult:
         wf = self.plan.workflow
@@ -79,6 +80,7 @@ class Coordinator:
 
         timeout = wf.execution_timeout
         deadline = None if timeout is None else time.monotonic() + timeout
+        self._wall_deadline = None if timeout is None else time.time() + timeout
         timed_out = {"message": f"execution timed out after {timeout or 0:g}s"}
         while self._queue or self._running or any(self._waiting.values()):
             self._submit_ready(info)
@@ -90,6 +92,7 @@ class Coordinator:
             done = self.backend.wait([r.submitted for r in self._running.values()], remaining)
             if not done:
                 return self._stop(result, "canceled", timed_out)
+            cut_short = False
             for sub in done:
                 running = self._running.pop(id(sub))
                 self._busy.difference_update(running.chain)
@@ -102,11 +105,13 @@ class Coordinator:
                     result.add(meta.node, NodeRun(meta, ref))
                     if meta.stop:
                         return self._stop(result, "error", _error_summary(meta))
+                # A fused chain stops early, items in hand, only when the deadline passed.
+                cut_short |= len(metas) < len(running.chain) and metas[-1].counts[:1] != [0]
                 self._deliver(metas[-1], OutputRef(sub.outputs, len(metas) - 1))
             if (
                 deadline is not None
                 and time.monotonic() > deadline
-                and (self._queue or self._running)
+                and (self._queue or self._running or cut_short)
             ):
                 # The inline backend cannot be interrupted mid-node; stop between runs.
                 return self._stop(result, "canceled", timed_out)
@@ -149,6 +154,7 @@ class Coordinator:
                     pinned=pinned,
                     trigger=planned.definition.trigger,
                     references=planned.references,
+                    deadline=self._wall_deadline,
                 )
             )
             for ref in planned.references:

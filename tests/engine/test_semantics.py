@@ -227,6 +227,7 @@ def test_execution_timeout_cancels_the_run(backend: str) -> None:
         retryOnFail=True,
         maxTries=5,
         waitBetweenTries=400,
+        onError="continueRegularOutput",
     )
     doc = workflow(
         [*BASE, slow, node("After", "noOp")],

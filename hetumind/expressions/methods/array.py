@@ -1,0 +1,355 @@
+"""Array methods (JS's own plus n8n's extensions).
+
+Arrays are never mutated: `sort` and `reverse` return sorted/reversed copies (JS would
+also reorder the receiver, which may be input data other items still read), and the
+mutators push/pop/shift/unshift/splice are rejected.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+from typing import TYPE_CHECKING, Any
+
+from hetumind.expressions.methods._args import arg, callback, int_arg, relative_index
+from hetumind.expressions.values import (
+    MAX_ARRAY_LENGTH,
+    UNDEFINED,
+    EvalError,
+    check_string,
+    is_number,
+    norm_number,
+    same_value_zero,
+    strict_eq,
+    stringify,
+    to_number,
+    to_string,
+    truthy,
+)
+
+if TYPE_CHECKING:
+    from hetumind.expressions.runtime import Method, Runtime
+
+__all__ = ["ARRAY_METHODS"]
+
+
+def _map(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    fn = callback(args, "map")
+    return [rt.call(fn, [v, i, arr]) for i, v in enumerate(arr)]
+
+
+def _filter(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    fn = callback(args, "filter")
+    return [v for i, v in enumerate(arr) if truthy(rt.call(fn, [v, i, arr]))]
+
+
+def _find_index(rt: Runtime, arr: list[Any], args: list[Any], reverse: bool = False) -> int:
+    fn = callback(args, "find")
+    indexes = range(len(arr) - 1, -1, -1) if reverse else range(len(arr))
+    for i in indexes:
+        if truthy(rt.call(fn, [arr[i], i, arr])):
+            return i
+    return -1
+
+
+def _find(rt: Runtime, arr: list[Any], args: list[Any], reverse: bool = False) -> Any:
+    i = _find_index(rt, arr, args, reverse)
+    return arr[i] if i >= 0 else UNDEFINED
+
+
+def _some(rt: Runtime, arr: list[Any], args: list[Any]) -> bool:
+    fn = callback(args, "some")
+    return any(truthy(rt.call(fn, [v, i, arr])) for i, v in enumerate(arr))
+
+
+def _every(rt: Runtime, arr: list[Any], args: list[Any]) -> bool:
+    fn = callback(args, "every")
+    return all(truthy(rt.call(fn, [v, i, arr])) for i, v in enumerate(arr))
+
+
+def _reduce(rt: Runtime, arr: list[Any], args: list[Any], right: bool = False) -> Any:
+    fn = callback(args, "reduce")
+    indexes = list(range(len(arr)))
+    if right:
+        indexes.reverse()
+    if len(args) >= 2:
+        acc = args[1]
+    elif not arr:
+        raise EvalError("Reduce of empty array with no initial value")
+    else:
+        acc = arr[indexes.pop(0)]
+    for i in indexes:
+        acc = rt.call(fn, [acc, arr[i], i, arr])
+    return acc
+
+
+def _for_each(rt: Runtime, arr: list[Any], args: list[Any]) -> Any:
+    fn = callback(args, "forEach")
+    for i, v in enumerate(arr):
+        rt.call(fn, [v, i, arr])
+    return UNDEFINED
+
+
+def _index_of(arr: list[Any], args: list[Any]) -> int:
+    target = arg(args, 0)
+    start = relative_index(int_arg(args, 1, 0), len(arr))
+    for i in range(start, len(arr)):
+        if strict_eq(arr[i], target):
+            return i
+    return -1
+
+
+def _last_index_of(arr: list[Any], args: list[Any]) -> int:
+    target = arg(args, 0)
+    for i in range(len(arr) - 1, -1, -1):
+        if strict_eq(arr[i], target):
+            return i
+    return -1
+
+
+def _join(arr: list[Any], args: list[Any]) -> str:
+    sep = "," if arg(args, 0) is UNDEFINED else to_string(arg(args, 0))
+    return check_string(sep.join("" if v is None or v is UNDEFINED else to_string(v) for v in arr))
+
+
+def _slice(arr: list[Any], args: list[Any]) -> list[Any]:
+    n = len(arr)
+    return arr[relative_index(int_arg(args, 0, 0), n) : relative_index(int_arg(args, 1, n), n)]
+
+
+def _concat(arr: list[Any], args: list[Any]) -> list[Any]:
+    out = list(arr)
+    for a in args:
+        if type(a) is list:
+            out.extend(a)
+        else:
+            out.append(a)
+    if len(out) > MAX_ARRAY_LENGTH:
+        raise EvalError("Invalid array length")
+    return out
+
+
+def _default_order(a: Any, b: Any) -> int:
+    if a is UNDEFINED or b is UNDEFINED:
+        return (a is UNDEFINED) - (b is UNDEFINED)
+    sa, sb = to_string(a), to_string(b)
+    return (sa > sb) - (sa < sb)
+
+
+def _sort(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    fn = arg(args, 0)
+    if fn is UNDEFINED:
+        return sorted(arr, key=functools.cmp_to_key(_default_order))
+
+    def compare(a: Any, b: Any) -> int:
+        if a is UNDEFINED or b is UNDEFINED:
+            return (a is UNDEFINED) - (b is UNDEFINED)
+        r = to_number(rt.call(fn, [a, b]))
+        return 0 if r != r or r == 0 else (1 if r > 0 else -1)
+
+    return sorted(arr, key=functools.cmp_to_key(compare))
+
+
+def _flat(arr: list[Any], depth: int) -> list[Any]:
+    out: list[Any] = []
+    for v in arr:
+        if type(v) is list and depth > 0:
+            out.extend(_flat(v, depth - 1))
+        else:
+            out.append(v)
+    return out
+
+
+def _flat_map(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    return _flat(_map(rt, arr, args), 1)
+
+
+def _at(arr: list[Any], args: list[Any]) -> Any:
+    i = int_arg(args, 0, 0)
+    i = i + len(arr) if i < 0 else i
+    return arr[i] if 0 <= i < len(arr) else UNDEFINED
+
+
+def _key(v: Any) -> str:
+    """A deep-equality key: n8n compares with lodash isEqual."""
+    s = stringify(v)
+    return "undefined" if s is UNDEFINED else f"{type(v).__name__}:{s}"
+
+
+def _unique(arr: list[Any], args: list[Any]) -> list[Any]:
+    fields = [to_string(f) for f in args]
+    seen: set[str] = set()
+    out = []
+    for v in arr:
+        by_fields = fields and type(v) is dict
+        key = _key([v.get(f, UNDEFINED) for f in fields]) if by_fields else _key(v)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def _numbers(arr: list[Any], name: str) -> list[float | int]:
+    nums = []
+    for v in arr:
+        n = to_number(v)
+        if n != n and type(v) is not float:
+            raise EvalError(f"{name}(): all array elements must be numbers")
+        nums.append(n)
+    return nums
+
+
+def _sum(arr: list[Any]) -> float | int:
+    return norm_number(math.fsum(_numbers(arr, "sum"))) if arr else 0
+
+
+def _extreme(arr: list[Any], pick_max: bool) -> Any:
+    nums = _numbers(arr, "max" if pick_max else "min")
+    if not nums:
+        return -math.inf if pick_max else math.inf
+    if any(n != n for n in nums):
+        return math.nan
+    return max(nums) if pick_max else min(nums)
+
+
+def _average(arr: list[Any]) -> float | int:
+    return norm_number(_sum(arr) / len(arr)) if arr else 0
+
+
+def _compact(arr: list[Any]) -> list[Any]:
+    return [v for v in arr if v is not None and v is not UNDEFINED and v != ""]
+
+
+def _chunk(arr: list[Any], args: list[Any]) -> list[Any]:
+    size = int_arg(args, 0, 1)
+    if size < 1:
+        raise EvalError("chunk(): size must be at least 1")
+    return [arr[i : i + size] for i in range(0, len(arr), size)]
+
+
+def _pluck(arr: list[Any], args: list[Any]) -> list[Any]:
+    fields = [to_string(f) for f in args]
+    if not fields:
+        return list(arr)
+    out = []
+    for v in arr:
+        if type(v) is not dict:
+            continue
+        if len(fields) == 1:
+            value = v.get(fields[0], UNDEFINED)
+            if value is not None and value is not UNDEFINED:
+                out.append(value)
+        else:
+            out.append({f: v[f] for f in fields if f in v})
+    return out
+
+
+def _difference(arr: list[Any], args: list[Any]) -> list[Any]:
+    other = {_key(v) for v in _list_arg(args, "difference")}
+    return [v for v in arr if _key(v) not in other]
+
+
+def _intersection(arr: list[Any], args: list[Any]) -> list[Any]:
+    other = {_key(v) for v in _list_arg(args, "intersection")}
+    return _unique([v for v in arr if _key(v) in other], [])
+
+
+def _union(arr: list[Any], args: list[Any]) -> list[Any]:
+    return _unique(arr + _list_arg(args, "union"), [])
+
+
+def _list_arg(args: list[Any], name: str) -> list[Any]:
+    v = arg(args, 0)
+    if type(v) is not list:
+        raise EvalError(f"{name}(): argument must be an array")
+    return v
+
+
+def _smart_join(arr: list[Any], args: list[Any]) -> dict[str, Any]:
+    key_field, value_field = to_string(arg(args, 0)), to_string(arg(args, 1))
+    out: dict[str, Any] = {}
+    for v in arr:
+        if type(v) is dict and key_field in v:
+            out[to_string(v[key_field])] = v.get(value_field, UNDEFINED)
+    return out
+
+
+def _merge(arr: list[Any], args: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for v in arr + (_list_arg(args, "merge") if args else []):
+        if type(v) is dict:
+            for k, e in v.items():
+                out.setdefault(k, e)
+    return out
+
+
+def _includes(arr: list[Any], args: list[Any]) -> bool:
+    target = arg(args, 0)
+    start = relative_index(int_arg(args, 1, 0), len(arr))
+    return any(same_value_zero(v, target) for v in arr[start:])
+
+
+def _read_only(rt: Runtime, arr: list[Any], args: list[Any]) -> Any:
+    raise EvalError("arrays cannot be modified in expressions; use concat/slice/filter instead")
+
+
+ARRAY_METHODS: dict[str, Method] = {
+    "map": _map,
+    "filter": _filter,
+    "find": _find,
+    "findIndex": _find_index,
+    "findLast": lambda rt, arr, a: _find(rt, arr, a, True),
+    "findLastIndex": lambda rt, arr, a: _find_index(rt, arr, a, True),
+    "some": _some,
+    "every": _every,
+    "reduce": _reduce,
+    "reduceRight": lambda rt, arr, a: _reduce(rt, arr, a, True),
+    "forEach": _for_each,
+    "includes": lambda rt, arr, a: _includes(arr, a),
+    "indexOf": lambda rt, arr, a: _index_of(arr, a),
+    "lastIndexOf": lambda rt, arr, a: _last_index_of(arr, a),
+    "join": lambda rt, arr, a: _join(arr, a),
+    "slice": lambda rt, arr, a: _slice(arr, a),
+    "concat": lambda rt, arr, a: _concat(arr, a),
+    "reverse": lambda rt, arr, a: arr[::-1],
+    "toReversed": lambda rt, arr, a: arr[::-1],
+    "sort": _sort,
+    "toSorted": _sort,
+    "flat": lambda rt, arr, a: _flat(arr, int_arg(a, 0, 1)),
+    "flatMap": _flat_map,
+    "at": lambda rt, arr, a: _at(arr, a),
+    "keys": lambda rt, arr, a: list(range(len(arr))),
+    "values": lambda rt, arr, a: list(arr),
+    "entries": lambda rt, arr, a: [[i, v] for i, v in enumerate(arr)],
+    "toString": lambda rt, arr, a: to_string(arr),
+    "push": _read_only,
+    "pop": _read_only,
+    "shift": _read_only,
+    "unshift": _read_only,
+    "splice": _read_only,
+    "fill": _read_only,
+    # n8n extensions
+    "first": lambda rt, arr, a: arr[0] if arr else UNDEFINED,
+    "last": lambda rt, arr, a: arr[-1] if arr else UNDEFINED,
+    "isEmpty": lambda rt, arr, a: not arr,
+    "isNotEmpty": lambda rt, arr, a: bool(arr),
+    "unique": lambda rt, arr, a: _unique(arr, a),
+    "removeDuplicates": lambda rt, arr, a: _unique(arr, a),
+    "sum": lambda rt, arr, a: _sum(arr),
+    "max": lambda rt, arr, a: _extreme(arr, True),
+    "min": lambda rt, arr, a: _extreme(arr, False),
+    "average": lambda rt, arr, a: _average(arr),
+    "compact": lambda rt, arr, a: _compact(arr),
+    "chunk": lambda rt, arr, a: _chunk(arr, a),
+    "pluck": lambda rt, arr, a: _pluck(arr, a),
+    "randomItem": lambda rt, arr, a: random.choice(arr) if arr else UNDEFINED,
+    "difference": lambda rt, arr, a: _difference(arr, a),
+    "intersection": lambda rt, arr, a: _intersection(arr, a),
+    "union": lambda rt, arr, a: _union(arr, a),
+    "merge": lambda rt, arr, a: _merge(arr, a),
+    "smartJoin": lambda rt, arr, a: _smart_join(arr, a),
+    "append": lambda rt, arr, a: _concat(arr, [list(a)]),
+    "toJsonString": lambda rt, arr, a: stringify(arr),
+    "isNumeric": lambda rt, arr, a: all(is_number(v) for v in arr),
+}

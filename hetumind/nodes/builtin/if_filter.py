@@ -1,0 +1,86 @@
+"""If (true/false outputs) and Filter (keeps matching items), both on n8n's filter parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hetumind.errors import NodeExecutionError
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import Node, NodeContext, NodeParams, node
+from hetumind.nodes.builtin.conditions import (
+    FilterOutcome,
+    evaluate_filter,
+    filter_options,
+    first_error,
+)
+
+__all__ = ["Filter", "If", "decide"]
+
+
+class IfParams(NodeParams):
+    conditions: dict[str, Any] = {}
+    looseTypeValidation: bool | str = False
+    options: dict[str, Any] = {}
+
+
+def decide(ctx: NodeContext, batch: ItemBatch) -> FilterOutcome:
+    """Evaluate the node's `conditions` the way If 2.x and Filter 2.x do."""
+    raw = ctx.raw_parameters
+    # n8n runs the filter with the options saved inside `conditions`; its editor copies the
+    # node's "Ignore Case" / "Less Strict Type Validation" settings there, and at run time
+    # those settings only change an error's description, so they are not read here.
+    fopts = filter_options(raw.get("conditions") or {})
+    outcome = evaluate_filter(ctx, batch, raw.get("conditions") or {}, "conditions", fopts)
+    failure = first_error(outcome)
+    if failure is not None and not ctx.continue_on_fail:
+        index, message = failure
+        raise NodeExecutionError(message, node=ctx.node_name, item_index=index)
+    # With continue-on-fail n8n sends a failing item to the false/discarded side, unchanged.
+    return outcome
+
+
+def _split(batch: ItemBatch, passed: pa.BooleanArray) -> tuple[ItemBatch, ItemBatch]:
+    yes = pc.indices_nonzero(passed)
+    no = pc.indices_nonzero(pc.invert(passed))
+    return batch.take(yes).with_pairing(yes), batch.take(no).with_pairing(no)
+
+
+@node(
+    "if",
+    versions=[2, 2.1, 2.2, 2.3],
+    display_name="If",
+    outputs=2,
+    params=IfParams,
+)
+class If(Node):
+    """Routes each item to output 0 (true) or 1 (false) by its conditions."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        if not len(batch):
+            return [ItemBatch.empty(), ItemBatch.empty()]
+        outcome = decide(ctx, batch)
+        true_items, false_items = _split(batch, outcome.passed)
+        return [true_items, false_items]
+
+
+@node(
+    "filter",
+    versions=[2, 2.1, 2.2, 2.3],
+    display_name="Filter",
+    params=IfParams,
+)
+class Filter(Node):
+    """Keeps the items that match its conditions (n8n shows the rest only in its editor)."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        if not len(batch):
+            return [ItemBatch.empty()]
+        outcome = decide(ctx, batch)
+        kept, _ = _split(batch, outcome.passed)
+        return [kept]

@@ -1,0 +1,70 @@
+"""Loop Over Items (splitInBatches v3): hand items out in batches through a back-edge.
+
+Output 0 ("done") gets every processed item once the input is exhausted; output 1
+("loop") gets the next batch. State lives in `ctx.state` between runs of the node within
+one execution, as ItemBatch objects so it can travel through Ray's object store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from hetumind.errors import NodeExecutionError
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import Expr, Node, NodeContext, NodeParams, node
+
+_PENDING = "pending"
+"""Items of the first run not yet handed out (ItemBatch, paired to the first run's input)."""
+_PROCESSED = "processed"
+"""Items that came back through the back-edge, one ItemBatch per run."""
+
+
+class SplitInBatchesParams(NodeParams):
+    batchSize: Expr[int] = 1
+
+
+@node(
+    "splitInBatches",
+    versions=[3],
+    display_name="Loop Over Items (Split in Batches)",
+    params=SplitInBatchesParams,
+    outputs=2,
+    loop=True,
+)
+class SplitInBatches(Node):
+    """Splits items into batches and loops over them; outputs: 0 = done, 1 = loop."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        items = inputs[0] if inputs else ItemBatch.empty()
+        raw_size = ctx.param("batchSize", 0, 1)
+        try:
+            size = int(raw_size)
+        except (TypeError, ValueError):
+            raise NodeExecutionError(
+                f"Batch Size must be a number, got {raw_size!r}", node=ctx.node_name
+            ) from None
+        if size < 1:
+            raise NodeExecutionError("Batch Size must be at least 1", node=ctx.node_name)
+        state = ctx.state
+        reset = bool(ctx.param("options.reset", 0, False))
+        if _PENDING not in state or reset:
+            paired = items.with_identity_pairing()
+            batch = paired.slice(0, size)
+            state[_PENDING] = paired.slice(size)
+            state[_PROCESSED] = []
+        else:
+            pending: ItemBatch = state[_PENDING]
+            batch = pending.slice(0, size)
+            state[_PENDING] = pending.slice(size)
+            state[_PROCESSED] = [*state[_PROCESSED], items.with_identity_pairing()]
+        if len(batch) == 0:
+            done = ItemBatch.concat(state[_PROCESSED])
+            if done.paired is None:
+                done = done.with_pairing(pa.nulls(len(done), pa.int64()))
+            # n8n keeps its (now empty) context; we clear it so a later entry starts afresh.
+            state.pop(_PENDING, None)
+            state.pop(_PROCESSED, None)
+            return [done, ItemBatch.empty()]
+        return [ItemBatch.empty(), batch]
