@@ -115,7 +115,7 @@ def transform_workflow() -> dict[str, Any]:
 def hand_written_pyarrow(table: pa.Table) -> pa.Table:
     t = table.append_column("score", pc.add(pc.multiply(table["value"], 2), 1))
     t = t.filter(pc.greater(t["score"], 1000))
-    t = t.append_column("tier", pa.array(["gold"] * t.num_rows))
+    t = t.append_column("tier", pa.repeat("gold", t.num_rows))
     t = t.take(pc.sort_indices(t, [("score", "descending")]))
     return t.group_by("group", use_threads=False).aggregate(
         [("id", "count"), ("score", "sum"), ("value", "mean")]

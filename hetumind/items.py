@@ -21,10 +21,11 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ENCODING_KEY", "ItemBatch", "exactly_equal", "to_arrow_column"]
+__all__ = ["ENCODING_KEY", "ItemBatch", "arange", "exactly_equal", "to_arrow_column"]
 
 ENCODING_KEY = b"hetumind.encoding"
 _JSON_ENCODING = b"json"
@@ -42,6 +43,13 @@ def exactly_equal(a: Any, b: Any) -> bool:
     if isinstance(a, float) and a != a:  # NaN
         return b != b
     return bool(a == b)
+
+
+def arange(start: int, stop: int | None = None) -> pa.Array:
+    """int64 positions [start, stop) without building a Python list."""
+    if stop is None:
+        start, stop = 0, start
+    return pa.array(np.arange(start, stop, dtype=np.int64))
 
 
 def _json_field(name: str) -> pa.Field:
@@ -231,8 +239,23 @@ class ItemBatch:
         )
 
     def filter(self, mask: pa.Array | pa.ChunkedArray) -> ItemBatch:
-        indices = pc.indices_nonzero(pc.fill_null(mask, False))
-        return self.take(indices)
+        """Keep the items where `mask` is true (null counts as false)."""
+        mask = pc.fill_null(mask, False)
+        if isinstance(mask, pa.ChunkedArray):
+            mask = mask.combine_chunks()
+        table = self.table.filter(mask) if self.table.num_columns else self.table
+        kept = int(pc.sum(mask).as_py() or 0)
+        binary = None
+        if self.binary is not None:
+            binary = [b for b, keep in zip(self.binary, mask.to_pylist(), strict=True) if keep]
+        return ItemBatch(
+            table,
+            kept,
+            binary=binary,
+            paired=None if self.paired is None else self.paired.filter(mask),
+            paired_input=None if self.paired_input is None else self.paired_input.filter(mask),
+            lineage={k: v.filter(mask) for k, v in self.lineage.items()},
+        )
 
     def slice(self, offset: int, length: int | None = None) -> ItemBatch:
         end = self.num_items if length is None else min(self.num_items, offset + length)
@@ -284,7 +307,7 @@ class ItemBatch:
 
     def with_identity_pairing(self) -> ItemBatch:
         """Each output item pairs with the input item at the same position."""
-        return self._replace(paired=pa.array(range(self.num_items), type=pa.int64()))
+        return self._replace(paired=arange(self.num_items), paired_input=None)
 
     def _replace(self, **changes: Any) -> ItemBatch:
         fields: dict[str, Any] = {

@@ -314,7 +314,7 @@ def _contains_expression(value: Any) -> bool:
 def _broadcast(value: Any, n: int) -> Any:
     if isinstance(value, bool | int | float | str) or value is None:
         try:
-            return pa.array([value] * n) if value is not None else pa.nulls(n)
+            return pa.repeat(value, n) if value is not None else pa.nulls(n)
         except (pa.ArrowInvalid, OverflowError):
             pass
     return [value] * n

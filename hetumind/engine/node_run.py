@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from hetumind.engine.context import ExecutionInfo, NodeOutputs, NodeRunContext
 from hetumind.errors import HetumindError, NodeExecutionError
-from hetumind.items import ItemBatch
+from hetumind.items import ItemBatch, arange
 from hetumind.nodes.registry import default_registry
 from hetumind.workflow import Node
 
@@ -200,7 +200,7 @@ def _with_lineage(
             lineage[name] = _follow(name, batch, inputs)
     if spec.node.name in spec.tracked:
         offset = sum(len(b) for b in outputs[:port])
-        lineage[spec.node.name] = pa.array(range(offset, offset + n), type=pa.int64())
+        lineage[spec.node.name] = arange(offset, offset + n)
     return batch._replace(lineage=lineage)
 
 

@@ -140,34 +140,103 @@ def filter_value(
 
 
 PEOPLE = [
-    {"id": 1, "name": "Ada", "age": 36, "city": "London", "tags": ["math", "code"],
-     "score": 91.5, "active": True, "email": "ada@example.org"},
-    {"id": 2, "name": "Grace", "age": 45, "city": "New York", "tags": ["navy", "code"],
-     "score": 88.0, "active": False, "email": "grace@example.com"},
-    {"id": 3, "name": "alan", "age": 41, "city": "London", "tags": [], "score": 79.25,
-     "active": True, "email": None},
-    {"id": 4, "name": "Edsger", "age": 72, "city": "Austin", "tags": ["algo"], "score": 95.0,
-     "active": True, "email": "ew@example.net"},
-    {"id": 5, "name": "Barbara", "age": 29, "city": "Boston", "tags": ["lang", "code", "ds"],
-     "score": 67.0, "active": False, "email": "bl@example.org"},
-    {"id": 6, "name": "Ken", "age": 36, "city": "New York", "tags": ["unix"], "score": 88.0,
-     "active": True, "email": "ken@example.com"},
+    {
+        "id": 1,
+        "name": "Ada",
+        "age": 36,
+        "city": "London",
+        "tags": ["math", "code"],
+        "score": 91.5,
+        "active": True,
+        "email": "ada@example.org",
+    },
+    {
+        "id": 2,
+        "name": "Grace",
+        "age": 45,
+        "city": "New York",
+        "tags": ["navy", "code"],
+        "score": 88.0,
+        "active": False,
+        "email": "grace@example.com",
+    },
+    {
+        "id": 3,
+        "name": "alan",
+        "age": 41,
+        "city": "London",
+        "tags": [],
+        "score": 79.25,
+        "active": True,
+        "email": None,
+    },
+    {
+        "id": 4,
+        "name": "Edsger",
+        "age": 72,
+        "city": "Austin",
+        "tags": ["algo"],
+        "score": 95.0,
+        "active": True,
+        "email": "ew@example.net",
+    },
+    {
+        "id": 5,
+        "name": "Barbara",
+        "age": 29,
+        "city": "Boston",
+        "tags": ["lang", "code", "ds"],
+        "score": 67.0,
+        "active": False,
+        "email": "bl@example.org",
+    },
+    {
+        "id": 6,
+        "name": "Ken",
+        "age": 36,
+        "city": "New York",
+        "tags": ["unix"],
+        "score": 88.0,
+        "active": True,
+        "email": "ken@example.com",
+    },
 ]
 
 
-def workflow(node: dict[str, Any], rows: list[dict[str, Any]], *extra: dict[str, Any],
-             connections: dict[str, Any] | None = None) -> dict[str, Any]:
+def workflow(
+    node: dict[str, Any],
+    rows: list[dict[str, Any]],
+    *extra: dict[str, Any],
+    connections: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Start -> Data (set raw) -> Items (splitOut) -> `node` (+ extra nodes), n8n's shape."""
     import json
 
     nodes = [
-        {"id": "start", "name": "Start", "type": "n8n-nodes-base.manualTrigger",
-         "typeVersion": 1, "position": [0, 0], "parameters": {}},
-        {"id": "data", "name": "Data", "type": "n8n-nodes-base.set", "typeVersion": 3.4,
-         "position": [200, 0],
-         "parameters": {"mode": "raw", "jsonOutput": json.dumps({"rows": rows}), "options": {}}},
-        {"id": "items", "name": "Items", "type": "n8n-nodes-base.splitOut", "typeVersion": 1,
-         "position": [400, 0], "parameters": {"fieldToSplitOut": "rows", "options": {}}},
+        {
+            "id": "start",
+            "name": "Start",
+            "type": "n8n-nodes-base.manualTrigger",
+            "typeVersion": 1,
+            "position": [0, 0],
+            "parameters": {},
+        },
+        {
+            "id": "data",
+            "name": "Data",
+            "type": "n8n-nodes-base.set",
+            "typeVersion": 3.4,
+            "position": [200, 0],
+            "parameters": {"mode": "raw", "jsonOutput": json.dumps({"rows": rows}), "options": {}},
+        },
+        {
+            "id": "items",
+            "name": "Items",
+            "type": "n8n-nodes-base.splitOut",
+            "typeVersion": 1,
+            "position": [400, 0],
+            "parameters": {"fieldToSplitOut": "rows", "options": {}},
+        },
         {"id": "node", "position": [600, 0], **node},
         *extra,
     ]
@@ -177,5 +246,4 @@ def workflow(node: dict[str, Any], rows: list[dict[str, Any]], *extra: dict[str,
         "Items": {"main": [[{"node": node["name"], "type": "main", "index": 0}]]},
         **(connections or {}),
     }
-    return {"name": "t", "nodes": nodes, "connections": conns,
-            "settings": {"executionOrder": "v1"}}
+    return {"name": "t", "nodes": nodes, "connections": conns, "settings": {"executionOrder": "v1"}}

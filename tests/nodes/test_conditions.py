@@ -17,12 +17,24 @@ STRICT = FilterOptions(case_sensitive=True, strict=True, version=2)
 LOOSE = FilterOptions(case_sensitive=True, strict=False, version=2)
 
 
-def check(op_type: str, operation: str, left: Any, right: Any = None, *,
-          options: FilterOptions = STRICT, right_type: str | None = None) -> bool:
+def check(
+    op_type: str,
+    operation: str,
+    left: Any,
+    right: Any = None,
+    *,
+    options: FilterOptions = STRICT,
+    right_type: str | None = None,
+) -> bool:
     single = right is None and operation in (
-        "exists", "notExists", "empty", "notEmpty", "true", "false")
-    return condition_passes(op_type, operation, right_type or op_type, single, left, right,
-                            options)
+        "exists",
+        "notExists",
+        "empty",
+        "notEmpty",
+        "true",
+        "false",
+    )
+    return condition_passes(op_type, operation, right_type or op_type, single, left, right, options)
 
 
 @pytest.mark.parametrize(
@@ -107,8 +119,9 @@ def test_array_contains_ignore_case() -> None:
 
 def test_strict_type_error_message_is_n8ns() -> None:
     with pytest.raises(FilterFailure) as info:
-        condition_passes("number", "gt", "number", False, "36", 35, STRICT,
-                         condition_index=0, item_index=3)
+        condition_passes(
+            "number", "gt", "number", False, "36", 35, STRICT, condition_index=0, item_index=3
+        )
     assert str(info.value) == (
         "Wrong type: '36' is a string but was expecting a number [condition 0, item 3]"
     )
@@ -166,19 +179,22 @@ CASES: list[tuple[str, str, str, Any]] = [
 def _both(batch: ItemBatch, value: dict[str, Any]) -> tuple[list[bool], list[bool]]:
     opts = filter_options(value)
     fast = evaluate_filter(SifContext({}, batch, vectorize=True), batch, value, "conditions", opts)
-    slow = evaluate_filter(SifContext({}, batch, vectorize=False), batch, value, "conditions",
-                           opts, vectorize=False)
+    slow = evaluate_filter(
+        SifContext({}, batch, vectorize=False), batch, value, "conditions", opts, vectorize=False
+    )
     assert fast.errors == slow.errors
     return fast.passed.to_pylist(), slow.passed.to_pylist()
 
 
 @pytest.mark.parametrize("case_sensitive", [True, False])
 @pytest.mark.parametrize(("field", "typ", "op", "right"), CASES)
-def test_vectorized_matches_row_wise(field: str, typ: str, op: str, right: Any,
-                                     case_sensitive: bool) -> None:
+def test_vectorized_matches_row_wise(
+    field: str, typ: str, op: str, right: Any, case_sensitive: bool
+) -> None:
     batch = ItemBatch.from_json(PEOPLE)
-    value = filter_value((f"={{{{ $json.{field} }}}}", typ, op, right),
-                         case_sensitive=case_sensitive)
+    value = filter_value(
+        (f"={{{{ $json.{field} }}}}", typ, op, right), case_sensitive=case_sensitive
+    )
     if typ == "array":
         value["conditions"][0]["operator"]["rightType"] = "number"
     fast, slow = _both(batch, value)
@@ -189,7 +205,8 @@ def test_vectorized_matches_row_wise(field: str, typ: str, op: str, right: Any,
 @given(
     values=st.lists(
         st.one_of(st.none(), st.integers(-5, 5), st.floats(-5, 5), st.just(float("nan"))),
-        min_size=1, max_size=8,
+        min_size=1,
+        max_size=8,
     ),
     op=st.sampled_from(["equals", "notEquals", "gt", "lt", "gte", "lte", "exists", "empty"]),
     right=st.integers(-5, 5),
@@ -204,8 +221,18 @@ def test_numbers_property(values: list[Any], op: str, right: int) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     values=st.lists(st.one_of(st.none(), st.text("aAbB", max_size=3)), min_size=1, max_size=8),
-    op=st.sampled_from(["equals", "notEquals", "contains", "notContains", "startsWith",
-                        "endsWith", "empty", "notEmpty"]),
+    op=st.sampled_from(
+        [
+            "equals",
+            "notEquals",
+            "contains",
+            "notContains",
+            "startsWith",
+            "endsWith",
+            "empty",
+            "notEmpty",
+        ]
+    ),
     right=st.text("aAb", max_size=2),
     case_sensitive=st.booleans(),
 )
@@ -218,8 +245,9 @@ def test_strings_property(values: list[Any], op: str, right: str, case_sensitive
 
 def test_and_short_circuits_type_errors() -> None:
     batch = ItemBatch.from_json([{"a": 1, "b": "x"}, {"a": 5, "b": "y"}])
-    value = filter_value(("={{ $json.a }}", "number", "gt", 3),
-                         ("={{ $json.b }}", "number", "gt", 3))
+    value = filter_value(
+        ("={{ $json.a }}", "number", "gt", 3), ("={{ $json.b }}", "number", "gt", 3)
+    )
     out = evaluate_filter(SifContext({}, batch), batch, value, "conditions", filter_options(value))
     assert out.passed.to_pylist() == [False, False]
     assert list(out.errors) == [1]
@@ -228,8 +256,11 @@ def test_and_short_circuits_type_errors() -> None:
 
 def test_or_combinator() -> None:
     batch = ItemBatch.from_json(PEOPLE)
-    value = filter_value(("={{ $json.city }}", "string", "equals", "Austin"),
-                         ("={{ $json.age }}", "number", "lt", 30), combinator="or")
+    value = filter_value(
+        ("={{ $json.city }}", "string", "equals", "Austin"),
+        ("={{ $json.age }}", "number", "lt", 30),
+        combinator="or",
+    )
     out = evaluate_filter(SifContext({}, batch), batch, value, "conditions", filter_options(value))
     assert out.passed.to_pylist() == [False, False, False, True, True, False]
 

@@ -12,15 +12,23 @@ from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.builtin.if_filter import Filter, If
 
-OLD_AND_GOOD = filter_value(("={{ $json.age }}", "number", "gt", 35),
-                            ("={{ $json.score }}", "number", "gte", 88))
+OLD_AND_GOOD = filter_value(
+    ("={{ $json.age }}", "number", "gt", 35), ("={{ $json.score }}", "number", "gte", 88)
+)
 
 
-def run_if(params: dict[str, Any], rows: list[dict[str, Any]], *, version: float = 2.2,
-           vectorize: bool = True, continue_on_fail: bool = False) -> list[ItemBatch]:
+def run_if(
+    params: dict[str, Any],
+    rows: list[dict[str, Any]],
+    *,
+    version: float = 2.2,
+    vectorize: bool = True,
+    continue_on_fail: bool = False,
+) -> list[ItemBatch]:
     batch = ItemBatch.from_json(rows)
-    ctx = SifContext(params, batch, version=version, vectorize=vectorize,
-                     continue_on_fail=continue_on_fail)
+    ctx = SifContext(
+        params, batch, version=version, vectorize=vectorize, continue_on_fail=continue_on_fail
+    )
     return If().run(ctx, [batch])
 
 
@@ -40,7 +48,8 @@ def test_if_strict_error_names_item() -> None:
         run_if(params, rows)
     assert info.value.item_index == 1
     assert "Wrong type: '7' is a string but was expecting a number [condition 0, item 1]" in (
-        info.value.message)
+        info.value.message
+    )
 
 
 def test_if_continue_on_fail_sends_item_to_false() -> None:
@@ -68,8 +77,11 @@ def test_if_empty_input() -> None:
 
 def test_filter_keeps_matching() -> None:
     batch = ItemBatch.from_json(PEOPLE)
-    params = {"conditions": filter_value(("={{ $json.city }}", "string", "equals", "london"),
-                                         case_sensitive=False)}
+    params = {
+        "conditions": filter_value(
+            ("={{ $json.city }}", "string", "equals", "london"), case_sensitive=False
+        )
+    }
     (kept,) = Filter().run(SifContext(params, batch, version=2.2), [batch])
     assert [r["name"] for r in kept.to_json()] == ["Ada", "alan"]
     assert kept.paired is not None and kept.paired.to_pylist() == [0, 2]
@@ -77,8 +89,15 @@ def test_filter_keeps_matching() -> None:
 
 # workflow level --------------------------------------------------------------------------------
 def test_if_in_a_workflow() -> None:
-    wf = workflow({"name": "Check", "type": "n8n-nodes-base.if", "typeVersion": 2.2,
-                   "parameters": {"conditions": OLD_AND_GOOD, "options": {}}}, PEOPLE)
+    wf = workflow(
+        {
+            "name": "Check",
+            "type": "n8n-nodes-base.if",
+            "typeVersion": 2.2,
+            "parameters": {"conditions": OLD_AND_GOOD, "options": {}},
+        },
+        PEOPLE,
+    )
     result = run_workflow(wf, backend="inline").to_json()
     assert result["status"] == "success"
     yes, no = result["runData"]["Check"][0]["outputs"]
@@ -87,9 +106,15 @@ def test_if_in_a_workflow() -> None:
 
 
 def test_filter_error_fails_the_run() -> None:
-    wf = workflow({"name": "Keep", "type": "n8n-nodes-base.filter", "typeVersion": 2.2,
-                   "parameters": {"conditions": filter_value(
-                       ("={{ $json.name }}", "number", "gt", 1))}}, PEOPLE)
+    wf = workflow(
+        {
+            "name": "Keep",
+            "type": "n8n-nodes-base.filter",
+            "typeVersion": 2.2,
+            "parameters": {"conditions": filter_value(("={{ $json.name }}", "number", "gt", 1))},
+        },
+        PEOPLE,
+    )
     result = run_workflow(wf, backend="inline").to_json()
     assert result["status"] == "error"
     assert "Wrong type: 'Ada' is a string but was expecting a number" in str(result["error"])

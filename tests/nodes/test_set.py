@@ -15,23 +15,39 @@ from hetumind.nodes.builtin.set_fields import path_set, validate_entry
 
 
 def assign(*items: tuple[str, Any, str], **params: Any) -> dict[str, Any]:
-    return {"assignments": {"assignments": [
-        {"id": n, "name": n, "value": v, "type": t} for n, v, t in items]}, **params}
+    return {
+        "assignments": {
+            "assignments": [{"id": n, "name": n, "value": v, "type": t} for n, v, t in items]
+        },
+        **params,
+    }
 
 
-def run(params: dict[str, Any], rows: list[dict[str, Any]] = PEOPLE, *, version: float = 3.4,
-        vectorize: bool = True, continue_on_fail: bool = False) -> list[dict[str, Any]]:
+def run(
+    params: dict[str, Any],
+    rows: list[dict[str, Any]] = PEOPLE,
+    *,
+    version: float = 3.4,
+    vectorize: bool = True,
+    continue_on_fail: bool = False,
+) -> list[dict[str, Any]]:
     batch = ItemBatch.from_json(rows)
-    (out,) = Set().run(SifContext(params, batch, version=version, vectorize=vectorize,
-                                  continue_on_fail=continue_on_fail), [batch])
+    (out,) = Set().run(
+        SifContext(
+            params, batch, version=version, vectorize=vectorize, continue_on_fail=continue_on_fail
+        ),
+        [batch],
+    )
     assert out.paired is not None and out.paired.to_pylist() == list(range(len(rows)))
     return out.to_json()
 
 
 @pytest.mark.parametrize("vectorize", [True, False])
 def test_assignments_replace_fields_by_default(vectorize: bool) -> None:
-    out = run(assign(("who", "={{ $json.name }}", "string"), ("s", "={{ $json.score }}",
-                                                              "string")), vectorize=vectorize)
+    out = run(
+        assign(("who", "={{ $json.name }}", "string"), ("s", "={{ $json.score }}", "string")),
+        vectorize=vectorize,
+    )
     assert out[0] == {"who": "Ada", "s": "91.5"}
     assert out[1] == {"who": "Grace", "s": "88"}
 
@@ -41,11 +57,16 @@ def test_include_other_fields(vectorize: bool) -> None:
     params = assign(("age", "={{ $json.age }}", "string"), includeOtherFields=True)
     out = run(params, vectorize=vectorize)
     assert out[0] == {**PEOPLE[0], "age": "36"}
-    selected = assign(("x", 1, "number"), includeOtherFields=True, include="selected",
-                      includeFields="name, id")
+    selected = assign(
+        ("x", 1, "number"), includeOtherFields=True, include="selected", includeFields="name, id"
+    )
     assert run(selected, vectorize=vectorize)[0] == {"name": "Ada", "id": 1, "x": 1}
-    except_ = assign(("x", True, "boolean"), includeOtherFields=True, include="except",
-                     excludeFields="tags,email,score,active,city")
+    except_ = assign(
+        ("x", True, "boolean"),
+        includeOtherFields=True,
+        include="except",
+        excludeFields="tags,email,score,active,city",
+    )
     assert run(except_, vectorize=vectorize)[0] == {"id": 1, "name": "Ada", "age": 36, "x": True}
 
 
@@ -72,7 +93,9 @@ def test_conversion_error_names_item_and_continue_on_fail() -> None:
     assert info.value.item_index == 1
     assert "'num' expects a number but we got 'x' [item 1]" in info.value.message
     assert run(params, rows, continue_on_fail=True) == [
-        {"num": 1}, {"error": "'num' expects a number but we got 'x' [item 1]"}]
+        {"num": 1},
+        {"error": "'num' expects a number but we got 'x' [item 1]"},
+    ]
 
 
 def test_dot_notation() -> None:
@@ -98,11 +121,16 @@ def test_raw_mode() -> None:
 
 
 def test_legacy_fields_shape() -> None:
-    params = {"fields": {"values": [
-        {"name": "label", "stringValue": "={{ $json.name }}"},
-        {"name": "num", "type": "numberValue", "numberValue": "5"},
-        {"name": "o", "type": "objectValue", "objectValue": '{"k": 1}'},
-    ]}, "include": "none"}
+    params = {
+        "fields": {
+            "values": [
+                {"name": "label", "stringValue": "={{ $json.name }}"},
+                {"name": "num", "type": "numberValue", "numberValue": "5"},
+                {"name": "o", "type": "objectValue", "objectValue": '{"k": 1}'},
+            ]
+        },
+        "include": "none",
+    }
     assert run(params, PEOPLE[:1], version=3.2) == [{"label": "Ada", "num": 5, "o": {"k": 1}}]
     params["include"] = "all"
     assert run(params, PEOPLE[:1], version=3.0)[0]["id"] == 1
@@ -118,9 +146,17 @@ def test_binary_kept_or_stripped() -> None:
 
 
 def test_set_in_a_workflow() -> None:
-    wf = workflow({"name": "Edit", "type": "n8n-nodes-base.set", "typeVersion": 3.4,
-                   "parameters": assign(("next", "={{ $json.age + 1 }}", "number"),
-                                        includeOtherFields=True)}, PEOPLE)
+    wf = workflow(
+        {
+            "name": "Edit",
+            "type": "n8n-nodes-base.set",
+            "typeVersion": 3.4,
+            "parameters": assign(
+                ("next", "={{ $json.age + 1 }}", "number"), includeOtherFields=True
+            ),
+        },
+        PEOPLE,
+    )
     result = run_workflow(wf, backend="inline").to_json()
     assert result["status"] == "success"
     out = result["runData"]["Edit"][0]["outputs"][0]

@@ -11,7 +11,7 @@ from helpers_agg import PEOPLE, FakeContext, run_node, run_single
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.builtin import summarize as summarize_module
-from hetumind.nodes.builtin.summarize import Summarize
+from hetumind.nodes.builtin.summarize import Summarize, SummarizeParams
 
 
 def spec(
@@ -68,6 +68,7 @@ def _random_rows(n: int, seed: int) -> list[dict[str, Any]]:
             "b": rnd.choice([True, False]),
             "x": rnd.randint(-5, 5),
             "s": rnd.choice(["p", "q", "", "r"]),
+            "t": rnd.choice(["p", "", "r"]),
         }
         for _ in range(n)
     ]
@@ -87,13 +88,25 @@ def test_arrow_path_equals_row_path(
         ("min", "s"),
         ("max", "x"),
         ("append", "s"),
-        {"aggregation": "append", "field": "s", "includeEmpty": True},
+        {"aggregation": "append", "field": "t", "includeEmpty": True},
         ("concatenate", "x"),
         {"aggregation": "concatenate", "field": "s", "separateBy": "\n"},
         split="g, h, b",
         skipEmptySplitFields=skip,
     )
     batch = ItemBatch.from_json(rows)
+    names = [k.strip() for k in params["fieldsToSplitBy"].split(",")]
+    assert (
+        summarize_module._fast_summarize(
+            batch,
+            SummarizeParams.model_validate(params).fieldsToSummarize.values,
+            names,
+            False,
+            version < 1.1,
+            skip,
+        )
+        is not None
+    )
     fast = Summarize().run(FakeContext(params, type_version=version), [batch])[0].to_json()
     monkeypatch.setattr(summarize_module, "_fast_summarize", lambda *a, **k: None)
     slow = Summarize().run(FakeContext(params, type_version=version), [batch])[0].to_json()

@@ -20,11 +20,13 @@ def rules(*filters: dict[str, Any], **options: Any) -> dict[str, Any]:
     return {"rules": {"values": [{"conditions": f} for f in filters]}, "options": options}
 
 
-def run(params: dict[str, Any], *, continue_on_fail: bool = False,
-        version: float = 3.2) -> list[list[int]]:
+def run(
+    params: dict[str, Any], *, continue_on_fail: bool = False, version: float = 3.2
+) -> list[list[int]]:
     batch = ItemBatch.from_json(PEOPLE)
-    out = Switch().run(SifContext(params, batch, version=version,
-                                  continue_on_fail=continue_on_fail), [batch])
+    out = Switch().run(
+        SifContext(params, batch, version=version, continue_on_fail=continue_on_fail), [batch]
+    )
     return [[r.get("id", -1) for r in b.to_json()] for b in out]
 
 
@@ -66,8 +68,15 @@ def test_expression_mode() -> None:
 
 
 def test_switch_in_a_workflow() -> None:
-    wf = workflow({"name": "Route", "type": "n8n-nodes-base.switch", "typeVersion": 3.2,
-                   "parameters": rules(LONDON, OLD, fallbackOutput="extra")}, PEOPLE)
+    wf = workflow(
+        {
+            "name": "Route",
+            "type": "n8n-nodes-base.switch",
+            "typeVersion": 3.2,
+            "parameters": rules(LONDON, OLD, fallbackOutput="extra"),
+        },
+        PEOPLE,
+    )
     result = run_workflow(wf, backend="inline").to_json()
     assert result["status"] == "success"
     outs = result["runData"]["Route"][0]["outputs"]

@@ -229,9 +229,19 @@ def _row_wise(
             out.append(False)
             continue
         try:
-            out.append(condition_passes(cond.type, cond.operation, cond.right_type,
-                                        cond.single_value, lefts[i], rights[i], options,
-                                        condition_index=cond.index, item_index=i))
+            out.append(
+                condition_passes(
+                    cond.type,
+                    cond.operation,
+                    cond.right_type,
+                    cond.single_value,
+                    lefts[i],
+                    rights[i],
+                    options,
+                    condition_index=cond.index,
+                    item_index=i,
+                )
+            )
         except FilterFailure as exc:
             failures[i] = str(exc)
             out.append(False)
@@ -404,4 +414,3 @@ def _array(
     if not ok or not _finite_number(value):
         return None
     return _plain_bool(fns[op](lengths, pa.scalar(value)))
-

@@ -200,10 +200,14 @@ def _type_error(
     from_type = js_typeof(value).lower()
     shown = to_string(value)
     if options.strict:
-        return f"Wrong type: '{shown}' is {_article(from_type)} but was expecting " \
+        return (
+            f"Wrong type: '{shown}' is {_article(from_type)} but was expecting "
             f"{_article(expected)} {suffix}"
-    return f"Conversion error: the {from_type} '{shown}' can't be converted to " \
+        )
+    return (
+        f"Conversion error: the {from_type} '{shown}' can't be converted to "
         f"{_article(expected)} {suffix}"
+    )
 
 
 def condition_passes(

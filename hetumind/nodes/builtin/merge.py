@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from hetumind.errors import NodeExecutionError
-from hetumind.items import ItemBatch
+from hetumind.items import ItemBatch, arange
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import MISSING, canonical_key, get_path, js_equal, js_string
 
@@ -404,9 +404,7 @@ class Merge(Node):
         mode = params.mode
         if mode == "append":
             parts = [
-                b.with_pairing(
-                    pa.array(range(len(b)), pa.int64()), pa.array([port] * len(b), pa.int8())
-                )
+                b.with_pairing(arange(len(b)), pa.array([port] * len(b), pa.int8()))
                 for port, b in enumerate(inputs)
             ]
             out = ItemBatch.concat(parts)
@@ -446,6 +444,4 @@ class Merge(Node):
                 node=ctx.node_name,
             )
         batch = inputs[which - 1]
-        return batch.with_pairing(
-            pa.array(range(len(batch)), pa.int64()), pa.array([which - 1] * len(batch), pa.int8())
-        )
+        return batch.with_pairing(arange(len(batch)), pa.array([which - 1] * len(batch), pa.int8()))

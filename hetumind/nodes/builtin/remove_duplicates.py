@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from hetumind.errors import NodeExecutionError
-from hetumind.items import ItemBatch
+from hetumind.items import ItemBatch, arange
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import (
     MISSING,
@@ -149,7 +149,7 @@ class RemoveDuplicates(Node):
         if version <= 1 and any(c is not None and c.null_count for c in cols):
             return None
         table = pa.table({f"k{i}": c for i, c in enumerate(cols)})
-        table = table.append_column("__i", pa.array(range(len(batch)), pa.int64()))
+        table = table.append_column("__i", arange(len(batch)))
         firsts = table.group_by([f"k{i}" for i in range(len(keys))], use_threads=False).aggregate(
             [("__i", "min")]
         )

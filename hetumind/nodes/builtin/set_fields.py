@@ -174,8 +174,7 @@ def validate_entry(
         if ignore_errors:
             return None if value is UNDEFINED else value
         raise SetFieldError(
-            f"'{name}' expects a {type_} but we got {value_description(value)} "
-            f"[item {item_index}]"
+            f"'{name}' expects a {type_} but we got {value_description(value)} [item {item_index}]"
         )
     return None if parsed is UNDEFINED else parsed
 
@@ -231,9 +230,7 @@ def resolve_raw_data(text: str, evaluate: Callable[[str], Any]) -> str:
 
 
 def parse_json_parameter(data: Any, item_index: int, entry_name: str | None = None) -> Any:
-    location = (
-        f"entry \"{entry_name}\" inside 'Fields to Set'" if entry_name else "'JSON Output'"
-    )
+    location = f"entry \"{entry_name}\" inside 'Fields to Set'" if entry_name else "'JSON Output'"
     if isinstance(data, str):
         try:
             parsed = _lenient_json(data)
@@ -267,9 +264,11 @@ def _lenient_json(text: str) -> Any:
     fixed = _UNQUOTED_KEY.sub(r'\1"\2"\3:', fixed)
     fixed = _TRAILING_COMMA.sub(r"\1", fixed)
     fixed = _BARE_VALUE.sub(
-        lambda m: m.group(0)
-        if m.group(2).strip() in _LITERALS
-        else f"{m.group(1)}{json.dumps(m.group(2).strip())}{m.group(3)}",
+        lambda m: (
+            m.group(0)
+            if m.group(2).strip() in _LITERALS
+            else f"{m.group(1)}{json.dumps(m.group(2).strip())}{m.group(3)}"
+        ),
         fixed,
     )
     return json.loads(fixed)

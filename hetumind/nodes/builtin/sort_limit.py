@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from hetumind.errors import NodeExecutionError
-from hetumind.items import ItemBatch
+from hetumind.items import ItemBatch, arange
 from hetumind.nodes.api import Expr, Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import MISSING, column_values, js_equal, js_lt, typed_path
 
@@ -172,5 +172,5 @@ class Limit(Node):
             start, stop = _js_slice_bounds(n, n - max_items, n)
         length = max(0, stop - start)
         out = batch.slice(start, length)
-        paired = pa.array(range(start, start + len(out)), type=pa.int64())
+        paired = arange(start, start + len(out))
         return [out.with_pairing(paired)]

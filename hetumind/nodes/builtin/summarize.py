@@ -352,6 +352,8 @@ def _fast_summarize(
         table = table.append_column("k_all", pa.nulls(table.num_rows, pa.int8()))
         key_names = ["k_all"]
     grouped = table.group_by(key_names, use_threads=False).aggregate(aggs)
+    if len(keys) > 1:
+        grouped = grouped.take(_nested_order([grouped.column(k).to_pylist() for k in key_names]))
     out_names: list[str] = []
     out_cols: list[pa.Array | pa.ChunkedArray] = []
     for i, k in enumerate(keys):
@@ -367,6 +369,23 @@ def _fast_summarize(
         return None
     result = pa.Table.from_arrays(out_cols, names=out_names)
     return ItemBatch(result, result.num_rows).with_pairing([None] * result.num_rows)
+
+
+def _nested_order(key_values: list[list[Any]]) -> list[int]:
+    """Order of n8n's nested split: by first appearance of each key prefix, level by level.
+
+    Arrow lists groups by first appearance of the whole key combination; n8n splits by the
+    first field, then within each group by the next, and so on.
+    """
+    ranks: list[list[int]] = []
+    for depth in range(1, len(key_values)):
+        seen: dict[tuple[Any, ...], int] = {}
+        level = []
+        for row in zip(*key_values[:depth], strict=True):
+            level.append(seen.setdefault(row, len(seen)))
+        ranks.append(level)
+    n = len(key_values[0])
+    return sorted(range(n), key=lambda i: tuple(r[i] for r in ranks))
 
 
 def _keep_split_mask(c: pa.ChunkedArray, legacy: bool) -> pa.ChunkedArray:

@@ -153,9 +153,7 @@ def _output_index(value: Any, outputs: int, item_index: int) -> int:
 
 
 def _emit(batch: ItemBatch, buckets: list[Any], errors: list[tuple[int, str]]) -> list[ItemBatch]:
-    out = [
-        batch.take(idx).with_pairing(idx) if len(idx) else ItemBatch.empty() for idx in buckets
-    ]
+    out = [batch.take(idx).with_pairing(idx) if len(idx) else ItemBatch.empty() for idx in buckets]
     if errors and out:
         # n8n (continue on fail) puts {"error": message} on output 0 for a failing item.
         failed = ItemBatch.from_json(
