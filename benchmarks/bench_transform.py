@@ -153,8 +153,8 @@ def run(rows: int = ROWS) -> dict[str, float]:
     ray_backend = make_backend("ray")
     inline = make_backend("inline")
 
-    def hetumind(backend: Any) -> None:
-        result = run_workflow(wf, backend=backend, input_batch=batch)
+    def hetumind(backend: Any, save_outputs: bool = False) -> None:
+        result = run_workflow(wf, backend=backend, input_batch=batch, save_outputs=save_outputs)
         assert result.ok, result.error
         got = sorted(result.outputs("Stats")[0], key=lambda r: r["group"])
         assert got == expected, (got[:2], expected[:2])
@@ -174,8 +174,11 @@ def run(rows: int = ROWS) -> dict[str, float]:
     py_rows = table.to_pylist()
     return {
         "hand-written pyarrow": best_of(lambda: hand_written_pyarrow(table), repeat=5),
-        "Hetumind, Ray backend": best_of(lambda: hetumind(ray_backend), repeat=3),
-        "Hetumind, inline backend": best_of(lambda: hetumind(inline), repeat=3),
+        "Hetumind, Ray backend": best_of(lambda: hetumind(ray_backend), repeat=5),
+        "Hetumind, Ray backend, every node's items kept": best_of(
+            lambda: hetumind(ray_backend, save_outputs=True), repeat=3
+        ),
+        "Hetumind, inline backend": best_of(lambda: hetumind(inline), repeat=5),
         "Python row loop": best_of(lambda: python_loop(py_rows), repeat=1, warmup=0),
     }
 

@@ -45,6 +45,17 @@ def main() -> None:
         "",
         *table(transform, "hand-written pyarrow", "items/s", bench_transform.ROWS),
         "",
+        "Notes:",
+        "",
+        "* The input is an Arrow table in memory for every variant; the Ray backend also",
+        "  puts it into the object store on each run (part of its time).",
+        "* Hetumind rows run with `save_outputs=False` (items kept only where later nodes",
+        "  need them, as a batch run does); the 'every node's items kept' row keeps all",
+        "  intermediate outputs for runData, as `hetumind run` does, which costs copying them",
+        "  into the object store.",
+        "* The five nodes are fused into one Ray task (engine/fusion.py); the unfused",
+        "  overhead row of the first table shows what a task per node costs.",
+        "",
     ]
     path = Path(__file__).parent / "RESULTS.md"
     path.write_text("\n".join(out))

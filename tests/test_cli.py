@@ -134,3 +134,33 @@ def test_conformance_through_the_cli_on_ray() -> None:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "={{ $json.constructor.constructor('return process')() }}",
+        "={{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "={{ $json.name.nope() }}",
+    ],
+)
+def test_escape_attempts_and_bad_calls_fail_cleanly(tmp_path: Path, expression: str) -> None:
+    doc = json.loads((ROOT / "examples" / "greet-input.json").read_text())
+    doc["nodes"][1]["parameters"]["assignments"]["assignments"][0]["value"] = expression
+    path = tmp_path / "escape.json"
+    path.write_text(json.dumps(doc))
+    proc = hetumind("run", "--backend", "inline", "--json", "--input", '{"name": "x"}', str(path))
+    assert proc.returncode == 1
+    error = json_lines(proc.stdout)[0]["error"]
+    assert error["node"] == "Greet"
+    assert "parameter 'assignments'" in error["message"] and "item 0" in error["message"]
+
+
+def test_expression_syntax_errors_are_invalid_input(tmp_path: Path) -> None:
+    doc = json.loads((ROOT / "examples" / "greet-input.json").read_text())
+    doc["nodes"][1]["parameters"]["assignments"]["assignments"][0]["value"] = "={{ 1 + }}"
+    path = tmp_path / "syntax.json"
+    path.write_text(json.dumps(doc))
+    proc = hetumind("validate", str(path))
+    assert proc.returncode == 2
+    assert "'Greet'" in proc.stdout and "position" in proc.stdout

@@ -41,11 +41,13 @@ def run_workflow(
     input_batch: ItemBatch | None = None,
     mode: str = "manual",
     fuse: bool = True,
+    save_outputs: bool = True,
 ) -> ExecutionResult:
     """Validate, plan and run `workflow`; node failures are in the result, not raised.
 
     Raises WorkflowInvalid when the workflow cannot run at all. `fuse=False` gives every
     node run a task of its own (fused chains are the default; see engine/fusion.py).
+    `save_outputs=False` keeps items only where later nodes need them (batch runs).
 
     Example:
         >>> result = run_workflow(load_workflow("examples/hello-world.json"))
@@ -56,5 +58,11 @@ def run_workflow(
     plan = build_plan(wf)
     engine = make_backend(backend) if isinstance(backend, str) else backend
     return Coordinator(
-        plan, engine, input_items=input_items, input_batch=input_batch, mode=mode, fuse=fuse
+        plan,
+        engine,
+        input_items=input_items,
+        input_batch=input_batch,
+        mode=mode,
+        fuse=fuse,
+        save_outputs=save_outputs,
     ).run()

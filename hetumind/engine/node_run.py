@@ -42,6 +42,8 @@ class NodeRunSpec:
     references: frozenset[str] = frozenset()
     deadline: float | None = None
     """The execution's timeout as a `time.time()` value, checked between fused nodes."""
+    keep_outputs: bool = True
+    """False for a fused node whose items nobody reads later: only its counts are kept."""
 
 
 @dataclass
@@ -239,7 +241,7 @@ def execute_segment(
             break
         meta, outs, new_state = execute_node_run(spec, current, state, refs)
         metas.append(meta)
-        outputs.append(outs)
+        outputs.append(outs if spec.keep_outputs else [ItemBatch.empty() for _ in outs])
         new_states.append(new_state)
         if spec.node.name in refs or any(spec.node.name in s.references for s in specs):
             refs[spec.node.name] = NodeOutputs(spec.node.name, outs, spec.node.parameters)

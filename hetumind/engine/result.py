@@ -17,6 +17,8 @@ __all__ = ["ExecutionResult", "NodeRun"]
 class NodeRun:
     meta: RunMeta
     outputs: OutputRef
+    saved: bool = True
+    """False when the run's items were not kept (Coordinator.save_outputs=False)."""
 
 
 @dataclass
@@ -58,7 +60,7 @@ class ExecutionResult:
                         "status": r.meta.status,
                         "startedAt": r.meta.started_at,
                         "executionTimeMs": r.meta.execution_time_ms,
-                        "outputs": self.outputs(node, i),
+                        "outputs": self.outputs(node, i) if r.saved else None,
                         "error": r.meta.error,
                     }
                     for i, r in enumerate(runs)

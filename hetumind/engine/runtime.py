@@ -47,6 +47,10 @@ class Coordinator:
     """Trigger input as an Arrow batch (batch runs); takes precedence over input_items."""
     mode: str = "manual"
     fuse: bool = True
+    save_outputs: bool = True
+    """False: keep item data only where it is needed later (the end of each fused chain and
+    nodes that expressions read); runData then has counts but no items for the rest.
+    For batch runs, where intermediate results would double the memory traffic."""
     execution_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
     def __post_init__(self) -> None:
@@ -59,6 +63,7 @@ class Coordinator:
         self._states: dict[str, OutputRef] = {}
         self._latest: dict[str, OutputRef] = {}
         self._wall_deadline: float | None = None
+        self._read_later = frozenset().union(*(p.references for p in self.plan.nodes.values()))
 
     def run(self) -> ExecutionResult:
         wf = self.plan.workflow
@@ -102,7 +107,8 @@ class Coordinator:
                     self._runs[meta.node] = self._runs.get(meta.node, 0) + 1
                     self._states[meta.node] = OutputRef(sub.states, member)
                     self._latest[meta.node] = ref
-                    result.add(meta.node, NodeRun(meta, ref))
+                    saved = self._keeps(running.chain)[member]
+                    result.add(meta.node, NodeRun(meta, ref, saved))
                     if meta.stop:
                         return self._stop(result, "error", _error_summary(meta))
                 # A fused chain stops early, items in hand, only when the deadline passed.
@@ -141,7 +147,7 @@ class Coordinator:
     def _submit(self, ready: _Ready, chain: tuple[str, ...], info: ExecutionInfo) -> Submitted:
         specs = []
         references: dict[str, Reference] = {}
-        for name in chain:
+        for name, keep in zip(chain, self._keeps(chain), strict=True):
             planned = self.plan.nodes[name]
             pinned = self.plan.workflow.pin_data.get(name) if self.mode == "manual" else None
             specs.append(
@@ -155,6 +161,7 @@ class Coordinator:
                     trigger=planned.definition.trigger,
                     references=planned.references,
                     deadline=self._wall_deadline,
+                    keep_outputs=keep,
                 )
             )
             for ref in planned.references:
@@ -163,6 +170,13 @@ class Coordinator:
                     references[ref] = Reference(self._latest[ref], params)
         states = [self._states.get(name) for name in chain]
         return self.backend.submit(specs, ready.inputs, states, references)
+
+    def _keeps(self, chain: tuple[str, ...]) -> tuple[bool, ...]:
+        """Per chain member, whether its items are kept (see `save_outputs`)."""
+        return tuple(
+            self.save_outputs or i == len(chain) - 1 or name in self._read_later
+            for i, name in enumerate(chain)
+        )
 
     def _deliver(self, meta: RunMeta, outputs: OutputRef) -> None:
         planned = self.plan.nodes[meta.node]

@@ -44,9 +44,12 @@ def decide(ctx: NodeContext, batch: ItemBatch) -> FilterOutcome:
 
 
 def _split(batch: ItemBatch, passed: pa.BooleanArray) -> tuple[ItemBatch, ItemBatch]:
-    yes = pc.indices_nonzero(passed)
-    no = pc.indices_nonzero(pc.invert(passed))
-    return batch.take(yes).with_pairing(yes), batch.take(no).with_pairing(no)
+    # Arrow's filter is cheaper than a take with the same indices.
+    failed = pc.invert(passed)
+    return (
+        batch.filter(passed).with_pairing(pc.indices_nonzero(passed)),
+        batch.filter(failed).with_pairing(pc.indices_nonzero(failed)),
+    )
 
 
 @node(
