@@ -192,12 +192,18 @@ def _with_lineage(
     port: int,
     outputs: list[ItemBatch],
 ) -> ItemBatch:
-    """Carry each tracked ancestor's item index from the inputs to this output."""
+    """Carry each tracked ancestor's item index from the inputs to this output.
+
+    An unpaired batch keeps whatever lineage the node left on it: Loop Over Items emits
+    items stored on an earlier run, whose lineage no current input could supply.
+    """
     if not spec.tracked:
         return batch
     n = len(batch)
     lineage: dict[str, pa.Array] = {}
-    if batch.paired is not None and inputs:
+    if batch.paired is None:
+        lineage = {k: v for k, v in batch.lineage.items() if len(v) == n}
+    elif inputs:
         for name in set().union(*(b.lineage for b in inputs)) & spec.tracked:
             lineage[name] = _follow(name, batch, inputs)
     if spec.node.name in spec.tracked:

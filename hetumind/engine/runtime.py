@@ -202,11 +202,16 @@ class Coordinator:
                     self._queue.append(_Ready(child, slot))
 
     def _release_partial(self) -> bool:
-        """Nothing runs and nothing is queued: multi-input nodes run with what they have."""
+        """Nothing runs and nothing is queued: multi-input nodes run with what they have,
+        when that is enough for them (n8n's requiredInputs); otherwise they never run."""
         for child, slots in self._waiting.items():
-            if slots:
-                self._queue.append(_Ready(child, slots.pop(0)))
-                return True
+            while slots:
+                slot = slots.pop(0)
+                planned = self.plan.nodes[child]
+                present = [i for i, ref in enumerate(slot) if ref is not None]
+                if planned.definition.can_run_with(planned.node.parameters, present):
+                    self._queue.append(_Ready(child, slot))
+                    return True
         return False
 
 

@@ -37,6 +37,9 @@ Expr = Union[T, ExprStr]  # noqa: UP007 - a generic alias: Expr[int] is "int or 
 PortCount = int | Callable[[Mapping[str, Any]], int]
 """A fixed number of ports, or one computed from the node's raw parameters."""
 
+RequiredInputs = int | Sequence[int]
+"""How many inputs must have items (an int), or which ones (a list of indexes)."""
+
 
 class NodeParams(BaseModel):
     """Base for node parameter schemas: unknown keys are kept (n8n adds many)."""
@@ -64,6 +67,9 @@ class NodeDefinition:
     aliases: tuple[str, ...] = ()
     """Further full type names, e.g. legacy n8n names."""
     api_version: int = ENGINE_API_VERSION
+    required_inputs: RequiredInputs | Callable[[Mapping[str, Any]], RequiredInputs] = 1
+    """For multi-input nodes: what must have arrived for a run with partial inputs, once
+    nothing else can arrive (n8n's `requiredInputs`); otherwise the node does not run."""
     fusible: bool = True
     """Cheap enough to share a Ray task with its neighbours in a linear chain. Nodes that
     wait on the network or hold a GPU set this False so they get a task of their own."""
@@ -80,6 +86,15 @@ class NodeDefinition:
 
     def output_count(self, parameters: Mapping[str, Any]) -> int:
         return self.outputs(parameters) if callable(self.outputs) else self.outputs
+
+    def can_run_with(self, parameters: Mapping[str, Any], present: Sequence[int]) -> bool:
+        """Whether a multi-input node may run with only the inputs in `present`."""
+        required = self.required_inputs
+        if callable(required):
+            required = required(parameters)
+        if isinstance(required, int):
+            return len(present) >= required
+        return set(required) <= set(present)
 
 
 class NodeContext(Protocol):
@@ -153,6 +168,7 @@ def node(
     n8n: bool = True,
     aliases: Sequence[str] = (),
     api_version: int = ENGINE_API_VERSION,
+    required_inputs: RequiredInputs | Callable[[Mapping[str, Any]], RequiredInputs] = 1,
     fusible: bool = True,
 ) -> Callable[[N], N]:
     """Declare a node type; the definition is checked here, once.
@@ -192,6 +208,7 @@ def node(
             n8n=n8n,
             aliases=tuple(aliases),
             api_version=api_version,
+            required_inputs=required_inputs,
             fusible=fusible,
         )
         return cls

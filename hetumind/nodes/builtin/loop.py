@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pyarrow as pa
-
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Expr, Node, NodeContext, NodeParams, node
@@ -55,14 +53,14 @@ class SplitInBatches(Node):
             state[_PENDING] = paired.slice(size)
             state[_PROCESSED] = []
         else:
+            # Items stored on the first run pair with that run's input, not this one's:
+            # unpaired, they keep the lineage they were stored with (the engine honours it).
             pending: ItemBatch = state[_PENDING]
-            batch = pending.slice(0, size)
+            batch = pending.slice(0, size).with_pairing(None)
             state[_PENDING] = pending.slice(size)
-            state[_PROCESSED] = [*state[_PROCESSED], items.with_identity_pairing()]
+            state[_PROCESSED] = [*state[_PROCESSED], items]
         if len(batch) == 0:
-            done = ItemBatch.concat(state[_PROCESSED])
-            if done.paired is None:
-                done = done.with_pairing(pa.nulls(len(done), pa.int64()))
+            done = ItemBatch.concat(state[_PROCESSED]).with_pairing(None)
             # n8n keeps its (now empty) context; we clear it so a later entry starts afresh.
             state.pop(_PENDING, None)
             state.pop(_PROCESSED, None)

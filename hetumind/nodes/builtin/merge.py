@@ -395,6 +395,8 @@ def _combine_all(ctx: NodeContext, input1: list[_Item], input2: list[_Item]) -> 
     display_name="Merge",
     params=MergeParams,
     inputs=input_count,
+    # as n8n: choose-branch needs data on both inputs, other modes on any one
+    required_inputs=lambda p: [0, 1] if p.get("mode") == "chooseBranch" else 1,
 )
 class Merge(Node):
     """Merges data of several inputs once data from them is available."""
