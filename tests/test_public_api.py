@@ -29,6 +29,7 @@ def test_engine() -> None:
         "Backend",
         "ExecutionResult",
         "InlineBackend",
+        "Listener",
         "Plan",
         "build_plan",
         "make_backend",

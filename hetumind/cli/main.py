@@ -5,7 +5,9 @@ Exit codes: 0 every run succeeded, 1 a run failed at run time, 2 invalid input.
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -155,6 +157,26 @@ def nodes() -> None:
         versions = ", ".join(f"{v:g}" for v in d.versions)
         table.add_row(f"hetumind.{d.name}", versions, d.display_name, ", ".join(d.type_names[1:]))
     out.print(table)
+
+
+def _register_command_modules() -> None:
+    """Every other module in hetumind/cli with a `register(app)` adds its commands.
+
+    Those modules import heavy dependencies (servers, cloud SDKs) inside their commands, so
+    `hetumind run` starts fast.
+    """
+    import hetumind.cli as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name == "main":
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)
+
+
+_register_command_modules()
 
 
 def main() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from hetumind.engine.backend import Backend, InlineBackend
+from hetumind.engine.events import Listener
 from hetumind.engine.plan import Plan, build_plan
 from hetumind.engine.result import ExecutionResult
 from hetumind.engine.runtime import Coordinator
@@ -15,6 +17,7 @@ __all__ = [
     "Backend",
     "ExecutionResult",
     "InlineBackend",
+    "Listener",
     "Plan",
     "build_plan",
     "make_backend",
@@ -42,6 +45,8 @@ def run_workflow(
     mode: str = "manual",
     fuse: bool = True,
     save_outputs: bool = True,
+    listeners: Sequence[Listener] = (),
+    execution_id: str | None = None,
 ) -> ExecutionResult:
     """Validate, plan and run `workflow`; node failures are in the result, not raised.
 
@@ -65,4 +70,6 @@ def run_workflow(
         mode=mode,
         fuse=fuse,
         save_outputs=save_outputs,
+        listeners=listeners,
+        **({"execution_id": execution_id} if execution_id else {}),
     ).run()

@@ -11,12 +11,21 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from hetumind.engine.backend import Backend, OutputRef, PortRef, Reference, Submitted
 from hetumind.engine.context import ExecutionInfo
+from hetumind.engine.events import (
+    ExecutionFinished,
+    ExecutionStarted,
+    Listener,
+    NodeFinished,
+    NodeStarted,
+    notify,
+)
 from hetumind.engine.fusion import segments
 from hetumind.engine.node_run import NodeRunSpec, RunMeta
 from hetumind.engine.plan import Plan
@@ -47,6 +56,8 @@ class Coordinator:
     """Trigger input as an Arrow batch (batch runs); takes precedence over input_items."""
     mode: str = "manual"
     fuse: bool = True
+    listeners: Sequence[Listener] = ()
+    """Told when the execution and each node run start and finish (engine/events.py)."""
     save_outputs: bool = True
     """False: keep item data only where it is needed later (the end of each fused chain and
     nodes that expressions read); runData then has counts but no items for the rest.
@@ -66,6 +77,16 @@ class Coordinator:
         self._read_later = frozenset().union(*(p.references for p in self.plan.nodes.values()))
 
     def run(self) -> ExecutionResult:
+        wf = self.plan.workflow
+        notify(
+            self.listeners,
+            ExecutionStarted(self.execution_id, wf.name, wf.id, self.mode),
+        )
+        result = self._run()
+        notify(self.listeners, ExecutionFinished(self.execution_id, result))
+        return result
+
+    def _run(self) -> ExecutionResult:
         wf = self.plan.workflow
         info = ExecutionInfo(
             execution_id=self.execution_id,
@@ -108,7 +129,17 @@ class Coordinator:
                     self._states[meta.node] = OutputRef(sub.states, member)
                     self._latest[meta.node] = ref
                     saved = self._keeps(running.chain)[member]
-                    result.add(meta.node, NodeRun(meta, ref, saved))
+                    run = NodeRun(meta, ref, saved)
+                    result.add(meta.node, run)
+                    if member:  # the chain's head was announced when it was submitted
+                        notify(
+                            self.listeners,
+                            NodeStarted(self.execution_id, meta.node, meta.run_index),
+                        )
+                    notify(
+                        self.listeners,
+                        NodeFinished(self.execution_id, meta.node, meta.run_index, meta, run),
+                    )
                     if meta.stop:
                         return self._stop(result, "error", _error_summary(meta))
                 # A fused chain stops early, items in hand, only when the deadline passed.
@@ -139,6 +170,10 @@ class Coordinator:
             if self._busy.intersection(chain):
                 deferred.append(ready)
                 continue
+            notify(
+                self.listeners,
+                NodeStarted(self.execution_id, ready.node, self._runs.get(ready.node, 0)),
+            )
             submitted = self._submit(ready, chain, info)
             self._running[id(submitted)] = _Running(submitted, chain)
             self._busy.update(chain)

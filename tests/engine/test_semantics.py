@@ -264,3 +264,21 @@ def test_independent_branches_run_at_the_same_time_on_ray(ray_session: None) -> 
 
     (a0, a1), (b0, b1) = window("Left"), window("Right")
     assert a0 < b1 and b0 < a1, "the two branches did not overlap"
+
+
+def test_listeners_see_every_node_start_and_finish_in_order(backend: str) -> None:
+    from hetumind.engine.events import Listener
+
+    seen: list[tuple[str, str]] = []
+
+    class Record(Listener):
+        def on_event(self, event: Any) -> None:
+            seen.append((type(event).__name__, getattr(event, "node", "")))
+
+    doc = workflow([*BASE, node("End", "noOp")], [*BASE_EDGES, ("Items", 0, "End", 0)])
+    run_workflow(doc, backend=backend, listeners=[Record()])
+    assert seen[0] == ("ExecutionStarted", "") and seen[-1] == ("ExecutionFinished", "")
+    for name in ("Start", "Data", "Items", "End"):
+        assert seen.index(("NodeStarted", name)) < seen.index(("NodeFinished", name))
+    finished = [n for kind, n in seen if kind == "NodeFinished"]
+    assert finished == ["Start", "Data", "Items", "End"]
