@@ -157,7 +157,11 @@ _NO_DEFAULT = object()
 
 
 class NodeRunContext:
-    """The engine's `NodeContext`: one per node run, inside the worker that runs it."""
+    """The engine's `NodeContext`: one per node run, inside the worker that runs it.
+
+    `vectorize=False` makes `evaluate_column` go item by item, so tests can check that both
+    paths of a node agree.
+    """
 
     def __init__(
         self,
@@ -169,7 +173,9 @@ class NodeRunContext:
         state: dict[str, Any],
         references: Mapping[str, NodeOutputs],
         continue_on_fail: bool,
+        vectorize: bool = True,
     ) -> None:
+        self._vectorize = vectorize
         self._node = node
         self._inputs = list(inputs)
         self._run_index = run_index
@@ -229,9 +235,9 @@ class NodeRunContext:
         batch = batch if batch is not None else self.input(0)
         n = len(batch)
         if not is_expression(value):
-            return _broadcast(value, n)
+            return _broadcast(value, n) if self._vectorize else [value] * n
         compiled = self._compile(value, parameter)
-        plan = compiled.vectorize()
+        plan = compiled.vectorize() if self._vectorize else None
         if plan is not None:
             try:
                 return plan.evaluate(batch.typed_column, n)

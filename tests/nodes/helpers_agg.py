@@ -7,77 +7,30 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hetumind.engine.context import NodeRunContext
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node
-
-_NOT_FOUND = object()
-
-
-def _lookup(params: Mapping[str, Any], path: str) -> Any:
-    value: Any = params
-    for key in path.split("."):
-        if isinstance(value, Mapping) and key in value:
-            value = value[key]
-        else:
-            return _NOT_FOUND
-    return value
+from tests.nodes.context import node_context
 
 
-class FakeContext:
-    """Implements the NodeContext protocol for non-expression parameters."""
-
-    def __init__(
-        self,
-        parameters: Mapping[str, Any] | None = None,
-        *,
-        type_version: float = 1,
-        continue_on_fail: bool = False,
-        state: dict[str, Any] | None = None,
-        node_name: str = "Node",
-    ) -> None:
-        self._parameters = dict(parameters or {})
-        self._type_version = type_version
-        self._continue_on_fail = continue_on_fail
-        self._state = state if state is not None else {}
-        self._node_name = node_name
-        self._run_index = 0
-
-    @property
-    def node_name(self) -> str:
-        return self._node_name
-
-    @property
-    def type_version(self) -> float:
-        return self._type_version
-
-    @property
-    def run_index(self) -> int:
-        return self._run_index
-
-    @property
-    def state(self) -> dict[str, Any]:
-        return self._state
-
-    @property
-    def raw_parameters(self) -> Mapping[str, Any]:
-        return self._parameters
-
-    @property
-    def continue_on_fail(self) -> bool:
-        return self._continue_on_fail
-
-    def param(self, path: str, item_index: int = 0, default: Any = None) -> Any:
-        value = _lookup(self._parameters, path)
-        return default if value is _NOT_FOUND else value
-
-    def evaluate(self, value: Any, item_index: int, parameter: str) -> Any:
-        return value
-
-    def evaluate_column(
-        self, value: Any, parameter: str, batch: ItemBatch | None = None
-    ) -> list[Any] | Any:
-        n = len(batch) if batch is not None else 0
-        return [value] * n
+def FakeContext(
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    type_version: float = 1,
+    continue_on_fail: bool = False,
+    state: dict[str, Any] | None = None,
+    node_name: str = "Node",
+    inputs: Sequence[ItemBatch] = (),
+) -> NodeRunContext:
+    """The engine's real context for one node, with literal (or expression) parameters."""
+    return node_context(
+        parameters,
+        inputs,
+        version=type_version,
+        continue_on_fail=continue_on_fail,
+        state=state,
+        node_name=node_name,
+    )
 
 
 def run_node(
@@ -87,8 +40,8 @@ def run_node(
     **ctx_kwargs: Any,
 ) -> list[list[dict[str, Any]]]:
     """Run `node` on literal item json lists; return each output's item json."""
-    ctx = FakeContext(parameters, **ctx_kwargs)
     batches = [b if isinstance(b, ItemBatch) else ItemBatch.from_json(list(b)) for b in inputs]
+    ctx = FakeContext(parameters, inputs=batches, **ctx_kwargs)
     return [out.to_json() for out in node.run(ctx, batches)]
 
 

@@ -1,114 +1,37 @@
-"""A small NodeContext for the set / if / filter / switch unit tests.
+"""Helpers for the set / if / filter / switch unit tests.
 
-Parameters are literals, plus the one expression shape these tests need:
-``={{ $json.<name> }}``. `vectorize=True` answers evaluate_column with the typed Arrow
-column (as the real engine does for a vectorizable expression); `vectorize=False` answers
-with a Python list (as for an expression that does not vectorize), so tests can check that
-both paths agree.
+`SifContext` is the engine's real NodeRunContext over one batch; `vectorize=False` makes it
+answer `evaluate_column` item by item, so tests can check that both paths agree.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-import pyarrow as pa
-
-from hetumind.errors import ExpressionError
+from hetumind.engine.context import NodeRunContext
 from hetumind.items import ItemBatch
+from tests.nodes.context import node_context
 
-_COLUMN = re.compile(r"^=\{\{\s*\$json\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 
-
-class SifContext:
-    def __init__(
-        self,
-        parameters: Mapping[str, Any],
-        batch: ItemBatch,
-        *,
-        version: float = 1,
-        vectorize: bool = True,
-        continue_on_fail: bool = False,
-        node_name: str = "Node",
-    ) -> None:
-        self._parameters = dict(parameters)
-        self._batch = batch
-        self._rows: list[dict[str, Any]] | None = None
-        self._version = version
-        self._vectorize = vectorize
-        self._continue = continue_on_fail
-        self._name = node_name
-        self._state: dict[str, Any] = {}
-
-    @property
-    def node_name(self) -> str:
-        return self._name
-
-    @property
-    def type_version(self) -> float:
-        return self._version
-
-    @property
-    def run_index(self) -> int:
-        return 0
-
-    @property
-    def state(self) -> dict[str, Any]:
-        return self._state
-
-    @property
-    def raw_parameters(self) -> Mapping[str, Any]:
-        return self._parameters
-
-    @property
-    def continue_on_fail(self) -> bool:
-        return self._continue
-
-    def _row(self, i: int) -> dict[str, Any]:
-        if self._rows is None:
-            self._rows = self._batch.to_json()
-        return self._rows[i]
-
-    def param(self, path: str, item_index: int = 0, default: Any = None) -> Any:
-        value: Any = self._parameters
-        for part in path.split("."):
-            if not isinstance(value, dict) or part not in value:
-                return default
-            value = value[part]
-        return self.evaluate(value, item_index, path)
-
-    def evaluate(self, value: Any, item_index: int, parameter: str) -> Any:
-        if isinstance(value, dict):
-            return {k: self.evaluate(v, item_index, parameter) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.evaluate(v, item_index, parameter) for v in value]
-        if isinstance(value, str) and value.startswith("="):
-            m = _COLUMN.match(value)
-            if m:
-                return self._row(item_index).get(m.group(1))
-            if value == "={{ $json.boom() }}":
-                raise ExpressionError("boom", node=self._name, item_index=item_index)
-            if value == "={{ $itemIndex }}":
-                return item_index
-            return value[1:]
-        return value
-
-    def evaluate_column(self, value: Any, parameter: str, batch: ItemBatch | None = None) -> Any:
-        batch = batch or self._batch
-        n = len(batch)
-        if isinstance(value, str) and value.startswith("="):
-            m = _COLUMN.match(value)
-            if m and self._vectorize:
-                col = batch.typed_column(m.group(1))
-                if col is not None:
-                    return col.combine_chunks()
-                if m.group(1) not in batch.columns:
-                    return pa.nulls(n)
-            return [self.evaluate(value, i, parameter) for i in range(n)]
-        if self._vectorize and (isinstance(value, bool | int | float | str)):
-            return pa.array([value] * n)
-        return [value] * n
+def SifContext(
+    parameters: Mapping[str, Any],
+    batch: ItemBatch,
+    *,
+    version: float = 1,
+    vectorize: bool = True,
+    continue_on_fail: bool = False,
+    node_name: str = "Node",
+) -> NodeRunContext:
+    """The engine's real context over `batch`; `vectorize=False` forces the per-item path."""
+    return node_context(
+        parameters,
+        [batch],
+        version=version,
+        continue_on_fail=continue_on_fail,
+        vectorize=vectorize,
+        node_name=node_name,
+    )
 
 
 def filter_value(
