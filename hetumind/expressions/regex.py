@@ -12,7 +12,7 @@ from hetumind.expressions.values import UNDEFINED, EvalError, HostObject, JsCall
 if TYPE_CHECKING:
     from hetumind.expressions.runtime import Runtime
 
-__all__ = ["JsRegExp", "js_replace", "translate"]
+__all__ = ["JsRegExp", "compile_js", "js_replace", "translate"]
 
 _CLASS_ESCAPES = {"d": "0-9", "w": "A-Za-z0-9_"}
 _ESCAPES = {"d": "[0-9]", "w": "[A-Za-z0-9_]", "D": "[^0-9]", "W": "[^A-Za-z0-9_]"}
@@ -69,7 +69,11 @@ def translate(pattern: str, multiline: bool) -> str:
 
 
 @lru_cache(maxsize=512)
-def _compile(pattern: str, flags: str) -> re.Pattern[str]:
+def compile_js(pattern: str, flags: str) -> re.Pattern[str]:
+    """A JavaScript regex (source and flags such as "gim") as a Python pattern.
+
+    Raises re.error for patterns Python cannot compile.
+    """
     py_flags = 0
     if "i" in flags:
         py_flags |= re.IGNORECASE
@@ -94,7 +98,7 @@ class JsRegExp(HostObject):
         if set(flags) - set("gimsuy") or len(set(flags)) != len(flags):
             raise EvalError(f"Invalid regular expression flags '{flags}'", pos)
         try:
-            return cls(source, flags, _compile(source, flags))
+            return cls(source, flags, compile_js(source, flags))
         except (re.error, ValueError) as e:
             raise EvalError(f"Invalid regular expression: /{source}/: {e}", pos) from None
 

@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
+from hetumind.expressions.regex import compile_js
 from hetumind.expressions.values import (
     UNDEFINED,
     HostObject,
@@ -317,21 +318,8 @@ def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     source, flags = (m.group(1), m.group(2)) if m else (pattern, "")
     if ignore_case and "i" not in flags:
         flags += "i"
-    py_flags = 0
-    if "i" in flags:
-        py_flags |= re.IGNORECASE
-    if "m" in flags:
-        py_flags |= re.MULTILINE
-    if "s" in flags:
-        py_flags |= re.DOTALL
     try:
-        from hetumind.expressions.regex import translate
-
-        translated = translate(source, "m" in flags)
-    except ImportError:  # pragma: no cover - the expressions package ships with us
-        translated = source
-    try:
-        return re.compile(translated, py_flags)
+        return compile_js(source, flags)
     except re.error as exc:
         raise FilterFailure(f"Invalid regular expression: /{source}/{flags}: {exc}") from None
 

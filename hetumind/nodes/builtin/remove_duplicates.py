@@ -8,6 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from hetumind.errors import NodeExecutionError
+from hetumind.expressions.values import js_typeof
 from hetumind.items import ItemBatch, arange
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import (
@@ -42,16 +43,6 @@ def flatten_keys(value: Any, prefix: str = "") -> list[str]:
             if key not in out:
                 out.append(key)
     return out
-
-
-def _js_typeof(v: Any) -> str:
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, int | float):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    return "object"
 
 
 def _scalar_type(t: pa.DataType) -> bool:
@@ -169,7 +160,7 @@ class RemoveDuplicates(Node):
                     raise NodeExecutionError(
                         f"'{key}' field is missing from some input items", node=ctx.node_name
                     )
-                t = _js_typeof(v)
+                t = js_typeof(v)
                 if seen_type is not None and t != seen_type:
                     raise NodeExecutionError(
                         f"'{key}' isn't always the same type", node=ctx.node_name
