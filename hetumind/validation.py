@@ -102,6 +102,28 @@ def _cycles_without_loop(workflow: Workflow, loop_nodes: set[str]) -> list[list[
     return bad
 
 
+def _supply_problems(
+    workflow: Workflow, by_name: dict[str, Node], definitions: dict[str, NodeDefinition]
+) -> list[Problem]:
+    """Sub-node connections (ai_languageModel, ai_tool, ...) must join a sub-node that
+    supplies that kind to a root node that accepts it."""
+    problems = []
+    for src, kind, conn in workflow.supply_edges():
+        field = f"connections.{src}.{kind}"
+        if src not in by_name:
+            continue
+        if conn.node not in by_name:
+            problems.append(Problem(f"connects to unknown node {conn.node!r}", src, field))
+            continue
+        source, target = definitions.get(src), definitions.get(conn.node)
+        if source is not None and source.supplies != kind:
+            what = f"supplies {source.supplies!r}" if source.supplies else "is not a sub-node"
+            problems.append(Problem(f"cannot connect as {kind!r}: it {what}", src, field))
+        if target is not None and kind not in target.accepts:
+            problems.append(Problem(f"{conn.node!r} takes no {kind!r} connection", src, field))
+    return problems
+
+
 def validate_workflow(workflow: Workflow, registry: NodeRegistry) -> list[Problem]:
     """All problems that stop `workflow` from running; empty when it can run."""
     problems: list[Problem] = []
@@ -143,15 +165,11 @@ def validate_workflow(workflow: Workflow, registry: NodeRegistry) -> list[Proble
             )
 
     by_name = {n.name: n for n in workflow.nodes}
-    for src, kinds in workflow.connections.items():
+    for src in workflow.connections:
         if src not in by_name:
             problems.append(Problem("connection from a node that does not exist", src))
             continue
-        for kind in kinds:
-            if kind != "main":
-                problems.append(
-                    Problem(f"connection type {kind!r} is not supported yet", src, "connections")
-                )
+    problems.extend(_supply_problems(workflow, by_name, definitions))
     for src, out_index, conn in workflow.main_edges():
         if src not in by_name:
             continue

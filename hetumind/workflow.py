@@ -101,6 +101,17 @@ class Workflow(BaseModel):
                 for conn in targets or []:
                     yield source, out_index, conn
 
+    def supply_edges(self) -> Iterable[tuple[str, str, Connection]]:
+        """(sub-node, connection kind, root connection) for every non-main connection:
+        a sub-node such as a chat model supplies a capability to its root node."""
+        for source, kinds in self.connections.items():
+            for kind, ports in kinds.items():
+                if kind == "main":
+                    continue
+                for targets in ports:
+                    for conn in targets or []:
+                        yield source, kind, conn
+
     @property
     def execution_timeout(self) -> float | None:
         """settings.executionTimeout in seconds; n8n uses -1 for none."""

@@ -23,6 +23,7 @@ from hetumind.expressions import (
 )
 from hetumind.expressions.context import ExpressionContext, Item
 from hetumind.items import ItemBatch
+from hetumind.nodes.api import SubNode
 from hetumind.workflow import Node
 
 __all__ = ["ExecutionInfo", "NodeOutputs", "NodeRunContext"]
@@ -174,8 +175,10 @@ class NodeRunContext:
         references: Mapping[str, NodeOutputs],
         continue_on_fail: bool,
         vectorize: bool = True,
+        supplied: Mapping[str, tuple[SubNode, ...]] | None = None,
     ) -> None:
         self._vectorize = vectorize
+        self._supplied = supplied or {}
         self._node = node
         self._inputs = list(inputs)
         self._run_index = run_index
@@ -209,6 +212,9 @@ class NodeRunContext:
     @property
     def continue_on_fail(self) -> bool:
         return self._continue_on_fail
+
+    def supplied(self, kind: str) -> Sequence[SubNode]:
+        return self._supplied.get(kind, ())
 
     def param(self, path: str, item_index: int = 0, default: Any = None) -> Any:
         value: Any = self._node.parameters

@@ -20,10 +20,15 @@ import pyarrow.compute as pc
 from hetumind.engine.context import ExecutionInfo, NodeOutputs, NodeRunContext
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch, arange
+from hetumind.nodes.api import SubNode
 from hetumind.nodes.registry import default_registry
 from hetumind.workflow import Node
 
-__all__ = ["NodeRunSpec", "RunMeta", "execute_node_run"]
+__all__ = ["RUN_EXTRA_KEY", "NodeRunSpec", "RunMeta", "execute_node_run"]
+
+RUN_EXTRA_KEY = "__run_extra__"
+"""A node may leave small JSON facts for whoever watches the run (Respond to Webhook's
+response) in `ctx.state[RUN_EXTRA_KEY]`; they travel in RunMeta.extra, not in its state."""
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,8 @@ class NodeRunSpec:
     references: frozenset[str] = frozenset()
     deadline: float | None = None
     """The execution's timeout as a `time.time()` value, checked between fused nodes."""
+    supplied: Mapping[str, tuple[SubNode, ...]] = field(default_factory=dict)
+    """Sub-nodes connected to this node (its chat model, tools, memory...)."""
     keep_outputs: bool = True
     """False for a fused node whose items nobody reads later: only its counts are kept."""
 
@@ -91,6 +98,7 @@ def execute_node_run(
         else:
             outputs = []
             stop = True
+    extra = state.pop(RUN_EXTRA_KEY, None) or {}
     outputs = _pad(outputs, spec.outputs)
     outputs = [_with_lineage(spec, b, inputs, port, outputs) for port, b in enumerate(outputs)]
     meta = RunMeta(
@@ -102,6 +110,7 @@ def execute_node_run(
         counts=[len(b) for b in outputs],
         error=error,
         stop=stop,
+        extra=extra,
     )
     return meta, outputs, state
 
@@ -134,6 +143,7 @@ def _run_with_policies(
             state=state,
             references=references,
             continue_on_fail=continue_on_fail,
+            supplied=spec.supplied,
         )
         try:
             outputs = list(cls().run(ctx, inputs))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hetumind.errors import WorkflowInvalid
-from hetumind.nodes.api import NodeDefinition
+from hetumind.nodes.api import NodeDefinition, SubNode
 from hetumind.nodes.registry import NodeRegistry, default_registry
 from hetumind.validation import output_count, referenced_nodes, validate_workflow
 from hetumind.workflow import Node, Workflow
@@ -26,6 +27,8 @@ class PlannedNode:
     """Per output port, the (node, input port) pairs it feeds."""
     references: frozenset[str]
     """Nodes this node's expressions read through $('Name')."""
+    supplied: Mapping[str, tuple[SubNode, ...]] = field(default_factory=dict)
+    """Sub-nodes connected to this node, by connection kind."""
 
     @property
     def name(self) -> str:
@@ -60,6 +63,20 @@ def build_plan(workflow: Workflow, registry: NodeRegistry | None = None) -> Plan
             ports.append([])
         ports[out_index].append((conn.node, conn.index))
         parents[conn.node].add(src)
+    supplies: dict[str, dict[str, list[str]]] = {}
+    for src, kind, conn in workflow.supply_edges():
+        supplies.setdefault(conn.node, {}).setdefault(kind, []).append(src)
+
+    def supplied_to(name: str, seen: frozenset[str]) -> dict[str, tuple[SubNode, ...]]:
+        return {
+            kind: tuple(
+                SubNode(workflow.node(s), supplied_to(s, seen | {s}))
+                for s in sources
+                if s not in seen
+            )
+            for kind, sources in supplies.get(name, {}).items()
+        }
+
     nodes: dict[str, PlannedNode] = {}
     tracked: set[str] = set()
     for n in workflow.nodes:
@@ -76,6 +93,7 @@ def build_plan(workflow: Workflow, registry: NodeRegistry | None = None) -> Plan
             outputs=outputs,
             children=tuple(tuple(ports[i]) if i < len(ports) else () for i in range(outputs)),
             references=refs,
+            supplied=supplied_to(n.name, frozenset({n.name})),
         )
     triggers = tuple(
         name for name, p in nodes.items() if p.definition.trigger and not p.node.disabled

@@ -197,6 +197,7 @@ class Coordinator:
                     references=planned.references,
                     deadline=self._wall_deadline,
                     keep_outputs=keep,
+                    supplied=planned.supplied,
                 )
             )
             for ref in planned.references:

@@ -8,7 +8,7 @@ attaches a frozen `NodeDefinition`; the engine then calls `run(ctx, inputs)` wit
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Protocol, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
@@ -23,6 +23,7 @@ __all__ = [
     "NodeDefinition",
     "NodeParams",
     "PortCount",
+    "SubNode",
     "node",
 ]
 
@@ -70,6 +71,11 @@ class NodeDefinition:
     required_inputs: RequiredInputs | Callable[[Mapping[str, Any]], RequiredInputs] = 1
     """For multi-input nodes: what must have arrived for a run with partial inputs, once
     nothing else can arrive (n8n's `requiredInputs`); otherwise the node does not run."""
+    supplies: str | None = None
+    """A sub-node: the connection kind it supplies to a root node (e.g. "ai_languageModel").
+    Sub-nodes never run on their own; their root reads them through `ctx.supplied(kind)`."""
+    accepts: tuple[str, ...] = ()
+    """Connection kinds (besides main) a root node takes sub-nodes on."""
     fusible: bool = True
     """Cheap enough to share a Ray task with its neighbours in a linear chain. Nodes that
     wait on the network or hold a GPU set this False so they get a task of their own."""
@@ -141,6 +147,19 @@ class NodeContext(Protocol):
         """onError is continueRegularOutput or continueErrorOutput."""
         ...
 
+    def supplied(self, kind: str) -> Sequence[SubNode]:
+        """The sub-nodes connected to this node on `kind` (e.g. its chat model, tools)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SubNode:
+    """A sub-node as its root node sees it: the node, and its own sub-nodes by kind."""
+
+    node: Any
+    """The `hetumind.workflow.Node` (type, parameters, credentials)."""
+    supplied: Mapping[str, tuple[SubNode, ...]] = field(default_factory=dict)
+
 
 class Node:
     """Base class for node implementations. Subclasses override `run`."""
@@ -169,6 +188,8 @@ def node(
     aliases: Sequence[str] = (),
     api_version: int = ENGINE_API_VERSION,
     required_inputs: RequiredInputs | Callable[[Mapping[str, Any]], RequiredInputs] = 1,
+    supplies: str | None = None,
+    accepts: Sequence[str] = (),
     fusible: bool = True,
 ) -> Callable[[N], N]:
     """Declare a node type; the definition is checked here, once.
@@ -209,6 +230,8 @@ def node(
             aliases=tuple(aliases),
             api_version=api_version,
             required_inputs=required_inputs,
+            supplies=supplies,
+            accepts=tuple(accepts),
             fusible=fusible,
         )
         return cls
