@@ -18,9 +18,11 @@ run: install
 	$(BIN)/hetumind run --backend ray examples/hello-world.json
 
 test: install
+	sh scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest -q
 
 test-fast: install
+	sh scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: install

@@ -40,6 +40,8 @@ class ExecutionInfo:
     now: datetime = field(default_factory=lambda: datetime.now().astimezone())
     env: Mapping[str, str] = field(default_factory=dict)
     vars: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """The workflow's `settings` (the Code node reads its sandbox limits there)."""
 
     @staticmethod
     def environment() -> dict[str, str]:
@@ -265,6 +267,16 @@ class NodeRunContext:
         return out
 
     # helpers for the engine and for accessors -------------------------------------------------
+    @property
+    def info(self) -> ExecutionInfo:
+        """Execution-wide facts: ids, workflow name and settings, $vars."""
+        return self._info
+
+    @property
+    def references(self) -> Mapping[str, NodeOutputs]:
+        """Outputs of the nodes this node reads by name (plan: `PlannedNode.references`)."""
+        return self._references
+
     def input(self, port: int) -> ItemBatch:
         return self._inputs[port] if port < len(self._inputs) else ItemBatch.empty()
 

@@ -85,6 +85,10 @@ def build_plan(workflow: Workflow, registry: NodeRegistry | None = None) -> Plan
         outputs = output_count(n, cls.definition)
         ports = children.get(n.name, [])
         refs, _ = referenced_nodes(n)
+        # Nodes that run code (Code) name the nodes their code reads outside `{{ }}`.
+        declared = getattr(cls, "referenced_nodes", None)
+        if declared is not None:
+            refs = refs | frozenset(declared(n.parameters))
         tracked |= refs
         nodes[n.name] = PlannedNode(
             node=n,

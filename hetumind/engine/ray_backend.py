@@ -43,7 +43,8 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> None:
         ray.init(address=address, **kwargs)
     else:
         cpus = num_cpus or int(os.environ.get("HETUMIND_NUM_CPUS", "0")) or os.cpu_count() or 1
-        ray.init(num_cpus=cpus, **kwargs)
+        # "local": otherwise ray.init joins any Ray it finds running on this machine.
+        ray.init(address="local", num_cpus=cpus, **kwargs)
 
 
 @ray.remote(num_returns=3, max_retries=0)

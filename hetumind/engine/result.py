@@ -62,6 +62,8 @@ class ExecutionResult:
                         "executionTimeMs": r.meta.execution_time_ms,
                         "outputs": self.outputs(node, i) if r.saved else None,
                         "error": r.meta.error,
+                        # only runs whose user code printed something (Code node)
+                        **({"logs": r.meta.extra["logs"]} if r.meta.extra.get("logs") else {}),
                     }
                     for i, r in enumerate(runs)
                 ]

@@ -95,6 +95,7 @@ class Coordinator:
             mode=self.mode,
             now=datetime.now().astimezone(),
             env=ExecutionInfo.environment(),
+            settings=dict(wf.settings),
         )
         result = ExecutionResult(self.execution_id, backend=self.backend)
         first = self.input_batch

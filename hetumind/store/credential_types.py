@@ -1,0 +1,128 @@
+"""Credential types and their data, validated with pydantic (n8n's field names).
+
+Each type names its secret fields; those are redacted in every view the API returns and
+scrubbed from execution errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hetumind.store.errors import CredentialInvalid
+
+__all__ = [
+    "CREDENTIAL_TYPES",
+    "REDACTED",
+    "CredentialData",
+    "redact",
+    "secret_values",
+    "validate_credential",
+]
+
+REDACTED = "__hetumind_redacted__"
+"""Stands in for a secret in API views; sending it back on update keeps the stored value."""
+
+
+class CredentialData(BaseModel):
+    """Base of credential data models; `secret_fields` are never shown in plain text."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+
+_Text = Field(min_length=1)
+
+
+class HttpHeaderAuth(CredentialData):
+    secret_fields = ("value",)
+    name: str = _Text
+    value: str = _Text
+
+
+class HttpBasicAuth(CredentialData):
+    secret_fields = ("password",)
+    user: str = _Text
+    password: str = ""
+
+
+class HttpBearerAuth(CredentialData):
+    secret_fields = ("token",)
+    token: str = _Text
+
+
+class HttpQueryAuth(CredentialData):
+    """An API key sent as a query parameter."""
+
+    secret_fields = ("value",)
+    name: str = _Text
+    value: str = _Text
+
+
+class Postgres(CredentialData):
+    secret_fields = ("password",)
+    host: str = "localhost"
+    database: str = "postgres"
+    user: str = "postgres"
+    password: str = ""
+    port: int = Field(default=5432, ge=1, le=65535)
+    ssl: Literal["disable", "allow", "require", "verify", "verify-full"] = "disable"
+    allowUnauthorizedCerts: bool = False
+
+
+class OpenAiApi(CredentialData):
+    secret_fields = ("apiKey",)
+    apiKey: str = _Text
+    organizationId: str | None = None
+    url: str = Field(default="https://api.openai.com/v1", pattern=r"^https?://")
+
+
+CREDENTIAL_TYPES: dict[str, type[CredentialData]] = {
+    "httpHeaderAuth": HttpHeaderAuth,
+    "httpBasicAuth": HttpBasicAuth,
+    "httpBearerAuth": HttpBearerAuth,
+    "httpQueryAuth": HttpQueryAuth,
+    "postgres": Postgres,
+    "openAiApi": OpenAiApi,
+}
+
+
+def _model(credential_type: str) -> type[CredentialData]:
+    model = CREDENTIAL_TYPES.get(credential_type)
+    if model is None:
+        raise CredentialInvalid(
+            credential_type, {"type": f"unknown credential type; one of {sorted(CREDENTIAL_TYPES)}"}
+        )
+    return model
+
+
+def validate_credential(credential_type: str, data: Any) -> dict[str, Any]:
+    """The data with defaults filled in; CredentialInvalid names every bad field."""
+    model = _model(credential_type)
+    if not isinstance(data, dict):
+        raise CredentialInvalid(credential_type, {"data": "must be a JSON object"})
+    try:
+        return model.model_validate(data).model_dump()
+    except ValidationError as exc:
+        fields = {
+            ".".join(str(p) for p in e["loc"]) or "data": _reason(e["type"], e["msg"])
+            for e in exc.errors()
+        }
+        raise CredentialInvalid(credential_type, fields) from None
+
+
+def _reason(kind: str, message: str) -> str:
+    return "unknown field" if kind == "extra_forbidden" else message
+
+
+def redact(credential_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A copy with every non-empty secret replaced by REDACTED."""
+    secrets = _model(credential_type).secret_fields
+    return {k: (REDACTED if k in secrets and v not in (None, "") else v) for k, v in data.items()}
+
+
+def secret_values(credential_type: str, data: dict[str, Any]) -> list[str]:
+    """The secrets' plain values, for scrubbing them out of errors and logs."""
+    secrets = _model(credential_type).secret_fields
+    return [str(data[k]) for k in secrets if data.get(k) not in (None, "")]

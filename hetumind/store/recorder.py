@@ -1,0 +1,279 @@
+"""`ExecutionRecorder`: an engine listener that writes an execution to the store as it runs.
+
+    store = Store.open_sync()                      # or `await Store.open()` in a server
+    data = ExecutionData(store, open_blob_store())
+    recorder = ExecutionRecorder(data, workflow=wf)
+    result = run_workflow(wf, listeners=[recorder])
+
+Row on ExecutionStarted (status running; an existing row, e.g. one the API created with
+status `new`, is started instead), one node-run row per NodeFinished (status, timings,
+counts per port), and on ExecutionFinished the outputs as Arrow IPC blobs plus the final
+status, when the workflow's save settings say so.
+
+Listeners are called synchronously from the coordinator's thread, while the store is async
+and bound to its event loop. The recorder hands its writes to that loop without waiting
+(write-behind, in order, batched into few transactions: _writer.py) and waits only on
+ExecutionFinished, so when run_workflow returns the execution is fully recorded. The
+coordinator must therefore not run on the store's loop thread: a server runs it with
+`await asyncio.to_thread(run_workflow, ...)`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from hetumind.engine.events import ExecutionFinished, ExecutionStarted, Listener, NodeFinished
+from hetumind.engine.result import NodeRun
+from hetumind.store._writer import OrderedWriter
+from hetumind.store.execution_data import ExecutionData
+from hetumind.store.models import (
+    EXECUTION_MODES,
+    ExecutionRecord,
+    NodeRunRecord,
+    WorkflowRecord,
+    utcnow,
+)
+from hetumind.store.scrubbing import scrub, scrub_batch
+from hetumind.workflow import Workflow
+
+__all__ = ["ExecutionRecorder", "SaveSettings", "scrub"]
+
+log = logging.getLogger(__name__)
+
+
+class SaveSettings:
+    """n8n's per-workflow save settings: saveDataSuccessExecution and
+    saveDataErrorExecution ("all" | "none"; "DEFAULT" or absent means "all") and
+    saveManualExecutions (absent or "DEFAULT" means true)."""
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        s = settings or {}
+        self.success = _choice(s.get("saveDataSuccessExecution"))
+        self.error = _choice(s.get("saveDataErrorExecution"))
+        manual = s.get("saveManualExecutions", True)
+        self.manual = True if manual in (None, "DEFAULT") else bool(manual)
+
+    def saves(self, status: str, mode: str) -> bool:
+        """Whether an execution that ended with `status` in `mode` keeps its item data.
+        Like n8n, anything but success (error, canceled, crashed) follows the error setting."""
+        if mode == "manual" and not self.manual:
+            return False
+        return self.success if status == "success" else self.error
+
+
+def _choice(value: Any) -> bool:
+    return value not in ("none", False)
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class _Start:
+    row: ExecutionRecord
+
+
+@dataclass(frozen=True)
+class _Finish:
+    execution_id: str
+    status: str
+    error: dict[str, Any] | None
+    last_node: str | None
+    data_saved: bool
+    blob_refs: dict[tuple[str, int], str]
+
+
+_Op = _Start | NodeRunRecord | _Finish
+
+
+async def _apply(session: AsyncSession, ops: list[_Op]) -> None:
+    for op in ops:
+        if isinstance(op, _Start):
+            await _start(session, op.row)
+        elif isinstance(op, NodeRunRecord):
+            session.add(op)
+            await session.execute(
+                update(ExecutionRecord)
+                .where(col(ExecutionRecord.id) == op.execution_id)
+                .values(last_node_executed=op.node)
+            )
+        else:
+            await _finish(session, op)
+
+
+async def _start(session: AsyncSession, row: ExecutionRecord) -> None:
+    existing = await session.get(ExecutionRecord, row.id)
+    if existing is not None:  # created beforehand (API, retries): start it
+        existing.status = "running"
+        existing.started_at = row.started_at
+        return
+    if row.workflow_version is None and row.workflow_id:
+        workflow = await session.get(WorkflowRecord, row.workflow_id)
+        row.workflow_version = None if workflow is None else workflow.version
+    session.add(row)
+    await session.flush()  # node runs reference it
+
+
+async def _finish(session: AsyncSession, op: _Finish) -> None:
+    await session.flush()
+    for (node, run_index), ref in op.blob_refs.items():
+        await session.execute(
+            update(NodeRunRecord)
+            .where(
+                col(NodeRunRecord.execution_id) == op.execution_id,
+                col(NodeRunRecord.node) == node,
+                col(NodeRunRecord.run_index) == run_index,
+            )
+            .values(blob_ref=ref)
+        )
+    values: dict[str, Any] = {
+        "status": op.status,
+        "error": op.error,
+        "data_saved": op.data_saved,
+        "finished_at": utcnow(),
+    }
+    if op.last_node is not None:
+        values["last_node_executed"] = op.last_node
+    await session.execute(
+        update(ExecutionRecord).where(col(ExecutionRecord.id) == op.execution_id).values(**values)
+    )
+
+
+class ExecutionRecorder(Listener):
+    """Records one execution (create a recorder per run).
+
+    Args:
+        data: the store and blob store to write to.
+        workflow: the workflow being run; its `settings` decide what is saved.
+        workflow_id: overrides the id in the ExecutionStarted event (stored workflows).
+        workflow_version: the version that ran; looked up from the store when omitted.
+        retry_of: id of the execution this one retries (mode "retry").
+        secrets: plain secret values (CredentialRepository.secrets_of) to mask in the
+            stored errors and item data.
+        timeout: seconds to wait on ExecutionFinished for the record to be written.
+    """
+
+    def __init__(
+        self,
+        data: ExecutionData,
+        *,
+        workflow: Workflow | Mapping[str, Any] | None = None,
+        workflow_id: str | None = None,
+        workflow_version: int | None = None,
+        retry_of: str | None = None,
+        secrets: Sequence[str] = (),
+        timeout: float | None = 300.0,
+    ) -> None:
+        self.data = data
+        settings = (
+            workflow.settings
+            if isinstance(workflow, Workflow)
+            else (workflow or {}).get("settings")
+        )
+        self.save = SaveSettings(settings if isinstance(settings, Mapping) else None)
+        self.workflow_id = workflow_id
+        self.workflow_version = workflow_version
+        self.retry_of = retry_of
+        self.secrets = [s for s in secrets if s]
+        self.timeout = timeout
+        self.mode = "manual"
+        self.execution_id: str | None = None
+        self.finished = False
+        self._runs: list[NodeRun] = []
+        self._writer: OrderedWriter[_Op] = OrderedWriter(data.store, _apply)
+
+    def on_event(self, event: Any) -> None:
+        if isinstance(event, ExecutionStarted):
+            self._started(event)
+        elif isinstance(event, NodeFinished):
+            self._node_finished(event)
+        elif isinstance(event, ExecutionFinished):
+            self._finished(event)
+
+    def _started(self, event: ExecutionStarted) -> None:
+        self.execution_id = event.execution_id
+        self.mode = event.mode if event.mode in EXECUTION_MODES else "manual"
+        now = utcnow()
+        row = ExecutionRecord(
+            id=event.execution_id,
+            workflow_id=self.workflow_id or event.workflow_id,
+            workflow_name=event.workflow_name,
+            workflow_version=self.workflow_version,
+            mode=self.mode,
+            status="running",
+            retry_of=self.retry_of,
+            created_at=now,
+            started_at=now,
+        )
+        self._writer.submit(_Start(row))
+
+    def _node_finished(self, event: NodeFinished) -> None:
+        meta = event.meta
+        run = NodeRunRecord(
+            execution_id=event.execution_id,
+            node=meta.node,
+            run_index=meta.run_index,
+            status=meta.status,
+            started_at=_parse_time(meta.started_at),
+            execution_time_ms=meta.execution_time_ms,
+            counts=list(meta.counts),
+            error=scrub(meta.error, self.secrets),
+        )
+        self._writer.submit(run)
+        self._runs.append(event.run)
+
+    def _write_outputs(self, event: ExecutionFinished) -> dict[tuple[str, int], str]:
+        backend = event.result.backend
+        assert backend is not None
+        refs: dict[tuple[str, int], str] = {}
+        for run in self._runs:
+            if not run.saved:
+                continue  # save_outputs=False: only counts were kept
+            batches = [scrub_batch(b, self.secrets) for b in backend.outputs(run.outputs)]
+            refs[(run.meta.node, run.meta.run_index)] = self.data.write_run(
+                event.execution_id, run.meta.node, run.meta.run_index, batches
+            )
+        return refs
+
+    def _discard(self, execution_id: str) -> None:
+        try:
+            self.data.blobs.delete_prefix(f"executions/{execution_id}")
+        except Exception:
+            log.exception("could not remove partial data of execution %s", execution_id)
+
+    def _finished(self, event: ExecutionFinished) -> None:
+        result = event.result
+        saved = self.save.saves(result.status, self.mode) and result.backend is not None
+        refs: dict[tuple[str, int], str] = {}
+        if saved:
+            try:
+                refs = self._write_outputs(event)
+            except Exception:
+                # The status still gets recorded; the data is all there or not at all.
+                log.exception("could not store the data of execution %s", event.execution_id)
+                saved, refs = False, {}
+                self._discard(event.execution_id)
+        status = result.status if result.status in ("success", "error", "canceled") else "crashed"
+        # Rows point at blobs only in the transaction that follows writing every blob.
+        finish = _Finish(
+            event.execution_id,
+            status,
+            scrub(result.error, self.secrets),
+            result.last_node_executed,
+            saved,
+            refs,
+        )
+        self._writer.submit(finish, wait=True, timeout=self.timeout)
+        self._runs.clear()
+        self.finished = True
