@@ -1,0 +1,134 @@
+"""Code 1.x-2.x: the user's JavaScript or Python over the items, in a WebAssembly sandbox.
+
+The code runs in QuickJS or CPython compiled to WASI, under wasmtime (hetumind.sandbox):
+no filesystem, network or environment, with fuel, wall-clock and memory limits from the
+workflow's `settings.sandbox`. The whole batch goes through one guest instantiation in
+both modes; runOnceForEachItem loops inside the guest. Results are normalised as n8n
+does (`code_output.py`), console.log / print lines go to the run's `logs`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hetumind.engine.node_run import RUN_EXTRA_KEY
+from hetumind.errors import NodeExecutionError
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import Node, NodeContext, NodeParams, node
+from hetumind.nodes.builtin.code_output import (
+    EACH_ITEM,
+    CodeOutputError,
+    normalize_all,
+    normalize_each,
+)
+
+__all__ = ["Code"]
+
+_LANGUAGES = {"javaScript": "javaScript", "python": "python", "pythonNative": "python"}
+# $('Name') / $("Name") / $(`Name`) in JavaScript, _('Name') in Python, $node["Name"].
+_REFERENCE = re.compile(
+    r"""(?:\$|(?<![\w$])_)\(\s*(['"`])((?:(?!\1).)+)\1\s*\)|\$node\[\s*(['"])((?:(?!\3).)+)\3"""
+)
+
+
+class CodeParams(NodeParams):
+    mode: str = "runOnceForAllItems"
+    language: str = "javaScript"
+    jsCode: str = ""
+    pythonCode: str = ""
+
+
+@node(
+    "code",
+    versions=[1, 2],
+    display_name="Code",
+    params=CodeParams,
+    fusible=False,  # user code can run for seconds: give it a Ray task of its own
+)
+class Code(Node):
+    """Runs custom JavaScript or Python code on the items."""
+
+    @staticmethod
+    def referenced_nodes(parameters: Mapping[str, Any]) -> set[str]:
+        """Nodes the code reads with $('Name'), so the engine hands it their items."""
+        names: set[str] = set()
+        for key in ("jsCode", "pythonCode"):
+            text = parameters.get(key)
+            if isinstance(text, str):
+                for m in _REFERENCE.finditer(text):
+                    names.add(m.group(2) or m.group(4))
+        return names
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        from hetumind.sandbox import SandboxError, SandboxLimits, run_code
+
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        raw = ctx.raw_parameters
+        language = str(raw.get("language") or "javaScript")
+        if language not in _LANGUAGES:
+            raise NodeExecutionError(
+                f"unknown language {language!r}: use javaScript, python or pythonNative"
+            )
+        lang = _LANGUAGES[language]
+        code = str(raw.get("jsCode" if lang == "javaScript" else "pythonCode") or "")
+        mode = str(raw.get("mode") or "runOnceForAllItems")
+        if mode not in ("runOnceForAllItems", EACH_ITEM):
+            raise NodeExecutionError(
+                f"unknown mode {mode!r}: use runOnceForAllItems or runOnceForEachItem"
+            )
+        info = getattr(ctx, "info", None)
+        limits = SandboxLimits.from_settings(getattr(info, "settings", None))
+        payload = _payload(ctx, batch, mode, info)
+        if mode == EACH_ITEM and not len(batch):
+            return [ItemBatch.empty()]
+        try:
+            outcome = run_code(lang, code, payload, limits)
+        except SandboxError as exc:
+            return [self._whole_failure(ctx, exc.message)]
+        if outcome.logs:
+            ctx.state.setdefault(RUN_EXTRA_KEY, {})["logs"] = outcome.logs
+        try:
+            if mode == EACH_ITEM:
+                return [normalize_each(outcome.results, batch, ctx.continue_on_fail)]
+            return [normalize_all(outcome.value)]
+        except CodeOutputError as exc:
+            return [self._whole_failure(ctx, exc.message)]
+
+    @staticmethod
+    def _whole_failure(ctx: NodeContext, message: str) -> ItemBatch:
+        # n8n's Code node answers continue-on-fail with one error item, not the input.
+        if not ctx.continue_on_fail:
+            raise NodeExecutionError(message)
+        return ItemBatch.from_json([{"error": message}])
+
+
+def _payload(ctx: NodeContext, batch: ItemBatch, mode: str, info: Any) -> dict[str, Any]:
+    references = getattr(ctx, "references", {}) or {}
+    nodes: dict[str, Any] = {}
+    for name, data in references.items():
+        lineage = batch.lineage.get(name)
+        nodes[name] = {
+            "outputs": [b.to_items() for b in data.outputs],
+            "lineage": None if lineage is None else lineage.to_pylist(),
+        }
+    return {
+        "mode": mode,
+        "items": batch.to_items(),
+        "nodes": nodes,
+        "runIndex": ctx.run_index,
+        "continueOnFail": ctx.continue_on_fail,
+        "params": dict(ctx.raw_parameters),
+        "workflow": {
+            "id": getattr(info, "workflow_id", None),
+            "name": getattr(info, "workflow_name", ""),
+            "active": False,
+        },
+        "execution": {
+            "id": getattr(info, "execution_id", ""),
+            "mode": "test" if getattr(info, "mode", "manual") == "manual" else "production",
+            "resumeUrl": "",
+        },
+        "vars": dict(getattr(info, "vars", {}) or {}),
+    }

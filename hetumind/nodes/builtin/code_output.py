@@ -1,0 +1,106 @@
+"""What a Code node's user code returned, turned into items with n8n's exact rules.
+
+runOnceForAllItems: an array of items or plain objects, or one item/object; items with an
+n8n key (json, binary, pairedItem, error) make every item's other keys an error.
+runOnceForEachItem: one item or plain object per input item; null skips the item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hetumind.errors import HetumindError
+from hetumind.items import ItemBatch
+
+__all__ = ["EACH_ITEM", "CodeOutputError", "normalize_all", "normalize_each"]
+
+EACH_ITEM = "runOnceForEachItem"
+_N8N_KEYS = frozenset({"json", "binary", "pairedItem", "error", "index"})
+
+
+class CodeOutputError(HetumindError):
+    """The code returned something that is not items."""
+
+    def __init__(self, message: str, item_index: int | None = None) -> None:
+        self.item_index = item_index
+        suffix = f" [item {item_index}]" if item_index is not None else ""
+        super().__init__(message + suffix)
+
+
+def _check_keys(item: dict[str, Any], index: int) -> None:
+    for key in item:
+        if key not in _N8N_KEYS:
+            raise CodeOutputError(f"Unknown top-level item key: {key}", index)
+
+
+def _item(value: dict[str, Any], index: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    json_part = value["json"]
+    if not isinstance(json_part, dict):
+        raise CodeOutputError("A 'json' property isn't an object", index)
+    binary = value.get("binary")
+    return json_part, binary if isinstance(binary, dict) and binary else None
+
+
+def normalize_all(value: Any) -> ItemBatch:
+    """runOnceForAllItems: n8n's validateRunCodeAllItems + normalizeItems."""
+    if not isinstance(value, dict | list):
+        raise CodeOutputError("Code doesn't return items properly")
+    items = value if isinstance(value, list) else [value]
+    has_key = isinstance(value, list) and any(
+        isinstance(v, dict) and any(k in _N8N_KEYS for k in v) for v in items
+    )
+    rows: list[dict[str, Any]] = []
+    binary: list[dict[str, Any] | None] = []
+    wrapped = isinstance(value, dict) and "json" in value
+    all_json = isinstance(value, list) and all(isinstance(v, dict) and "json" in v for v in items)
+    for i, v in enumerate(items):
+        if not isinstance(v, dict):
+            raise CodeOutputError("Code doesn't return items properly")
+        if has_key:
+            _check_keys(v, i)
+        if wrapped or all_json:
+            row, bin_ = _item(v, i)
+        else:
+            row, bin_ = v, None
+        rows.append(row)
+        binary.append(bin_)
+    return ItemBatch.from_json(rows, binary=binary)
+
+
+def normalize_each(results: Sequence[Any], batch: ItemBatch, continue_on_fail: bool) -> ItemBatch:
+    """runOnceForEachItem: one result per input item (a value, or the guest's failure)."""
+    from hetumind.sandbox import GuestFailure
+
+    rows: list[dict[str, Any]] = []
+    binary: list[dict[str, Any] | None] = []
+    paired: list[int] = []
+    for i, result in enumerate(results):
+        if isinstance(result, GuestFailure):
+            where = f"line {result.line}, for item {i}" if result.line else f"item {i}"
+            message = f"{result.message} [{where}]"
+            if result.kind != "user":
+                message = result.to_error().message + f" [item {i}]"
+            if not continue_on_fail or result.kind != "user":
+                raise CodeOutputError(message)
+            rows.append({"error": message})
+            binary.append(None)
+            paired.append(i)
+            continue
+        if result is None:
+            continue  # n8n drops the item
+        if isinstance(result, list):
+            raise CodeOutputError("Code doesn't return a single object", i)
+        if not isinstance(result, dict):
+            raise CodeOutputError("Code doesn't return an object", i)
+        if "json" in result:
+            _check_keys(result, i)
+            row, bin_ = _item(result, i)
+        else:
+            row, bin_ = result, None
+        rows.append(row)
+        binary.append(bin_)
+        paired.append(i)
+    if len(results) < len(batch) and not any(isinstance(r, GuestFailure) for r in results):
+        raise CodeOutputError("the code stopped before every item ran")
+    return ItemBatch.from_json(rows, binary=binary, paired=paired)

@@ -1,0 +1,232 @@
+"""The Python side of a Code node run: a CPython (WASI) program that wraps the user's code.
+
+The payload arrives on stdin as JSON. Objects become `JsObject`s, dicts whose keys are also
+attributes, so `item.json.name` reads as in n8n's Python. The user's code becomes the body
+of a function (n8n code ends with `return`): its lines are indented, except those inside
+multi-line strings, so line numbers stay the user's own minus one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PY_ARGV"]
+
+PRELUDE = r'''
+import builtins as _builtins
+import io as _io
+import json as _jsonlib
+import sys as _sys
+
+def __hetumind_run():
+    payload = _jsonlib.loads(_sys.stdin.buffer.read().decode("utf-8"))
+    nonce = payload.pop("nonce")
+    out = _sys.stdout
+    logs = []
+
+    class JsObject(dict):
+        """A dict whose keys read and write as attributes too (n8n's `item.json.name`)."""
+        __slots__ = ()
+        def __getattr__(self, name):
+            try:
+                return wrap(self, name, dict.__getitem__(self, name))
+            except KeyError:
+                raise AttributeError(name) from None
+        def __getitem__(self, name):
+            return wrap(self, name, dict.__getitem__(self, name))
+        def get(self, name, default=None):
+            return wrap(self, name, dict.__getitem__(self, name)) if name in self else default
+        def __setattr__(self, name, value):
+            self[name] = value
+        def __delattr__(self, name):
+            try:
+                del self[name]
+            except KeyError:
+                raise AttributeError(name) from None
+        def to_py(self):
+            return self
+
+    def wrap(container, key, value):
+        # Nested objects become JsObjects when first read, in place, so that writes
+        # through them (`_json.address.city = 1`) land in the item itself.
+        if type(value) is dict:
+            value = JsObject(value)
+            dict.__setitem__(container, key, value)
+        elif type(value) is list:
+            for i, v in enumerate(value):
+                if type(v) is dict:
+                    value[i] = JsObject(v)
+        return value
+
+    def convert(value):
+        if type(value) is dict:
+            return JsObject(value)
+        if type(value) is list:
+            return [JsObject(v) if type(v) is dict else v for v in value]
+        return value
+
+    def fmt(value):
+        if isinstance(value, str):
+            return value
+        try:
+            return _jsonlib.dumps(value, default=str)
+        except Exception:
+            return repr(value)
+
+    # Logs stay in guest memory until the end: cap them (sticky, as user code may catch
+    # the exception) so a print loop fails as "output too large".
+    budget = [payload.get("maxOutputBytes", 1 << 20), False]
+
+    def user_print(*args, sep=" ", end="\n", file=None, flush=False):
+        line = str(sep).join(fmt(a) for a in args)
+        budget[0] -= len(line) + 16
+        if budget[0] < 0:
+            budget[1] = True
+            raise RuntimeError("output limit reached")
+        logs.append(line)
+
+    _builtins.print = user_print
+    _sys.stdout = _io.StringIO()
+    _sys.stderr = _io.StringIO()
+
+    def emit(obj):
+        if budget[1]:
+            obj = {"ok": False, "error": {"message": "logs", "line": None, "kind": "output"}}
+        out.write(nonce + _jsonlib.dumps(obj, default=str, ensure_ascii=False) + "\n")
+        out.flush()
+
+    def error_info(exc):
+        line = None
+        if isinstance(exc, SyntaxError) and exc.filename == "<code>":
+            line = (exc.lineno or 2) - 1
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == "<code>":
+                line = tb.tb_lineno - 1
+            tb = tb.tb_next
+        kind = "user"
+        if isinstance(exc, MemoryError):
+            kind = "memory"
+        elif isinstance(exc, RecursionError):
+            kind = "stack"
+        message = str(exc) if isinstance(exc, Exception) and type(exc) is Exception else (
+            f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, SyntaxError):
+            message = f"SyntaxError: {exc.msg}"
+        return {"message": message, "line": max(1, line) if line else None, "kind": kind}
+
+    def indent(code):
+        keep = set()
+        if "\"\"\"" not in code and "\'\'\'" not in code and "\\\n" not in code:
+            return "\n".join("    " + ln for ln in code.split("\n"))
+        import tokenize as _tokenize  # only multi-line strings need it (and it is slow)
+
+        try:
+            for tok in _tokenize.generate_tokens(_io.StringIO(code).readline):
+                if tok.type == _tokenize.STRING and tok.end[0] > tok.start[0]:
+                    keep.update(range(tok.start[0] + 1, tok.end[0] + 1))
+        except (_tokenize.TokenError, SyntaxError, IndentationError):
+            pass
+        lines = code.split("\n")
+        return "\n".join(
+            ln if (i + 1) in keep else "    " + ln for i, ln in enumerate(lines)
+        )
+
+    names = ["_input", "_json", "_itemIndex", "_runIndex", "_workflow", "_execution",
+             "_vars", "_", "_items", "_item", "_node", "_prevNode", "items"]
+    source = "def __user(" + ", ".join(names) + "):\n" + indent(payload["code"]) + "\n    pass\n"
+    try:
+        scope = {"__name__": "__code__", "__builtins__": _builtins}
+        exec(compile(source, "<code>", "exec"), scope)
+        fn = scope["__user"]
+    except BaseException as exc:
+        emit({"ok": False, "error": error_info(exc), "logs": logs})
+        return
+
+    items = convert(payload["items"])
+    current = [0]
+    nodes = payload["nodes"]
+
+    class NodeItems:
+        def __init__(self, name, ref):
+            self._name = name
+            self._outputs = [convert(port) for port in ref["outputs"]]
+            self._lineage = ref.get("lineage")
+        def all(self, branch=0, run_index=None):
+            return self._outputs[branch] if branch < len(self._outputs) else []
+        def first(self, branch=0, run_index=None):
+            a = self.all(branch)
+            return a[0] if a else None
+        def last(self, branch=0, run_index=None):
+            a = self.all(branch)
+            return a[-1] if a else None
+        def _paired(self, i):
+            lineage = self._lineage
+            if not lineage or i >= len(lineage) or lineage[i] is None:
+                raise ValueError("Paired item data is unavailable for this node")
+            flat = [x for port in self._outputs for x in port]
+            return flat[lineage[i]]
+        def itemMatching(self, i):
+            return self._paired(i)
+        @property
+        def item(self):
+            return self._paired(current[0])
+        pairedItem = itemMatching
+        isExecuted = True
+
+    cache = {}
+    def node_ref(name):
+        if name not in cache:
+            if name not in nodes:
+                raise ValueError(
+                    f'Referenced node doesn\'t exist or hasn\'t been executed: "{name}"')
+            cache[name] = NodeItems(name, nodes[name])
+        return cache[name]
+
+    class Input:
+        def all(self, branch=0, run_index=None):
+            return items
+        def first(self, branch=0, run_index=None):
+            return items[0] if items else None
+        def last(self, branch=0, run_index=None):
+            return items[-1] if items else None
+        @property
+        def item(self):
+            return items[current[0]] if items else None
+        def itemMatching(self, i):
+            return items[i]
+        params = JsObject()
+
+    inp = Input()
+    workflow = convert(payload["workflow"])
+    execution = convert(payload["execution"])
+    variables = convert(payload["vars"])
+
+    def call(index):
+        current[0] = index
+        item = items[index] if index < len(items) else JsObject(json=JsObject())
+        return fn(inp, item.get("json"), index, payload["runIndex"], workflow, execution,
+                  variables, node_ref, items, item, None, None, items)
+
+    if payload["mode"] == "runOnceForEachItem":
+        results = []
+        for i in range(len(items)):
+            try:
+                results.append({"value": call(i)})
+            except BaseException as exc:
+                info = error_info(exc)
+                results.append({"error": info})
+                if not payload.get("continueOnFail") or info["kind"] != "user":
+                    break
+        emit({"ok": True, "results": results, "logs": logs})
+    else:
+        try:
+            value = call(0)
+        except BaseException as exc:
+            emit({"ok": False, "error": error_info(exc), "logs": logs})
+            return
+        emit({"ok": True, "value": value, "logs": logs})
+
+__hetumind_run()
+'''
+
+PY_ARGV = ["python", "-I", "-S", "-c", PRELUDE]
+"""-I: isolated (no user site, no PYTHON* variables); -S: no site module."""
