@@ -1,66 +1,128 @@
-"""Run every benchmark once and write benchmarks/RESULTS.md with ratios from this one run."""
+"""Run the benchmarks and write benchmarks/RESULTS.md with ratios measured in one run.
+
+Each benchmark module exposes `run() -> dict[str, float]` (seconds per variant, baseline
+first). `python benchmarks/run_all.py [NAME...]` runs some of them; the others keep the
+section they had in RESULTS.md from their last run.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import platform
+import re
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import bench_overhead, bench_transform
+RESULTS = Path(__file__).parent / "RESULTS.md"
 
 
-def table(results: dict[str, float], baseline: str, unit: str, per: float) -> list[str]:
-    lines = [f"| variant | time | {unit} | vs {baseline} |", "|---|---|---|---|"]
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    about: str
+    per: float = 0
+    """Work units per run (items, nodes), for a throughput column; 0 for none."""
+    unit: str = ""
+
+
+SECTIONS = [
+    Section(
+        "bench_overhead",
+        "Per-node overhead: 40 chained noOp nodes on one item",
+        "Baseline: 40 chained raw Ray tasks. Fused chains run as one task "
+        "(engine/fusion.py); the unfused row gives every node run a task of its own.",
+        per=40,
+        unit="nodes/s",
+    ),
+    Section(
+        "bench_transform",
+        "Five-node transform over 1,000,000 items",
+        "set (`$json.value * 2 + 1`) → if (`score > 1000`) → set (constant) → sort → "
+        "summarize (group by, count/sum/average). Input: an Arrow table in memory; the Ray "
+        "backend also puts it into the object store each run. Hetumind rows use "
+        "`save_outputs=False` (items kept only where later nodes read them, as a batch run "
+        "does); 'every node's items kept' is what `hetumind run` keeps for runData.",
+        per=1_000_000,
+        unit="items/s",
+    ),
+    Section(
+        "bench_code",
+        "Code node: a trivial transform over 100,000 items",
+        "`score = value * 2 + 1` as a Set node expression (baseline) and as Code nodes in "
+        "the WASM sandbox (QuickJS, CPython), both modes; inline backend.",
+        per=100_000,
+        unit="items/s",
+    ),
+    Section(
+        "bench_store",
+        "Recording executions in the store",
+        "examples/hello-world.json (5 nodes, inline): not recorded (baseline) vs recorded "
+        "with execution data; then 100,000 items stored and read back as Arrow IPC vs JSON.",
+    ),
+]
+
+
+def render(section: Section, results: dict[str, float]) -> list[str]:
+    baseline = next(iter(results))
+    head = ["variant", "time", *([section.unit] if section.per else []), f"vs {baseline}"]
+    lines = [
+        f"## {section.title}",
+        "",
+        section.about,
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     base = results[baseline]
     for name, seconds in results.items():
-        lines.append(
-            f"| {name} | {seconds * 1000:.1f} ms | {per / seconds:,.0f} | {seconds / base:.2f}x |"
-        )
-    return lines
+        cells = [name, f"{seconds * 1000:,.1f} ms"]
+        if section.per:
+            cells.append(f"{section.per / seconds:,.0f}")
+        cells.append(f"{seconds / base:.2f}x")
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, ""]
 
 
-def main() -> None:
-    overhead = bench_overhead.run()
-    transform = bench_transform.run()
-    cpus = os.cpu_count()
+def previous_sections() -> dict[str, str]:
+    if not RESULTS.exists():
+        return {}
+    text = RESULTS.read_text()
+    parts = re.split(r"(?m)^<!-- section: (\w+) -->\n", text)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+def main(names: list[str]) -> None:
+    kept = previous_sections()
     out = [
         "# Benchmark results",
         "",
-        f"Measured {date.today()} on {platform.machine()}, {cpus} cores, Python "
-        f"{platform.python_version()}, by `make bench` (best of several runs after a warm-up; "
-        "all numbers of one table come from one run).",
-        "",
-        f"## Per-node overhead: {bench_overhead.CHAIN} chained noOp nodes on one item",
-        "",
-        *table(overhead, "raw Ray tasks (40 chained)", "nodes/s", bench_overhead.CHAIN),
-        "",
-        f"## Five-node transform over {bench_transform.ROWS:,} items",
-        "",
-        "set (`$json.value * 2 + 1`) → if (`score > 1000`) → set (constant) → sort → "
-        "summarize (group by, count/sum/average).",
-        "",
-        *table(transform, "hand-written pyarrow", "items/s", bench_transform.ROWS),
-        "",
-        "Notes:",
-        "",
-        "* The input is an Arrow table in memory for every variant; the Ray backend also",
-        "  puts it into the object store on each run (part of its time).",
-        "* Hetumind rows run with `save_outputs=False` (items kept only where later nodes",
-        "  need them, as a batch run does); the 'every node's items kept' row keeps all",
-        "  intermediate outputs for runData, as `hetumind run` does, which costs copying them",
-        "  into the object store.",
-        "* The five nodes are fused into one Ray task (engine/fusion.py); the unfused",
-        "  overhead row of the first table shows what a task per node costs.",
+        "Each table comes from one run of `make bench` (or `python benchmarks/run_all.py "
+        "NAME`) on the machine and date it names: best of several runs after a warm-up, "
+        "ratios against the first row.",
         "",
     ]
-    path = Path(__file__).parent / "RESULTS.md"
-    path.write_text("\n".join(out))
-    print("\n".join(out))
+    for section in SECTIONS:
+        if names and section.name not in names:
+            if section.name in kept:
+                out += [f"<!-- section: {section.name} -->", kept[section.name].rstrip(), ""]
+            continue
+        module = importlib.import_module(f"benchmarks.{section.name}")
+        results = module.run()
+        stamp = (
+            f"_Measured {date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}._"
+        )
+        body = [*render(section, results), stamp, ""]
+        out += [f"<!-- section: {section.name} -->", *body]
+        print("\n".join(body), flush=True)
+    RESULTS.write_text("\n".join(out))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
