@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from hetumind.errors import NodeExecutionError
-from hetumind.items import ItemBatch
+from hetumind.items import ItemBatch, arange
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import (
     MISSING,
@@ -351,7 +351,13 @@ def _fast_summarize(
     if not keys:  # one group holding every item
         table = table.append_column("k_all", pa.nulls(table.num_rows, pa.int8()))
         key_names = ["k_all"]
-    grouped = table.group_by(key_names, use_threads=False).aggregate(aggs)
+    # Arrow's group_by does not promise first-appearance order (n8n's Map order): rank
+    # the groups by their first row instead.
+    table = table.append_column("__first", arange(table.num_rows))
+    grouped = table.group_by(key_names, use_threads=False).aggregate(
+        [*aggs, ("__first", "min", None)]
+    )
+    grouped = grouped.take(pc.sort_indices(grouped.column("__first_min")))
     if len(keys) > 1:
         grouped = grouped.take(_nested_order([grouped.column(k).to_pylist() for k in key_names]))
     out_names: list[str] = []
