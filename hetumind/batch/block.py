@@ -39,6 +39,13 @@ class BlockJob:
 
 
 def make_specs(plan: BatchPlan, info: ExecutionInfo) -> dict[str, NodeRunSpec]:
+    # A block reads one output of each step (plus its error output, for dead letters):
+    # nodes may skip computing the others.
+    needed: dict[str, set[int]] = {plan.trigger: {0}}
+    for step in plan.steps:
+        needed[step.name] = {step.port}
+        if step.error_port is not None:
+            needed[step.name].add(step.error_port)
     specs = {}
     for name in (plan.trigger, *plan.prefix):
         p = plan.plan.nodes[name]
@@ -51,6 +58,7 @@ def make_specs(plan: BatchPlan, info: ExecutionInfo) -> dict[str, NodeRunSpec]:
             trigger=p.definition.trigger,
             references=p.references,
             keep_outputs=False,
+            needed_outputs=frozenset(needed.get(name, {0})),
         )
     return specs
 

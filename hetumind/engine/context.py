@@ -178,7 +178,9 @@ class NodeRunContext:
         continue_on_fail: bool,
         vectorize: bool = True,
         supplied: Mapping[str, tuple[SubNode, ...]] | None = None,
+        needed_outputs: frozenset[int] | None = None,
     ) -> None:
+        self._needed_outputs = needed_outputs
         self._vectorize = vectorize
         self._supplied = supplied or {}
         self._node = node
@@ -214,6 +216,9 @@ class NodeRunContext:
     @property
     def continue_on_fail(self) -> bool:
         return self._continue_on_fail
+
+    def output_needed(self, port: int) -> bool:
+        return self._needed_outputs is None or port in self._needed_outputs
 
     def supplied(self, kind: str) -> Sequence[SubNode]:
         return self._supplied.get(kind, ())

@@ -51,6 +51,8 @@ class NodeRunSpec:
     """Sub-nodes connected to this node (its chat model, tools, memory...)."""
     keep_outputs: bool = True
     """False for a fused node whose items nobody reads later: only its counts are kept."""
+    needed_outputs: frozenset[int] | None = None
+    """Output ports something reads; None: all. Nodes may skip computing the others."""
 
 
 @dataclass
@@ -144,6 +146,7 @@ def _run_with_policies(
             references=references,
             continue_on_fail=continue_on_fail,
             supplied=spec.supplied,
+            needed_outputs=spec.needed_outputs,
         )
         try:
             outputs = list(cls().run(ctx, inputs))

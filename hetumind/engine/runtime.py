@@ -199,6 +199,9 @@ class Coordinator:
                     deadline=self._wall_deadline,
                     keep_outputs=keep,
                     supplied=planned.supplied,
+                    needed_outputs=None
+                    if keep
+                    else frozenset(i for i, targets in enumerate(planned.children) if targets),
                 )
             )
             for ref in planned.references:

@@ -147,6 +147,11 @@ class NodeContext(Protocol):
         """onError is continueRegularOutput or continueErrorOutput."""
         ...
 
+    def output_needed(self, port: int) -> bool:
+        """Whether anything reads output `port` (connected, or kept for run data); a node
+        may leave an unneeded output empty instead of computing it."""
+        ...
+
     def supplied(self, kind: str) -> Sequence[SubNode]:
         """The sub-nodes connected to this node on `kind` (e.g. its chat model, tools)."""
         ...

@@ -43,12 +43,19 @@ def decide(ctx: NodeContext, batch: ItemBatch) -> FilterOutcome:
     return outcome
 
 
-def _split(batch: ItemBatch, passed: pa.BooleanArray) -> tuple[ItemBatch, ItemBatch]:
+def _side(batch: ItemBatch, mask: pa.BooleanArray, needed: bool) -> ItemBatch:
+    if not needed:  # nobody reads this output (batch runs): skip the copy
+        return ItemBatch.empty()
     # Arrow's filter is cheaper than a take with the same indices.
-    failed = pc.invert(passed)
+    return batch.filter(mask).with_pairing(pc.indices_nonzero(mask))
+
+
+def _split(
+    batch: ItemBatch, passed: pa.BooleanArray, needed: tuple[bool, bool] = (True, True)
+) -> tuple[ItemBatch, ItemBatch]:
     return (
-        batch.filter(passed).with_pairing(pc.indices_nonzero(passed)),
-        batch.filter(failed).with_pairing(pc.indices_nonzero(failed)),
+        _side(batch, passed, needed[0]),
+        _side(batch, pc.invert(passed), needed[1]),
     )
 
 
@@ -67,7 +74,8 @@ class If(Node):
         if not len(batch):
             return [ItemBatch.empty(), ItemBatch.empty()]
         outcome = decide(ctx, batch)
-        true_items, false_items = _split(batch, outcome.passed)
+        needed = (ctx.output_needed(0), ctx.output_needed(1))
+        true_items, false_items = _split(batch, outcome.passed, needed)
         return [true_items, false_items]
 
 
