@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m hetumind.sandbox.assets
 	touch $(STAMP)
 
+# Runs the hello-world workflow once on Ray, then serves the API with examples/ imported
+# (Ctrl-C stops it).
 run: install
 	$(BIN)/hetumind run --backend ray examples/hello-world.json
+	$(BIN)/hetumind serve --import examples/
 
 test: install
 	sh scripts/ensure-postgres.sh
@@ -27,8 +30,8 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: install
-	$(BIN)/ruff check hetumind tests benchmarks
-	$(BIN)/ruff format --check hetumind tests benchmarks
+	$(BIN)/ruff check hetumind serve_app tests benchmarks
+	$(BIN)/ruff format --check hetumind serve_app tests benchmarks
 	$(BIN)/mypy
 
 bench: install

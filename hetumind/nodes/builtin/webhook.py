@@ -1,0 +1,169 @@
+"""Webhook (n8n `webhook` 1-2.x) and Respond to Webhook (`respondToWebhook` 1.x).
+
+The HTTP side lives in serve_app: it finds the active workflow by path and method, builds
+the request item `{headers, params, query, body, webhookUrl, executionMode}` and hands it
+to the Webhook node as its trigger input. Respond to Webhook computes its response here, so
+its expressions see the run's items, and leaves it in RunMeta.extra for the server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hetumind.engine.node_run import RUN_EXTRA_KEY
+from hetumind.errors import NodeExecutionError
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import Node, NodeContext, NodeParams, node
+
+__all__ = [
+    "RESPONSE_KEY",
+    "RespondToWebhook",
+    "Webhook",
+    "WebhookParams",
+    "WebhookResponse",
+    "header_entries",
+    "webhook_methods",
+]
+
+RESPONSE_KEY = "webhookResponse"
+"""Key of Respond to Webhook's response in RunMeta.extra."""
+
+METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+class WebhookParams(NodeParams):
+    httpMethod: str | list[str] = "GET"
+    multipleMethods: bool = False
+    path: str = ""
+    authentication: str = "none"
+    responseMode: str = "onReceived"
+    responseCode: int = 200
+    responseData: str = "firstEntryJson"
+    options: dict[str, Any] = {}
+
+
+def webhook_methods(params: Mapping[str, Any]) -> list[str]:
+    """The HTTP methods a Webhook node answers (2.x `multipleMethods` allows several)."""
+    value = params.get("httpMethod", "GET")
+    methods = value if isinstance(value, list) else [value]
+    return [str(m).upper() for m in methods] or ["GET"]
+
+
+def header_entries(options: Mapping[str, Any]) -> dict[str, str]:
+    """n8n's `responseHeaders.entries[{name, value}]` as a plain dict."""
+    headers = options.get("responseHeaders")
+    entries = headers.get("entries", []) if isinstance(headers, Mapping) else []
+    return {
+        str(e["name"]): str(e.get("value", ""))
+        for e in entries
+        if isinstance(e, Mapping) and e.get("name")
+    }
+
+
+@node(
+    "webhook",
+    versions=[1, 1.1, 2, 2.1],
+    display_name="Webhook",
+    inputs=0,
+    trigger=True,
+    params=WebhookParams,
+)
+class Webhook(Node):
+    """Starts the workflow when an HTTP request arrives at /webhook/<path>."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        # The server passes the request item as the trigger input (like manualTrigger's).
+        if inputs and len(inputs[0]):
+            return [inputs[0]]
+        return [ItemBatch.from_json([{"headers": {}, "params": {}, "query": {}, "body": {}}])]
+
+
+class RespondParams(NodeParams):
+    respondWith: str = "firstIncomingItem"
+    responseBody: Any = ""
+    redirectURL: str = ""
+    options: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    """What the server sends back: status, headers and a body (JSON value, text or none)."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    kind: str = "json"  # json | text | empty
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "headers": self.headers,
+            "body": self.body,
+            "kind": self.kind,
+        }
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> WebhookResponse:
+        return WebhookResponse(
+            int(data.get("status", 200)),
+            dict(data.get("headers") or {}),
+            data.get("body"),
+            str(data.get("kind", "json")),
+        )
+
+
+@node(
+    "respondToWebhook",
+    versions=[1, 1.1, 1.2, 1.3, 1.4, 1.5],
+    display_name="Respond to Webhook",
+    params=RespondParams,
+    fusible=True,
+)
+class RespondToWebhook(Node):
+    """Sets the HTTP response of a webhook whose responseMode is responseNode."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        response = self.response(ctx, batch)
+        ctx.state[RUN_EXTRA_KEY] = {RESPONSE_KEY: response.to_dict()}
+        # n8n passes the incoming items on unchanged.
+        return [batch.with_identity_pairing()]
+
+    def response(self, ctx: NodeContext, batch: ItemBatch) -> WebhookResponse:
+        respond_with = str(ctx.param("respondWith", 0, "firstIncomingItem"))
+        options = ctx.param("options", 0, {}) or {}
+        status = int(options.get("responseCode", 200))
+        headers = header_entries(options)
+        key = options.get("responseKey")
+        if respond_with in ("firstIncomingItem", "allIncomingItems"):
+            rows = batch.to_json()
+            body: Any = rows[0] if respond_with == "firstIncomingItem" and rows else rows
+            if respond_with == "firstIncomingItem" and not rows:
+                body = {}
+            return WebhookResponse(status, headers, {key: body} if key else body)
+        if respond_with == "json":
+            raw = ctx.param("responseBody", 0, "")
+            if isinstance(raw, str):
+                try:
+                    raw = json.loads(raw) if raw.strip() else {}
+                except json.JSONDecodeError as exc:
+                    raise NodeExecutionError(
+                        f"Invalid JSON in 'Response Body' field: {exc.msg} at column {exc.colno}"
+                    ) from None
+            return WebhookResponse(status, headers, raw)
+        if respond_with == "text":
+            text = ctx.param("responseBody", 0, "")
+            headers.setdefault("content-type", "text/plain; charset=utf-8")
+            return WebhookResponse(status, headers, "" if text is None else str(text), "text")
+        if respond_with == "noData":
+            return WebhookResponse(status, headers, None, "empty")
+        if respond_with == "redirect":
+            headers["location"] = str(ctx.param("redirectURL", 0, ""))
+            return WebhookResponse(int(options.get("responseCode", 307)), headers, None, "empty")
+        raise NodeExecutionError(
+            f"respondWith {respond_with!r} is not supported; use json, text, "
+            "firstIncomingItem, allIncomingItems, noData or redirect"
+        )

@@ -1,0 +1,117 @@
+"""The API's one error shape, `{"error": {"code", "message", "details"}}`, and the mapping
+from Hetumind's error types to HTTP statuses (chosen here, at the edge, as DESIGN.md says).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hetumind.errors import Forbidden, HetumindError, NotFound, WorkflowInvalid
+
+__all__ = ["ApiError", "error_body", "install_error_handlers", "problems_detail"]
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    500: "internal",
+}
+
+
+class ApiError(Exception):
+    """An error with its HTTP status, a stable code and details for machines."""
+
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None, details: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or _STATUS_CODES.get(status, "error")
+        self.message = message
+        self.details = details
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status}, {self.code!r}, {self.message!r})"
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def problems_detail(exc: WorkflowInvalid) -> list[dict[str, Any]]:
+    """Every problem, in `hetumind validate`'s words, with its node and field."""
+    return [
+        {"message": p.message, "node": p.node, "field": p.field, "text": str(p)}
+        for p in exc.problems
+    ]
+
+
+def as_api_error(exc: Exception) -> ApiError:
+    """The HTTP face of a library error; anything unexpected is a 500 without internals."""
+    if isinstance(exc, ApiError):
+        return exc
+    from hetumind.store import Conflict, CredentialInvalid, InvalidData
+
+    if isinstance(exc, WorkflowInvalid):
+        return ApiError(422, exc.message, code="workflow_invalid", details=problems_detail(exc))
+    if isinstance(exc, NotFound):
+        return ApiError(404, exc.message)
+    if isinstance(exc, Conflict):
+        return ApiError(409, exc.message)
+    if isinstance(exc, CredentialInvalid):
+        return ApiError(422, exc.message, code="credential_invalid", details=exc.fields)
+    if isinstance(exc, InvalidData):
+        return ApiError(422, exc.message)
+    if isinstance(exc, Forbidden):
+        return ApiError(403, exc.message)
+    if isinstance(exc, HetumindError):
+        return ApiError(400, exc.message)
+    log.exception("unexpected error in the API", exc_info=exc)
+    return ApiError(500, f"internal error ({type(exc).__name__}); see the server log")
+
+
+def _respond(err: ApiError) -> JSONResponse:
+    return JSONResponse(error_body(err.code, err.message, err.details), status_code=err.status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every error through the one JSON shape."""
+
+    async def on_exception(_: Request, exc: Exception) -> JSONResponse:
+        return _respond(as_api_error(exc))
+
+    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _respond(ApiError(exc.status_code, str(exc.detail)))
+
+    async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "message": e.get("msg", "invalid"),
+                "field": ".".join(str(p) for p in e.get("loc", ())),
+            }
+            for e in exc.errors()
+        ]
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            return _respond(ApiError(400, "malformed JSON body", details=problems))
+        text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return _respond(ApiError(422, f"invalid request: {text}", details=problems))
+
+    app.add_exception_handler(ApiError, on_exception)
+    app.add_exception_handler(HetumindError, on_exception)
+    app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, on_exception)

@@ -1,0 +1,253 @@
+"""Starting, watching and stopping executions inside one replica.
+
+Small workflows run in the replica on the inline backend (no Ray task per node: the fast
+path for webhooks); big ones, or those whose settings say `backend: ray`, run their nodes
+as Ray tasks. Either way the coordinator runs in a worker thread, with three listeners:
+the store's recorder (rows and Arrow data), the event publisher (live events) and a
+catcher that hands the webhook response to the waiting request as soon as it exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from hetumind.engine import Backend, InlineBackend, Listener, Plan, build_plan
+from hetumind.engine.events import ExecutionFinished, NodeFinished
+from hetumind.engine.result import ExecutionResult
+from hetumind.engine.runtime import Coordinator
+from hetumind.nodes.builtin.webhook import RESPONSE_KEY
+from hetumind.workflow import parse_workflow
+from serve_app.recording import RecorderHandle, Recording
+from serve_app.settings import ServerSettings
+from serve_app.triggers import restrict_triggers
+
+__all__ = ["Executor", "RunRequest", "Running"]
+
+STOPPED = {"message": "execution was stopped"}
+
+
+@dataclass
+class RunRequest:
+    """One execution to start: which workflow version, how, with what input."""
+
+    doc: dict[str, Any]
+    workflow_id: str | None
+    version: int | None
+    mode: str = "manual"
+    input_items: list[dict[str, Any]] = field(default_factory=list)
+    triggers: set[str] | None = None
+    """Trigger nodes that start this run (None: all of them)."""
+    retry_of: str | None = None
+    create_row: bool = True
+    """Write the execution row before starting (so a 202 id can be looked up at once);
+    webhooks skip it and have the whole execution written after they answer."""
+
+
+@dataclass
+class Running:
+    """An execution in flight: `done` resolves to its result, `response` to the first
+    Respond to Webhook response (or None when the run ends without one)."""
+
+    execution_id: str
+    done: asyncio.Future[ExecutionResult]
+    response: asyncio.Future[dict[str, Any] | None]
+    stop: threading.Event
+    recorder: RecorderHandle | None = None
+
+
+class _Stoppable:
+    """Wraps a backend so that a stop request ends the run between node runs."""
+
+    def __init__(self, inner: Backend, stop: threading.Event) -> None:
+        self._inner = inner
+        self._stop = stop
+        self.name = inner.name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def wait(self, runs: Sequence[Any], timeout: float | None) -> list[Any]:
+        if self._stop.is_set():
+            return []  # the coordinator cancels what runs and finishes as canceled
+        return list(self._inner.wait(runs, timeout))
+
+
+class _Catcher(Listener):
+    """Resolves the request's futures from the coordinator thread."""
+
+    def __init__(self, running: Running, loop: asyncio.AbstractEventLoop) -> None:
+        self._running = running
+        self._loop = loop
+
+    def _set(self, future: asyncio.Future[Any], value: Any) -> None:
+        def resolve() -> None:
+            if not future.done():
+                future.set_result(value)
+
+        self._loop.call_soon_threadsafe(resolve)
+
+    def on_event(self, event: Any) -> None:
+        if isinstance(event, NodeFinished) and RESPONSE_KEY in event.meta.extra:
+            self._set(self._running.response, event.meta.extra[RESPONSE_KEY])
+        elif isinstance(event, ExecutionFinished):
+            if self._running.stop.is_set() and event.result.status == "canceled":
+                event.result.error = dict(STOPPED)  # not the engine's "timed out" text
+            self._set(self._running.response, None)
+
+
+class Executor:
+    """Runs executions for one replica and remembers the ones still running."""
+
+    def __init__(
+        self,
+        recording: Recording,
+        publisher: Listener | None,
+        settings: ServerSettings,
+        *,
+        max_threads: int = 64,
+    ) -> None:
+        self._recording = recording
+        self._publisher = publisher
+        self._settings = settings
+        self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix="hetumind-run")
+        self._plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
+        self._plans_lock = threading.Lock()
+        self._running: dict[str, Running] = {}
+        self._ray_backend: Backend | None = None
+
+    def plan(self, request: RunRequest) -> Plan:
+        """The plan of this version with these triggers, built once (versions never change)."""
+        triggers = tuple(sorted(request.triggers)) if request.triggers is not None else None
+        key = (request.workflow_id, request.version, triggers)
+        cacheable = request.workflow_id is not None and request.version is not None
+        with self._plans_lock:
+            if cacheable and key in self._plans:
+                self._plans.move_to_end(key)
+                return self._plans[key]
+        plan = build_plan(parse_workflow(restrict_triggers(request.doc, request.triggers)))
+        if cacheable:
+            with self._plans_lock:
+                self._plans[key] = plan
+                while len(self._plans) > 512:
+                    self._plans.popitem(last=False)
+        return plan
+
+    def _backend(self, plan: Plan, items: int) -> Backend:
+        wanted = str(plan.workflow.settings.get("backend", "")).lower()
+        if wanted not in ("ray", "inline"):
+            heavy = any(not p.definition.fusible for p in plan.nodes.values())
+            small = (
+                len(plan.nodes) <= self._settings.inline_max_nodes
+                and items <= self._settings.inline_max_items
+            )
+            wanted = "inline" if small and not heavy else "ray"
+        if wanted == "inline":
+            return InlineBackend()
+        if self._ray_backend is None:
+            from hetumind.engine.ray_backend import RayBackend
+
+            self._ray_backend = RayBackend()
+        return self._ray_backend
+
+    async def start(self, request: RunRequest) -> Running:
+        """Validate and plan (raising WorkflowInvalid), record the new execution, and start
+        it in a worker thread; returns at once."""
+        loop = asyncio.get_running_loop()
+        plan = self.plan(request)  # cached after the first run of each version
+        execution_id = new_execution_id()
+        running = Running(
+            execution_id, loop.create_future(), loop.create_future(), threading.Event()
+        )
+        engine = self._backend(plan, len(request.input_items))
+        recorder = await self._recording.begin(
+            execution_id,
+            doc=request.doc,
+            workflow_id=request.workflow_id,
+            workflow_name=plan.workflow.name,
+            version=request.version,
+            mode=request.mode,
+            retry_of=request.retry_of,
+            create_row=request.create_row,
+            defer=isinstance(engine, InlineBackend),
+        )
+        running.recorder = recorder
+        workflow_id = request.workflow_id
+        if self._publisher is not None and hasattr(self._publisher, "workflow_of"):
+            self._publisher.workflow_of(execution_id, workflow_id)
+        # The catcher goes first so a webhook answers before the data is written.
+        listeners: list[Listener] = [_Catcher(running, loop)]
+        if self._publisher is not None:
+            listeners.append(self._publisher)
+        listeners.append(recorder)
+        backend = _Stoppable(engine, running.stop)
+        coordinator = Coordinator(
+            plan,
+            backend,
+            input_items=request.input_items,
+            mode=request.mode,
+            listeners=listeners,
+            execution_id=execution_id,
+        )
+        self._running[execution_id] = running
+        future: asyncio.Future[ExecutionResult]
+        if recorder.deferred and plan_is_tiny(plan):
+            # A handful of cheap nodes take less time than a hop to a worker thread and
+            # back, and no listener here waits on this loop: run them right here.
+            future = loop.create_future()
+            try:
+                future.set_result(coordinator.run())
+            except Exception as exc:
+                future.set_exception(exc)
+        else:
+            future = loop.run_in_executor(self._pool, coordinator.run)
+
+        def finished(f: asyncio.Future[ExecutionResult]) -> None:
+            self._running.pop(execution_id, None)
+            if running.done.done():
+                return
+            if f.exception() is not None:
+                running.done.set_exception(f.exception())  # type: ignore[arg-type]
+            else:
+                running.done.set_result(f.result())
+            if not running.response.done():
+                running.response.set_result(None)
+
+        future.add_done_callback(finished)
+        return running
+
+    def stop(self, execution_id: str) -> bool:
+        """Ask a run in this replica to stop; False when it does not run here."""
+        running = self._running.get(execution_id)
+        if running is None:
+            return False
+        running.stop.set()
+        return True
+
+    def running_here(self, execution_id: str) -> bool:
+        return execution_id in self._running
+
+    def close(self) -> None:
+        for running in self._running.values():
+            running.stop.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+TINY_NODES = 8
+
+
+def plan_is_tiny(plan: Plan) -> bool:
+    """Few nodes, all of them cheap (fusible): safe to run on the event loop."""
+    return len(plan.nodes) <= TINY_NODES and all(p.definition.fusible for p in plan.nodes.values())
+
+
+def new_execution_id() -> str:
+    """16 hex digits, like the store's ids. Not uuid4: os.urandom costs most of a
+    millisecond per call on a busy machine, and these ids need to be unique, not secret."""
+    return f"{random.getrandbits(64):016x}"

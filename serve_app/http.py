@@ -1,0 +1,103 @@
+"""Request helpers: JSON bodies with size limits and clear errors, cursor pagination."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from fastapi import Request
+
+from serve_app.errors import ApiError
+
+__all__ = ["decode_cursor", "encode_cursor", "page_args", "read_body", "read_json"]
+
+MAX_LIMIT = 250
+DEFAULT_LIMIT = 100
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The raw body, refusing (413) anything over `max_bytes` before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise ApiError(400, f"bad Content-Length header {declared!r}") from None
+        if size > max_bytes:
+            raise ApiError(
+                413,
+                f"request body of {size} bytes is over the limit of {max_bytes} bytes",
+                details={"limit": max_bytes, "size": size},
+            )
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > max_bytes:
+            raise ApiError(
+                413,
+                f"request body is over the limit of {max_bytes} bytes",
+                details={"limit": max_bytes},
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(raw: bytes, what: str = "request body") -> Any:
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise ApiError(400, f"malformed JSON in the {what}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400,
+            f"malformed JSON in the {what} at line {exc.lineno} column {exc.colno}: {exc.msg}",
+            details={"line": exc.lineno, "column": exc.colno},
+        ) from None
+
+
+async def read_json(request: Request, max_bytes: int, *, default: Any = None) -> Any:
+    """The body as JSON (400 when malformed, 413 when too big); `default` when empty."""
+    raw = await read_body(request, max_bytes)
+    if not raw.strip():
+        if default is None:
+            raise ApiError(400, "a JSON request body is required")
+        return default
+    return parse_json(raw)
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset = data["offset"]
+        if not isinstance(offset, int) or offset < 0:
+            raise ValueError
+        return offset
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise ApiError(400, f"invalid cursor {cursor!r}; pass back a nextCursor value") from None
+
+
+def page_args(limit: int | None, cursor: str | None) -> tuple[int, int]:
+    """(limit, offset) from the query; limits outside 1..250 are a 400."""
+    size = DEFAULT_LIMIT if limit is None else limit
+    if not 1 <= size <= MAX_LIMIT:
+        raise ApiError(400, f"limit must be between 1 and {MAX_LIMIT}, got {size}")
+    return size, decode_cursor(cursor)
+
+
+def page_response(rows: list[Any], limit: int, offset: int) -> dict[str, Any]:
+    """`{"data": rows[:limit], "nextCursor"}`; callers fetch limit + 1 rows to know."""
+    more = len(rows) > limit
+    return {
+        "data": rows[:limit],
+        "nextCursor": encode_cursor(offset + limit) if more else None,
+    }

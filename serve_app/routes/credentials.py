@@ -1,0 +1,69 @@
+"""/api/v1/credentials: typed credentials; secrets go in and never come back out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from serve_app.errors import ApiError
+from serve_app.http import page_args, page_response, read_json
+from serve_app.services import Services, services
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
+Svc = Annotated[Services, Depends(services)]
+
+
+def _object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ApiError(422, "a credential must be a JSON object")
+    return body
+
+
+@router.get("")
+async def list_credentials(
+    svc: Svc, type: str | None = None, limit: int | None = None, cursor: str | None = None
+) -> dict[str, Any]:
+    size, offset = page_args(limit, cursor)
+    rows = await svc.store.credentials.list(type=type)
+    return page_response([c.to_json() for c in rows[offset : offset + size + 1]], size, offset)
+
+
+@router.post("", status_code=201)
+async def create_credential(request: Request, svc: Svc) -> dict[str, Any]:
+    body = _object(await read_json(request, svc.settings.max_body_bytes))
+    missing = [k for k in ("name", "type", "data") if k not in body]
+    if missing:
+        raise ApiError(422, f"credential field(s) {missing} are required")
+    if not isinstance(body["type"], str) or not isinstance(body["data"], dict):
+        raise ApiError(422, "credential 'type' must be a string and 'data' an object")
+    view = await svc.store.credentials.create(
+        name=body["name"], type=body["type"], data=body["data"]
+    )
+    return view.to_json()
+
+
+@router.get("/{credential_id}")
+async def get_credential(credential_id: str, svc: Svc) -> dict[str, Any]:
+    return (await svc.store.credentials.get(credential_id)).to_json()
+
+
+@router.patch("/{credential_id}")
+async def update_credential(credential_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+    body = _object(await read_json(request, svc.settings.max_body_bytes))
+    unknown = sorted(set(body) - {"name", "data"})
+    if unknown:
+        raise ApiError(422, f"only 'name' and 'data' can be changed, not {unknown}")
+    view = await svc.store.credentials.update(
+        credential_id, name=body.get("name"), data=body.get("data")
+    )
+    return view.to_json()
+
+
+@router.delete("/{credential_id}")
+async def delete_credential(credential_id: str, svc: Svc) -> dict[str, Any]:
+    await svc.store.credentials.get(credential_id)
+    await svc.store.credentials.delete(credential_id)
+    return {"id": credential_id, "deleted": True}

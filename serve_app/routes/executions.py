@@ -1,0 +1,189 @@
+"""/api/v1/executions: list, show (with node outputs), delete, retry, stop."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from hetumind.nodes.registry import default_registry
+from hetumind.store import EXECUTION_STATUSES, FINISHED_STATUSES, ExecutionRecord
+from serve_app.errors import ApiError
+from serve_app.executor import RunRequest
+from serve_app.http import encode_cursor, page_args
+from serve_app.routes.workflows import respond_with_run
+from serve_app.services import Services, services
+from serve_app.triggers import check_workflow
+
+__all__ = ["execution_json", "router"]
+
+router = APIRouter(prefix="/api/v1/executions", tags=["executions"])
+Svc = Annotated[Services, Depends(services)]
+
+_SCAN_PAGE = 250
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def execution_json(record: ExecutionRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "workflowId": record.workflow_id,
+        "workflowName": record.workflow_name,
+        "workflowVersion": record.workflow_version,
+        "mode": record.mode,
+        "status": record.status,
+        "finished": record.status in FINISHED_STATUSES,
+        "createdAt": _iso(record.created_at),
+        "startedAt": _iso(record.started_at),
+        "stoppedAt": _iso(record.finished_at),
+        "error": record.error,
+        "lastNodeExecuted": record.last_node_executed,
+        "retryOf": record.retry_of,
+        "dataSaved": record.data_saved,
+    }
+
+
+def _time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"{name} must be an ISO 8601 date-time, got {value!r}") from None
+    if moment.tzinfo is None:
+        raise ApiError(400, f"{name} must include a timezone (e.g. Z), got {value!r}")
+    return moment
+
+
+@router.get("")
+async def list_executions(
+    svc: Svc,
+    workflowId: str | None = None,
+    status: str | None = None,
+    startedAfter: str | None = None,
+    startedBefore: str | None = None,
+    mode: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    size, offset = page_args(limit, cursor)
+    statuses = None
+    if status:
+        statuses = [s.strip() for s in status.split(",") if s.strip()]
+        unknown = [s for s in statuses if s not in EXECUTION_STATUSES]
+        if unknown:
+            raise ApiError(400, f"unknown status {unknown}; use {list(EXECUTION_STATUSES)}")
+    after, before = _time(startedAfter, "startedAfter"), _time(startedBefore, "startedBefore")
+    found: list[dict[str, Any]] = []
+    # The store filters by workflow and status; time windows are applied here while
+    # scanning newest first, and the cursor is the store offset the scan reached.
+    position = offset
+    while len(found) <= size:
+        rows = await svc.store.executions.list(
+            workflow_id=workflowId, status=statuses, mode=mode, limit=_SCAN_PAGE, offset=position
+        )
+        for i, row in enumerate(rows):
+            if before is not None and row.created_at > before:
+                continue
+            if after is not None and row.created_at < after:
+                rows = []  # newest first: everything further is older still
+                break
+            found.append(execution_json(row))
+            if len(found) > size:
+                position += i
+                break
+        else:
+            position += len(rows)
+        if len(rows) < _SCAN_PAGE or len(found) > size:
+            break
+    more = len(found) > size
+    return {"data": found[:size], "nextCursor": encode_cursor(position) if more else None}
+
+
+@router.get("/{execution_id}")
+async def get_execution(
+    execution_id: str,
+    svc: Svc,
+    includeData: Annotated[bool, Query()] = False,
+) -> dict[str, Any]:
+    record = await svc.store.executions.get(execution_id)
+    body = execution_json(record)
+    if includeData:
+        data = await svc.data.to_json(execution_id, include_data=True)
+        body["runData"] = data["runData"]
+        body["executionId"] = record.id
+    return body
+
+
+@router.delete("/{execution_id}")
+async def delete_execution(execution_id: str, svc: Svc) -> dict[str, Any]:
+    record = await svc.store.executions.get(execution_id)
+    if record.status not in FINISHED_STATUSES:
+        raise ApiError(409, f"execution {execution_id!r} is {record.status}; stop it first")
+    await svc.data.delete(execution_id)
+    return {"id": execution_id, "deleted": True}
+
+
+async def _trigger_items(svc: Services, record: ExecutionRecord, doc: dict[str, Any]) -> Any:
+    """What the original run's trigger emitted (its input), when its data was saved."""
+    registry = default_registry()
+    triggers = set()
+    for node in doc.get("nodes", []):
+        cls = registry.get(node.get("type", "")) if isinstance(node, dict) else None
+        if cls is not None and cls.definition.trigger:
+            triggers.add(node.get("name"))
+    for run in await svc.store.executions.node_runs(record.id):
+        if run.node in triggers and run.blob_ref:
+            batches = await asyncio.to_thread(svc.data.read_run, run.blob_ref, len(run.counts))
+            return run.node, (batches[0].to_json() if batches else [])
+        if run.node in triggers:
+            return run.node, []
+    return None, []
+
+
+@router.post("/{execution_id}/retry", response_model=None)
+async def retry_execution(
+    execution_id: str,
+    svc: Svc,
+    wait: Annotated[bool, Query()] = False,
+) -> dict[str, Any] | JSONResponse:
+    record = await svc.store.executions.get(execution_id)
+    if record.status not in FINISHED_STATUSES:
+        raise ApiError(409, f"execution {execution_id!r} is {record.status}; it can't be retried")
+    if record.workflow_id is None:
+        raise ApiError(409, f"execution {execution_id!r} has no stored workflow to run again")
+    if record.workflow_version is not None:
+        version = await svc.store.workflows.get_version(record.workflow_id, record.workflow_version)
+        doc = {**version.data, "id": record.workflow_id, "name": version.name}
+        number = version.version
+    else:
+        current = await svc.store.workflows.get(record.workflow_id)
+        doc, number = current.document(), current.version
+    check_workflow(doc)
+    trigger, items = await _trigger_items(svc, record, doc)
+    run = RunRequest(
+        doc,
+        record.workflow_id,
+        number,
+        mode="retry",
+        input_items=items,
+        triggers={trigger} if trigger else None,
+        retry_of=record.id,
+    )
+    return await respond_with_run(svc, run, wait)
+
+
+@router.post("/{execution_id}/stop")
+async def stop_execution(execution_id: str, svc: Svc) -> dict[str, Any]:
+    record = await svc.store.executions.get(execution_id)
+    if record.status in FINISHED_STATUSES:
+        raise ApiError(409, f"execution {execution_id!r} already finished ({record.status})")
+    if not svc.executor.stop(execution_id) and svc.bus is not None:
+        await svc.bus.signal.remote("stop", execution_id)  # it runs in another replica
+    return {**execution_json(record), "stopping": True}

@@ -1,0 +1,198 @@
+"""Live execution events: Server-Sent Events per execution, and a WebSocket that
+subscribes to executions and workflows. Both read the EventBus (serve_app/events.py).
+
+WebSocket protocol: the client sends `{"action": "subscribe", "executionId": ...}` or
+`{"action": "subscribe", "workflowId": ...}` (and `unsubscribe`); the server acknowledges
+with `{"type": "subscribed", ...}` and then sends each event as one JSON message. An
+execution's events are replayed from its start; a workflow's from the subscription on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from fastapi.responses import StreamingResponse
+
+from hetumind.errors import NotFound
+from hetumind.store import FINISHED_STATUSES, ExecutionRecord
+from serve_app.errors import ApiError
+from serve_app.services import Services, services
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["live"])
+Svc = Annotated[Services, Depends(services)]
+POLL_SECONDS = 10.0
+
+
+def _finished_event(record: ExecutionRecord) -> dict[str, Any]:
+    """For an execution whose events the bus no longer holds (or never saw)."""
+    finished = record.finished_at
+    return {
+        "type": "executionFinished",
+        "executionId": record.id,
+        "workflowId": record.workflow_id,
+        "status": record.status,
+        "error": record.error,
+        "lastNodeExecuted": record.last_node_executed,
+        "timestamp": None if finished is None else finished.astimezone(UTC).isoformat(),
+        "seq": 0,
+    }
+
+
+def _sse(event: dict[str, Any]) -> str:
+    return f"id: {event.get('seq', 0)}\nevent: {event['type']}\ndata: {json.dumps(event)}\n\n"
+
+
+@router.get("/api/v1/executions/{execution_id}/events", response_model=None)
+async def execution_events(execution_id: str, svc: Svc) -> StreamingResponse:
+    if svc.bus is None:
+        raise ApiError(404, "live events are off on this server")
+    record: ExecutionRecord | None
+    try:
+        record = await svc.store.executions.get(execution_id)
+    except NotFound:
+        record = None
+    first, cursor = await svc.bus.poll.remote([execution_id], [], 0, 0.0)
+    if record is None and not first and not svc.executor.running_here(execution_id):
+        raise ApiError(404, f"execution {execution_id!r} not found")
+
+    async def stream() -> AsyncIterator[str]:
+        pending, after = first, cursor
+        if not pending and record is not None and record.status in FINISHED_STATUSES:
+            yield _sse(_finished_event(record))
+            return
+        while True:
+            for event in pending:
+                yield _sse(event)
+                if event["type"] == "executionFinished":
+                    return
+            pending, after = await svc.bus.poll.remote([execution_id], [], after, POLL_SECONDS)
+            if not pending:
+                yield ": keep-alive\n\n"
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
+
+
+class _Subscriptions:
+    def __init__(self) -> None:
+        self.executions: set[str] = set()
+        self.workflows: dict[str, int] = {}
+        """Workflow id -> the bus position when it was subscribed (earlier events skip)."""
+        self.rewind: int | None = None
+        """Poll from here next time (a new execution subscription replays from 0)."""
+        self.changed = asyncio.Event()
+
+
+async def _receive(ws: WebSocket, subs: _Subscriptions, svc: Services) -> None:
+    while True:
+        try:
+            message = json.loads(await ws.receive_text())
+        except json.JSONDecodeError:
+            await ws.send_json({"type": "error", "message": "messages must be JSON objects"})
+            continue
+        action = message.get("action") if isinstance(message, dict) else None
+        execution_id = message.get("executionId") if isinstance(message, dict) else None
+        workflow_id = message.get("workflowId") if isinstance(message, dict) else None
+        if action not in ("subscribe", "unsubscribe") or not (execution_id or workflow_id):
+            await ws.send_json(
+                {
+                    "type": "error",
+                    "message": "send {action: subscribe|unsubscribe, executionId|workflowId}",
+                }
+            )
+            continue
+        if action == "subscribe":
+            if execution_id:
+                subs.executions.add(str(execution_id))
+                subs.rewind = 0
+            if workflow_id:
+                if str(workflow_id) not in subs.workflows:
+                    await svc.bus.watch.remote(str(workflow_id))
+                head = await svc.bus.head.remote()
+                subs.workflows.setdefault(str(workflow_id), head)
+                subs.rewind = head if subs.rewind is None else min(subs.rewind, head)
+        else:
+            subs.executions.discard(str(execution_id))
+            if subs.workflows.pop(str(workflow_id), None) is not None:
+                await svc.bus.unwatch.remote(str(workflow_id))
+        subs.changed.set()
+        await ws.send_json(
+            {
+                "type": f"{action}d",
+                "executionId": execution_id,
+                "workflowId": workflow_id,
+            }
+        )
+
+
+async def _send(ws: WebSocket, subs: _Subscriptions, svc: Services) -> None:
+    cursor = await svc.bus.head.remote()
+    sent: set[int] = set()
+    while True:
+        if subs.rewind is not None:
+            cursor, subs.rewind = min(cursor, subs.rewind), None
+        subs.changed.clear()
+        if not subs.executions and not subs.workflows:
+            await subs.changed.wait()
+            continue
+        poll = asyncio.ensure_future(
+            svc.bus.poll.remote(
+                sorted(subs.executions), sorted(subs.workflows), cursor, POLL_SECONDS
+            )
+        )
+        changed = asyncio.ensure_future(subs.changed.wait())
+        done, _ = await asyncio.wait({poll, changed}, return_when=asyncio.FIRST_COMPLETED)
+        if poll not in done:
+            poll.cancel()
+            continue
+        changed.cancel()
+        events, next_cursor = poll.result()
+        for event in events:
+            since = subs.workflows.get(event.get("workflowId") or "")
+            wanted = event["executionId"] in subs.executions or (
+                since is not None and event["seq"] > since
+            )
+            if wanted and event["seq"] not in sent:  # a replay after a rewind repeats some
+                sent.add(event["seq"])
+                await ws.send_json(event)
+        cursor = max(cursor, next_cursor)
+        if len(sent) > 100_000:
+            sent = {s for s in sent if s > cursor - 50_000}
+
+
+@router.websocket("/api/v1/ws")
+async def websocket_events(ws: WebSocket) -> None:
+    svc = await services()
+    await ws.accept()
+    if svc.bus is None:
+        await ws.send_json({"type": "error", "message": "live events are off on this server"})
+        await ws.close()
+        return
+    subs = _Subscriptions()
+    tasks = [
+        asyncio.ensure_future(_receive(ws, subs, svc)),
+        asyncio.ensure_future(_send(ws, subs, svc)),
+    ]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            exc = task.exception()
+            if exc is not None and not isinstance(exc, WebSocketDisconnect):
+                raise exc
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in tasks:
+            task.cancel()
+        for workflow_id in subs.workflows:
+            await svc.bus.unwatch.remote(workflow_id)

@@ -1,0 +1,209 @@
+"""/webhook/<path> (active workflows) and /webhook-test/<path> (latest saved version).
+
+The request becomes the Webhook node's item `{headers, params, query, body, webhookUrl,
+executionMode}`; the answer follows the node's responseMode: onReceived (at once),
+lastNode (the last node's output once the run ends) or responseNode (what Respond to
+Webhook computed, as soon as it ran).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from hetumind.nodes.builtin.webhook import WebhookResponse, header_entries, webhook_methods
+from hetumind.store import WorkflowRecord, normalize_path
+from serve_app.errors import ApiError, error_body
+from serve_app.executor import RunRequest
+from serve_app.http import parse_json, read_body
+from serve_app.services import Services, services
+from serve_app.triggers import WEBHOOK_TYPES, match_path
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["webhooks"], include_in_schema=True)
+Svc = Annotated[Services, Depends(services)]
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+async def _find_active(svc: Services, path: str, method: str) -> tuple[str, str, dict[str, str]]:
+    """(workflow id, node, path params) of the active route, or 404."""
+    found = await svc.cache.route(path, method)
+    if found is None:
+        raise ApiError(404, f"webhook {method} /{path} is not registered by an active workflow")
+    return found
+
+
+async def _find_test(svc: Services, path: str, method: str) -> tuple[WorkflowRecord, str, dict]:
+    """The newest saved workflow with a Webhook node on this path and method, or 404."""
+    candidates = await svc.store.workflows.list(limit=1000)
+    for record in sorted(candidates, key=lambda r: r.updated_at, reverse=True):
+        for node in record.data.get("nodes", []):
+            if not isinstance(node, dict) or node.get("type") not in WEBHOOK_TYPES:
+                continue
+            if node.get("disabled"):
+                continue
+            params = node.get("parameters") or {}
+            pattern = str(params.get("path") or node.get("webhookId") or "").strip("/")
+            if method not in webhook_methods(params):
+                continue
+            matched = (
+                {} if pattern == path else match_path(pattern, path) if ":" in pattern else None
+            )
+            if matched is not None:
+                return record, str(node.get("name")), matched
+    raise ApiError(404, f"no saved workflow has a webhook on {method} /{path}")
+
+
+def _body(raw: bytes, content_type: str) -> Any:
+    if not raw:
+        return {}
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == "application/json" or kind.endswith("+json"):
+        return parse_json(raw)
+    if kind == "application/x-www-form-urlencoded":
+        form: dict[str, Any] = {}
+        for key, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
+            form[key] = (
+                [*form[key], value]
+                if isinstance(form.get(key), list)
+                else ([form[key], value] if key in form else value)
+            )
+        return form
+    return raw.decode("utf-8", "replace")
+
+
+def _query(request: Request) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    for key, value in request.query_params.multi_items():
+        query[key] = (
+            [*query[key], value]
+            if isinstance(query.get(key), list)
+            else ([query[key], value] if key in query else value)
+        )
+    return query
+
+
+def _render(response: WebhookResponse, head: bool) -> Response:
+    headers = dict(response.headers)
+    if response.kind == "empty" or response.body is None or head:
+        return Response(status_code=response.status, headers=headers)
+    if response.kind == "text":
+        media = headers.pop("content-type", "text/plain; charset=utf-8")
+        return Response(
+            str(response.body), status_code=response.status, headers=headers, media_type=media
+        )
+    media = headers.pop("content-type", "application/json")
+    content = json.dumps(response.body, default=str, separators=(",", ":"))
+    return Response(content, status_code=response.status, headers=headers, media_type=media)
+
+
+def _failed(body: dict[str, Any]) -> JSONResponse:
+    error = body.get("error") or {}
+    return JSONResponse(
+        error_body(
+            "workflow_failed",
+            f"workflow execution failed: {error.get('message', 'unknown error')}",
+            {"executionId": body.get("executionId"), "node": error.get("node")},
+        ),
+        status_code=500,
+    )
+
+
+def _last_node_response(params: dict[str, Any], result: Any) -> WebhookResponse:
+    options = params.get("options") or {}
+    status = int(params.get("responseCode") or options.get("responseCode") or 200)
+    headers = header_entries(options)
+    mode = params.get("responseData", "firstEntryJson")
+    if mode == "noData":
+        return WebhookResponse(status, headers, None, "empty")
+    last = result.last_node_executed
+    items = result.outputs(last)[0] if last is not None else []
+    if mode == "allEntries":
+        return WebhookResponse(status, headers, items)
+    first = items[0] if items else {}
+    prop = options.get("responsePropertyName")
+    if prop:
+        first = first.get(prop) if isinstance(first, dict) else None
+    return WebhookResponse(status, headers, first)
+
+
+def _received_response(params: dict[str, Any]) -> WebhookResponse:
+    options = params.get("options") or {}
+    status = int(params.get("responseCode") or options.get("responseCode") or 200)
+    headers = header_entries(options)
+    if options.get("noResponseBody"):
+        return WebhookResponse(status, headers, None, "empty")
+    if options.get("responseData"):
+        return WebhookResponse(status, headers, str(options["responseData"]), "text")
+    return WebhookResponse(status, headers, {"message": "Workflow was started"})
+
+
+async def _handle(request: Request, svc: Services, path: str, test: bool) -> Response:
+    method = request.method.upper()
+    try:
+        clean = normalize_path(path)
+    except Exception:
+        raise ApiError(404, "a webhook path is required after /webhook/") from None
+    if test:
+        record, node, params = await _find_test(svc, clean, method)
+    else:
+        workflow_id, node, params = await _find_active(svc, clean, method)
+        record = await svc.cache.workflow(workflow_id)
+    raw = await read_body(request, svc.settings.max_body_bytes)
+    prefix = "webhook-test" if test else "webhook"
+    item = {
+        "headers": {k.lower(): v for k, v in request.headers.items()},
+        "params": params,
+        "query": _query(request),
+        "body": _body(raw, request.headers.get("content-type", "")),
+        "webhookUrl": f"{svc.settings.public_url.rstrip('/')}/{prefix}/{clean}",
+        "executionMode": "test" if test else "production",
+    }
+    run = RunRequest(
+        record.document(),
+        record.id,
+        record.version,
+        mode="manual" if test else "webhook",
+        input_items=[item],
+        triggers={node},
+        create_row=False,
+    )
+    plan = svc.executor.plan(run)
+    node_params = plan.workflow.node(node).parameters
+    response_mode = node_params.get("responseMode", "onReceived")
+    running = await svc.executor.start(run)
+    head = method == "HEAD"
+    if response_mode == "onReceived":
+        return _render(_received_response(node_params), head)
+    if response_mode == "responseNode":
+        response = await running.response
+        if response is not None:
+            return _render(WebhookResponse.from_dict(response), head)
+    result = await running.done
+    if result.status != "success":
+        return _failed({"executionId": result.execution_id, "error": result.error})
+    if response_mode == "responseNode":
+        return _render(
+            WebhookResponse(200, {}, {"message": "Workflow executed successfully"}), head
+        )
+    if getattr(result.backend, "name", "") == "inline":  # items in memory: cheap
+        last = _last_node_response(node_params, result)
+    else:
+        last = await asyncio.to_thread(_last_node_response, node_params, result)
+    return _render(last, head)
+
+
+@router.api_route("/webhook/{path:path}", methods=METHODS, response_model=None)
+async def production_webhook(path: str, request: Request, svc: Svc) -> Response:
+    return await _handle(request, svc, path, test=False)
+
+
+@router.api_route("/webhook-test/{path:path}", methods=METHODS, response_model=None)
+async def test_webhook(path: str, request: Request, svc: Svc) -> Response:
+    return await _handle(request, svc, path, test=True)

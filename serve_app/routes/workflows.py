@@ -1,0 +1,240 @@
+"""/api/v1/workflows: CRUD on n8n workflow documents, activation, versions, runs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from hetumind.store import WebhookRoute, WorkflowRecord
+from serve_app.errors import ApiError
+from serve_app.executor import RunRequest
+from serve_app.http import page_args, page_response, read_json
+from serve_app.services import Services, services
+from serve_app.triggers import check_workflow, manual_triggers, webhook_routes
+
+__all__ = ["input_items", "respond_with_run", "router", "workflow_json"]
+
+router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"])
+Svc = Annotated[Services, Depends(services)]
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else str(value.isoformat()).replace("+00:00", "Z")
+
+
+def workflow_json(record: WorkflowRecord, tags: list[Any] | None = None) -> dict[str, Any]:
+    doc = record.document()
+    doc.update(
+        versionId=str(record.version),
+        createdAt=_iso(record.created_at),
+        updatedAt=_iso(record.updated_at),
+    )
+    if tags is not None:
+        doc["tags"] = [{"id": t.id, "name": t.name} for t in tags]
+    return doc
+
+
+def _tag_names(doc: dict[str, Any]) -> list[str] | None:
+    """n8n exports tags as [{id, name}]; we also take plain names."""
+    raw = doc.get("tags")
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ApiError(422, "workflow field 'tags' must be a list")
+    names = []
+    for i, tag in enumerate(raw):
+        name = tag.get("name") if isinstance(tag, dict) else tag
+        if not isinstance(name, str) or not name.strip():
+            raise ApiError(422, f"workflow field 'tags[{i}]' must be a name or {{name}}")
+        names.append(name)
+    return names
+
+
+def _storable(doc: Any) -> dict[str, Any]:
+    """Validate (422 naming every problem) and strip what the store keeps itself."""
+    if not isinstance(doc, dict):
+        raise ApiError(422, "a workflow must be a JSON object")
+    check_workflow(doc)
+    return {k: v for k, v in doc.items() if k not in ("versionId", "meta", "shared")}
+
+
+async def _routes_on(svc: Services, record: WorkflowRecord) -> None:
+    """Register the webhook routes of an active workflow (Conflict: nothing changes)."""
+    workflow = check_workflow(record.document())
+    routes = [WebhookRoute(r.path, r.method, r.node) for r in webhook_routes(workflow)]
+    await svc.store.webhooks.replace_for_workflow(record.id, routes)
+
+
+@router.get("")
+async def list_workflows(
+    svc: Svc,
+    limit: int | None = None,
+    cursor: str | None = None,
+    active: bool | None = None,
+    name: str | None = None,
+    tags: str | None = None,
+) -> dict[str, Any]:
+    size, offset = page_args(limit, cursor)
+    rows = await svc.store.workflows.list(
+        active=active, tag=tags, name=name, limit=size + 1, offset=offset
+    )
+    return page_response([workflow_json(r) for r in rows], size, offset)
+
+
+@router.post("", status_code=201)
+async def create_workflow(request: Request, svc: Svc) -> dict[str, Any]:
+    doc = await read_json(request, svc.settings.max_body_bytes)
+    data = _storable(doc)
+    tags = _tag_names(data)
+    wf_id = data.get("id") if isinstance(data.get("id"), str) and data.get("id") else None
+    if wf_id is not None and len(wf_id) > 36:
+        raise ApiError(422, "workflow field 'id' must be at most 36 characters")
+    active = bool(data.get("active", False))
+    record = await svc.store.workflows.create(data, id=wf_id, active=False, tags=tags)
+    if active:
+        try:
+            record = await _activate(svc, record.id)
+        except BaseException:
+            await svc.store.workflows.delete(record.id)  # no half-imported workflow
+            raise
+    return workflow_json(record, await svc.store.workflows.tags_of(record.id))
+
+
+@router.get("/{workflow_id}")
+async def get_workflow(workflow_id: str, svc: Svc) -> dict[str, Any]:
+    record = await svc.store.workflows.get(workflow_id)
+    return workflow_json(record, await svc.store.workflows.tags_of(workflow_id))
+
+
+@router.put("/{workflow_id}")
+async def update_workflow(workflow_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+    doc = await read_json(request, svc.settings.max_body_bytes)
+    data = _storable(doc)
+    tags = _tag_names(data)
+    current = await svc.store.workflows.get(workflow_id)
+    if current.active:
+        # Routes first: a clash leaves both the routes and the document as they were.
+        new = WorkflowRecord(id=workflow_id, name=current.name, data=data, active=True)
+        await _routes_on(svc, new)
+    try:
+        record = await svc.store.workflows.update(workflow_id, data, tags=tags)
+    except BaseException:
+        if current.active:
+            await _routes_on(svc, current)
+        raise
+    await svc.workflow_changed(workflow_id)
+    return workflow_json(record, await svc.store.workflows.tags_of(workflow_id))
+
+
+@router.delete("/{workflow_id}")
+async def delete_workflow(workflow_id: str, svc: Svc) -> dict[str, Any]:
+    record = await svc.store.workflows.get(workflow_id)
+    await svc.store.workflows.delete(workflow_id)
+    await svc.workflow_changed(workflow_id)
+    return workflow_json(record)
+
+
+async def _activate(svc: Services, workflow_id: str) -> WorkflowRecord:
+    record = await svc.store.workflows.get(workflow_id)
+    await _routes_on(svc, record)
+    try:
+        record = await svc.store.workflows.set_active(workflow_id, True)
+    except BaseException:
+        await svc.store.webhooks.replace_for_workflow(workflow_id, [])
+        raise
+    await svc.workflow_changed(workflow_id)
+    return record
+
+
+@router.post("/{workflow_id}/activate")
+async def activate_workflow(workflow_id: str, svc: Svc) -> dict[str, Any]:
+    return workflow_json(await _activate(svc, workflow_id))
+
+
+@router.post("/{workflow_id}/deactivate")
+async def deactivate_workflow(workflow_id: str, svc: Svc) -> dict[str, Any]:
+    await svc.store.workflows.get(workflow_id)
+    await svc.store.webhooks.replace_for_workflow(workflow_id, [])
+    record = await svc.store.workflows.set_active(workflow_id, False)
+    await svc.workflow_changed(workflow_id)
+    return workflow_json(record)
+
+
+@router.get("/{workflow_id}/versions")
+async def list_versions(
+    workflow_id: str, svc: Svc, limit: int | None = None, cursor: str | None = None
+) -> dict[str, Any]:
+    size, offset = page_args(limit, cursor)
+    versions = await svc.store.workflows.versions(workflow_id)
+    rows = [
+        {
+            "versionId": str(v.version),
+            "workflowId": v.workflow_id,
+            "name": v.name,
+            "createdAt": _iso(v.created_at),
+            "nodes": v.data.get("nodes", []),
+            "connections": v.data.get("connections", {}),
+            "settings": v.data.get("settings", {}),
+        }
+        for v in versions[offset : offset + size + 1]
+    ]
+    return page_response(rows, size, offset)
+
+
+def input_items(body: Any) -> list[dict[str, Any]]:
+    """A run's input: an array of item objects, one object, or {"items": [...]}."""
+    if body is None:
+        return []
+    if isinstance(body, dict) and isinstance(body.get("items"), list) and len(body) == 1:
+        body = body["items"]
+    items = body if isinstance(body, list) else [body]
+    bad = [i for i, item in enumerate(items) if not isinstance(item, dict)]
+    if bad:
+        raise ApiError(
+            422,
+            f"input items must be JSON objects; item(s) {bad} are not",
+            details=[{"item": i, "message": "must be a JSON object"} for i in bad],
+        )
+    return items
+
+
+async def respond_with_run(
+    svc: Services, request: RunRequest, wait: bool
+) -> dict[str, Any] | JSONResponse:
+    """Start `request`; with wait, the execution in `hetumind run --json` shape."""
+    running = await svc.executor.start(request)
+    if not wait:
+        return JSONResponse(
+            {"executionId": running.execution_id, "status": "running"}, status_code=202
+        )
+    result = await running.done
+    body = await asyncio.to_thread(result.to_json)
+    if running.recorder is not None:
+        await running.recorder.wait_written()  # a GET right after sees the same thing
+    return {**body, "workflowId": request.workflow_id}
+
+
+@router.post("/{workflow_id}/run", response_model=None)
+async def run_workflow(
+    workflow_id: str,
+    request: Request,
+    svc: Svc,
+    wait: Annotated[bool, Query()] = False,
+) -> dict[str, Any] | JSONResponse:
+    body = await read_json(request, svc.settings.max_body_bytes, default=[])
+    items = input_items(body)
+    record = await svc.store.workflows.get(workflow_id)
+    doc = record.document()
+    workflow = check_workflow(doc)
+    run = RunRequest(
+        doc,
+        record.id,
+        record.version,
+        mode="manual",
+        input_items=items,
+        triggers=manual_triggers(workflow),
+    )
+    return await respond_with_run(svc, run, wait)

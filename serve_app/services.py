@@ -1,0 +1,99 @@
+"""What a replica's routes use: store, execution data, executor, event bus, scheduler.
+
+Opened lazily on the replica's event loop (the async store belongs to the loop that opened
+it). Routes reach it through the `services` dependency; the deployment installs how to
+build it when the replica starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hetumind.store import ExecutionData, Store, open_blob_store
+from serve_app.cache import WorkflowCache
+from serve_app.events import EventPublisher
+from serve_app.executor import Executor
+from serve_app.recording import Recording
+from serve_app.settings import ServerSettings
+
+__all__ = ["Services", "install", "services"]
+
+
+@dataclass
+class Services:
+    settings: ServerSettings
+    store: Store
+    data: ExecutionData
+    executor: Executor
+    publisher: EventPublisher | None
+    bus: Any
+    """DeploymentHandle of the EventBus (None: live events off)."""
+    scheduler: Any
+    """DeploymentHandle of the Scheduler (None: schedules off)."""
+    cache: WorkflowCache
+
+    @classmethod
+    async def open(cls, settings: ServerSettings, bus: Any, scheduler: Any) -> Services:
+        store_settings = settings.store_settings()
+        store = await Store.open(settings.database_url, settings=store_settings)
+        data = ExecutionData(store, open_blob_store(settings=store_settings))
+        publisher = EventPublisher(bus) if bus is not None else None
+        executor = Executor(Recording(store, data), publisher, settings)
+        return cls(settings, store, data, executor, publisher, bus, scheduler, WorkflowCache(store))
+
+    async def workflow_changed(self, workflow_id: str) -> None:
+        """A workflow was saved, (de)activated or deleted: drop cached copies here and in
+        the other replicas, and let the scheduler reload its schedules."""
+        self.cache.invalidate(workflow_id)
+        if self.bus is not None:
+            await self.bus.signal.remote("changed", workflow_id)
+        if self.scheduler is not None:
+            await self.scheduler.refresh.remote(workflow_id)
+
+    def on_signal(self, kind: str, key: str) -> None:
+        """A signal from another replica (see EventBus.signal)."""
+        if kind == "stop":
+            self.executor.stop(key)
+        elif kind == "changed":
+            self.cache.invalidate(key)
+        elif kind == "watch" and self.publisher is not None:
+            self.publisher.watched.add(key)
+        elif kind == "unwatch" and self.publisher is not None:
+            self.publisher.watched.discard(key)
+
+    async def close(self) -> None:
+        self.executor.close()
+        await self.store.close()
+
+
+_factory: Callable[[], Awaitable[Services]] | None = None
+_opened: Services | None = None
+_lock: asyncio.Lock | None = None
+
+
+def install(factory: Callable[[], Awaitable[Services]]) -> None:
+    """Called by the deployment when its replica starts."""
+    global _factory, _opened, _lock
+    _factory, _opened, _lock = factory, None, None
+
+
+async def services() -> Services:
+    """FastAPI dependency: this replica's services, opened on first use."""
+    global _opened, _lock
+    if _opened is not None:
+        return _opened
+    if _factory is None:
+        raise RuntimeError("serve_app services are not installed in this process")
+    if _lock is None:
+        _lock = asyncio.Lock()
+    async with _lock:
+        if _opened is None:
+            _opened = await _factory()
+    return _opened
+
+
+def opened() -> Services | None:
+    return _opened
