@@ -21,8 +21,11 @@ run: install
 	$(BIN)/hetumind run --backend ray examples/hello-world.json
 	$(BIN)/hetumind serve --import examples/
 
+# The slow tier needs real services and models: PostgreSQL, and vLLM with two small models
+# in their own venv (scripts/setup-llm.sh: ~5 min and ~5 GB the first time, then ~1 s).
 test: install
 	sh scripts/ensure-postgres.sh
+	bash scripts/setup-llm.sh
 	$(BIN)/python -m pytest -q
 
 test-fast: install

@@ -179,7 +179,9 @@ class NodeRunContext:
         vectorize: bool = True,
         supplied: Mapping[str, tuple[SubNode, ...]] | None = None,
         needed_outputs: frozenset[int] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
+        self._extra = extra if extra is not None else {}
         self._needed_outputs = needed_outputs
         self._vectorize = vectorize
         self._supplied = supplied or {}
@@ -216,6 +218,9 @@ class NodeRunContext:
     @property
     def continue_on_fail(self) -> bool:
         return self._continue_on_fail
+
+    def record(self, key: str, value: Any) -> None:
+        self._extra[key] = value
 
     def output_needed(self, port: int) -> bool:
         return self._needed_outputs is None or port in self._needed_outputs

@@ -24,11 +24,7 @@ from hetumind.nodes.api import SubNode
 from hetumind.nodes.registry import default_registry
 from hetumind.workflow import Node
 
-__all__ = ["RUN_EXTRA_KEY", "NodeRunSpec", "RunMeta", "execute_node_run"]
-
-RUN_EXTRA_KEY = "__run_extra__"
-"""A node may leave small JSON facts for whoever watches the run (Respond to Webhook's
-response) in `ctx.state[RUN_EXTRA_KEY]`; they travel in RunMeta.extra, not in its state."""
+__all__ = ["NodeRunSpec", "RunMeta", "execute_node_run"]
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +78,11 @@ def execute_node_run(
     t0 = time.perf_counter()
     node = spec.node
     state = dict(state or {})
+    extra: dict[str, Any] = {}  # what the node records for the run's watchers (ctx.record)
     error: dict[str, Any] | None = None
     stop = False
     try:
-        outputs = _run_with_policies(spec, list(inputs), state, references)
+        outputs = _run_with_policies(spec, list(inputs), state, references, extra)
     except Exception as exc:
         failure = _as_node_error(exc, node.name)
         error = failure.to_dict()
@@ -100,7 +97,6 @@ def execute_node_run(
         else:
             outputs = []
             stop = True
-    extra = state.pop(RUN_EXTRA_KEY, None) or {}
     outputs = _pad(outputs, spec.outputs)
     outputs = [_with_lineage(spec, b, inputs, port, outputs) for port, b in enumerate(outputs)]
     meta = RunMeta(
@@ -122,6 +118,7 @@ def _run_with_policies(
     inputs: list[ItemBatch],
     state: dict[str, Any],
     references: Mapping[str, NodeOutputs],
+    extra: dict[str, Any],
 ) -> list[ItemBatch]:
     node = spec.node
     if spec.pinned is not None:
@@ -147,6 +144,7 @@ def _run_with_policies(
             continue_on_fail=continue_on_fail,
             supplied=spec.supplied,
             needed_outputs=spec.needed_outputs,
+            extra=extra,
         )
         try:
             outputs = list(cls().run(ctx, inputs))

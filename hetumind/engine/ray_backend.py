@@ -4,12 +4,19 @@ A task returns three objects: the small RunMeta list (the only thing the coordin
 fetches), the output batches, and the node states. Downstream tasks receive outputs as
 object references, so Arrow buffers go from worker to worker without passing the
 coordinator. The remote function is defined once, at import.
+
+Durability (engine/durability.py): segments of pure nodes are re-run by Ray when their
+worker dies (`max_retries`); node outputs are task outputs, so Ray can rebuild a lost one
+from lineage. A segment that may not be re-run and whose worker died ends the execution
+with an error naming its nodes.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import ray
@@ -23,6 +30,7 @@ from hetumind.engine.backend import (
     pick_inputs,
     pick_references,
 )
+from hetumind.engine.durability import WORKER_RETRIES, not_rerunnable, worker_lost_message
 from hetumind.engine.node_run import NodeRunSpec, RunMeta, execute_segment
 from hetumind.items import ItemBatch
 
@@ -76,6 +84,13 @@ def _run_segment_task(
     return execute_segment(specs, inputs, states, refs)
 
 
+@dataclass
+class _RaySubmitted(Submitted):
+    nodes: tuple[str, ...] = ()
+    blocking: tuple[str, ...] = ()
+    run_index: int = 0
+
+
 class RayBackend:
     name = "ray"
 
@@ -92,7 +107,10 @@ class RayBackend:
     ) -> Submitted:
         layout = [None if r is None else (r.run.member, r.port) for r in inputs]
         names = list(references)
-        metas, outputs, new_states = _run_segment_task.remote(
+        blocking = tuple(not_rerunnable(specs))
+        retries = 0 if blocking else WORKER_RETRIES
+        task = _run_segment_task.options(max_retries=retries, retry_exceptions=False)
+        metas, outputs, new_states = task.remote(
             list(specs),
             layout,
             [None if s is None else s.member for s in states],
@@ -103,7 +121,10 @@ class RayBackend:
             *[s.handle for s in states if s is not None],
             *[references[n].outputs.handle for n in names],
         )
-        return Submitted(metas, outputs, new_states)
+        nodes = tuple(s.node.name for s in specs)
+        return _RaySubmitted(
+            metas, outputs, new_states, nodes=nodes, blocking=blocking, run_index=specs[0].run_index
+        )
 
     def wait(self, runs: Sequence[Submitted], timeout: float | None) -> list[Submitted]:
         by_ref = {r.metas: r for r in runs}
@@ -111,14 +132,43 @@ class RayBackend:
         return [by_ref[ref] for ref in ready]
 
     def metas(self, run: Submitted) -> list[RunMeta]:
-        metas: list[RunMeta] = ray.get(run.metas)
+        try:
+            metas: list[RunMeta] = ray.get(run.metas)
+        except ray.exceptions.RayTaskError:
+            raise  # a bug in the engine itself, not a lost worker: keep its traceback
+        except ray.exceptions.RayError as exc:
+            return self._lost(run, exc)
         return metas
+
+    def _lost(self, run: Submitted, exc: Exception) -> list[RunMeta]:
+        """The segment's worker (or machine) died for good: one failed, stopping run."""
+        nodes = run.nodes if isinstance(run, _RaySubmitted) else ("?",)
+        blocking = run.blocking if isinstance(run, _RaySubmitted) else nodes
+        run_index = run.run_index if isinstance(run, _RaySubmitted) else 0
+        message = worker_lost_message(nodes, blocking, type(exc).__name__)
+        run.outputs = ray.put([[]])
+        run.states = ray.put([{}])
+        return [
+            RunMeta(
+                node=nodes[0],
+                run_index=run_index,
+                status="error",
+                started_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                execution_time_ms=0.0,
+                counts=[],
+                error={"message": message, "node": nodes[0], "workerLost": True},
+                stop=True,
+            )
+        ]
 
     def outputs(self, ref: OutputRef) -> list[ItemBatch]:
         outputs: SegmentOutputs = ray.get(ref.handle)
         return outputs[ref.member]
 
     def put(self, batch: ItemBatch) -> Any:
+        # ray.put, not a task output: its primary copy lives on the coordinator's own
+        # node, so it is lost only together with the coordinator, and a small task output
+        # used as a dependency trips a Ray cancel race (ray-project/ray#56123).
         return ray.put([[batch]])
 
     def cancel(self, runs: Sequence[Submitted]) -> None:

@@ -10,7 +10,10 @@ from hetumind.engine.node_run import RunMeta
 if TYPE_CHECKING:
     from hetumind.engine.backend import Backend, OutputRef
 
-__all__ = ["ExecutionResult", "NodeRun"]
+__all__ = ["PUBLIC_EXTRAS", "ExecutionResult", "NodeRun"]
+
+PUBLIC_EXTRAS = ("logs", "ai")
+"""Keys of RunMeta.extra that appear in runData; the rest is for the server only."""
 
 
 @dataclass
@@ -62,8 +65,8 @@ class ExecutionResult:
                         "executionTimeMs": r.meta.execution_time_ms,
                         "outputs": self.outputs(node, i) if r.saved else None,
                         "error": r.meta.error,
-                        # only runs whose user code printed something (Code node)
-                        **({"logs": r.meta.extra["logs"]} if r.meta.extra.get("logs") else {}),
+                        # what the node recorded for readers: Code logs, AI steps
+                        **{k: r.meta.extra[k] for k in PUBLIC_EXTRAS if r.meta.extra.get(k)},
                     }
                     for i, r in enumerate(runs)
                 ]

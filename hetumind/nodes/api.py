@@ -147,6 +147,11 @@ class NodeContext(Protocol):
         """onError is continueRegularOutput or continueErrorOutput."""
         ...
 
+    def record(self, key: str, value: Any) -> None:
+        """Attach a small JSON value to this run's data (RunMeta.extra): Code logs, AI
+        steps, a webhook response. Kept even when the node then fails."""
+        ...
+
     def output_needed(self, port: int) -> bool:
         """Whether anything reads output `port` (connected, or kept for run data); a node
         may leave an unneeded output empty instead of computing it."""

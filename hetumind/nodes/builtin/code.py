@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hetumind.engine.node_run import RUN_EXTRA_KEY
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
@@ -88,7 +87,7 @@ class Code(Node):
         except SandboxError as exc:
             return [self._whole_failure(ctx, exc.message)]
         if outcome.logs:
-            ctx.state.setdefault(RUN_EXTRA_KEY, {})["logs"] = outcome.logs
+            ctx.record("logs", outcome.logs)
         try:
             if mode == EACH_ITEM:
                 return [normalize_each(outcome.results, batch, ctx.continue_on_fail)]

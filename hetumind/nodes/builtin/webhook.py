@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hetumind.engine.node_run import RUN_EXTRA_KEY
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
@@ -128,7 +127,7 @@ class RespondToWebhook(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0] if inputs else ItemBatch.empty()
         response = self.response(ctx, batch)
-        ctx.state[RUN_EXTRA_KEY] = {RESPONSE_KEY: response.to_dict()}
+        ctx.record(RESPONSE_KEY, response.to_dict())
         # n8n passes the incoming items on unchanged.
         return [batch.with_identity_pairing()]
 

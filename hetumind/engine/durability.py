@@ -1,0 +1,111 @@
+"""Which node runs may be run again after a worker dies, and how often.
+
+A Ray task that loses its worker (process killed, machine lost) is re-run by Ray only
+when running it twice cannot be observed outside: its nodes are *pure* (their outputs
+depend only on their inputs and parameters, and they touch nothing else). Nodes that
+call other systems (HTTP, AI models, databases, webhook responses, unknown plugins) are
+at-most-once unless the workflow opts in with `settings.retryOnWorkerFailure: true`.
+See docs/reliability.md for the guarantee per node kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hetumind.engine.node_run import NodeRunSpec
+from hetumind.nodes.registry import default_registry
+
+__all__ = [
+    "PURE_NODE_TYPES",
+    "RETRY_SETTING",
+    "WORKER_RETRIES",
+    "is_pure",
+    "not_rerunnable",
+    "segment_retries",
+    "worker_lost_message",
+]
+
+WORKER_RETRIES = 3
+"""How many times Ray re-runs a pure segment whose worker died."""
+
+RETRY_SETTING = "retryOnWorkerFailure"
+"""Workflow setting: true lets every node be re-run after a worker failure (at-least-once)."""
+
+PURE_NODE_TYPES = frozenset(
+    {
+        # Item transforms: outputs are a function of inputs and parameters.
+        "aggregate",
+        "filter",
+        "if",
+        "limit",
+        "merge",
+        "noOp",
+        "removeDuplicates",
+        "set",
+        "sort",
+        "splitInBatches",
+        "splitOut",
+        "stopAndError",
+        "summarize",
+        "switch",
+        # User code runs in a WASM sandbox without filesystem, network or environment.
+        "code",
+        "wasm",
+        # Triggers only pass the execution's input on.
+        "manualTrigger",
+        "scheduleTrigger",
+        "cron",
+        "webhook",
+    }
+)
+"""Built-in node types (short names) that are safe to run twice.
+
+Not listed, hence at-most-once: respondToWebhook (answers an HTTP request), the AI nodes
+(they call model APIs and tools) and every node from a third-party package.
+"""
+
+_BUILTIN_PACKAGE = "hetumind.nodes.builtin."
+
+
+def is_pure(node_type: str, supplied: Mapping[str, Sequence[Any]] | None = None) -> bool:
+    """True when running a node of `node_type` twice has no effect outside its outputs.
+
+    A node with sub-nodes attached (an agent with a model and tools) is never pure: the
+    sub-nodes call out.
+    """
+    if supplied and any(supplied.values()):
+        return False
+    cls = default_registry().get(node_type)
+    if cls is None or not cls.__module__.startswith(_BUILTIN_PACKAGE):
+        return False  # unknown or third-party: we cannot know what it touches
+    return cls.definition.name in PURE_NODE_TYPES
+
+
+def not_rerunnable(specs: Sequence[NodeRunSpec]) -> list[str]:
+    """The segment's nodes that must not run twice (none when the workflow opts in)."""
+    if specs and specs[0].info.settings.get(RETRY_SETTING) is True:
+        return []
+    return [s.node.name for s in specs if not is_pure(s.node.type, s.supplied)]
+
+
+def segment_retries(specs: Sequence[NodeRunSpec]) -> int:
+    """Ray `max_retries` for a segment: WORKER_RETRIES when every node may run again."""
+    return 0 if not specs or not_rerunnable(specs) else WORKER_RETRIES
+
+
+def worker_lost_message(nodes: Sequence[str], blocking: Sequence[str], cause: str) -> str:
+    """The error an execution reports when a segment's worker died for good.
+
+    `blocking`: the nodes that kept Ray from re-running the segment (none: retries ran out).
+    """
+    names = ", ".join(repr(n) for n in nodes)
+    label = "node" if len(nodes) == 1 else "nodes"
+    if not blocking:
+        return f"the Ray worker running {label} {names} died {WORKER_RETRIES + 1} times ({cause})"
+    culprits = ", ".join(repr(n) for n in blocking)
+    return (
+        f"the Ray worker running {label} {names} died ({cause}); node {culprits} may have "
+        f"side effects, so it is not run again automatically (at-most-once). Set the "
+        f"workflow setting {RETRY_SETTING} to true to allow re-running it"
+    )
