@@ -60,6 +60,34 @@ SECTIONS = [
         unit="items/s",
     ),
     Section(
+        "bench_server",
+        "Webhook round trips under closed-loop load",
+        "webhook → set → respond (responseMode lastNode), execution data saved, load from "
+        "a second process on loopback; baseline: a bare Ray Serve echo deployment on the "
+        "same machine. Time is per request (so req/s = 1 / time); p50/p99 latencies are "
+        "printed by `python -m benchmarks.bench_server`. n8n 1.123 reference on this kind "
+        "of machine: 63 req/s at 1 client, 70 req/s at 16.",
+        per=1,
+        unit="req/s",
+    ),
+    Section(
+        "bench_batch",
+        "Batch run: 10,000,000 rows through the five-node transform",
+        "Parquet in, Parquet out. Baseline: the same logic hand-written in pyarrow in one "
+        "process with 1 CPU; also a hand-written Ray Data pipeline. Peak memory is printed "
+        "by `python -m benchmarks.bench_batch`. n8n 1.123 reference: 23 s for 100,000 items.",
+        per=10_000_000,
+        unit="rows/s",
+    ),
+    Section(
+        "bench_llm",
+        "LLM: 1,000 short prompts through chainLlm (SmolLM2-135M on vLLM, CPU)",
+        "Baseline: the same prompts sent straight to the vLLM OpenAI server with the same "
+        "concurrency (32). Needs scripts/setup-llm.sh.",
+        per=1000,
+        unit="prompts/s",
+    ),
+    Section(
         "bench_store",
         "Recording executions in the store",
         "examples/hello-world.json (5 nodes, inline): not recorded (baseline) vs recorded "
