@@ -25,6 +25,7 @@ _STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    429: "too_many_requests",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid",
@@ -43,6 +44,7 @@ class ApiError(Exception):
         self.code = code or _STATUS_CODES.get(status, "error")
         self.message = message
         self.details = details
+        self.headers: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"ApiError({self.status}, {self.code!r}, {self.message!r})"
@@ -85,7 +87,11 @@ def as_api_error(exc: Exception) -> ApiError:
 
 
 def _respond(err: ApiError) -> JSONResponse:
-    return JSONResponse(error_body(err.code, err.message, err.details), status_code=err.status)
+    return JSONResponse(
+        error_body(err.code, err.message, err.details),
+        status_code=err.status,
+        headers=err.headers or None,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

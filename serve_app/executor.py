@@ -24,6 +24,7 @@ from hetumind.engine.result import ExecutionResult
 from hetumind.engine.runtime import Coordinator
 from hetumind.nodes.builtin.webhook import RESPONSE_KEY
 from hetumind.workflow import parse_workflow
+from serve_app.admission import Admission
 from serve_app.recording import RecorderHandle, Recording
 from serve_app.settings import ServerSettings
 from serve_app.triggers import restrict_triggers
@@ -48,6 +49,8 @@ class RunRequest:
     create_row: bool = True
     """Write the execution row before starting (so a 202 id can be looked up at once);
     webhooks skip it and have the whole execution written after they answer."""
+    execution_id: str | None = None
+    """The id to use (claimed with an Idempotency-Key beforehand); None: a new one."""
 
 
 @dataclass
@@ -121,6 +124,9 @@ class Executor:
         self._plans_lock = threading.Lock()
         self._running: dict[str, Running] = {}
         self._ray_backend: Backend | None = None
+        self.admission = Admission(
+            settings.max_concurrency, settings.max_queue, settings.max_concurrency_per_workflow
+        )
 
     def plan(self, request: RunRequest) -> Plan:
         """The plan of this version with these triggers, built once (versions never change)."""
@@ -157,11 +163,55 @@ class Executor:
         return self._ray_backend
 
     async def start(self, request: RunRequest) -> Running:
-        """Validate and plan (raising WorkflowInvalid), record the new execution, and start
-        it in a worker thread; returns at once."""
+        """Validate and plan (raising WorkflowInvalid), take a slot or a queue place
+        (raising Overloaded, 429, with nothing written), record the new execution, and
+        start it in a worker thread now or when a slot frees up; returns at once."""
         loop = asyncio.get_running_loop()
         plan = self.plan(request)  # cached after the first run of each version
-        execution_id = new_execution_id()
+        workflow_id = request.workflow_id
+        ticket = self.admission.reserve(workflow_id, workflow_limit(plan))
+        try:
+            running, coordinator, deferred = await self._prepare(request, plan, loop)
+        except BaseException:
+            self.admission.cancel(ticket, workflow_id)
+            raise
+        execution_id = running.execution_id
+        self._running[execution_id] = running
+
+        def launch() -> None:
+            future: asyncio.Future[ExecutionResult]
+            if deferred and plan_is_tiny(plan):
+                # A handful of cheap nodes take less time than a hop to a worker thread
+                # and back, and no listener here waits on this loop: run them right here.
+                future = loop.create_future()
+                try:
+                    future.set_result(coordinator.run())
+                except Exception as exc:
+                    future.set_exception(exc)
+            else:
+                future = loop.run_in_executor(self._pool, coordinator.run)
+            future.add_done_callback(finished)
+
+        def finished(f: asyncio.Future[ExecutionResult]) -> None:
+            self._running.pop(execution_id, None)
+            self.admission.release(workflow_id)
+            if running.done.done():
+                return
+            if f.exception() is not None:
+                running.done.set_exception(f.exception())  # type: ignore[arg-type]
+            else:
+                running.done.set_result(f.result())
+            if not running.response.done():
+                running.response.set_result(None)
+
+        self.admission.admit(ticket, launch)
+        return running
+
+    async def _prepare(
+        self, request: RunRequest, plan: Plan, loop: asyncio.AbstractEventLoop
+    ) -> tuple[Running, Coordinator, bool]:
+        """Record the execution and build its coordinator (not started yet)."""
+        execution_id = request.execution_id or new_execution_id()
         running = Running(
             execution_id, loop.create_future(), loop.create_future(), threading.Event()
         )
@@ -195,32 +245,7 @@ class Executor:
             listeners=listeners,
             execution_id=execution_id,
         )
-        self._running[execution_id] = running
-        future: asyncio.Future[ExecutionResult]
-        if recorder.deferred and plan_is_tiny(plan):
-            # A handful of cheap nodes take less time than a hop to a worker thread and
-            # back, and no listener here waits on this loop: run them right here.
-            future = loop.create_future()
-            try:
-                future.set_result(coordinator.run())
-            except Exception as exc:
-                future.set_exception(exc)
-        else:
-            future = loop.run_in_executor(self._pool, coordinator.run)
-
-        def finished(f: asyncio.Future[ExecutionResult]) -> None:
-            self._running.pop(execution_id, None)
-            if running.done.done():
-                return
-            if f.exception() is not None:
-                running.done.set_exception(f.exception())  # type: ignore[arg-type]
-            else:
-                running.done.set_result(f.result())
-            if not running.response.done():
-                running.response.set_result(None)
-
-        future.add_done_callback(finished)
-        return running
+        return running, coordinator, recorder.deferred
 
     def stop(self, execution_id: str) -> bool:
         """Ask a run in this replica to stop; False when it does not run here."""
@@ -240,6 +265,14 @@ class Executor:
 
 
 TINY_NODES = 8
+
+
+def workflow_limit(plan: Plan) -> int | None:
+    """The workflow's own concurrency limit (settings.maxConcurrency), if it sets one."""
+    value = plan.workflow.settings.get("maxConcurrency")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
 
 
 def plan_is_tiny(plan: Plan) -> bool:

@@ -32,6 +32,13 @@ class ServerSettings:
         inline_max_items: the same limit on the number of input items.
         database_url: None for the store's own default (HETUMIND_DATABASE_URL or SQLite).
         public_url: base of webhook URLs shown in items (HETUMIND_PUBLIC_URL).
+        max_concurrency: executions running at once per replica (HETUMIND_MAX_CONCURRENCY).
+        max_queue: executions waiting for a slot; beyond it runs get 429 (HETUMIND_MAX_QUEUE).
+        max_concurrency_per_workflow: default per-workflow limit, 0 for none
+            (HETUMIND_MAX_CONCURRENCY_PER_WORKFLOW); a workflow's settings.maxConcurrency
+            overrides it.
+        idempotency_hours: how long an Idempotency-Key is remembered
+            (HETUMIND_IDEMPOTENCY_HOURS).
     """
 
     max_body_bytes: int = 16 * 1024 * 1024
@@ -39,6 +46,10 @@ class ServerSettings:
     inline_max_items: int = 5000
     database_url: str | None = None
     public_url: str = "http://127.0.0.1:8000"
+    max_concurrency: int = 64
+    max_queue: int = 1000
+    max_concurrency_per_workflow: int = 0
+    idempotency_hours: int = 24
     store_env: dict[str, str] = field(default_factory=dict)
     """The HETUMIND_* variables where the app was built: replicas run in other processes
     (on other machines, in a cluster) and must open the same store."""
@@ -58,5 +69,11 @@ class ServerSettings:
             inline_max_items=_int(env, "HETUMIND_INLINE_MAX_ITEMS", cls.inline_max_items),
             database_url=env.get("HETUMIND_DATABASE_URL") or None,
             public_url=env.get("HETUMIND_PUBLIC_URL") or cls.public_url,
+            max_concurrency=_int(env, "HETUMIND_MAX_CONCURRENCY", cls.max_concurrency),
+            max_queue=_int(env, "HETUMIND_MAX_QUEUE", cls.max_queue),
+            max_concurrency_per_workflow=_int(
+                env, "HETUMIND_MAX_CONCURRENCY_PER_WORKFLOW", cls.max_concurrency_per_workflow
+            ),
+            idempotency_hours=_int(env, "HETUMIND_IDEMPOTENCY_HOURS", cls.idempotency_hours),
             store_env={k: v for k, v in env.items() if k.startswith("HETUMIND_")},
         )

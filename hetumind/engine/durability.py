@@ -10,6 +10,7 @@ See docs/reliability.md for the guarantee per node kind.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,8 +27,8 @@ __all__ = [
     "worker_lost_message",
 ]
 
-WORKER_RETRIES = 3
-"""How many times Ray re-runs a pure segment whose worker died."""
+WORKER_RETRIES = int(os.environ.get("HETUMIND_WORKER_RETRIES", "3"))
+"""How many times Ray re-runs a pure segment whose worker died (HETUMIND_WORKER_RETRIES)."""
 
 RETRY_SETTING = "retryOnWorkerFailure"
 """Workflow setting: true lets every node be re-run after a worker failure (at-least-once)."""

@@ -84,6 +84,13 @@ def _run_segment_task(
     return execute_segment(specs, inputs, states, refs)
 
 
+# The same function once more, for segments Ray may re-run when their worker dies. Made
+# once here rather than with .options() per submission.
+_run_segment_task_retried = _run_segment_task.options(
+    max_retries=WORKER_RETRIES, retry_exceptions=False
+)
+
+
 @dataclass
 class _RaySubmitted(Submitted):
     nodes: tuple[str, ...] = ()
@@ -108,8 +115,7 @@ class RayBackend:
         layout = [None if r is None else (r.run.member, r.port) for r in inputs]
         names = list(references)
         blocking = tuple(not_rerunnable(specs))
-        retries = 0 if blocking else WORKER_RETRIES
-        task = _run_segment_task.options(max_retries=retries, retry_exceptions=False)
+        task = _run_segment_task if blocking or not WORKER_RETRIES else _run_segment_task_retried
         metas, outputs, new_states = task.remote(
             list(specs),
             layout,

@@ -81,6 +81,7 @@ class Store:
         from hetumind.store.credentials import CredentialRepository
         from hetumind.store.crypto import Cipher
         from hetumind.store.executions import ExecutionRepository
+        from hetumind.store.idempotency import IdempotencyRepository
         from hetumind.store.tags import TagRepository
         from hetumind.store.webhooks import WebhookRepository
         from hetumind.store.workflows import WorkflowRepository
@@ -96,6 +97,7 @@ class Store:
         self.webhooks = WebhookRepository(self)
         self.tags = TagRepository(self)
         self.credentials = CredentialRepository(self, Cipher.from_settings(self.settings))
+        self.idempotency = IdempotencyRepository(self)
 
     @property
     def dialect(self) -> str:

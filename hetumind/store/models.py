@@ -20,6 +20,7 @@ __all__ = [
     "FINISHED_STATUSES",
     "CredentialRecord",
     "ExecutionRecord",
+    "IdempotencyKeyRecord",
     "NodeRunRecord",
     "TagRecord",
     "UTCDateTime",
@@ -228,3 +229,15 @@ class CredentialRecord(SQLModel, table=True):
     data: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     created_at: datetime = _time()
     updated_at: datetime = _time()
+
+
+class IdempotencyKeyRecord(SQLModel, table=True):
+    """An `Idempotency-Key` a workflow run was started with: a repeated delivery with the
+    same key (within the retention window) gets this execution instead of a new one."""
+
+    __tablename__ = "idempotency_key"
+
+    workflow_id: str = Field(primary_key=True, max_length=36)
+    key: str = Field(primary_key=True, max_length=255)
+    execution_id: str = Field(max_length=36)
+    created_at: datetime = _time(index=True)

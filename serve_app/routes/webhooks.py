@@ -21,6 +21,7 @@ from hetumind.store import WorkflowRecord, normalize_path
 from serve_app.errors import ApiError, error_body
 from serve_app.executor import RunRequest
 from serve_app.http import parse_json, read_body
+from serve_app.idempotency import REPLAYED_HEADER, claim
 from serve_app.services import Services, services
 from serve_app.triggers import WEBHOOK_TYPES, match_path
 
@@ -165,19 +166,26 @@ async def _handle(request: Request, svc: Services, path: str, test: bool) -> Res
         "webhookUrl": f"{svc.settings.public_url.rstrip('/')}/{prefix}/{clean}",
         "executionMode": "test" if test else "production",
     }
-    run = RunRequest(
-        record.document(),
-        record.id,
-        record.version,
-        mode="manual" if test else "webhook",
-        input_items=[item],
-        triggers={node},
-        create_row=False,
-    )
-    plan = svc.executor.plan(run)
-    node_params = plan.workflow.node(node).parameters
-    response_mode = node_params.get("responseMode", "onReceived")
-    running = await svc.executor.start(run)
+    async with claim(svc, request, record.id) as claimed:
+        if claimed.duplicate_of is not None:
+            return JSONResponse(
+                {"message": "Workflow was started", "executionId": claimed.duplicate_of},
+                headers={REPLAYED_HEADER: "true"},
+            )
+        run = RunRequest(
+            record.document(),
+            record.id,
+            record.version,
+            mode="manual" if test else "webhook",
+            input_items=[item],
+            triggers={node},
+            create_row=False,
+            execution_id=claimed.execution_id,
+        )
+        plan = svc.executor.plan(run)
+        node_params = plan.workflow.node(node).parameters
+        response_mode = node_params.get("responseMode", "onReceived")
+        running = await svc.executor.start(run)
     head = method == "HEAD"
     if response_mode == "onReceived":
         return _render(_received_response(node_params), head)

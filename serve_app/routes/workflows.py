@@ -12,6 +12,7 @@ from hetumind.store import WebhookRoute, WorkflowRecord
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
 from serve_app.http import page_args, page_response, read_json
+from serve_app.idempotency import REPLAYED_HEADER, claim
 from serve_app.services import Services, services
 from serve_app.triggers import check_workflow, manual_triggers, webhook_routes
 
@@ -229,12 +230,28 @@ async def run_workflow(
     record = await svc.store.workflows.get(workflow_id)
     doc = record.document()
     workflow = check_workflow(doc)
-    run = RunRequest(
-        doc,
-        record.id,
-        record.version,
-        mode="manual",
-        input_items=items,
-        triggers=manual_triggers(workflow),
+    async with claim(svc, request, record.id) as claimed:
+        if claimed.duplicate_of is not None:
+            return await _duplicate(svc, claimed.duplicate_of)
+        run = RunRequest(
+            doc,
+            record.id,
+            record.version,
+            mode="manual",
+            input_items=items,
+            triggers=manual_triggers(workflow),
+            execution_id=claimed.execution_id,
+        )
+        return await respond_with_run(svc, run, wait)
+
+
+async def _duplicate(svc: Services, execution_id: str) -> JSONResponse:
+    """A repeated delivery: the first execution's id and status, nothing started."""
+    status = "running"
+    if await svc.store.executions.exists(execution_id):
+        status = (await svc.store.executions.get(execution_id)).status
+    return JSONResponse(
+        {"executionId": execution_id, "status": status, "duplicate": True},
+        status_code=200,
+        headers={REPLAYED_HEADER: "true"},
     )
-    return await respond_with_run(svc, run, wait)

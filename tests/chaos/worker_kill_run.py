@@ -1,0 +1,79 @@
+"""Run in a subprocess with its own Ray: a clean run, then a run whose worker is killed.
+
+Usage: python worker_kill_run.py CHAOS_DIR RETRY_SETTING(true|false)
+Prints one JSON line: {"clean": ..., "chaos": ..., "pids": [...], "killed": pid}.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+def workflow(retry: bool) -> dict[str, Any]:
+    rows = [{"x": i} for i in range(40)]
+    nodes = [
+        {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1},
+        {
+            "name": "Data",
+            "type": "n8n-nodes-base.set",
+            "typeVersion": 3.4,
+            "parameters": {"mode": "raw", "jsonOutput": json.dumps({"rows": rows})},
+        },
+        {
+            "name": "Split",
+            "type": "n8n-nodes-base.splitOut",
+            "typeVersion": 1,
+            "parameters": {"fieldToSplitOut": "rows"},
+        },
+        {"name": "Double", "type": "hetumind.chaosDouble", "typeVersion": 1},
+        {"name": "Keep", "type": "n8n-nodes-base.noOp", "typeVersion": 1},
+    ]
+    for i, n in enumerate(nodes):
+        n.update(id=str(i), position=[0, 0])
+        n.setdefault("parameters", {})
+    chain = [n["name"] for n in nodes]
+    connections = {
+        a: {"main": [[{"node": b, "type": "main", "index": 0}]]}
+        for a, b in itertools.pairwise(chain)
+    }
+    settings = {"retryOnWorkerFailure": True} if retry else {}
+    return {"name": "chaos", "nodes": nodes, "connections": connections, "settings": settings}
+
+
+def kill_first_worker(folder: Path, killed: list[int]) -> None:
+    pids = folder / "pids"
+    while not pids.exists() or not pids.read_text().strip():
+        time.sleep(0.05)
+    pid = int(pids.read_text().split()[0])
+    os.kill(pid, signal.SIGKILL)
+    killed.append(pid)
+
+
+def main() -> None:
+    folder, retry = Path(sys.argv[1]), sys.argv[2] == "true"
+    from hetumind.engine import run_workflow
+    from hetumind.engine.ray_backend import ensure_ray
+
+    ensure_ray(num_cpus=2)
+    wf = workflow(retry)
+    clean = run_workflow(wf, backend="ray").to_json()
+    (folder / "kill").write_text("")
+    killed: list[int] = []
+    watcher = threading.Thread(target=kill_first_worker, args=(folder, killed), daemon=True)
+    watcher.start()
+    chaos = run_workflow(wf, backend="ray").to_json()
+    watcher.join(timeout=5)
+    pids = [int(p) for p in (folder / "pids").read_text().split()]
+    print(json.dumps({"clean": clean, "chaos": chaos, "pids": pids, "killed": killed}))
+
+
+if __name__ == "__main__":
+    main()
