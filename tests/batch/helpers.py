@@ -42,24 +42,6 @@ def assign(name: str, value: Any, type_: str = "number") -> dict[str, Any]:
     }
 
 
-def condition(left: str, op: str, right: Any, type_: str = "number") -> dict[str, Any]:
-    return {
-        "conditions": {
-            "options": {"caseSensitive": True, "leftValue": "", "typeValidation": "strict"},
-            "conditions": [
-                {
-                    "id": "c",
-                    "leftValue": left,
-                    "rightValue": right,
-                    "operator": {"type": type_, "operation": op},
-                }
-            ],
-            "combinator": "and",
-        },
-        "options": {},
-    }
-
-
 def table(rows: int, seed: int = 3) -> pa.Table:
     import random
 

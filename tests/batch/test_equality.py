@@ -11,7 +11,8 @@ import pytest
 
 from hetumind.batch import BatchOptions, run_batch
 from hetumind.workflow import parse_workflow
-from tests.batch.helpers import assign, chain, condition, node, read_jsonl, single_run, table
+from tests.batch.helpers import assign, chain, node, read_jsonl, single_run, table
+from tests.engine.workflows import condition
 
 pytestmark = pytest.mark.usefixtures("ray_session")
 

@@ -57,7 +57,8 @@ def condition(left: str, op: str, right: Any, type_: str = "number") -> dict[str
                 }
             ],
             "combinator": "and",
-        }
+        },
+        "options": {},
     }
 
 
