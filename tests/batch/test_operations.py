@@ -157,6 +157,6 @@ def test_a_failing_node_fails_the_run_with_node_and_block(tmp_path: Path) -> Non
 
 
 def _gt(field: str, value: int) -> dict[str, object]:
-    from tests.batch.helpers import condition
+    from tests.engine.workflows import condition
 
     return condition(f"={{{{ $json.{field} }}}}", "gt", value)
