@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from hetumind.ai.agent import AgentOutcome, Tool, run_agent
 from hetumind.ai.chat import ChatModel, ChatResult, ChatSettings, OpenAIChatModel, ToolCall, Usage
-from hetumind.ai.credentials import set_credential_resolver
 from hetumind.ai.embeddings import Embedder
 from hetumind.ai.errors import AIConfigError, ModelError, OutputParserError, ToolError
 from hetumind.ai.memory import (
@@ -18,6 +17,7 @@ from hetumind.ai.memory import (
     default_memory_backend,
 )
 from hetumind.ai.structured import StructuredParser, schema_from_example
+from hetumind.credentials import set_credential_resolver
 
 __all__ = [
     "AIConfigError",

@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from hetumind.credentials import resolve_credential
 from hetumind.errors import ExpressionError
 from hetumind.expressions import (
     NotVectorizable,
@@ -42,6 +43,8 @@ class ExecutionInfo:
     vars: Mapping[str, Any] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
     """The workflow's `settings` (the Code node reads its sandbox limits there)."""
+    credentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Credential data the coordinator looked up before the run, by `credential_key`."""
 
     @staticmethod
     def environment() -> dict[str, str]:
@@ -227,6 +230,9 @@ class NodeRunContext:
 
     def supplied(self, kind: str) -> Sequence[SubNode]:
         return self._supplied.get(kind, ())
+
+    def credentials(self, credential_type: str) -> dict[str, Any]:
+        return resolve_credential(self._node.credentials, credential_type, self._info.credentials)
 
     def param(self, path: str, item_index: int = 0, default: Any = None) -> Any:
         value: Any = self._node.parameters

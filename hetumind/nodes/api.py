@@ -161,6 +161,11 @@ class NodeContext(Protocol):
         """The sub-nodes connected to this node on `kind` (e.g. its chat model, tools)."""
         ...
 
+    def credentials(self, credential_type: str) -> dict[str, Any]:
+        """The decrypted data of this node's `credential_type` credential ({} when the node
+        names none); see hetumind.credentials for where it comes from."""
+        ...
+
 
 @dataclass(frozen=True)
 class SubNode:

@@ -1,6 +1,6 @@
 """Credential lookup for nodes at run time, backed by the store.
 
-    from hetumind.ai.credentials import set_credential_resolver
+    from hetumind.credentials import set_credential_resolver
     set_credential_resolver(credential_resolver(store))
 
 The resolver is called from node code, i.e. from the coordinator's thread (inline backend)

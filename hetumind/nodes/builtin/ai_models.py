@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from hetumind.ai.chat import ChatModel, ChatSettings, OpenAIChatModel
-from hetumind.ai.credentials import resolve_credential
 from hetumind.ai.embeddings import Embedder
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.subnodes import SubNodeView
+from hetumind.credentials import resolve_credential
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
