@@ -15,6 +15,7 @@ directory, and with S3 every machine of a cluster sees the same bucket.
 from __future__ import annotations
 
 import base64
+import math
 import mimetypes
 import threading
 import uuid
@@ -29,6 +30,17 @@ __all__ = ["BLOB_MARKER", "BinaryDataError", "put_binary", "read_binary", "reset
 BLOB_MARKER = "hetumind-blob"
 """The `data` value of an entry whose bytes are in the blob store (n8n: "filesystem-v2")."""
 _ID_PREFIX = "blob:"
+_UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
+_FILE_TYPES = (
+    ("application/json", "json"),
+    ("text/html", "html"),
+    ("image/", "image"),
+    ("audio/", "audio"),
+    ("video/", "video"),
+    ("text/", "text"),
+    ("application/javascript", "text"),
+    ("application/pdf", "pdf"),
+)
 
 _lock = threading.Lock()
 _store: Any = None
@@ -56,22 +68,20 @@ def reset_blob_store() -> None:
 
 
 def _human_size(size: int) -> str:
-    """n8n's `fileSize` text: "512 B", "1.5 kB", "2.3 MB"."""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"  # unreachable; keeps mypy sure of the return
+    """n8n's `fileSize` text (the pretty-bytes package): "512 B", "1.5 kB", "12.3 MB"."""
+    if size < 1:
+        return f"{size} B"
+    exponent = min(int(math.log10(size) // 3), len(_UNITS) - 1)
+    value = size / 1000**exponent
+    # toPrecision(3), then Number(): three significant digits without trailing zeros
+    text = f"{float(f'{value:.3g}'):f}".rstrip("0").rstrip(".")
+    return f"{text} {_UNITS[exponent]}"
 
 
 def _file_type(mime_type: str) -> str | None:
-    if mime_type == "application/json":
-        return "json"
-    if mime_type == "application/pdf":
-        return "pdf"
-    for kind in ("text", "image", "audio", "video"):
-        if mime_type.startswith(kind + "/"):
+    """n8n's fileTypeFromMimeType."""
+    for prefix, kind in _FILE_TYPES:
+        if mime_type.startswith(prefix):
             return kind
     return None
 
@@ -86,7 +96,8 @@ def put_binary(
     """Store `data` and return the item's binary entry for it.
 
     The MIME type is guessed from `file_name` when not given (application/octet-stream
-    when nothing is known).
+    when nothing is known). A `file_name` with a directory part is split as n8n does:
+    `fileName` keeps the base name and `directory` the rest (unless `directory` is given).
     """
     if mime_type is None and file_name:
         mime_type = mimetypes.guess_type(file_name)[0]
@@ -97,10 +108,12 @@ def put_binary(
     if file_type := _file_type(mime):
         entry["fileType"] = file_type
     if file_name:
-        entry["fileName"] = file_name
-        suffix = PurePosixPath(file_name).suffix
-        if suffix:
-            entry["fileExtension"] = suffix[1:]
+        path = PurePosixPath(file_name)
+        if directory is None and str(path.parent) not in (".", ""):
+            directory = str(path.parent)
+        entry["fileName"] = path.name
+        if path.suffix:
+            entry["fileExtension"] = path.suffix[1:]
     elif guessed := mimetypes.guess_extension(mime):
         entry["fileExtension"] = guessed[1:]
     if directory:

@@ -71,6 +71,19 @@ class Postgres(CredentialData):
     allowUnauthorizedCerts: bool = False
 
 
+class Redis(CredentialData):
+    """n8n's redis credential (user is for Redis 6 ACLs; empty means the default user)."""
+
+    secret_fields = ("password",)
+    host: str = "localhost"
+    port: int = Field(default=6379, ge=1, le=65535)
+    user: str = ""
+    password: str = ""
+    database: int = Field(default=0, ge=0)
+    ssl: bool = False
+    disableTlsVerification: bool = False
+
+
 class OpenAiApi(CredentialData):
     secret_fields = ("apiKey",)
     apiKey: str = _Text
@@ -84,6 +97,7 @@ CREDENTIAL_TYPES: dict[str, type[CredentialData]] = {
     "httpBearerAuth": HttpBearerAuth,
     "httpQueryAuth": HttpQueryAuth,
     "postgres": Postgres,
+    "redis": Redis,
     "openAiApi": OpenAiApi,
 }
 

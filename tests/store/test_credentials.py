@@ -27,6 +27,7 @@ SAMPLES = {
     "httpBasicAuth": ({"user": "ada", "password": "s3cret-b"}, "s3cret-b"),
     "httpBearerAuth": ({"token": "s3cret-t"}, "s3cret-t"),
     "httpQueryAuth": ({"name": "api_key", "value": "s3cret-q"}, "s3cret-q"),
+    "redis": ({"host": "r", "password": "s3cret-r"}, "s3cret-r"),
     "postgres": ({"host": "db", "user": "u", "password": "s3cret-p", "port": 5433}, "s3cret-p"),
     "openAiApi": ({"apiKey": "sk-s3cret"}, "sk-s3cret"),
 }

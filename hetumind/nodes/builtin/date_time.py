@@ -1,0 +1,213 @@
+"""Date & Time (n8n's DateTime V2): current date, add/subtract, format, round, diff, extract.
+
+Each item gets one output field; with `options.includeInputFields` the item's json and
+binary are kept beside it, otherwise the output item holds that field alone (as in n8n).
+Dates are read as n8n's parseDate does (see `_date_parse`) and shown in the workflow's
+time zone: `settings.timezone`, else the `GENERIC_TIMEZONE` environment variable, else
+n8n's own default, America/New_York.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.expressions.values import to_number
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import Node, NodeContext, NodeParams, node
+from hetumind.nodes.builtin._date_parse import DateParseError, explicit_offset, parse_date
+from hetumind.nodes.builtin._luxon_format import InvalidZone, format_luxon, luxon_iso, luxon_zone
+from hetumind.nodes.builtin._luxon_math import diff, duration_iso, normalize_unit, plus, start_of
+
+__all__ = ["DateTimeNode", "workflow_zone"]
+
+N8N_DEFAULT_TIMEZONE = "America/New_York"
+_PARTS: dict[str, Callable[[datetime], int]] = {
+    "year": lambda d: d.year,
+    "quarter": lambda d: (d.month - 1) // 3 + 1,
+    "month": lambda d: d.month,
+    "week": lambda d: d.isocalendar().week,
+    "day": lambda d: d.day,
+    "hour": lambda d: d.hour,
+    "minute": lambda d: d.minute,
+    "second": lambda d: d.second,
+    "millisecond": lambda d: d.microsecond // 1000,
+    "weekday": lambda d: d.isoweekday(),
+    "ordinal": lambda d: d.timetuple().tm_yday,
+}
+
+
+class DateTimeParams(NodeParams):
+    operation: str = "getCurrentDate"
+
+
+class _ItemError(ValueError):
+    """One item's parameters make no sense; the message names the parameter."""
+
+
+def workflow_zone(settings: Mapping[str, Any]) -> tzinfo:
+    """n8n's getTimezone(): the workflow's zone, else the instance's (GENERIC_TIMEZONE)."""
+    name = settings.get("timezone")
+    if not name or name == "DEFAULT":
+        name = os.environ.get("GENERIC_TIMEZONE") or N8N_DEFAULT_TIMEZONE
+    try:
+        return luxon_zone(str(name))
+    except InvalidZone:
+        raise _ItemError(f"The workflow timezone {name} is not valid") from None
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What an operation needs to compute one item's value."""
+
+    ctx: NodeContext
+    item: int
+    zone: tzinfo
+    now: datetime
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return self.ctx.param(name, self.item, default)
+
+    def date(self, name: str, zone: tzinfo | None = None, from_format: str | None = None) -> Any:
+        value = self.param(name)
+        try:
+            return parse_date(value, zone or self.zone, from_format, self.zone)
+        except DateParseError as exc:
+            raise _ItemError(f"{exc} (parameter '{name}')") from None
+
+    def unit(self, name: str, default: str) -> str:
+        raw = self.param(name, default)
+        unit = normalize_unit(str(raw)) if isinstance(raw, str) else None
+        if unit is None:
+            raise _ItemError(f"Invalid unit {raw!r} (parameter '{name}')")
+        return unit
+
+
+def _current_date(call: _Call) -> str:
+    name = (call.param("options", {}) or {}).get("timezone") or None
+    try:
+        zone = luxon_zone(str(name)) if name else call.zone
+    except InvalidZone:
+        raise _ItemError(f"The timezone {name} is not valid. Please check the timezone.") from None
+    now = call.now.astimezone(zone)
+    return luxon_iso(now if call.param("includeTime", True) else start_of(now, "days"))
+
+
+def _shift(sign: int) -> Callable[[_Call], str]:
+    def shift(call: _Call) -> str:
+        date = call.date("magnitude")
+        unit = call.unit("timeUnit", "days")
+        amount = call.param("duration", 0)
+        if amount is None:
+            return luxon_iso(date)
+        number = to_number(amount)
+        if isinstance(amount, bool) or amount == "" or number != number:
+            raise _ItemError(f"Invalid unit value {amount!r} (parameter 'duration')")
+        try:
+            return luxon_iso(plus(date, {unit: sign * number}))
+        except (OverflowError, ValueError):
+            raise _ItemError(f"The resulting date is out of range ({amount} {unit})") from None
+
+    return shift
+
+
+def _format_date(call: _Call) -> Any:
+    value = call.param("date")
+    if value is None:
+        return None
+    options = call.param("options", {}) or {}
+    from_format = options.get("fromFormat") or None
+    # n8n shows the date in the workflow zone only when asked; otherwise in the offset the
+    # text carries (n8n reads only "+hh" there, see docs/nodes/datetime-crypto.md), or UTC.
+    # `fromFormat` reads a text without offset as wall time in the workflow zone.
+    zone = call.zone if options.get("timezone") else None
+    if zone is None:
+        zone = (explicit_offset(value) if isinstance(value, str) else None) or ZoneInfo("Etc/UTC")
+    date = call.date("date", zone, str(from_format) if from_format else None)
+    fmt = call.param("format", "MM/dd/yyyy")
+    if fmt == "custom":
+        fmt = call.param("customFormat", "")
+    return format_luxon(date, str(fmt))
+
+
+def _round_date(call: _Call) -> str:
+    date = call.date("date")
+    if call.param("mode", "roundDown") == "roundUp":
+        unit = call.unit("to", "month")
+        return luxon_iso(start_of(plus(date, {unit: 1}), unit))
+    return luxon_iso(start_of(date, call.unit("toNearest", "month")))
+
+
+def _time_between(call: _Call) -> Any:
+    start, end = call.date("startDate"), call.date("endDate")
+    raw = call.param("units", ["day"])
+    names = raw if isinstance(raw, list) else [raw]
+    units = [normalize_unit(str(u)) for u in names]
+    if not units or None in units:
+        raise _ItemError(f"Invalid units {raw!r} (parameter 'units')")
+    values = diff(start, end, [u for u in units if u])
+    options = call.param("options", {}) or {}
+    return duration_iso(values) if options.get("isoString") else values
+
+
+def _extract(call: _Call) -> int:
+    date = call.date("date")
+    part = call.param("part", "month")
+    getter = _PARTS.get(str(part))
+    if getter is None:
+        raise _ItemError(f"Unknown part {part!r} (parameter 'part')")
+    return getter(date)
+
+
+_OPERATIONS: dict[str, tuple[Callable[[_Call], Any], str]] = {
+    "getCurrentDate": (_current_date, "currentDate"),
+    "addToDate": (_shift(1), "newDate"),
+    "subtractFromDate": (_shift(-1), "newDate"),
+    "formatDate": (_format_date, "formattedDate"),
+    "roundDate": (_round_date, "roundedDate"),
+    "getTimeBetweenDates": (_time_between, "timeDifference"),
+    "extractDate": (_extract, "datePart"),
+}
+
+
+@node("dateTime", versions=[2], display_name="Date & Time", params=DateTimeParams)
+class DateTimeNode(Node):
+    """Manipulates date and time values (n8n's Date & Time node, version 2)."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        batch = inputs[0]
+        operation = str(ctx.param("operation", 0, "getCurrentDate"))
+        if operation not in _OPERATIONS:
+            known = ", ".join(_OPERATIONS)
+            raise NodeExecutionError(
+                f"Unknown operation {operation!r}; use one of {known}", node=ctx.node_name
+            )
+        if not len(batch):
+            return [batch]
+        compute, default_field = _OPERATIONS[operation]
+        info = getattr(ctx, "info", None)
+        now = getattr(info, "now", None) or datetime.now(UTC)
+        include = bool(ctx.param("options.includeInputFields", 0, False))
+        rows: list[dict[str, Any]] = []
+        binary: list[dict[str, Any] | None] = []
+        for i, row in enumerate(batch.to_json()):
+            try:
+                zone = workflow_zone(getattr(info, "settings", None) or {})
+                value = compute(_Call(ctx, i, zone, now))
+                field = str(ctx.param("outputFieldName", i, default_field))
+                out = dict(row) if include else {}
+                out[field] = value
+                rows.append(out)
+                binary.append(batch.binary[i] if include and batch.binary else None)
+            except (_ItemError, HetumindError) as exc:
+                message = str(exc) if isinstance(exc, _ItemError) else exc.message
+                if not ctx.continue_on_fail:
+                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
+                rows.append({"error": message})
+                binary.append(None)
+        return [ItemBatch.from_json(rows, binary=binary).with_identity_pairing()]
