@@ -51,6 +51,8 @@ class Node(BaseModel):
     continue_on_fail: bool = Field(default=False, alias="continueOnFail")
     always_output_data: bool = Field(default=False, alias="alwaysOutputData")
     execute_once: bool = Field(default=False, alias="executeOnce")
+    timeout: float | None = Field(default=None, gt=0, le=86_400)
+    """Seconds this node may run before it is interrupted (a hetumind extension)."""
     notes: str = ""
 
     @field_validator("on_error")

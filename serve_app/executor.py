@@ -10,21 +10,27 @@ catcher that hands the webhook response to the waiting request as soon as it exi
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import random
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from hetumind.engine import Backend, InlineBackend, Listener, Plan, build_plan
+from hetumind.credentials import credential_key
+from hetumind.engine import Backend, Checkpoint, InlineBackend, Listener, Plan, build_plan
 from hetumind.engine.events import ExecutionFinished, NodeFinished
 from hetumind.engine.result import ExecutionResult
 from hetumind.engine.runtime import Coordinator
+from hetumind.errors import HetumindError
 from hetumind.nodes.builtin.webhook import RESPONSE_KEY
 from hetumind.workflow import parse_workflow
 from serve_app.admission import Admission
+from serve_app.error_workflows import ErrorWorkflows
 from serve_app.recording import RecorderHandle, Recording
 from serve_app.settings import ServerSettings
 from serve_app.triggers import restrict_triggers
@@ -32,6 +38,8 @@ from serve_app.triggers import restrict_triggers
 __all__ = ["Executor", "RunRequest", "Running"]
 
 STOPPED = {"message": "execution was stopped"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,6 +59,12 @@ class RunRequest:
     webhooks skip it and have the whole execution written after they answer."""
     execution_id: str | None = None
     """The id to use (claimed with an Idempotency-Key beforehand); None: a new one."""
+    checkpoint: Checkpoint | None = None
+    """Node runs already done: the execution continues (after a Wait, or a crash)."""
+
+    @property
+    def resumed(self) -> bool:
+        return self.checkpoint is not None
 
 
 @dataclass
@@ -119,10 +133,14 @@ class Executor:
         self._recording = recording
         self._publisher = publisher
         self._settings = settings
+        self.error_workflows = ErrorWorkflows(recording.store, self.start, settings.public_url)
         self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix="hetumind-run")
         self._plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
         self._plans_lock = threading.Lock()
         self._running: dict[str, Running] = {}
+        self.owner = uuid.uuid4().hex[:16]
+        """This process, as the owner of the executions it runs (store/leases.py)."""
+        self._heartbeat: asyncio.Task[None] | None = None
         self._ray_backend: Backend | None = None
         self.admission = Admission(
             settings.max_concurrency, settings.max_queue, settings.max_concurrency_per_workflow
@@ -148,7 +166,10 @@ class Executor:
     def _backend(self, plan: Plan, items: int) -> Backend:
         wanted = str(plan.workflow.settings.get("backend", "")).lower()
         if wanted not in ("ray", "inline"):
-            heavy = any(not p.definition.fusible for p in plan.nodes.values())
+            # Ray can interrupt a node in the middle (timeouts); this thread cannot.
+            heavy = plan.workflow.execution_timeout is not None or any(
+                not p.definition.fusible or p.node.timeout is not None for p in plan.nodes.values()
+            )
             small = (
                 len(plan.nodes) <= self._settings.inline_max_nodes
                 and items <= self._settings.inline_max_items
@@ -167,6 +188,8 @@ class Executor:
         (raising Overloaded, 429, with nothing written), record the new execution, and
         start it in a worker thread now or when a slot frees up; returns at once."""
         loop = asyncio.get_running_loop()
+        if self._heartbeat is None:
+            self._heartbeat = loop.create_task(self._beat())
         plan = self.plan(request)  # cached after the first run of each version
         workflow_id = request.workflow_id
         ticket = self.admission.reserve(workflow_id, workflow_limit(plan))
@@ -201,6 +224,7 @@ class Executor:
                 running.done.set_exception(f.exception())  # type: ignore[arg-type]
             else:
                 running.done.set_result(f.result())
+                self.error_workflows.after_run(request, f.result())
             if not running.response.done():
                 running.response.set_result(None)
 
@@ -225,7 +249,10 @@ class Executor:
             mode=request.mode,
             retry_of=request.retry_of,
             create_row=request.create_row,
-            defer=isinstance(engine, InlineBackend),
+            defer=isinstance(engine, InlineBackend) and not request.resumed,
+            owner=self.owner,
+            input_items=request.input_items,
+            resumed=request.resumed,
         )
         running.recorder = recorder
         workflow_id = request.workflow_id
@@ -244,8 +271,38 @@ class Executor:
             mode=request.mode,
             listeners=listeners,
             execution_id=execution_id,
+            checkpoint=request.checkpoint,
+            park_waits=True,
+            credentials=await self._credentials(plan),
+            resume_url=f"{self._settings.public_url.rstrip('/')}/webhook-waiting/{execution_id}",
         )
         return running, coordinator, recorder.deferred
+
+    async def _credentials(self, plan: Plan) -> dict[str, dict[str, Any]]:
+        """The data of every credential the workflow's nodes name, looked up now: nodes
+        running in Ray workers have no store to ask (hetumind.credentials)."""
+        found: dict[str, dict[str, Any]] = {}
+        store = self._recording.store
+        for wf_node in plan.workflow.nodes:
+            for kind, ref in wf_node.credentials.items():
+                if not isinstance(ref, dict) or not (ref.get("id") or ref.get("name")):
+                    continue
+                try:
+                    data = await store.credentials.resolve(kind, ref)
+                except HetumindError:
+                    continue  # the node says what is missing when it asks for it
+                found[credential_key(kind, ref)] = dict(data.data)
+        return found
+
+    async def _beat(self) -> None:
+        """Keep the heartbeat of this process's executions fresh, so that no other
+        process takes them over (they are taken over once it stops: leases.py)."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await self._recording.store.leases.heartbeat(self.owner, list(self._running))
+            except Exception:
+                log.exception("heartbeat of running executions failed")
 
     def stop(self, execution_id: str) -> bool:
         """Ask a run in this replica to stop; False when it does not run here."""
@@ -259,12 +316,17 @@ class Executor:
         return execution_id in self._running
 
     def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         for running in self._running.values():
             running.stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 TINY_NODES = 8
+HEARTBEAT_SECONDS = float(os.environ.get("HETUMIND_HEARTBEAT_SECONDS", "5"))
+"""How often a process says it still runs its executions; three missed beats make them
+orphans that another process resumes."""
 
 
 def workflow_limit(plan: Plan) -> int | None:

@@ -225,11 +225,16 @@ class Recording:
         retry_of: str | None = None,
         create_row: bool = False,
         defer: bool = True,
+        owner: str | None = None,
+        input_items: list[dict[str, Any]] | None = None,
+        resumed: bool = False,
     ) -> RecorderHandle:
         """A recorder for one execution. Deferred ones are written after they finish (and
         wait here while the writer is MAX_BACKLOG executions behind); others row by row,
         with the row (status new) written now when `create_row`, so that it can be looked
-        up before the run starts (202 answers)."""
+        up before the run starts (202 answers), together with its input items and `owner`:
+        from then on the execution survives this process (see store/leases.py).
+        `resumed`: it continues from its checkpoint; its row exists already."""
         if defer and not create_row:
             await self._writer.reserve()
             pending = _Finished(
@@ -245,7 +250,8 @@ class Recording:
                 datetime.now(UTC),
             )
             return RecorderHandle(None, pending, self._writer)
-        if create_row:
+        if create_row and not resumed:
+            await asyncio.to_thread(self.data.write_input, execution_id, input_items or [])
             await self.store.executions.create(
                 id=execution_id,
                 workflow_id=workflow_id,
@@ -254,6 +260,7 @@ class Recording:
                 mode=mode,
                 status="new",
                 retry_of=retry_of,
+                owner=owner,
             )
         recorder = ExecutionRecorder(
             self.data,
@@ -261,5 +268,6 @@ class Recording:
             workflow_id=workflow_id,
             workflow_version=version,
             retry_of=retry_of,
+            resumed=resumed,
         )
         return RecorderHandle(recorder, None, None)

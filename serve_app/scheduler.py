@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from hetumind.nodes.builtin.schedule import (
     workflow_timezone,
 )
 from serve_app.executor import RunRequest
+from serve_app.resumer import Resumer
 from serve_app.services import Services
 from serve_app.settings import ServerSettings
 from serve_app.triggers import check_workflow, schedule_nodes
@@ -35,6 +37,8 @@ __all__ = ["Scheduler"]
 log = logging.getLogger(__name__)
 
 RELOAD_SECONDS = 300.0
+SWEEP_SECONDS = float(os.environ.get("HETUMIND_RESUME_SWEEP_SECONDS", "2"))
+"""How often orphaned executions and due waits are looked for."""
 
 
 @dataclass
@@ -74,6 +78,17 @@ class Scheduler:
         self._fired: list[dict[str, Any]] = []
         await self._reload_all()
         self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._resumer = Resumer(self._services)
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+
+    async def _sweep(self) -> None:
+        """Continue orphaned executions and due waits (serve_app/resumer.py)."""
+        while True:
+            try:
+                await self._resumer.sweep()
+            except Exception:
+                log.exception("resuming executions failed")
+            await asyncio.sleep(SWEEP_SECONDS)
 
     async def _load(self, workflow_id: str) -> list[_Entry]:
         from hetumind.errors import HetumindError, NotFound

@@ -164,3 +164,38 @@ def test_expression_syntax_errors_are_invalid_input(tmp_path: Path) -> None:
     proc = hetumind("validate", str(path))
     assert proc.returncode == 2
     assert "'Greet'" in proc.stdout and "position" in proc.stdout
+
+
+def test_run_from_a_node_reuses_the_previous_result(tmp_path: Path) -> None:
+    first = hetumind("run", "--backend", "inline", "--json", str(EXAMPLE))
+    previous = json_lines(first.stdout)[0]
+    # If People or Each Person ran again, Greet would see the example's three people.
+    previous["runData"]["Each Person"][0]["outputs"] = [[{"name": "Zed", "born": 1990}]]
+    (tmp_path / "previous.json").write_text(json.dumps(previous))
+    proc = hetumind(
+        "run", "--backend", "inline", "--json", "--from", "Greet",
+        "--data", str(tmp_path / "previous.json"), str(EXAMPLE),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    again = json_lines(proc.stdout)[0]
+    assert [p["greeting"] for p in again["runData"]["Youngest First"][0]["outputs"][0]] == [
+        "Hello, Zed!"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "Nope", "--data", "EMPTY_RUN"], "no node named 'Nope'"),
+        (["--from", "Greet"], "--from needs --data"),
+        (["--data", str(EXAMPLE)], "only used with --from"),
+        (["--from", "Greet", "--data", str(EXAMPLE)], "no runData"),
+    ],
+)
+def test_run_from_rejects_bad_arguments(args: list[str], message: str, tmp_path: Path) -> None:
+    empty_run = tmp_path / "empty.json"
+    empty_run.write_text('{"runData": {}}')
+    args = [str(empty_run) if a == "EMPTY_RUN" else a for a in args]
+    proc = hetumind("run", "--backend", "inline", *args, str(EXAMPLE))
+    assert proc.returncode == 2
+    assert message in proc.stderr

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hetumind.engine import ExecutionResult, build_plan, make_backend
+from hetumind.engine.checkpoint import checkpoint_from_json
 from hetumind.engine.runtime import Coordinator
 from hetumind.errors import HetumindError, WorkflowInvalid
 from hetumind.nodes.registry import default_registry
@@ -52,6 +53,30 @@ def _parse_input(value: str | None) -> list[dict[str, Any]] | None:
         if not isinstance(item, dict):
             raise HetumindError(f"{where}: item {i} must be a JSON object")
     return items
+
+
+def _previous_run(from_node: str | None, data: Path | None) -> dict[str, Any]:
+    """The `run --json` result that `--from` reuses (`--data`); {} without --from."""
+    if from_node is None:
+        if data is not None:
+            raise HetumindError("--data is only used with --from NODE")
+        return {}
+    if data is None:
+        raise HetumindError("--from needs --data: a previous `hetumind run --json` result")
+    try:
+        text = data.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise HetumindError(f"--data: cannot read {data}: {exc.strerror}") from None
+    try:
+        found = json.loads(text)
+    except json.JSONDecodeError:
+        try:  # `run --json` of several files prints one object per line: use the last
+            found = json.loads(text.splitlines()[-1] if text else "")
+        except (json.JSONDecodeError, IndexError):
+            raise HetumindError(f"--data: {data} is not a `run --json` result") from None
+    if not isinstance(found, dict) or not isinstance(found.get("runData"), dict):
+        raise HetumindError(f"--data: {data} has no runData (is it a `run --json` result?)")
+    return found
 
 
 def _invalid_result(exc: HetumindError) -> dict[str, Any]:
@@ -91,13 +116,27 @@ def run(
     ] = None,
     backend: Annotated[str, typer.Option(help="ray | inline")] = "ray",
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
+    from_node: Annotated[
+        str | None,
+        typer.Option("--from", help="partial run: re-run this node and what follows it"),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="with --from: a previous `run --json` result to reuse"),
+    ] = None,
 ) -> None:
-    """Run workflows, one after another, on one backend."""
+    """Run workflows, one after another, on one backend.
+
+    `--from NODE --data previous.json` is n8n's partial execution: the nodes before NODE
+    are not run again, their items come from the previous result; NODE and everything
+    after it run afresh.
+    """
     if backend not in ("ray", "inline"):
         err.print(f"--backend: unknown backend {backend!r}; choose 'ray' or 'inline'")
         raise typer.Exit(EXIT_INVALID)
     try:
         items = _parse_input(input)
+        previous = _previous_run(from_node, data)
     except HetumindError as exc:
         err.print(exc.message)
         raise typer.Exit(EXIT_INVALID) from None
@@ -114,8 +153,15 @@ def run(
             else:
                 err.print(f"{path}: {exc.message}")
             continue
+        checkpoint = None
+        if from_node is not None:
+            if from_node not in plan.nodes:
+                err.print(f"{path}: --from: the workflow has no node named {from_node!r}")
+                code = max(code, EXIT_INVALID)
+                continue
+            checkpoint = checkpoint_from_json(previous, skip=plan.downstream(from_node))
         engine = engine or make_backend(backend)
-        result = Coordinator(plan, engine, input_items=items).run()
+        result = Coordinator(plan, engine, input_items=items, checkpoint=checkpoint).run()
         if not result.ok:
             code = max(code, EXIT_FAILED)
         if as_json:

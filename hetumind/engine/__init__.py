@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hetumind.engine.backend import Backend, InlineBackend
+from hetumind.engine.checkpoint import Checkpoint, StoredRun
 from hetumind.engine.events import Listener
 from hetumind.engine.plan import Plan, build_plan
 from hetumind.engine.result import ExecutionResult
@@ -15,10 +16,12 @@ from hetumind.workflow import Workflow, parse_workflow
 
 __all__ = [
     "Backend",
+    "Checkpoint",
     "ExecutionResult",
     "InlineBackend",
     "Listener",
     "Plan",
+    "StoredRun",
     "build_plan",
     "make_backend",
     "run_workflow",
@@ -47,12 +50,18 @@ def run_workflow(
     save_outputs: bool = True,
     listeners: Sequence[Listener] = (),
     execution_id: str | None = None,
+    checkpoint: Checkpoint | None = None,
+    park_waits: bool = False,
+    credentials: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ExecutionResult:
     """Validate, plan and run `workflow`; node failures are in the result, not raised.
 
     Raises WorkflowInvalid when the workflow cannot run at all. `fuse=False` gives every
     node run a task of its own (fused chains are the default; see engine/fusion.py).
     `save_outputs=False` keeps items only where later nodes need them (batch runs).
+    `checkpoint` holds node runs finished earlier: they are restored, not run again
+    (engine/checkpoint.py). `park_waits` ends the run as "waiting" at a Wait node instead
+    of sleeping there. `credentials` is credential data resolved beforehand.
 
     Example:
         >>> result = run_workflow(load_workflow("examples/hello-world.json"))
@@ -71,5 +80,8 @@ def run_workflow(
         fuse=fuse,
         save_outputs=save_outputs,
         listeners=listeners,
+        checkpoint=checkpoint,
+        park_waits=park_waits,
+        credentials=credentials or {},
         **({"execution_id": execution_id} if execution_id else {}),
     ).run()

@@ -74,8 +74,22 @@ class Backend(Protocol):
 
     def outputs(self, ref: OutputRef) -> list[ItemBatch]: ...
 
+    def state(self, ref: OutputRef) -> dict[str, Any]:
+        """A node's state after a run (`OutputRef(run.states, member)`)."""
+        ...
+
     def put(self, batch: ItemBatch) -> Any:
         """A handle usable as OutputRef(handle) whose port 0 is `batch`."""
+        ...
+
+    def restore(
+        self,
+        metas: list[RunMeta],
+        outputs: list[list[ItemBatch]],
+        states: list[dict[str, Any]],
+    ) -> Submitted:
+        """A finished submission made of results known beforehand (a checkpoint's stored
+        runs, a run that timed out): `wait` returns it at once."""
         ...
 
     def cancel(self, runs: Sequence[Submitted]) -> None: ...
@@ -138,8 +152,20 @@ class InlineBackend:
         outputs: list[ItemBatch] = ref.handle[ref.member]
         return outputs
 
+    def state(self, ref: OutputRef) -> dict[str, Any]:
+        state: dict[str, Any] = ref.handle[ref.member]
+        return state
+
     def put(self, batch: ItemBatch) -> Any:
         return [[batch]]
+
+    def restore(
+        self,
+        metas: list[RunMeta],
+        outputs: list[list[ItemBatch]],
+        states: list[dict[str, Any]],
+    ) -> Submitted:
+        return Submitted(metas, outputs, states)
 
     def cancel(self, runs: Sequence[Submitted]) -> None:
         return None

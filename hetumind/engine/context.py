@@ -45,6 +45,10 @@ class ExecutionInfo:
     """The workflow's `settings` (the Code node reads its sandbox limits there)."""
     credentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Credential data the coordinator looked up before the run, by `credential_key`."""
+    resume_url: str = ""
+    """`$execution.resumeUrl`: where a webhook Wait is resumed (set by the server)."""
+    park_waits: bool = False
+    """A Wait node parks the execution instead of sleeping (see Coordinator.park_waits)."""
 
     @staticmethod
     def environment() -> dict[str, str]:
@@ -231,6 +235,10 @@ class NodeRunContext:
     def supplied(self, kind: str) -> Sequence[SubNode]:
         return self._supplied.get(kind, ())
 
+    @property
+    def execution(self) -> ExecutionInfo:
+        return self._info
+
     def credentials(self, credential_type: str) -> dict[str, Any]:
         return resolve_credential(self._node.credentials, credential_type, self._info.credentials)
 
@@ -333,7 +341,7 @@ class NodeRunContext:
             execution={
                 "id": self._info.execution_id,
                 "mode": "test" if self._info.mode == "manual" else "production",
-                "resumeUrl": "",
+                "resumeUrl": self._info.resume_url,
             },
             env=self._info.env,
             vars=self._info.vars,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hetumind.engine.backend import Backend
     from hetumind.engine.node_run import RunMeta
     from hetumind.engine.result import ExecutionResult, NodeRun
 
@@ -34,6 +35,8 @@ class ExecutionStarted:
     workflow_name: str
     workflow_id: str | None
     mode: str
+    backend: Backend | None = None
+    """Where the runs' items live (a checkpointing listener fetches them from it)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ __all__ = ["segments"]
 
 
 def _fusible(p: PlannedNode) -> bool:
-    return p.definition.fusible and not p.definition.loop
+    # A node with its own timeout gets a task of its own, so that it can be cancelled alone.
+    return p.definition.fusible and not p.definition.loop and p.node.timeout is None
 
 
 def _links_to_next(plan: Plan, p: PlannedNode) -> str | None:

@@ -97,6 +97,13 @@ def execute_node_run(
         else:
             outputs = []
             stop = True
+    elapsed = time.perf_counter() - t0
+    if error is None and node.timeout is not None and elapsed > node.timeout:
+        # Only the inline backend gets here (Ray cancels the task at the deadline): it
+        # cannot interrupt a node, but the run still ends as the timeout says.
+        error = {"message": f"node timed out after {node.timeout:g}s", "node": node.name}
+        error["timeout"] = True
+        outputs, stop = [], True
     outputs = _pad(outputs, spec.outputs)
     outputs = [_with_lineage(spec, b, inputs, port, outputs) for port, b in enumerate(outputs)]
     meta = RunMeta(

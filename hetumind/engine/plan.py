@@ -48,6 +48,18 @@ class Plan:
     """Nodes whose item lineage is carried, because some expression asks for their items."""
     parents: dict[str, frozenset[str]] = field(default_factory=dict)
 
+    def downstream(self, name: str) -> frozenset[str]:
+        """`name` and every node its items can reach (what a partial run from it re-runs)."""
+        seen = {name}
+        stack = [name]
+        while stack:
+            for port in self.nodes[stack.pop()].children:
+                for child, _ in port:
+                    if child not in seen:
+                        seen.add(child)
+                        stack.append(child)
+        return frozenset(seen)
+
 
 def build_plan(workflow: Workflow, registry: NodeRegistry | None = None) -> Plan:
     """Validate `workflow` and plan it; raises WorkflowInvalid listing every problem."""

@@ -171,12 +171,25 @@ class RayBackend:
         outputs: SegmentOutputs = ray.get(ref.handle)
         return outputs[ref.member]
 
+    def state(self, ref: OutputRef) -> dict[str, Any]:
+        states: list[dict[str, Any]] = ray.get(ref.handle)
+        return states[ref.member]
+
     def put(self, batch: ItemBatch) -> Any:
         # ray.put, not a task output: its primary copy lives on the coordinator's own
         # node, so it is lost only together with the coordinator, and a small task output
         # used as a dependency trips a Ray cancel race (ray-project/ray#56123).
         return ray.put([[batch]])
 
+    def restore(
+        self,
+        metas: list[RunMeta],
+        outputs: list[list[ItemBatch]],
+        states: list[dict[str, Any]],
+    ) -> Submitted:
+        return Submitted(ray.put(metas), ray.put(outputs), ray.put(states))
+
     def cancel(self, runs: Sequence[Submitted]) -> None:
         for run in runs:
-            ray.cancel(run.metas, force=True)
+            if isinstance(run, _RaySubmitted):  # restored runs are objects, not tasks
+                ray.cancel(run.metas, force=True)

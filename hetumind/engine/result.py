@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PUBLIC_EXTRAS", "ExecutionResult", "NodeRun"]
 
-PUBLIC_EXTRAS = ("logs", "ai")
-"""Keys of RunMeta.extra that appear in runData; the rest is for the server only."""
+PUBLIC_EXTRAS = ("logs", "ai", "wait")
+"""Keys of RunMeta.extra that appear in runData (Code logs, AI steps, a parked Wait's
+wake-up); the rest is for the server only."""
 
 
 @dataclass
@@ -22,6 +23,8 @@ class NodeRun:
     outputs: OutputRef
     saved: bool = True
     """False when the run's items were not kept (Coordinator.save_outputs=False)."""
+    state: OutputRef | None = None
+    """The node's state after the run (Loop Over Items keeps its place there)."""
 
 
 @dataclass
@@ -32,6 +35,9 @@ class ExecutionResult:
     error: dict[str, Any] | None = None
     last_node_executed: str | None = None
     run_data: dict[str, list[NodeRun]] = field(default_factory=dict)
+    wait_till: str | None = None
+    """For status "waiting": when a parked Wait resumes by itself (ISO time; None: only
+    its resume webhook wakes it)."""
 
     def add(self, node: str, run: NodeRun) -> None:
         self.run_data.setdefault(node, []).append(run)
@@ -57,6 +63,7 @@ class ExecutionResult:
             "status": self.status,
             "error": self.error,
             "lastNodeExecuted": self.last_node_executed,
+            **({"waitTill": self.wait_till} if self.status == "waiting" else {}),
             "runData": {
                 node: [
                     {

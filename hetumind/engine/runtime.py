@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from hetumind.engine.backend import Backend, OutputRef, PortRef, Reference, Submitted
+from hetumind.engine.checkpoint import WAIT_KEY, Checkpoint
 from hetumind.engine.context import ExecutionInfo
 from hetumind.engine.events import (
     ExecutionFinished,
@@ -45,6 +46,10 @@ class _Ready:
 class _Running:
     submitted: Submitted
     chain: tuple[str, ...]
+    restored: bool = False
+    """Its runs came from a checkpoint: not announced to listeners again."""
+    deadline: float | None = None
+    """monotonic() time by which a node with a timeout must have finished."""
 
 
 @dataclass
@@ -63,6 +68,15 @@ class Coordinator:
     nodes that expressions read); runData then has counts but no items for the rest.
     For batch runs, where intermediate results would double the memory traffic."""
     execution_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    checkpoint: Checkpoint | None = None
+    """Node runs finished earlier (a resumed or partial execution): restored, not re-run."""
+    park_waits: bool = False
+    """A Wait node parks the execution (status waiting; the server resumes it later)
+    instead of sleeping in place; see nodes/builtin/wait.py."""
+    credentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Credential data resolved beforehand, for nodes in workers (ExecutionInfo)."""
+    resume_url: str = ""
+    """`$execution.resumeUrl` (the server's resume webhook of this execution)."""
 
     def __post_init__(self) -> None:
         self._chains = segments(self.plan, self.fuse)
@@ -75,12 +89,14 @@ class Coordinator:
         self._latest: dict[str, OutputRef] = {}
         self._wall_deadline: float | None = None
         self._read_later = frozenset().union(*(p.references for p in self.plan.nodes.values()))
+        self._parked: set[str] = set()
+        self._wait_till: str | None = None
 
     def run(self) -> ExecutionResult:
         wf = self.plan.workflow
         notify(
             self.listeners,
-            ExecutionStarted(self.execution_id, wf.name, wf.id, self.mode),
+            ExecutionStarted(self.execution_id, wf.name, wf.id, self.mode, self.backend),
         )
         result = self._run()
         notify(self.listeners, ExecutionFinished(self.execution_id, result))
@@ -96,6 +112,9 @@ class Coordinator:
             now=datetime.now().astimezone(),
             env=ExecutionInfo.environment(),
             settings=dict(wf.settings),
+            credentials=dict(self.credentials),
+            park_waits=self.park_waits,
+            resume_url=self.resume_url,
         )
         result = ExecutionResult(self.execution_id, backend=self.backend)
         first = self.input_batch
@@ -110,15 +129,21 @@ class Coordinator:
         self._wall_deadline = None if timeout is None else time.time() + timeout
         timed_out = {"message": f"execution timed out after {timeout or 0:g}s"}
         while self._queue or self._running or any(self._waiting.values()):
-            self._submit_ready(info)
+            if not self._parked:
+                self._submit_ready(info)
             if not self._running:
-                if not self._release_partial():
+                if self._parked or not self._release_partial():
                     break
                 continue
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            done = self.backend.wait([r.submitted for r in self._running.values()], remaining)
+            done = self.backend.wait(
+                [r.submitted for r in self._running.values()], self._remaining(deadline)
+            )
             if not done:
-                return self._stop(result, "canceled", timed_out)
+                # A node past its own timeout fails; otherwise the execution's deadline
+                # passed (or the backend was told to stop: the server's stop request).
+                done = self._time_out_nodes()
+                if not done:
+                    return self._stop(result, "canceled", timed_out)
             cut_short = False
             for sub in done:
                 running = self._running.pop(id(sub))
@@ -130,8 +155,10 @@ class Coordinator:
                     self._states[meta.node] = OutputRef(sub.states, member)
                     self._latest[meta.node] = ref
                     saved = self._keeps(running.chain)[member]
-                    run = NodeRun(meta, ref, saved)
+                    run = NodeRun(meta, ref, saved, OutputRef(sub.states, member))
                     result.add(meta.node, run)
+                    if running.restored:
+                        continue
                     if member:  # the chain's head was announced when it was submitted
                         notify(
                             self.listeners,
@@ -143,6 +170,10 @@ class Coordinator:
                     )
                     if meta.stop:
                         return self._stop(result, "error", _error_summary(meta))
+                    if self.park_waits and WAIT_KEY in meta.extra:
+                        self._park(meta)
+                if self._parked_now(metas[-1]):
+                    continue  # a parked Wait delivers nothing until it resumes
                 # A fused chain stops early, items in hand, only when the deadline passed.
                 cut_short |= len(metas) < len(running.chain) and metas[-1].counts[:1] != [0]
                 self._deliver(metas[-1], OutputRef(sub.outputs, len(metas) - 1))
@@ -153,8 +184,62 @@ class Coordinator:
             ):
                 # The inline backend cannot be interrupted mid-node; stop between runs.
                 return self._stop(result, "canceled", timed_out)
+        if self._parked:
+            result.finish("waiting", None)
+            result.wait_till = self._wait_till
+            return result
         result.finish("success", None)
         return result
+
+    def _remaining(self, deadline: float | None) -> float | None:
+        """Seconds until the execution's or a running node's deadline, whichever is first."""
+        ends = [r.deadline for r in self._running.values() if r.deadline is not None]
+        if deadline is not None:
+            ends.append(deadline)
+        return None if not ends else max(0.0, min(ends) - time.monotonic())
+
+    def _time_out_nodes(self) -> list[Submitted]:
+        """Cancel the runs whose node timeout passed; they finish as failed runs."""
+        now = time.monotonic() + 0.01  # a wait may come back a hair before its timeout
+        expired = [
+            self._running.pop(key)
+            for key, r in list(self._running.items())
+            if r.deadline is not None and r.deadline <= now
+        ]
+        self.backend.cancel([r.submitted for r in expired])
+        for running in expired:
+            node = self.plan.nodes[running.chain[0]].node
+            running.submitted = self.backend.restore(
+                [
+                    RunMeta(
+                        node=node.name,
+                        run_index=self._runs.get(node.name, 0),
+                        status="error",
+                        started_at=_now_iso(),
+                        execution_time_ms=(node.timeout or 0) * 1000,
+                        counts=[],
+                        error={
+                            "message": f"node timed out after {node.timeout:g}s",
+                            "node": node.name,
+                            "timeout": True,
+                        },
+                        stop=True,
+                    )
+                ],
+                [[]],
+                [{}],
+            )
+            self._running[id(running.submitted)] = running
+        return [r.submitted for r in expired]
+
+    def _park(self, meta: RunMeta) -> None:
+        self._parked.add(meta.node)
+        till = meta.extra[WAIT_KEY].get("till")
+        if till and (self._wait_till is None or till < self._wait_till):
+            self._wait_till = till
+
+    def _parked_now(self, meta: RunMeta) -> bool:
+        return meta.node in self._parked and WAIT_KEY in meta.extra
 
     def _stop(self, result: ExecutionResult, status: str, error: dict[str, Any]) -> ExecutionResult:
         self.backend.cancel([r.submitted for r in self._running.values()])
@@ -171,14 +256,40 @@ class Coordinator:
             if self._busy.intersection(chain):
                 deferred.append(ready)
                 continue
+            restored = self._restore(chain)
+            if restored is not None:
+                self._running[id(restored)] = _Running(restored, chain, restored=True)
+                self._busy.update(chain)
+                continue
             notify(
                 self.listeners,
                 NodeStarted(self.execution_id, ready.node, self._runs.get(ready.node, 0)),
             )
             submitted = self._submit(ready, chain, info)
-            self._running[id(submitted)] = _Running(submitted, chain)
+            timeout = self.plan.nodes[chain[0]].node.timeout
+            ends = None if timeout is None else time.monotonic() + timeout
+            self._running[id(submitted)] = _Running(submitted, chain, deadline=ends)
             self._busy.update(chain)
         self._queue = deferred
+
+    def _restore(self, chain: tuple[str, ...]) -> Submitted | None:
+        """The chain's runs from the checkpoint, as a finished submission (None when its
+        head has no stored run at this run index: it runs for real)."""
+        if self.checkpoint is None:
+            return None
+        found = []
+        for name in chain:
+            stored = self.checkpoint.take(name, self._runs.get(name, 0))
+            if stored is None:
+                break
+            found.append(stored)
+            if stored.meta.stop or not stored.meta.counts or stored.meta.counts[0] == 0:
+                break
+        if not found:
+            return None
+        return self.backend.restore(
+            [s.meta for s in found], [s.outputs for s in found], [s.state for s in found]
+        )
 
     def _submit(self, ready: _Ready, chain: tuple[str, ...], info: ExecutionInfo) -> Submitted:
         specs = []
@@ -253,6 +364,10 @@ class Coordinator:
                     self._queue.append(_Ready(child, slot))
                     return True
         return False
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _error_summary(meta: RunMeta) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from hetumind.items import ItemBatch
 
 __all__ = [
     "ENGINE_API_VERSION",
+    "ExecutionFacts",
     "Expr",
     "Node",
     "NodeContext",
@@ -103,8 +104,33 @@ class NodeDefinition:
         return set(required) <= set(present)
 
 
+class ExecutionFacts(Protocol):
+    """What a node may know about the execution it runs in."""
+
+    @property
+    def execution_id(self) -> str: ...
+
+    @property
+    def workflow_id(self) -> str | None: ...
+
+    @property
+    def workflow_name(self) -> str: ...
+
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def settings(self) -> Mapping[str, Any]: ...
+
+    @property
+    def park_waits(self) -> bool: ...
+
+
 class NodeContext(Protocol):
     """What a running node may ask of the engine."""
+
+    @property
+    def execution(self) -> ExecutionFacts: ...
 
     @property
     def node_name(self) -> str: ...

@@ -82,6 +82,7 @@ class Store:
         from hetumind.store.crypto import Cipher
         from hetumind.store.executions import ExecutionRepository
         from hetumind.store.idempotency import IdempotencyRepository
+        from hetumind.store.leases import LeaseRepository
         from hetumind.store.tags import TagRepository
         from hetumind.store.webhooks import WebhookRepository
         from hetumind.store.workflows import WorkflowRepository
@@ -98,6 +99,7 @@ class Store:
         self.tags = TagRepository(self)
         self.credentials = CredentialRepository(self, Cipher.from_settings(self.settings))
         self.idempotency = IdempotencyRepository(self)
+        self.leases = LeaseRepository(self)
 
     @property
     def dialect(self) -> str:

@@ -11,13 +11,16 @@ import asyncio
 import hashlib
 import json
 import logging
+import pickle
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from hetumind.engine.checkpoint import Checkpoint, StoredRun
+from hetumind.engine.node_run import RunMeta
 from hetumind.errors import NotFound
 from hetumind.items import ItemBatch
 from hetumind.store.blobs import BlobStore
@@ -65,6 +68,11 @@ def _node_key(node: str) -> str:
     return f"{slug}-{hashlib.sha1(node.encode()).hexdigest()[:8]}"
 
 
+def _state_key(run_prefix: str) -> str:
+    """The node's state sits beside its runs (executions/<id>/<node>/state.pickle)."""
+    return f"{run_prefix.rsplit('/', 1)[0]}/state.pickle"
+
+
 def iso_z(value: Any) -> str | None:
     """A datetime as the engine writes startedAt (ISO 8601, 'Z' for UTC)."""
     if value is None:
@@ -84,13 +92,68 @@ class ExecutionData:
 
     # blobs ------------------------------------------------------------------------------
     def write_run(
-        self, execution_id: str, node: str, run_index: int, batches: Sequence[ItemBatch]
+        self,
+        execution_id: str,
+        node: str,
+        run_index: int,
+        batches: Sequence[ItemBatch],
+        state: Mapping[str, Any] | None = None,
     ) -> str:
-        """Store a run's outputs (one batch per port); returns the run's blob prefix."""
+        """Store a run's outputs (one batch per port) and, when given, the node's state
+        after it (what a resumed execution restores; one per node, the latest wins);
+        returns the run's blob prefix."""
         prefix = f"executions/{execution_id}/{_node_key(node)}/{run_index}"
         for port, batch in enumerate(batches):
             self.blobs.put(f"{prefix}/{port}.arrow", encode_batch(batch))
+        if state:
+            self.blobs.put(_state_key(prefix), pickle.dumps(dict(state)))
         return prefix
+
+    def write_input(self, execution_id: str, items: Sequence[Mapping[str, Any]]) -> None:
+        """The items an execution starts with, kept until it finishes so that it can be
+        resumed from scratch (written before the run is acknowledged)."""
+        batch = ItemBatch.from_items([dict(i) for i in items])
+        self.blobs.put(f"executions/{execution_id}/input.arrow", encode_batch(batch))
+
+    def read_input(self, execution_id: str) -> list[dict[str, Any]] | None:
+        """The items `write_input` stored; None when there are none."""
+        key = f"executions/{execution_id}/input.arrow"
+        if not self.blobs.exists(key):
+            return None
+        return decode_batch(self.blobs.get(key)).to_items()
+
+    async def load_checkpoint(self, execution_id: str) -> Checkpoint:
+        """The execution's finished node runs with their items and state, to continue it
+        (engine/checkpoint.py). Runs whose items were not kept are left out: they run again."""
+        runs = await self.store.executions.node_runs(execution_id)
+        return await asyncio.to_thread(self._checkpoint, runs)
+
+    def _checkpoint(self, runs: Sequence[NodeRunRecord]) -> Checkpoint:
+        checkpoint = Checkpoint()
+        for run in runs:
+            if run.blob_ref is None:
+                continue
+            meta = RunMeta(
+                node=run.node,
+                run_index=run.run_index,
+                status=run.status,
+                started_at=iso_z(run.started_at) or "",
+                execution_time_ms=run.execution_time_ms,
+                counts=list(run.counts),
+                error=run.error,
+                extra=dict(run.extra or {}),
+            )
+            outputs = self.read_run(run.blob_ref, len(run.counts))
+            checkpoint.add(StoredRun(meta, outputs, self.read_state(run.blob_ref)))
+        return checkpoint
+
+    def read_state(self, blob_ref: str) -> dict[str, Any]:
+        """The node state `write_run` stored under `blob_ref` ({} when it had none)."""
+        key = _state_key(blob_ref)
+        if not self.blobs.exists(key):
+            return {}
+        state: dict[str, Any] = pickle.loads(self.blobs.get(key))  # written by us only
+        return state
 
     def read_run(self, blob_ref: str, ports: int) -> list[ItemBatch]:
         """The batches `write_run` stored under `blob_ref`."""

@@ -48,8 +48,11 @@ class ExecutionRepository(Repository):
         mode: str = "manual",
         status: str = "new",
         retry_of: str | None = None,
+        parent_execution_id: str | None = None,
+        owner: str | None = None,
     ) -> ExecutionRecord:
-        """A new execution row (status `new` until `start`). Conflict when `id` is taken."""
+        """A new execution row (status `new` until `start`). Conflict when `id` is taken.
+        `owner`: the server process that runs it (see leases.py); it beats from now on."""
         record = ExecutionRecord(
             workflow_id=workflow_id,
             workflow_name=workflow_name,
@@ -57,6 +60,9 @@ class ExecutionRepository(Repository):
             mode=_check(mode, EXECUTION_MODES, "mode"),
             status=_check(status, EXECUTION_STATUSES, "status"),
             retry_of=retry_of,
+            parent_execution_id=parent_execution_id,
+            owner=owner,
+            heartbeat_at=None if owner is None else utcnow(),
         )
         if id is not None:
             record.id = id
@@ -126,10 +132,11 @@ class ExecutionRepository(Repository):
         workflow_id: str | None = None,
         status: str | Sequence[str] | None = None,
         mode: str | None = None,
+        parent_execution_id: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> builtins.list[ExecutionRecord]:
-        """Newest first."""
+        """Newest first; `parent_execution_id` keeps the sub-executions of that execution."""
         limit, offset = page(limit, offset)
         query = select(ExecutionRecord)
         if workflow_id is not None:
@@ -139,12 +146,24 @@ class ExecutionRepository(Repository):
             query = query.where(col(ExecutionRecord.status).in_(wanted))
         if mode is not None:
             query = query.where(col(ExecutionRecord.mode) == mode)
+        if parent_execution_id is not None:
+            query = query.where(col(ExecutionRecord.parent_execution_id) == parent_execution_id)
         query = query.order_by(
             col(ExecutionRecord.created_at).desc(),
             col(ExecutionRecord.id).desc(),
         )
         async with self._store.sessions() as session:
             return list((await session.execute(query.limit(limit).offset(offset))).scalars())
+
+    async def children(self, parent_execution_id: str) -> builtins.list[ExecutionRecord]:
+        """The sub-executions an execution started (Execute Workflow), oldest first."""
+        query = (
+            select(ExecutionRecord)
+            .where(col(ExecutionRecord.parent_execution_id) == parent_execution_id)
+            .order_by(col(ExecutionRecord.created_at), col(ExecutionRecord.id))
+        )
+        async with self._store.sessions() as session:
+            return list((await session.execute(query)).scalars())
 
     async def count(self, *, workflow_id: str | None = None) -> int:
         query = select(func.count(col(ExecutionRecord.id)))
@@ -236,12 +255,14 @@ class ExecutionRepository(Repository):
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def mark_crashed(self, *, started_before: datetime | None = None) -> builtins.list[str]:
-        """Executions still new/running/waiting (their process died) become `crashed`.
+        """Executions still new/running whose process died and that cannot be resumed
+        (no owner: see leases.py) become `crashed`; waiting ones are parked, not dead.
 
         Call on server start; `started_before` spares executions other live servers began.
         """
         query = select(col(ExecutionRecord.id)).where(
-            col(ExecutionRecord.status).in_(["new", "running", "waiting"])
+            col(ExecutionRecord.status).in_(["new", "running"]),
+            col(ExecutionRecord.owner).is_(None),
         )
         if started_before is not None:
             query = query.where(col(ExecutionRecord.created_at) < started_before)

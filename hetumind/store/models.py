@@ -34,7 +34,9 @@ __all__ = [
 
 EXECUTION_STATUSES = ("new", "running", "waiting", "success", "error", "canceled", "crashed")
 FINISHED_STATUSES = ("success", "error", "canceled", "crashed")
-EXECUTION_MODES = ("manual", "webhook", "schedule", "cli", "retry")
+EXECUTION_MODES = ("manual", "webhook", "schedule", "cli", "retry", "integrated", "error")
+"""n8n's names: `integrated` is a sub-workflow run (Execute Workflow node), `error` an error
+workflow started because another execution failed."""
 
 
 def new_id() -> str:
@@ -86,6 +88,8 @@ class WorkflowRecord(SQLModel, table=True):
     active: bool = False
     version: int = 1
     data: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    static_data: dict[str, Any] | None = _json()
+    """$getWorkflowStaticData: kept between executions of any version (n8n's staticData)."""
     created_at: datetime = _time()
     updated_at: datetime = _time()
 
@@ -165,8 +169,16 @@ class ExecutionRecord(SQLModel, table=True):
     error: dict[str, Any] | None = _json()
     last_node_executed: str | None = Field(default=None, max_length=255)
     retry_of: str | None = Field(default=None, max_length=36)
+    parent_execution_id: str | None = Field(default=None, max_length=36, index=True)
+    """The execution whose Execute Workflow node started this one (sub-workflows); not a
+    foreign key, so a parent can be pruned before its children."""
     data_saved: bool = False
     """True when the node runs' items were written to the blob store."""
+    wait_till: datetime | None = _time(nullable=True, index=True)
+    """For status waiting: when it resumes by itself (None: only its resume webhook)."""
+    owner: str | None = Field(default=None, max_length=64)
+    """The server process running it; another resumes it once the heartbeat is stale."""
+    heartbeat_at: datetime | None = _time(nullable=True)
 
 
 class NodeRunRecord(SQLModel, table=True):
@@ -194,6 +206,8 @@ class NodeRunRecord(SQLModel, table=True):
     counts: list[int] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
     error: dict[str, Any] | None = _json()
     blob_ref: str | None = Field(default=None, max_length=512)
+    extra: dict[str, Any] | None = _json()
+    """What the run recorded besides items (engine PUBLIC_EXTRAS: a parked Wait, logs)."""
     """Key prefix of this run's outputs in the blob store (one Arrow IPC file per port)."""
 
 

@@ -20,18 +20,20 @@ coordinator must therefore not run on the store's loop thread: a server runs it 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from hetumind.engine.backend import Backend
 from hetumind.engine.events import ExecutionFinished, ExecutionStarted, Listener, NodeFinished
-from hetumind.engine.result import NodeRun
+from hetumind.engine.result import PUBLIC_EXTRAS
 from hetumind.store._writer import OrderedWriter
 from hetumind.store.execution_data import ExecutionData
 from hetumind.store.models import (
@@ -44,7 +46,10 @@ from hetumind.store.models import (
 from hetumind.store.scrubbing import scrub, scrub_batch
 from hetumind.workflow import Workflow
 
-__all__ = ["ExecutionRecorder", "SaveSettings", "scrub"]
+__all__ = ["RECORDED_STATUSES", "ExecutionRecorder", "SaveSettings", "scrub"]
+
+RECORDED_STATUSES = ("success", "error", "canceled", "waiting")
+"""How an execution the engine finished is stored; anything else reads as crashed."""
 
 log = logging.getLogger(__name__)
 
@@ -90,26 +95,56 @@ class _Finish:
     status: str
     error: dict[str, Any] | None
     last_node: str | None
-    data_saved: bool
-    blob_refs: dict[tuple[str, int], str]
+    data_saved: Callable[[], bool]
+    """Asked when applied: a checkpoint write may have failed meanwhile."""
+    wait_till: datetime | None = None
 
 
-_Op = _Start | NodeRunRecord | _Finish
+@dataclass(frozen=True)
+class _Run:
+    """A finished node run: its row, and the checkpoint write of its items and state."""
+
+    row: NodeRunRecord
+    write: Callable[[bool], str | None]
+    """Writes the items (and the node's state, when asked) and returns the blob prefix."""
+    replace: bool = False
+    """Replace a row of the same run (a resumed execution re-records its Wait run)."""
+
+
+_Op = _Start | _Run | _Finish
 
 
 async def _apply(session: AsyncSession, ops: list[_Op]) -> None:
-    for op in ops:
+    # Only a node's latest state matters to a resumed execution (earlier runs are restored,
+    # not run): of the runs of one node in this batch, only the last writes its state.
+    last_of_node = {op.row.node: i for i, op in enumerate(ops) if isinstance(op, _Run)}
+    for i, op in enumerate(ops):
         if isinstance(op, _Start):
             await _start(session, op.row)
-        elif isinstance(op, NodeRunRecord):
-            session.add(op)
-            await session.execute(
-                update(ExecutionRecord)
-                .where(col(ExecutionRecord.id) == op.execution_id)
-                .values(last_node_executed=op.node)
-            )
+        elif isinstance(op, _Run):
+            await _record_run(session, op, with_state=last_of_node[op.row.node] == i)
         else:
             await _finish(session, op)
+
+
+async def _record_run(session: AsyncSession, op: _Run, *, with_state: bool) -> None:
+    row = op.row
+    # The checkpoint (blob) goes first: a row never points at items not written yet.
+    row.blob_ref = await asyncio.to_thread(op.write, with_state)
+    if op.replace:
+        await session.execute(
+            delete(NodeRunRecord).where(
+                col(NodeRunRecord.execution_id) == row.execution_id,
+                col(NodeRunRecord.node) == row.node,
+                col(NodeRunRecord.run_index) == row.run_index,
+            )
+        )
+    session.add(row)
+    await session.execute(
+        update(ExecutionRecord)
+        .where(col(ExecutionRecord.id) == row.execution_id)
+        .values(last_node_executed=row.node)
+    )
 
 
 async def _start(session: AsyncSession, row: ExecutionRecord) -> None:
@@ -127,21 +162,19 @@ async def _start(session: AsyncSession, row: ExecutionRecord) -> None:
 
 async def _finish(session: AsyncSession, op: _Finish) -> None:
     await session.flush()
-    for (node, run_index), ref in op.blob_refs.items():
+    saved = op.data_saved()
+    if not saved:  # the save settings (or a failed write) drop the items once it is over
         await session.execute(
             update(NodeRunRecord)
-            .where(
-                col(NodeRunRecord.execution_id) == op.execution_id,
-                col(NodeRunRecord.node) == node,
-                col(NodeRunRecord.run_index) == run_index,
-            )
-            .values(blob_ref=ref)
+            .where(col(NodeRunRecord.execution_id) == op.execution_id)
+            .values(blob_ref=None)
         )
     values: dict[str, Any] = {
         "status": op.status,
         "error": op.error,
-        "data_saved": op.data_saved,
-        "finished_at": utcnow(),
+        "data_saved": saved,
+        "wait_till": op.wait_till,
+        "finished_at": None if op.status == "waiting" else utcnow(),
     }
     if op.last_node is not None:
         values["last_node_executed"] = op.last_node
@@ -159,9 +192,13 @@ class ExecutionRecorder(Listener):
         workflow_id: overrides the id in the ExecutionStarted event (stored workflows).
         workflow_version: the version that ran; looked up from the store when omitted.
         retry_of: id of the execution this one retries (mode "retry").
+        parent_execution_id: id of the execution whose Execute Workflow node started this
+            one (mode "integrated").
         secrets: plain secret values (CredentialRepository.secrets_of) to mask in the
             stored errors and item data.
         timeout: seconds to wait on ExecutionFinished for the record to be written.
+        resumed: the execution continues from its checkpoint (after a Wait or a crash):
+            the runs it records again replace their earlier rows.
     """
 
     def __init__(
@@ -172,8 +209,10 @@ class ExecutionRecorder(Listener):
         workflow_id: str | None = None,
         workflow_version: int | None = None,
         retry_of: str | None = None,
+        parent_execution_id: str | None = None,
         secrets: Sequence[str] = (),
         timeout: float | None = 300.0,
+        resumed: bool = False,
     ) -> None:
         self.data = data
         settings = (
@@ -185,12 +224,15 @@ class ExecutionRecorder(Listener):
         self.workflow_id = workflow_id
         self.workflow_version = workflow_version
         self.retry_of = retry_of
+        self.parent_execution_id = parent_execution_id
+        self.resumed = resumed
         self.secrets = [s for s in secrets if s]
         self.timeout = timeout
         self.mode = "manual"
         self.execution_id: str | None = None
         self.finished = False
-        self._runs: list[NodeRun] = []
+        self._backend: Backend | None = None
+        self._data_failed = False
         self._writer: OrderedWriter[_Op] = OrderedWriter(data.store, _apply)
 
     def on_event(self, event: Any) -> None:
@@ -203,6 +245,7 @@ class ExecutionRecorder(Listener):
 
     def _started(self, event: ExecutionStarted) -> None:
         self.execution_id = event.execution_id
+        self._backend = event.backend
         self.mode = event.mode if event.mode in EXECUTION_MODES else "manual"
         now = utcnow()
         row = ExecutionRecord(
@@ -213,6 +256,7 @@ class ExecutionRecorder(Listener):
             mode=self.mode,
             status="running",
             retry_of=self.retry_of,
+            parent_execution_id=self.parent_execution_id,
             created_at=now,
             started_at=now,
         )
@@ -229,22 +273,37 @@ class ExecutionRecorder(Listener):
             execution_time_ms=meta.execution_time_ms,
             counts=list(meta.counts),
             error=scrub(meta.error, self.secrets),
+            extra={k: meta.extra[k] for k in PUBLIC_EXTRAS if meta.extra.get(k)} or None,
         )
-        self._writer.submit(run)
-        self._runs.append(event.run)
+        self._writer.submit(_Run(run, self._checkpoint_writer(event), replace=self.resumed))
 
-    def _write_outputs(self, event: ExecutionFinished) -> dict[tuple[str, int], str]:
-        backend = event.result.backend
-        assert backend is not None
-        refs: dict[tuple[str, int], str] = {}
-        for run in self._runs:
-            if not run.saved:
-                continue  # save_outputs=False: only counts were kept
-            batches = [scrub_batch(b, self.secrets) for b in backend.outputs(run.outputs)]
-            refs[(run.meta.node, run.meta.run_index)] = self.data.write_run(
-                event.execution_id, run.meta.node, run.meta.run_index, batches
-            )
-        return refs
+    def _checkpoint_writer(self, event: NodeFinished) -> Callable[[bool], str | None]:
+        """Writes the run's items and state to the blob store (from the writer's thread,
+        so the coordinator does not wait on the disk); returns the blob prefix."""
+        backend = self._backend
+        node_run, meta = event.run, event.meta
+        if backend is None or not node_run.saved:
+            return lambda _: None  # save_outputs=False: only counts were kept
+
+        def write(with_state: bool) -> str | None:
+            if self._data_failed:
+                return None  # the execution's data is incomplete already: it won't be kept
+            try:
+                outputs = backend.outputs(node_run.outputs)
+                batches = [scrub_batch(b, self.secrets) for b in outputs]
+                state = None
+                if with_state and node_run.state is not None:
+                    state = backend.state(node_run.state)
+                return self.data.write_run(
+                    event.execution_id, meta.node, meta.run_index, batches, state
+                )
+            except Exception:
+                # The status still gets recorded; the data is all there or not at all.
+                log.exception("could not store the data of execution %s", event.execution_id)
+                self._data_failed = True
+                return None
+
+        return write
 
     def _discard(self, execution_id: str) -> None:
         try:
@@ -254,26 +313,18 @@ class ExecutionRecorder(Listener):
 
     def _finished(self, event: ExecutionFinished) -> None:
         result = event.result
-        saved = self.save.saves(result.status, self.mode) and result.backend is not None
-        refs: dict[tuple[str, int], str] = {}
-        if saved:
-            try:
-                refs = self._write_outputs(event)
-            except Exception:
-                # The status still gets recorded; the data is all there or not at all.
-                log.exception("could not store the data of execution %s", event.execution_id)
-                saved, refs = False, {}
-                self._discard(event.execution_id)
-        status = result.status if result.status in ("success", "error", "canceled") else "crashed"
-        # Rows point at blobs only in the transaction that follows writing every blob.
+        status = result.status if result.status in RECORDED_STATUSES else "crashed"
+        # A waiting execution keeps its checkpoint whatever the settings: it resumes from it.
+        saved = status == "waiting" or self.save.saves(status, self.mode)
         finish = _Finish(
             event.execution_id,
             status,
             scrub(result.error, self.secrets),
             result.last_node_executed,
-            saved,
-            refs,
+            lambda: saved and not self._data_failed,
+            _parse_time(result.wait_till),
         )
         self._writer.submit(finish, wait=True, timeout=self.timeout)
-        self._runs.clear()
+        if not saved or self._data_failed:
+            self._discard(event.execution_id)
         self.finished = True

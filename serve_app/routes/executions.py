@@ -45,6 +45,8 @@ def execution_json(record: ExecutionRecord) -> dict[str, Any]:
         "error": record.error,
         "lastNodeExecuted": record.last_node_executed,
         "retryOf": record.retry_of,
+        "parentExecutionId": record.parent_execution_id,
+        "waitTill": _iso(record.wait_till),
         "dataSaved": record.data_saved,
     }
 
@@ -69,9 +71,11 @@ async def list_executions(
     startedAfter: str | None = None,
     startedBefore: str | None = None,
     mode: str | None = None,
+    parentExecutionId: str | None = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> dict[str, Any]:
+    """Newest first; `parentExecutionId` lists the sub-executions an execution started."""
     size, offset = page_args(limit, cursor)
     statuses = None
     if status:
@@ -86,7 +90,12 @@ async def list_executions(
     position = offset
     while len(found) <= size:
         rows = await svc.store.executions.list(
-            workflow_id=workflowId, status=statuses, mode=mode, limit=_SCAN_PAGE, offset=position
+            workflow_id=workflowId,
+            status=statuses,
+            mode=mode,
+            parent_execution_id=parentExecutionId,
+            limit=_SCAN_PAGE,
+            offset=position,
         )
         for i, row in enumerate(rows):
             if before is not None and row.created_at > before:

@@ -22,6 +22,7 @@ from serve_app.errors import ApiError, error_body
 from serve_app.executor import RunRequest
 from serve_app.http import parse_json, read_body
 from serve_app.idempotency import REPLAYED_HEADER, claim
+from serve_app.resumer import Resumer
 from serve_app.services import Services, services
 from serve_app.triggers import WEBHOOK_TYPES, match_path
 
@@ -185,6 +186,9 @@ async def _handle(request: Request, svc: Services, path: str, test: bool) -> Res
         plan = svc.executor.plan(run)
         node_params = plan.workflow.node(node).parameters
         response_mode = node_params.get("responseMode", "onReceived")
+        # Answered before the run ends: the execution and its input are written first, so
+        # that what was acknowledged survives a crash. (Other modes answer after the run.)
+        run.create_row = response_mode == "onReceived"
         running = await svc.executor.start(run)
     head = method == "HEAD"
     if response_mode == "onReceived":
@@ -205,6 +209,23 @@ async def _handle(request: Request, svc: Services, path: str, test: bool) -> Res
     else:
         last = await asyncio.to_thread(_last_node_response, node_params, result)
     return _render(last, head)
+
+
+@router.api_route("/webhook-waiting/{execution_id}", methods=METHODS, response_model=None)
+async def resume_webhook(execution_id: str, request: Request, svc: Svc) -> Response:
+    """`$execution.resumeUrl`: wake an execution parked by a Wait node (resume: webhook);
+    the request becomes the Wait node's output item. Exactly one call resumes it."""
+    raw = await read_body(request, svc.settings.max_body_bytes)
+    item = {
+        "headers": {k.lower(): v for k, v in request.headers.items()},
+        "params": {},
+        "query": _query(request),
+        "body": _body(raw, request.headers.get("content-type", "")),
+    }
+    running = await Resumer(svc).wake(execution_id, [item])
+    if running is None:
+        raise ApiError(409, f"execution {execution_id} is not waiting for a webhook call")
+    return JSONResponse({"message": "Workflow was resumed", "executionId": execution_id})
 
 
 @router.api_route("/webhook/{path:path}", methods=METHODS, response_model=None)

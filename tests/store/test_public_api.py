@@ -71,7 +71,15 @@ def test_statuses_and_modes_are_the_documented_ones() -> None:
         "canceled",
         "crashed",
     )
-    assert hetumind.store.EXECUTION_MODES == ("manual", "webhook", "schedule", "cli", "retry")
+    assert hetumind.store.EXECUTION_MODES == (
+        "manual",
+        "webhook",
+        "schedule",
+        "cli",
+        "retry",
+        "integrated",
+        "error",
+    )
 
 
 def test_settings_from_env(tmp_path: object) -> None:

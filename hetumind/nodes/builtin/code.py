@@ -127,7 +127,7 @@ def _payload(ctx: NodeContext, batch: ItemBatch, mode: str, info: Any) -> dict[s
         "execution": {
             "id": getattr(info, "execution_id", ""),
             "mode": "test" if getattr(info, "mode", "manual") == "manual" else "production",
-            "resumeUrl": "",
+            "resumeUrl": getattr(info, "resume_url", ""),
         },
         "vars": dict(getattr(info, "vars", {}) or {}),
     }

@@ -1,0 +1,121 @@
+"""Continuing executions: parked Waits that are due, and orphans of a dead server.
+
+One sweeper (the Scheduler replica) looks every few seconds for
+- orphans: executions a server accepted (row, input and owner written before it answered)
+  whose owner stopped beating, because the process was killed or its machine lost;
+- due waits: executions parked by a Wait node whose `wait_till` has come.
+A resume webhook (`/webhook-waiting/<id>`) wakes a parked execution from any replica.
+
+Each is claimed with one conditional UPDATE (exactly one process wins) and continued from
+its checkpoint: node runs already recorded are restored, not run again, so their side
+effects are not repeated; the run that was in flight when the server died runs again
+(pure nodes freely; see docs/reliability.md for the others).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from hetumind.engine.checkpoint import WAIT_KEY
+from hetumind.nodes.registry import default_registry
+from hetumind.store.models import utcnow
+from serve_app.admission import Overloaded
+from serve_app.executor import HEARTBEAT_SECONDS, Running, RunRequest
+from serve_app.services import Services
+
+__all__ = ["Resumer"]
+
+log = logging.getLogger(__name__)
+
+STALE_BEATS = 3
+"""Missed heartbeats after which an execution's owner counts as gone."""
+
+
+class Resumer:
+    def __init__(self, services: Services) -> None:
+        self._svc = services
+
+    async def sweep(self) -> int:
+        """Take over orphans and wake due waits; returns how many were continued."""
+        leases = self._svc.store.leases
+        now = utcnow()
+        stale = now - timedelta(seconds=STALE_BEATS * HEARTBEAT_SECONDS)
+        continued = 0
+        for execution_id in await leases.orphans(stale):
+            if await leases.claim(execution_id, self._svc.executor.owner, stale_before=stale):
+                continued += await self._continue(execution_id) is not None
+        for execution_id in await leases.due_waits(now):
+            continued += await self.wake(execution_id) is not None
+        return continued
+
+    async def wake(
+        self, execution_id: str, items: list[dict[str, Any]] | None = None
+    ) -> Running | None:
+        """Continue a parked execution (None when it is not waiting: already woken,
+        finished or unknown); `items` are what its Wait node outputs (a resume webhook's
+        request), else the items it parked with."""
+        if not await self._svc.store.leases.claim(
+            execution_id, self._svc.executor.owner, waiting=True
+        ):
+            return None
+        return await self._continue(execution_id, items)
+
+    async def _continue(
+        self, execution_id: str, items: list[dict[str, Any]] | None = None
+    ) -> Running | None:
+        svc = self._svc
+        try:
+            record = await svc.store.executions.get(execution_id)
+            if record.workflow_id is None or record.workflow_version is None:
+                raise ValueError("it ran no stored workflow version")
+            version = await svc.store.workflows.get_version(
+                record.workflow_id, record.workflow_version
+            )
+            doc = {**version.data, "id": record.workflow_id, "name": version.name}
+            checkpoint = await svc.data.load_checkpoint(execution_id)
+            if items is not None:
+                parked = {
+                    n for (n, _), run in checkpoint.runs.items() if WAIT_KEY in run.meta.extra
+                }
+                checkpoint.resume_items = dict.fromkeys(parked, items)
+            input_items = await asyncio.to_thread(svc.data.read_input, execution_id)
+            started = {
+                node
+                for node, _ in checkpoint.runs
+                if (cls := default_registry().get(_type_of(doc, node))) and cls.definition.trigger
+            }
+            request = RunRequest(
+                doc,
+                record.workflow_id,
+                record.workflow_version,
+                mode=record.mode,
+                input_items=input_items or [],
+                triggers=started or None,
+                create_row=False,
+                execution_id=execution_id,
+                checkpoint=checkpoint,
+            )
+            running = await svc.executor.start(request)
+        except Overloaded:
+            # Still claimed by this process, which does not beat for it: the sweep after
+            # the stale period tries again.
+            log.warning("execution %s waits for a free slot to continue", execution_id)
+            return None
+        except Exception as exc:
+            log.exception("could not continue execution %s", execution_id)
+            await svc.store.executions.finish(
+                execution_id, "crashed", error={"message": f"could not be resumed: {exc}"}
+            )
+            return None
+        log.info("continuing execution %s from %d stored runs", execution_id, len(checkpoint.runs))
+        return running
+
+
+def _type_of(doc: dict[str, Any], node: str) -> str:
+    for raw in doc.get("nodes", []):
+        if raw.get("name") == node:
+            return str(raw.get("type", ""))
+    return ""
