@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hetumind.store import ExecutionData, Store, open_blob_store
+from hetumind.subworkflows import set_store as set_subworkflow_store
 from serve_app.cache import WorkflowCache
 from serve_app.events import EventPublisher
 from serve_app.executor import Executor
@@ -40,6 +41,8 @@ class Services:
         store_settings = settings.store_settings()
         store = await Store.open(settings.database_url, settings=store_settings)
         data = ExecutionData(store, open_blob_store(settings=store_settings))
+        # Execute Workflow nodes running in this replica find and record sub-workflows here.
+        set_subworkflow_store(data)
         publisher = EventPublisher(bus) if bus is not None else None
         executor = Executor(Recording(store, data), publisher, settings)
         return cls(settings, store, data, executor, publisher, bus, scheduler, WorkflowCache(store))

@@ -27,10 +27,12 @@ def test_package_root() -> None:
 def test_engine() -> None:
     assert sorted(hetumind.engine.__all__) == [
         "Backend",
+        "Checkpoint",
         "ExecutionResult",
         "InlineBackend",
         "Listener",
         "Plan",
+        "StoredRun",
         "build_plan",
         "make_backend",
         "run_workflow",

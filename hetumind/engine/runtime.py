@@ -31,7 +31,7 @@ from hetumind.engine.fusion import segments
 from hetumind.engine.node_run import NodeRunSpec, RunMeta
 from hetumind.engine.plan import Plan
 from hetumind.engine.result import ExecutionResult, NodeRun
-from hetumind.items import ItemBatch
+from hetumind.items import ItemBatch, arange
 
 __all__ = ["Coordinator"]
 
@@ -288,8 +288,24 @@ class Coordinator:
         if not found:
             return None
         return self.backend.restore(
-            [s.meta for s in found], [s.outputs for s in found], [s.state for s in found]
+            [s.meta for s in found],
+            [self._with_own_lineage(s.meta.node, s.outputs) for s in found],
+            [s.state for s in found],
         )
+
+    def _with_own_lineage(self, node: str, outputs: list[ItemBatch]) -> list[ItemBatch]:
+        """Stored items may lack lineage (a `run --json` result keeps none); a node that
+        expressions read gets at least its own, as when it ran (node_run._with_lineage)."""
+        if node not in self.plan.tracked:
+            return outputs
+        fixed, offset = [], 0
+        for batch in outputs:
+            if node not in batch.lineage:
+                lineage = {**batch.lineage, node: arange(offset, offset + len(batch))}
+                batch = batch._replace(lineage=lineage)
+            fixed.append(batch)
+            offset += len(batch)
+        return fixed
 
     def _submit(self, ready: _Ready, chain: tuple[str, ...], info: ExecutionInfo) -> Submitted:
         specs = []

@@ -68,6 +68,14 @@ def _node_key(node: str) -> str:
     return f"{slug}-{hashlib.sha1(node.encode()).hexdigest()[:8]}"
 
 
+def _encode_table(columns: Mapping[str, pa.Array]) -> bytes:
+    table = pa.table(dict(columns))
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
 def _state_key(run_prefix: str) -> str:
     """The node's state sits beside its runs (executions/<id>/<node>/state.pickle)."""
     return f"{run_prefix.rsplit('/', 1)[0]}/state.pickle"
@@ -105,6 +113,8 @@ class ExecutionData:
         prefix = f"executions/{execution_id}/{_node_key(node)}/{run_index}"
         for port, batch in enumerate(batches):
             self.blobs.put(f"{prefix}/{port}.arrow", encode_batch(batch))
+            if batch.lineage:  # what `$('Node').item` follows, for a resumed execution
+                self.blobs.put(f"{prefix}/{port}.lineage.arrow", _encode_table(batch.lineage))
         if state:
             self.blobs.put(_state_key(prefix), pickle.dumps(dict(state)))
         return prefix
@@ -143,7 +153,7 @@ class ExecutionData:
                 error=run.error,
                 extra=dict(run.extra or {}),
             )
-            outputs = self.read_run(run.blob_ref, len(run.counts))
+            outputs = self.read_run(run.blob_ref, len(run.counts), lineage=True)
             checkpoint.add(StoredRun(meta, outputs, self.read_state(run.blob_ref)))
         return checkpoint
 
@@ -155,9 +165,21 @@ class ExecutionData:
         state: dict[str, Any] = pickle.loads(self.blobs.get(key))  # written by us only
         return state
 
-    def read_run(self, blob_ref: str, ports: int) -> list[ItemBatch]:
-        """The batches `write_run` stored under `blob_ref`."""
-        return [decode_batch(self.blobs.get(f"{blob_ref}/{port}.arrow")) for port in range(ports)]
+    def read_run(self, blob_ref: str, ports: int, *, lineage: bool = False) -> list[ItemBatch]:
+        """The batches `write_run` stored under `blob_ref` (with their lineage if asked)."""
+        batches = []
+        for port in range(ports):
+            batch = decode_batch(self.blobs.get(f"{blob_ref}/{port}.arrow"))
+            key = f"{blob_ref}/{port}.lineage.arrow"
+            if lineage and self.blobs.exists(key):
+                table = ipc.open_stream(pa.py_buffer(self.blobs.get(key))).read_all()
+                batch = batch._replace(
+                    lineage={
+                        name: table.column(name).combine_chunks() for name in table.column_names
+                    }
+                )
+            batches.append(batch)
+        return batches
 
     # reading back -----------------------------------------------------------------------
     async def to_json(self, execution_id: str, *, include_data: bool = True) -> dict[str, Any]:

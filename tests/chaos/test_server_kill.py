@@ -140,9 +140,12 @@ class _ServerProcess:
                     return
             except httpx.HTTPError:
                 pass
-            assert self.proc.poll() is None, self._log.read_text()[-3000:]
+            assert self.proc.poll() is None, self.log_tail()
             time.sleep(0.5)
-        raise AssertionError("server did not start:\n" + self._log.read_text()[-3000:])
+        raise AssertionError("server did not start:\n" + self.log_tail())
+
+    def log_tail(self) -> str:
+        return self._log.read_text(errors="replace")[-4000:]
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -181,18 +184,22 @@ def test_sigkill_during_100_executions_loses_and_repeats_none(
         with httpx.Client(base_url=server.url, timeout=60) as client:
 
             def finished() -> list[dict[str, Any]] | None:
-                rows = client.get(
-                    "/api/v1/executions", params={"workflowId": wf["id"], "limit": 250}
-                ).json()["data"]
+                try:
+                    rows = client.get(
+                        "/api/v1/executions", params={"workflowId": wf["id"], "limit": 250}
+                    ).json()["data"]
+                except httpx.HTTPError:  # the restarted app still coming up
+                    return None
                 done = [e for e in rows if e["finished"]]
                 return rows if len(done) == len(rows) == EXECUTIONS else None
 
             deadline = time.monotonic() + 300
             while (rows := finished()) is None:
-                assert time.monotonic() < deadline, "executions did not all finish"
+                assert time.monotonic() < deadline, server.log_tail()
                 time.sleep(1)
             assert {e["id"] for e in rows} == set(accepted)  # none lost, none added
-            assert Counter(e["status"] for e in rows) == {"success": EXECUTIONS}
+            failed = [(e["id"], e["error"]) for e in rows if e["status"] != "success"]
+            assert not failed, failed[:3]
             for execution_id, n in accepted.items():
                 data = client.get(
                     f"/api/v1/executions/{execution_id}", params={"includeData": "true"}
