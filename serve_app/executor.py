@@ -222,9 +222,22 @@ class Executor:
                 return
             if f.exception() is not None:
                 running.done.set_exception(f.exception())  # type: ignore[arg-type]
-            else:
-                running.done.set_result(f.result())
-                self.error_workflows.after_run(request, f.result())
+                settle()
+                return
+            result = f.result()
+            if result.static_data is None or workflow_id is None:
+                settle(result)
+                return
+            # Saved before anyone hears of the end, so that the next run sees it.
+            saving = loop.create_task(
+                self._recording.store.workflows.set_static_data(workflow_id, result.static_data)
+            )
+            saving.add_done_callback(lambda _: settle(result))
+
+        def settle(result: ExecutionResult | None = None) -> None:
+            if result is not None and not running.done.done():
+                running.done.set_result(result)
+                self.error_workflows.after_run(request, result)
             if not running.response.done():
                 running.response.set_result(None)
 
@@ -274,9 +287,21 @@ class Executor:
             checkpoint=request.checkpoint,
             park_waits=True,
             credentials=await self._credentials(plan),
+            static_data=await self._static_data(request, plan),
             resume_url=f"{self._settings.public_url.rstrip('/')}/webhook-waiting/{execution_id}",
         )
         return running, coordinator, recorder.deferred
+
+    async def _static_data(self, request: RunRequest, plan: Plan) -> dict[str, Any] | None:
+        """The workflow's static data as its last execution left it (None: the document's
+        own, or the workflow does not use it)."""
+        if request.workflow_id is None or not plan.uses_static_data:
+            return None
+        try:
+            record = await self._recording.store.workflows.get(request.workflow_id)
+        except HetumindError:
+            return None
+        return record.static_data
 
     async def _credentials(self, plan: Plan) -> dict[str, dict[str, Any]]:
         """The data of every credential the workflow's nodes name, looked up now: nodes

@@ -10,7 +10,7 @@ from hetumind.engine.checkpoint import Checkpoint, StoredRun
 from hetumind.engine.events import Listener
 from hetumind.engine.plan import Plan, build_plan
 from hetumind.engine.result import ExecutionResult
-from hetumind.engine.runtime import Coordinator
+from hetumind.engine.runtime import Coordinator, new_execution_id
 from hetumind.items import ItemBatch
 from hetumind.workflow import Workflow, parse_workflow
 
@@ -53,6 +53,7 @@ def run_workflow(
     checkpoint: Checkpoint | None = None,
     park_waits: bool = False,
     credentials: Mapping[str, Mapping[str, Any]] | None = None,
+    static_data: Mapping[str, Any] | None = None,
 ) -> ExecutionResult:
     """Validate, plan and run `workflow`; node failures are in the result, not raised.
 
@@ -61,7 +62,9 @@ def run_workflow(
     `save_outputs=False` keeps items only where later nodes need them (batch runs).
     `checkpoint` holds node runs finished earlier: they are restored, not run again
     (engine/checkpoint.py). `park_waits` ends the run as "waiting" at a Wait node instead
-    of sleeping there. `credentials` is credential data resolved beforehand.
+    of sleeping there. `credentials` is credential data resolved beforehand; `static_data`
+    the workflow's static data (default: the document's `staticData`); the result's
+    `static_data` is what the run left there when a node used it.
 
     Example:
         >>> result = run_workflow(load_workflow("examples/hello-world.json"))
@@ -83,5 +86,6 @@ def run_workflow(
         checkpoint=checkpoint,
         park_waits=park_waits,
         credentials=credentials or {},
-        **({"execution_id": execution_id} if execution_id else {}),
+        execution_id=execution_id or new_execution_id(),
+        static_data=static_data,
     ).run()

@@ -6,6 +6,7 @@ node whose parameters vectorize never turns its batch into Python objects.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,10 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import SubNode
 from hetumind.workflow import Node
 
-__all__ = ["ExecutionInfo", "NodeOutputs", "NodeRunContext"]
+__all__ = ["STATIC_DATA_KEY", "ExecutionInfo", "NodeOutputs", "NodeRunContext"]
+
+STATIC_DATA_KEY = "staticData"
+"""RunMeta.extra key: the static data a run read or changed, by key ("global", "node:X")."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class ExecutionInfo:
     """The workflow's `settings` (the Code node reads its sandbox limits there)."""
     credentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Credential data the coordinator looked up before the run, by `credential_key`."""
+    static_data: dict[str, Any] = field(default_factory=dict)
+    """n8n's workflow static data ({"global": {...}, "node:<name>": {...}}), kept between
+    executions by the server; nodes change it through `ctx.static_data(kind)`."""
     resume_url: str = ""
     """`$execution.resumeUrl`: where a webhook Wait is resumed (set by the server)."""
     park_waits: bool = False
@@ -239,6 +246,14 @@ class NodeRunContext:
     def execution(self) -> ExecutionInfo:
         return self._info
 
+    def static_data(self, kind: str = "global") -> dict[str, Any]:
+        key = "global" if kind == "global" else f"node:{self.node_name}"
+        touched = self._extra.setdefault(STATIC_DATA_KEY, {})
+        if key not in touched:
+            touched[key] = copy.deepcopy(self._info.static_data.get(key) or {})
+        data: dict[str, Any] = touched[key]
+        return data
+
     def credentials(self, credential_type: str) -> dict[str, Any]:
         return resolve_credential(self._node.credentials, credential_type, self._info.credentials)
 
@@ -346,6 +361,7 @@ class NodeRunContext:
             env=self._info.env,
             vars=self._info.vars,
             now=self._info.now,
+            static_data=self.static_data,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -47,6 +48,14 @@ class Plan:
     tracked: frozenset[str]
     """Nodes whose item lineage is carried, because some expression asks for their items."""
     parents: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def uses_static_data(self) -> bool:
+        """Whether a node may read `$getWorkflowStaticData` (then the server loads it)."""
+        return any(
+            "getWorkflowStaticData" in json.dumps(p.node.parameters, default=str)
+            for p in self.nodes.values()
+        )
 
     def downstream(self, name: str) -> frozenset[str]:
         """`name` and every node its items can reach (what a partial run from it re-runs)."""

@@ -35,6 +35,8 @@ class ExecutionResult:
     error: dict[str, Any] | None = None
     last_node_executed: str | None = None
     run_data: dict[str, list[NodeRun]] = field(default_factory=dict)
+    static_data: dict[str, Any] | None = None
+    """The workflow's static data after the run, when a node read or changed it."""
     wait_till: str | None = None
     """For status "waiting": when a parked Wait resumes by itself (ISO time; None: only
     its resume webhook wakes it)."""

@@ -8,6 +8,7 @@ handles and item counts: the items themselves stay with the backend.
 
 from __future__ import annotations
 
+import copy
 import time
 import uuid
 from collections import deque
@@ -18,7 +19,7 @@ from typing import Any
 
 from hetumind.engine.backend import Backend, OutputRef, PortRef, Reference, Submitted
 from hetumind.engine.checkpoint import WAIT_KEY, Checkpoint
-from hetumind.engine.context import ExecutionInfo
+from hetumind.engine.context import STATIC_DATA_KEY, ExecutionInfo
 from hetumind.engine.events import (
     ExecutionFinished,
     ExecutionStarted,
@@ -67,7 +68,7 @@ class Coordinator:
     """False: keep item data only where it is needed later (the end of each fused chain and
     nodes that expressions read); runData then has counts but no items for the rest.
     For batch runs, where intermediate results would double the memory traffic."""
-    execution_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    execution_id: str = field(default_factory=lambda: new_execution_id())
     checkpoint: Checkpoint | None = None
     """Node runs finished earlier (a resumed or partial execution): restored, not re-run."""
     park_waits: bool = False
@@ -77,6 +78,8 @@ class Coordinator:
     """Credential data resolved beforehand, for nodes in workers (ExecutionInfo)."""
     resume_url: str = ""
     """`$execution.resumeUrl` (the server's resume webhook of this execution)."""
+    static_data: Mapping[str, Any] | None = None
+    """The workflow's static data when the execution starts (None: the document's own)."""
 
     def __post_init__(self) -> None:
         self._chains = segments(self.plan, self.fuse)
@@ -115,7 +118,11 @@ class Coordinator:
             credentials=dict(self.credentials),
             park_waits=self.park_waits,
             resume_url=self.resume_url,
+            static_data=copy.deepcopy(
+                dict(self.static_data if self.static_data is not None else wf.static_data or {})
+            ),
         )
+        self._info = info
         result = ExecutionResult(self.execution_id, backend=self.backend)
         first = self.input_batch
         if first is None:
@@ -159,6 +166,9 @@ class Coordinator:
                     result.add(meta.node, run)
                     if running.restored:
                         continue
+                    if STATIC_DATA_KEY in meta.extra:  # later runs see what this one changed
+                        self._info.static_data.update(meta.extra[STATIC_DATA_KEY])
+                        result.static_data = self._info.static_data
                     if member:  # the chain's head was announced when it was submitted
                         notify(
                             self.listeners,
@@ -380,6 +390,10 @@ class Coordinator:
                     self._queue.append(_Ready(child, slot))
                     return True
         return False
+
+
+def new_execution_id() -> str:
+    return uuid.uuid4().hex[:16]
 
 
 def _now_iso() -> str:

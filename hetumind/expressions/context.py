@@ -62,4 +62,6 @@ class ExpressionContext:
     vars: Mapping[str, Any] = field(default_factory=dict)
     now: datetime | None = None
     """Fixed per execution so that every item sees the same `$now`."""
+    static_data: Callable[[str], dict[str, Any]] | None = None
+    """`$getWorkflowStaticData("global" | "node")`: data kept between executions."""
     step_budget: int = 100_000

@@ -164,6 +164,15 @@ def _jmespath(rt: Runtime, args: list[Any]) -> Any:
         raise EvalError(f"$jmespath: {e}") from None
 
 
+def _static_data(rt: Runtime, args: list[Any]) -> Any:
+    kind = arg(args, 0)
+    if kind not in ("global", "node"):
+        raise EvalError('$getWorkflowStaticData(type): type must be "global" or "node"')
+    if rt.ctx.static_data is None:
+        return {}
+    return rt.ctx.static_data(kind)
+
+
 def _is_empty(v: Any) -> bool:
     return v is None or v is UNDEFINED or v == "" or v == [] or v == {}
 
@@ -172,6 +181,7 @@ _FUNCTIONS: dict[str, NativeFunction] = {
     "$": NativeFunction("$", _node_fn),
     "$items": NativeFunction("$items", _items_fn),
     "$jmespath": NativeFunction("$jmespath", _jmespath),
+    "$getWorkflowStaticData": NativeFunction("$getWorkflowStaticData", _static_data),
     "$if": NativeFunction("$if", lambda rt, a: arg(a, 1) if truthy(arg(a, 0)) else arg(a, 2)),
     "$ifEmpty": NativeFunction(
         "$ifEmpty", lambda rt, a: arg(a, 1) if _is_empty(arg(a, 0)) else arg(a, 0)

@@ -187,6 +187,12 @@ class NodeContext(Protocol):
         """The sub-nodes connected to this node on `kind` (e.g. its chat model, tools)."""
         ...
 
+    def static_data(self, kind: str = "global") -> dict[str, Any]:
+        """n8n's `$getWorkflowStaticData(kind)`: a dict ("global", or this node's own with
+        "node") kept between executions of the workflow; change it in place. Saved when
+        the execution ends (by the server; a stand-alone run reports it in its result)."""
+        ...
+
     def credentials(self, credential_type: str) -> dict[str, Any]:
         """The decrypted data of this node's `credential_type` credential ({} when the node
         names none); see hetumind.credentials for where it comes from."""

@@ -59,6 +59,8 @@ class CodeOutcome:
     value: Any = None
     results: list[Any] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
+    static_data: dict[str, Any] | None = None
+    """The workflow static data after the run, when the code used it."""
 
 
 def run_code(
@@ -103,8 +105,10 @@ def run_code(
         results = [
             _failure(r["error"]) if "error" in r else r.get("value") for r in message["results"]
         ]
-        return CodeOutcome(results=results, logs=logs)
-    return CodeOutcome(value=message.get("value"), logs=logs)
+        return CodeOutcome(results=results, logs=logs, static_data=message.get("staticData"))
+    return CodeOutcome(
+        value=message.get("value"), logs=logs, static_data=message.get("staticData")
+    )
 
 
 def _failure(raw: dict[str, Any]) -> GuestFailure:

@@ -98,7 +98,20 @@ PRELUDE = r"""
 
   globalThis.__hetumind_main = function (P) {
     maxLogBytes = P.maxOutputBytes;
+    // $getWorkflowStaticData: handed back (changed in place) when the code used it.
+    const staticData = P.staticData || {};
+    let staticUsed = false;
+    const $getWorkflowStaticData = (type) => {
+      if (type !== "global" && type !== "node") {
+        throw new Error('The type needs to be either "node" or "global"!');
+      }
+      const key = type === "global" ? "global" : "node:" + P.nodeName;
+      if (typeof staticData[key] !== "object" || staticData[key] === null) staticData[key] = {};
+      staticUsed = true;
+      return staticData[key];
+    };
     const emit = (obj) => {
+      if (staticUsed) obj.staticData = staticData;
       if (logOverflow) {
         obj = { ok: false, error: { message: "logs", line: null, kind: "output" }, logs: [] };
       }
@@ -110,7 +123,8 @@ PRELUDE = r"""
     userLines = String(P.code).split("\n");
     let fn;
     const names = ["items", "$input", "$json", "$itemIndex", "$runIndex", "$workflow",
-      "$execution", "$vars", "$", "$node", "$items", "$prevNode", "$env", "$binary", "item"];
+      "$execution", "$vars", "$", "$node", "$items", "$prevNode", "$env", "$binary", "item",
+      "$getWorkflowStaticData"];
     try {
       // Code that never awaits runs as a plain function: a promise per item is slow.
       const kind = ASYNC.test(P.code) ? "async function" : "function";
@@ -152,7 +166,7 @@ PRELUDE = r"""
       current.index = index;
       return fn(input, $input, item ? item.json : {}, index, P.runIndex, P.workflow,
         P.execution, P.vars, $, $node, $items, P.prevNode, {}, item ? item.binary : undefined,
-        item);
+        item, $getWorkflowStaticData);
     };
     if (P.mode === "runOnceForEachItem") {
       const results = [];

@@ -87,7 +87,11 @@ def __hetumind_run():
     _sys.stdout = _io.StringIO()
     _sys.stderr = _io.StringIO()
 
+    static_used = []  # keys of $getWorkflowStaticData the code asked for
+
     def emit(obj):
+        if static_used:
+            obj["staticData"] = static
         if budget[1]:
             obj = {"ok": False, "error": {"message": "logs", "line": None, "kind": "output"}}
         out.write(nonce + _jsonlib.dumps(obj, default=str, ensure_ascii=False) + "\n")
@@ -131,7 +135,8 @@ def __hetumind_run():
         )
 
     names = ["_input", "_json", "_itemIndex", "_runIndex", "_workflow", "_execution",
-             "_vars", "_", "_items", "_item", "_node", "_prevNode", "items"]
+             "_vars", "_", "_items", "_item", "_node", "_prevNode", "items",
+             "_getWorkflowStaticData"]
     source = "def __user(" + ", ".join(names) + "):\n" + indent(payload["code"]) + "\n    pass\n"
     try:
         scope = {"__name__": "__code__", "__builtins__": _builtins}
@@ -200,11 +205,22 @@ def __hetumind_run():
     execution = convert(payload["execution"])
     variables = convert(payload["vars"])
 
+    static = convert(payload.get("staticData") or {})
+
+    def get_static(kind):
+        if kind not in ("global", "node"):
+            raise ValueError('The type needs to be either "node" or "global"!')
+        key = "global" if kind == "global" else "node:" + str(payload.get("nodeName"))
+        if not isinstance(static.get(key), dict):
+            static[key] = JsObject()
+        static_used.append(key)
+        return static[key]
+
     def call(index):
         current[0] = index
         item = items[index] if index < len(items) else JsObject(json=JsObject())
         return fn(inp, item.get("json"), index, payload["runIndex"], workflow, execution,
-                  variables, node_ref, items, item, None, None, items)
+                  variables, node_ref, items, item, None, None, items, get_static)
 
     if payload["mode"] == "runOnceForEachItem":
         results = []

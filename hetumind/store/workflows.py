@@ -86,6 +86,13 @@ class WorkflowRepository(Repository):
         async with self._store.sessions() as session:
             return await get_or_raise(session, WorkflowRecord, id, "workflow")
 
+    async def set_static_data(self, id: str, data: dict[str, Any]) -> None:
+        """Keep the workflow's static data ($getWorkflowStaticData) for its next runs; not
+        a new version. The last execution to finish wins, as in n8n."""
+        async with self._store.transaction() as session:
+            record = await get_or_raise(session, WorkflowRecord, id, "workflow")
+            record.static_data = data
+
     async def list(
         self,
         *,

@@ -10,10 +10,6 @@ on loopback with an Idempotency-Key, then doubles its number.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -25,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.chaos.server_process import ServerProcess
 from tests.server.helpers import free_port
 
 pytestmark = pytest.mark.slow
@@ -110,63 +107,11 @@ def _workflow(counter_url: str) -> dict[str, Any]:
     }
 
 
-class _ServerProcess:
-    def __init__(self, home: Path, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self._port = port
-        self._env = {
-            **{k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"},
-            "HETUMIND_HOME": str(home),
-            "HETUMIND_NUM_CPUS": "2",
-            "HETUMIND_HEARTBEAT_SECONDS": "1",
-            "HETUMIND_RESUME_SWEEP_SECONDS": "1",
-        }
-        self._log = home / "server.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self._log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hetumind.cli.main", "serve", "--port", str(self._port)],
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: Ray dies with it
-            )
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.proc.poll() is None, self.log_tail()
-            time.sleep(0.5)
-        raise AssertionError("server did not start:\n" + self.log_tail())
-
-    def log_tail(self) -> str:
-        return self._log.read_text(errors="replace")[-4000:]
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-
-
 def test_sigkill_during_100_executions_loses_and_repeats_none(
     tmp_path: Path, counter: tuple[str, list[tuple[str, str]]]
 ) -> None:
     counter_url, seen = counter
-    server = _ServerProcess(tmp_path, free_port())
+    server = ServerProcess(tmp_path, free_port())
     server.start()
     try:
         with httpx.Client(base_url=server.url, timeout=60) as client:

@@ -77,17 +77,25 @@ class Code(Node):
             raise NodeExecutionError(
                 f"unknown mode {mode!r}: use runOnceForAllItems or runOnceForEachItem"
             )
-        info = getattr(ctx, "info", None)
-        limits = SandboxLimits.from_settings(getattr(info, "settings", None))
-        payload = _payload(ctx, batch, mode, info)
+        limits = SandboxLimits.from_settings(ctx.execution.settings)
+        payload = _payload(ctx, batch, mode)
         if mode == EACH_ITEM and not len(batch):
             return [ItemBatch.empty()]
+        if _STATIC_DATA in code:
+            payload["staticData"] = {_static_key(ctx, k): ctx.static_data(k) for k in _KINDS}
+            payload["nodeName"] = ctx.node_name
         try:
             outcome = run_code(lang, code, payload, limits)
         except SandboxError as exc:
             return [self._whole_failure(ctx, exc.message)]
         if outcome.logs:
             ctx.record("logs", outcome.logs)
+        for kind in _KINDS:
+            changed = (outcome.static_data or {}).get(_static_key(ctx, kind))
+            if isinstance(changed, dict):
+                kept = ctx.static_data(kind)
+                kept.clear()
+                kept.update(changed)
         try:
             if mode == EACH_ITEM:
                 return [normalize_each(outcome.results, batch, ctx.continue_on_fail)]
@@ -103,7 +111,17 @@ class Code(Node):
         return ItemBatch.from_json([{"error": message}])
 
 
-def _payload(ctx: NodeContext, batch: ItemBatch, mode: str, info: Any) -> dict[str, Any]:
+_STATIC_DATA = "getWorkflowStaticData"
+_KINDS = ("global", "node")
+
+
+def _static_key(ctx: NodeContext, kind: str) -> str:
+    """n8n's keys of workflow static data: "global", or "node:<node name>"."""
+    return "global" if kind == "global" else f"node:{ctx.node_name}"
+
+
+def _payload(ctx: NodeContext, batch: ItemBatch, mode: str) -> dict[str, Any]:
+    facts = ctx.execution
     references = getattr(ctx, "references", {}) or {}
     nodes: dict[str, Any] = {}
     for name, data in references.items():
@@ -119,15 +137,13 @@ def _payload(ctx: NodeContext, batch: ItemBatch, mode: str, info: Any) -> dict[s
         "runIndex": ctx.run_index,
         "continueOnFail": ctx.continue_on_fail,
         "params": dict(ctx.raw_parameters),
-        "workflow": {
-            "id": getattr(info, "workflow_id", None),
-            "name": getattr(info, "workflow_name", ""),
-            "active": False,
-        },
+        "workflow": {"id": facts.workflow_id, "name": facts.workflow_name, "active": False},
         "execution": {
-            "id": getattr(info, "execution_id", ""),
-            "mode": "test" if getattr(info, "mode", "manual") == "manual" else "production",
-            "resumeUrl": getattr(info, "resume_url", ""),
+            "id": facts.execution_id,
+            "mode": "test" if facts.mode == "manual" else "production",
+            # $execution.resumeUrl and $vars are the engine's ExecutionInfo extras beyond
+            # the public ExecutionFacts; another context has none.
+            "resumeUrl": getattr(facts, "resume_url", ""),
         },
-        "vars": dict(getattr(info, "vars", {}) or {}),
+        "vars": dict(getattr(facts, "vars", {}) or {}),
     }
