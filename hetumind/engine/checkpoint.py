@@ -17,11 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hetumind.engine.durability import interrupted_message
 from hetumind.engine.node_run import RunMeta
 from hetumind.engine.result import PUBLIC_EXTRAS
 from hetumind.items import ItemBatch
 
-__all__ = ["WAIT_KEY", "Checkpoint", "StoredRun", "checkpoint_from_json"]
+__all__ = ["RUNNING", "WAIT_KEY", "Checkpoint", "StoredRun", "checkpoint_from_json"]
+
+RUNNING = "running"
+"""Status of a stored run that started and never finished (its process died)."""
 
 WAIT_KEY = "wait"
 """RunMeta.extra key of a node run that parks the execution (the Wait node):
@@ -35,6 +39,9 @@ class StoredRun:
     meta: RunMeta
     outputs: list[ItemBatch]
     state: dict[str, Any] = field(default_factory=dict)
+    changed: bool = False
+    """Its outcome is new (a parked Wait resumed, an interrupted run failed): listeners
+    hear of it, unlike plain restored runs."""
 
 
 @dataclass
@@ -50,8 +57,22 @@ class Checkpoint:
         self.runs[(run.meta.node, run.meta.run_index)] = run
 
     def take(self, node: str, run_index: int) -> StoredRun | None:
-        """The stored run, turned into a plain finished run when it is a parked Wait."""
+        """The stored run, turned into a plain finished run when it is a parked Wait, and
+        into a failed one when it was still running (a side-effecting node in flight when
+        its server died: at-most-once, see durability.py)."""
         stored = self.runs.get((node, run_index))
+        if stored is not None and stored.meta.status == RUNNING:
+            meta = RunMeta(
+                node=node,
+                run_index=run_index,
+                status="error",
+                started_at=stored.meta.started_at,
+                execution_time_ms=0.0,
+                counts=[],
+                error={"message": interrupted_message(node), "node": node, "interrupted": True},
+                stop=True,
+            )
+            return StoredRun(meta, [], changed=True)
         if stored is None or WAIT_KEY not in stored.meta.extra:
             return stored
         outputs = stored.outputs
@@ -67,7 +88,7 @@ class Checkpoint:
             counts=[len(b) for b in outputs],
             extra=extra,
         )
-        return StoredRun(meta, outputs, stored.state)
+        return StoredRun(meta, outputs, stored.state, changed=True)
 
 
 def checkpoint_from_json(

@@ -53,17 +53,33 @@ PURE_NODE_TYPES = frozenset(
         # User code runs in a WASM sandbox without filesystem, network or environment.
         "code",
         "wasm",
+        # Node-library transforms: items in, items out (files they make are new blobs).
+        "compareDatasets",
+        "convertToFile",
+        "crypto",
+        "dateTime",
+        "extractFromFile",
+        "html",
+        "itemLists",
+        "markdown",
+        "renameKeys",
+        "xml",
+        # Waiting again is harmless.
+        "wait",
         # Triggers only pass the execution's input on.
         "manualTrigger",
         "scheduleTrigger",
         "cron",
         "webhook",
+        "errorTrigger",
+        "executeWorkflowTrigger",
     }
 )
 """Built-in node types (short names) that are safe to run twice.
 
-Not listed, hence at-most-once: respondToWebhook (answers an HTTP request), the AI nodes
-(they call model APIs and tools) and every node from a third-party package.
+Not listed, hence at-most-once: respondToWebhook (answers an HTTP request), httpRequest,
+postgres, redis, readWriteFile (writes files), executeWorkflow (runs other workflows), the
+AI nodes (they call model APIs and tools) and every node from a third-party package.
 """
 
 _BUILTIN_PACKAGE = "hetumind.nodes.builtin."
@@ -85,7 +101,7 @@ def is_pure(node_type: str, supplied: Mapping[str, Sequence[Any]] | None = None)
 
 def not_rerunnable(specs: Sequence[NodeRunSpec]) -> list[str]:
     """The segment's nodes that must not run twice (none when the workflow opts in)."""
-    if specs and specs[0].info.settings.get(RETRY_SETTING) is True:
+    if specs and opted_in(specs[0].info.settings):
         return []
     return [s.node.name for s in specs if not is_pure(s.node.type, s.supplied)]
 
@@ -93,6 +109,20 @@ def not_rerunnable(specs: Sequence[NodeRunSpec]) -> list[str]:
 def segment_retries(specs: Sequence[NodeRunSpec]) -> int:
     """Ray `max_retries` for a segment: WORKER_RETRIES when every node may run again."""
     return 0 if not specs or not_rerunnable(specs) else WORKER_RETRIES
+
+
+def opted_in(settings: Mapping[str, Any]) -> bool:
+    """The workflow lets every node run again after a failure (at-least-once)."""
+    return settings.get(RETRY_SETTING) is True
+
+
+def interrupted_message(node: str) -> str:
+    """The error of a side-effecting node that was running when its server stopped."""
+    return (
+        f"node {node!r} was running when its server stopped; it may have side effects, so "
+        f"it is not run again automatically (at-most-once). Set the workflow setting "
+        f"{RETRY_SETTING} to true to allow re-running it"
+    )
 
 
 def worker_lost_message(nodes: Sequence[str], blocking: Sequence[str], cause: str) -> str:

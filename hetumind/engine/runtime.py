@@ -47,8 +47,8 @@ class _Ready:
 class _Running:
     submitted: Submitted
     chain: tuple[str, ...]
-    restored: bool = False
-    """Its runs came from a checkpoint: not announced to listeners again."""
+    restored: tuple[bool, ...] = ()
+    """Per member, whether its run came unchanged from a checkpoint: not announced again."""
     deadline: float | None = None
     """monotonic() time by which a node with a timeout must have finished."""
 
@@ -164,7 +164,7 @@ class Coordinator:
                     saved = self._keeps(running.chain)[member]
                     run = NodeRun(meta, ref, saved, OutputRef(sub.states, member))
                     result.add(meta.node, run)
-                    if running.restored:
+                    if running.restored[member : member + 1] == (True,):
                         continue
                     if STATIC_DATA_KEY in meta.extra:  # later runs see what this one changed
                         self._info.static_data.update(meta.extra[STATIC_DATA_KEY])
@@ -268,7 +268,8 @@ class Coordinator:
                 continue
             restored = self._restore(chain)
             if restored is not None:
-                self._running[id(restored)] = _Running(restored, chain, restored=True)
+                submitted, unchanged = restored
+                self._running[id(submitted)] = _Running(submitted, chain, restored=unchanged)
                 self._busy.update(chain)
                 continue
             notify(
@@ -282,7 +283,7 @@ class Coordinator:
             self._busy.update(chain)
         self._queue = deferred
 
-    def _restore(self, chain: tuple[str, ...]) -> Submitted | None:
+    def _restore(self, chain: tuple[str, ...]) -> tuple[Submitted, tuple[bool, ...]] | None:
         """The chain's runs from the checkpoint, as a finished submission (None when its
         head has no stored run at this run index: it runs for real)."""
         if self.checkpoint is None:
@@ -297,11 +298,12 @@ class Coordinator:
                 break
         if not found:
             return None
-        return self.backend.restore(
+        submitted = self.backend.restore(
             [s.meta for s in found],
             [self._with_own_lineage(s.meta.node, s.outputs) for s in found],
             [s.state for s in found],
         )
+        return submitted, tuple(not s.changed for s in found)
 
     def _with_own_lineage(self, node: str, outputs: list[ItemBatch]) -> list[ItemBatch]:
         """Stored items may lack lineage (a `run --json` result keeps none); a node that

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from hetumind.engine.checkpoint import Checkpoint, StoredRun
+from hetumind.engine.checkpoint import RUNNING, Checkpoint, StoredRun
 from hetumind.engine.node_run import RunMeta
 from hetumind.errors import NotFound
 from hetumind.items import ItemBatch
@@ -141,8 +141,8 @@ class ExecutionData:
     def _checkpoint(self, runs: Sequence[NodeRunRecord]) -> Checkpoint:
         checkpoint = Checkpoint()
         for run in runs:
-            if run.blob_ref is None:
-                continue
+            if run.blob_ref is None and run.status != RUNNING:
+                continue  # items not kept: the run happens again
             meta = RunMeta(
                 node=run.node,
                 run_index=run.run_index,
@@ -153,6 +153,9 @@ class ExecutionData:
                 error=run.error,
                 extra=dict(run.extra or {}),
             )
+            if run.blob_ref is None:  # started, never finished
+                checkpoint.add(StoredRun(meta, []))
+                continue
             outputs = self.read_run(run.blob_ref, len(run.counts), lineage=True)
             checkpoint.add(StoredRun(meta, outputs, self.read_state(run.blob_ref)))
         return checkpoint

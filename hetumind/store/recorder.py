@@ -32,7 +32,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from hetumind.engine.backend import Backend
-from hetumind.engine.events import ExecutionFinished, ExecutionStarted, Listener, NodeFinished
+from hetumind.engine.checkpoint import RUNNING
+from hetumind.engine.durability import is_pure, opted_in
+from hetumind.engine.events import (
+    ExecutionFinished,
+    ExecutionStarted,
+    Listener,
+    NodeFinished,
+    NodeStarted,
+)
 from hetumind.engine.result import PUBLIC_EXTRAS
 from hetumind.store._writer import OrderedWriter
 from hetumind.store.execution_data import ExecutionData
@@ -183,6 +191,25 @@ async def _finish(session: AsyncSession, op: _Finish) -> None:
     )
 
 
+def _marked_nodes(
+    workflow: Workflow | Mapping[str, Any] | None, settings: Mapping[str, Any]
+) -> set[str]:
+    """Nodes whose start is recorded: those that must not run twice (durability.py)."""
+    if workflow is None or opted_in(settings):
+        return set()
+    nodes = workflow.nodes if isinstance(workflow, Workflow) else workflow.get("nodes") or []
+    marked = set()
+    for node in nodes:
+        name, type_ = (
+            (node.name, node.type)
+            if not isinstance(node, Mapping)
+            else (node.get("name"), node.get("type"))
+        )
+        if isinstance(name, str) and not is_pure(str(type_)):
+            marked.add(name)
+    return marked
+
+
 class ExecutionRecorder(Listener):
     """Records one execution (create a recorder per run).
 
@@ -221,6 +248,7 @@ class ExecutionRecorder(Listener):
             else (workflow or {}).get("settings")
         )
         self.save = SaveSettings(settings if isinstance(settings, Mapping) else None)
+        self._marked = _marked_nodes(workflow, settings if isinstance(settings, Mapping) else {})
         self.workflow_id = workflow_id
         self.workflow_version = workflow_version
         self.retry_of = retry_of
@@ -238,10 +266,28 @@ class ExecutionRecorder(Listener):
     def on_event(self, event: Any) -> None:
         if isinstance(event, ExecutionStarted):
             self._started(event)
+        elif isinstance(event, NodeStarted) and event.node in self._marked:
+            self._node_started(event)
         elif isinstance(event, NodeFinished):
             self._node_finished(event)
         elif isinstance(event, ExecutionFinished):
             self._finished(event)
+
+    def _node_started(self, event: NodeStarted) -> None:
+        """A side-effecting node starts: say so in the store, so that a resumed execution
+        knows it may have acted and does not run it again (checkpoint.RUNNING)."""
+        row = NodeRunRecord(
+            execution_id=event.execution_id,
+            node=event.node,
+            run_index=event.run_index,
+            status=RUNNING,
+            started_at=utcnow(),
+            counts=[],
+        )
+        # Committed before the node runs: the mark must outlive whatever the node does.
+        self._writer.submit(
+            _Run(row, lambda _: None, replace=self.resumed), wait=True, timeout=self.timeout
+        )
 
     def _started(self, event: ExecutionStarted) -> None:
         self.execution_id = event.execution_id
@@ -275,7 +321,8 @@ class ExecutionRecorder(Listener):
             error=scrub(meta.error, self.secrets),
             extra={k: meta.extra[k] for k in PUBLIC_EXTRAS if meta.extra.get(k)} or None,
         )
-        self._writer.submit(_Run(run, self._checkpoint_writer(event), replace=self.resumed))
+        replace = self.resumed or meta.node in self._marked  # the RUNNING row, if any
+        self._writer.submit(_Run(run, self._checkpoint_writer(event), replace=replace))
 
     def _checkpoint_writer(self, event: NodeFinished) -> Callable[[bool], str | None]:
         """Writes the run's items and state to the blob store (from the writer's thread,

@@ -63,7 +63,10 @@ def _workflow(counter_url: str) -> dict[str, Any]:
     return {
         "name": "survives SIGKILL",
         # Executor threads rather than Ray tasks: 64 waits at once on a 2-core machine.
-        "settings": {"backend": "inline"},
+        # The HTTP node may be in flight at the kill: the workflow opts in to running it
+        # again (its requests carry an idempotency key); without the opt-in such a run
+        # fails as interrupted instead (tests/engine/test_checkpoint.py).
+        "settings": {"backend": "inline", "retryOnWorkerFailure": True},
         "nodes": [
             {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1},
             {

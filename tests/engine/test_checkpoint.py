@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from hetumind.engine import run_workflow
-from hetumind.engine.checkpoint import checkpoint_from_json
+from hetumind.engine.checkpoint import RUNNING, StoredRun, checkpoint_from_json
+from hetumind.engine.node_run import RunMeta
 from hetumind.engine.plan import build_plan
 from hetumind.workflow import parse_workflow
 from tests.engine.workflows import assign, chain, data, node, split, start, workflow
@@ -134,3 +135,17 @@ def test_a_node_timeout_is_validated() -> None:
     wf["nodes"][1]["timeout"] = -3
     with pytest.raises(Exception, match="timeout"):
         run_workflow(wf)
+
+
+def test_a_side_effecting_run_in_flight_is_not_run_again(backend: str) -> None:
+    wf = pipeline()
+    first = run_workflow(wf, backend=backend).to_json()
+    checkpoint = checkpoint_from_json(first, skip=frozenset({"Split", "Double"}))
+    # What the recorder leaves when a side-effecting node started and its server died.
+    checkpoint.add(StoredRun(RunMeta("Split", 0, RUNNING, "2026-01-01T00:00:00Z", 0.0, []), []))
+    again = run_workflow(wf, backend=backend, checkpoint=checkpoint)
+    assert again.status == "error"
+    error = again.run_data["Split"][0].meta.error
+    assert "was running when its server stopped" in error["message"]
+    assert error["interrupted"] is True
+    assert "Double" not in again.run_data
