@@ -13,8 +13,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hetumind.errors import Forbidden, HetumindError, NotFound, WorkflowInvalid
+from hetumind.store.availability import error_types, is_unavailable
 
-__all__ = ["ApiError", "error_body", "install_error_handlers", "problems_detail"]
+__all__ = [
+    "ApiError",
+    "error_body",
+    "install_error_handlers",
+    "problems_detail",
+    "store_unavailable",
+]
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +37,11 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     500: "internal",
+    503: "store_unavailable",
 }
+
+STORE_RETRY_AFTER = 5
+"""Seconds a client is asked to wait (Retry-After) when the database is unreachable."""
 
 
 class ApiError(Exception):
@@ -82,8 +93,24 @@ def as_api_error(exc: Exception) -> ApiError:
         return ApiError(403, exc.message)
     if isinstance(exc, HetumindError):
         return ApiError(400, exc.message)
+    if is_unavailable(exc):
+        return store_unavailable(exc)
     log.exception("unexpected error in the API", exc_info=exc)
     return ApiError(500, f"internal error ({type(exc).__name__}); see the server log")
+
+
+def store_unavailable(exc: BaseException) -> ApiError:
+    """503 while the database cannot be reached: each request is one transaction, so
+    nothing of it was written, and the client may simply retry."""
+    log.warning("the database is unavailable: %s: %s", type(exc).__name__, exc)
+    err = ApiError(
+        503,
+        "the database is unavailable; nothing was done, retry shortly",
+        code="store_unavailable",
+        details={"cause": type(exc).__name__},
+    )
+    err.headers["Retry-After"] = str(STORE_RETRY_AFTER)
+    return err
 
 
 def _respond(err: ApiError) -> JSONResponse:
@@ -120,4 +147,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HetumindError, on_exception)
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
+    # Database and network errors get handlers of their own: Starlette answers a handler
+    # of Exception itself and then re-raises (a traceback per request in an outage).
+    for kind in error_types():
+        app.add_exception_handler(kind, on_exception)
     app.add_exception_handler(Exception, on_exception)

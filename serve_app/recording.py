@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import queue
 import threading
@@ -31,6 +32,7 @@ from hetumind.store import (
     SaveSettings,
     Store,
 )
+from hetumind.store.availability import retrying
 
 __all__ = ["RecorderHandle", "Recording"]
 
@@ -128,7 +130,13 @@ class _GroupWriter:
                     break
             try:
                 rows = [row for item, _ in group for row in self._rows(item)]
-                self._store.run_sync(self._commit(rows))
+                # Through a database outage too: these runs were answered already.
+                self._store.run_sync(
+                    retrying(
+                        functools.partial(self._commit, rows),
+                        what=f"recording {len(group)} executions",
+                    )
+                )
                 error: BaseException | None = None
             except BaseException as exc:
                 log.exception("could not record %d executions", len(group))

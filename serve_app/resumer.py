@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -35,18 +37,44 @@ STALE_BEATS = 3
 
 
 class Resumer:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, clock: Callable[[], float] = time.monotonic) -> None:
         self._svc = services
+        self._clock = clock
+        self._reachable_since: float | None = None
+        """When (monotonic) this sweeper last began reaching the database without a
+        failure; None until its first sweep and after each failed one."""
 
     async def sweep(self) -> int:
-        """Take over orphans and wake due waits; returns how many were continued."""
+        """Take over orphans and wake due waits; returns how many were continued.
+
+        A stale heartbeat proves the owner dead only if the owner could have written
+        one: after a database outage every owner's beat is stale, though they all live.
+        So orphans are claimed only once this sweeper has reached the database for a
+        full stale window without a failure: by then a live owner has beaten again."""
+        try:
+            return await self._sweep()
+        except Exception:
+            self._reachable_since = None
+            raise
+
+    async def _sweep(self) -> int:
         leases = self._svc.store.leases
+        window = STALE_BEATS * HEARTBEAT_SECONDS
         now = utcnow()
-        stale = now - timedelta(seconds=STALE_BEATS * HEARTBEAT_SECONDS)
+        stale = now - timedelta(seconds=window)
+        orphans = await leases.orphans(stale)
+        clock = self._clock()
+        if self._reachable_since is None:
+            self._reachable_since = clock
         continued = 0
-        for execution_id in await leases.orphans(stale):
-            if await leases.claim(execution_id, self._svc.executor.owner, stale_before=stale):
-                continued += await self._continue(execution_id) is not None
+        if clock - self._reachable_since >= window:
+            for execution_id in orphans:
+                if await leases.claim(execution_id, self._svc.executor.owner, stale_before=stale):
+                    continued += await self._continue(execution_id) is not None
+        elif orphans:
+            log.info(
+                "%d executions look orphaned; owners get a stale window to beat first", len(orphans)
+            )
         for execution_id in await leases.due_waits(now):
             continued += await self.wake(execution_id) is not None
         return continued

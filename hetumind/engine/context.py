@@ -244,6 +244,7 @@ class NodeRunContext:
 
     @property
     def execution(self) -> ExecutionInfo:
+        """Execution-wide facts: ids, workflow name and settings, $vars."""
         return self._info
 
     def static_data(self, kind: str = "global") -> dict[str, Any]:
@@ -306,11 +307,6 @@ class NodeRunContext:
         return out
 
     # helpers for the engine and for accessors -------------------------------------------------
-    @property
-    def info(self) -> ExecutionInfo:
-        """Execution-wide facts: ids, workflow name and settings, $vars."""
-        return self._info
-
     @property
     def references(self) -> Mapping[str, NodeOutputs]:
         """Outputs of the nodes this node reads by name (plan: `PlannedNode.references`)."""

@@ -17,6 +17,7 @@ from hetumind.expressions.values import (
     HostObject,
     JsCallable,
     NativeImpl,
+    js_length,
     number_to_string,
     to_string,
 )
@@ -151,7 +152,7 @@ def get_member(rt: Runtime, obj: Any, key: Any) -> Any:
             return obj[i] if i < len(obj) else UNDEFINED
         k = property_key(key)
         if k == "length":
-            return len(obj)
+            return len(obj) if t is list else js_length(obj)
     elif obj is None or obj is UNDEFINED:
         raise _nullish_read(obj, key)
     elif isinstance(obj, HostObject):

@@ -28,6 +28,7 @@ __all__ = [
     "add",
     "compare_lt",
     "is_number",
+    "js_length",
     "js_typeof",
     "loose_eq",
     "norm_number",
@@ -330,6 +331,14 @@ def compare_lt(a: Any, b: Any) -> bool | None:
     if na != na or nb != nb:
         return None
     return na < nb
+
+
+def js_length(s: str) -> int:
+    """JavaScript's `string.length`: UTF-16 code units, so a character outside the Basic
+    Multilingual Plane (an emoji) counts 2. Indexes elsewhere still count code points."""
+    if s.isascii():
+        return len(s)
+    return len(s.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def check_string(s: str) -> str:

@@ -40,6 +40,7 @@ class _V:
 
 _ARROW_TYPE = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
 _JS_ASCII_SPACE = " \t\n\v\f\r"
+_ASTRAL = r"[\x{10000}-\x{10FFFF}]"  # RE2: characters that take two UTF-16 units
 VecEv = Callable[["_Env"], _V]
 
 
@@ -305,7 +306,9 @@ class _Planner:
             v = obj(env)
             if v.kind != "str" or v.scalar:
                 raise NotVectorizable
-            return _V("int", pc.cast(pc.utf8_length(v.value), pa.int64()), False)
+            # UTF-16 units, as JS counts: code points plus one per astral character
+            units = pc.add(pc.utf8_length(v.value), pc.count_substring_regex(v.value, _ASTRAL))
+            return _V("int", pc.cast(units, pa.int64()), False)
 
         return length
 

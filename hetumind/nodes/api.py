@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Protocol, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
@@ -121,6 +122,11 @@ class ExecutionFacts(Protocol):
 
     @property
     def settings(self) -> Mapping[str, Any]: ...
+
+    @property
+    def now(self) -> datetime:
+        """When the execution started (`$now` for every item)."""
+        ...
 
     @property
     def park_waits(self) -> bool: ...

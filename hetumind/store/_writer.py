@@ -3,6 +3,11 @@
 The coordinator must not wait for the database after every node run: each commit costs a
 disk flush (milliseconds on PostgreSQL). Operations queue up while one batch commits, and
 the next batch takes all of them in one transaction.
+
+A database outage does not lose the record: a batch that could not reach the database is
+retried, whole and in order, with backoff, for up to HETUMIND_STORE_RETRY_SECONDS
+(availability.py); operations submitted meanwhile queue up behind it. The coordinator
+goes on running nodes and waits only at the end of the execution, as ever.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from hetumind.store.availability import retrying
 
 if TYPE_CHECKING:
     from hetumind.store.db import Store
@@ -71,10 +78,15 @@ class OrderedWriter(Generic[Op]):
                 if not batch:
                     self._running = False
                     return
+            ops = [op for op, _ in batch]
+
+            async def attempt(ops: list[Op] = ops) -> None:
+                async with self._store.transaction() as session:
+                    await self._apply(session, ops)
+
             error: BaseException | None = None
             try:
-                async with self._store.transaction() as session:
-                    await self._apply(session, [op for op, _ in batch])
+                await retrying(attempt, what=f"recording {len(ops)} operation(s)")
             except Exception as exc:  # the execution goes on; its record is incomplete
                 log.exception("recording %d operation(s) failed", len(batch))
                 error = exc

@@ -31,23 +31,17 @@ class Caller:
     credentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
-def _info(ctx: NodeContext) -> Any:
-    # The engine's context exposes its ExecutionInfo; the NodeContext protocol does not
-    # (yet), so other contexts (tests' fakes) simply give no execution facts.
-    return getattr(ctx, "info", None)
-
-
 def caller_of(ctx: NodeContext) -> Caller:
-    info = _info(ctx)
-    if info is None:
-        return Caller(ctx.node_name)
+    facts = ctx.execution
     env = _top_env.get()
+    # env and credentials are the engine's ExecutionInfo extras beyond the public
+    # ExecutionFacts; another context (a test's fake) simply passes none on.
     return Caller(
         ctx.node_name,
-        info.execution_id,
-        info.workflow_id,
-        info.env if env is None else env,
-        getattr(info, "credentials", {}),
+        facts.execution_id,
+        facts.workflow_id,
+        getattr(facts, "env", {}) if env is None else env,
+        getattr(facts, "credentials", {}),
     )
 
 
@@ -63,5 +57,4 @@ def inherited(caller: Caller) -> Iterator[None]:
 
 def execution_mode(ctx: NodeContext) -> str:
     """The execution's mode (manual, webhook, integrated, error, ...); manual if unknown."""
-    info = _info(ctx)
-    return str(getattr(info, "mode", "manual"))
+    return str(ctx.execution.mode or "manual")

@@ -60,12 +60,20 @@ def connected_outputs(wf: dict[str, Any]) -> dict[str, set[int]]:
     return outs
 
 
+def error_message(error: Any) -> str:
+    """The message text of an execution error (`{"message", "node", ...}`), compared as it
+    is: quoting it as JSON would escape the quotes n8n's messages often contain."""
+    if isinstance(error, dict):
+        return str(error.get("message", ""))
+    return "" if error is None else str(error)
+
+
 def mismatch(wf: dict[str, Any], want: dict[str, Any], got: dict[str, Any]) -> str | None:
     if want["status"] == "error":
         if got["status"] != "error":
             return f"status {got['status']!r}, n8n failed with {want['error']!r}"
-        msg = json.dumps(got["error"])
-        return None if want["error"] in msg else f"error {msg} lacks {want['error']!r}"
+        msg = error_message(got["error"])
+        return None if want["error"] in msg else f"error {msg!r} lacks {want['error']!r}"
     if got["status"] != "success":
         return f"status {got['status']!r}: {got['error']}"
     outs = connected_outputs(wf)

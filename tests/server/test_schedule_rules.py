@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hetumind.engine import run_workflow
+from hetumind.nodes.builtin.date_time import workflow_zone
 from hetumind.nodes.builtin.schedule import (
     next_fire_time,
     rules_for,
@@ -131,9 +132,55 @@ def test_bad_parameters_are_validation_problems() -> None:
     problems = validate_workflow(wf, default_registry())
     assert {p.node for p in problems} == {"Bad cron", "Bad field"}
     assert any("fortnights" in p.message for p in problems)
-    with pytest.raises(ValueError, match="unknown timezone"):
+    with pytest.raises(ValueError, match="Mars/Olympus is not valid"):
         workflow_timezone({"timezone": "Mars/Olympus"})
-    assert workflow_timezone({"timezone": "DEFAULT"}) == UTC
+
+
+def test_default_zone_is_the_date_time_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """settings.timezone, else GENERIC_TIMEZONE, else n8n's America/New_York: one rule for
+    schedules and the Date & Time node."""
+    monkeypatch.delenv("GENERIC_TIMEZONE", raising=False)
+    assert str(workflow_timezone({})) == "America/New_York"
+    assert workflow_timezone({"timezone": "DEFAULT"}) == workflow_zone({})
+    monkeypatch.setenv("GENERIC_TIMEZONE", "Europe/Berlin")
+    assert str(workflow_timezone({"timezone": "DEFAULT"})) == "Europe/Berlin"
+    assert str(workflow_timezone({"timezone": "Asia/Tokyo"})) == "Asia/Tokyo"
+    # daily at 9 fires at 9:00 in New York by default: 13:00 UTC in its summer time
+    monkeypatch.delenv("GENERIC_TIMEZONE")
+    rules = rules_for("n8n-nodes-base.scheduleTrigger", interval(field="days", triggerAtHour=9))
+    tick = next_fire_time(rules, T0, workflow_timezone({}))
+    assert tick is not None
+    assert tick.astimezone(UTC) == datetime(2026, 3, 28, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("settings", "zone"),
+    [({}, "America/New_York (UTC-0"), ({"timezone": "Asia/Tokyo"}, "Asia/Tokyo (UTC+09:00)")],
+)
+def test_manual_run_emits_the_tick_in_the_workflow_zone(
+    monkeypatch: pytest.MonkeyPatch, settings: dict, zone: str
+) -> None:
+    monkeypatch.delenv("GENERIC_TIMEZONE", raising=False)
+    wf = {
+        "nodes": [{"name": "Tick", "type": "n8n-nodes-base.scheduleTrigger", "parameters": {}}],
+        "connections": {},
+        "settings": settings,
+    }
+    result = run_workflow(wf, backend="inline")
+    assert result.ok
+    assert result.outputs("Tick")[0][0]["Timezone"].startswith(zone)
+
+
+def test_manual_run_with_an_unknown_zone_fails_clearly() -> None:
+    wf = {
+        "nodes": [{"name": "Tick", "type": "n8n-nodes-base.scheduleTrigger", "parameters": {}}],
+        "connections": {},
+        "settings": {"timezone": "Mars/Olympus"},
+    }
+    result = run_workflow(wf, backend="inline")
+    assert result.status == "error"
+    assert result.error is not None
+    assert "Mars/Olympus is not valid" in result.error["message"]
 
 
 def test_schedule_item_has_n8n_fields() -> None:

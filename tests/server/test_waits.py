@@ -106,3 +106,14 @@ def test_a_timed_wait_parks_until_its_time_and_then_resumes(server: Server) -> N
 def test_an_unknown_execution_cannot_be_resumed(server: Server) -> None:
     r = server.client.post("/webhook-waiting/nosuchexecution", json={})
     assert r.status_code == 409
+
+
+def test_a_parked_execution_survives_a_server_restart(server: Server) -> None:
+    execution_id = _start(server, _waiting_workflow("wait across restart", {"resume": "webhook"}))
+    _status_is(server, execution_id, "waiting")
+    server.restart()
+    assert _execution(server, execution_id)["status"] == "waiting"  # not marked crashed
+    r = server.client.post(f"/webhook-waiting/{execution_id}", json={"answer": "after"})
+    assert r.status_code == 200, r.text
+    done = _status_is(server, execution_id, "success")
+    assert done["runData"]["After"][0]["outputs"][0][0]["after"] == "after"

@@ -1,7 +1,8 @@
 """String methods: JS's own plus n8n's data-transformation extensions.
 
-Strings are Python strings, so lengths and indexes count code points, not UTF-16 units
-(they differ only for characters outside the Basic Multilingual Plane, such as emoji).
+Strings are Python strings, so indexes count code points, not UTF-16 units (they differ
+only for characters outside the Basic Multilingual Plane, such as emoji); `.length` alone
+counts UTF-16 units as JavaScript does (`values.js_length`).
 """
 
 from __future__ import annotations

@@ -3,13 +3,18 @@
 runOnceForAllItems: an array of items or plain objects, or one item/object; items with an
 n8n key (json, binary, pairedItem, error) make every item's other keys an error.
 runOnceForEachItem: one item or plain object per input item; null skips the item.
+Binary entries the code returns n8n-style, base64 in `data`, are moved to the blob store
+(`hetumind.binary.put_binary`), so items carry blob references only, never the bytes.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Sequence
 from typing import Any
 
+from hetumind.binary import BLOB_MARKER, put_binary
 from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 
@@ -17,6 +22,9 @@ __all__ = ["EACH_ITEM", "CodeOutputError", "normalize_all", "normalize_each"]
 
 EACH_ITEM = "runOnceForEachItem"
 _N8N_KEYS = frozenset({"json", "binary", "pairedItem", "error", "index"})
+# put_binary works these out from the bytes and the file name; the code's own values for
+# the other metadata (mimeType, fileExtension, fileType, directory, ...) are kept.
+_DERIVED = frozenset({"data", "id", "fileSize", "fileName"})
 
 
 class CodeOutputError(HetumindError):
@@ -39,7 +47,39 @@ def _item(value: dict[str, Any], index: int) -> tuple[dict[str, Any], dict[str, 
     if not isinstance(json_part, dict):
         raise CodeOutputError("A 'json' property isn't an object", index)
     binary = value.get("binary")
-    return json_part, binary if isinstance(binary, dict) and binary else None
+    if binary is None:
+        return json_part, None
+    if not isinstance(binary, dict):
+        raise CodeOutputError("A 'binary' property isn't an object", index)
+    return json_part, {name: _stored(name, entry, index) for name, entry in binary.items()} or None
+
+
+def _stored(name: str, entry: Any, index: int) -> dict[str, Any]:
+    """An entry with its bytes in the blob store: inline base64 is decoded and stored,
+    a blob reference (or any entry with an `id`) is kept as it is."""
+    if not isinstance(entry, dict):
+        raise CodeOutputError(f"Binary property '{name}' isn't an object", index)
+    data = entry.get("data")
+    if data == BLOB_MARKER or "id" in entry:
+        return entry
+    if not isinstance(data, str):
+        raise CodeOutputError(
+            f"Binary property '{name}' has no data (expected base64 text in 'data')", index
+        )
+    try:
+        raw = base64.b64decode("".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise CodeOutputError(
+            f"Binary property '{name}' holds invalid base64 in 'data'", index
+        ) from None
+    mime = entry.get("mimeType")
+    file_name = entry.get("fileName")
+    stored = put_binary(
+        raw,
+        mime_type=str(mime) if mime else None,
+        file_name=str(file_name) if file_name else None,
+    )
+    return {**stored, **{k: v for k, v in entry.items() if k not in _DERIVED}}
 
 
 def normalize_all(value: Any) -> ItemBatch:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -190,14 +190,13 @@ class DateTimeNode(Node):
         if not len(batch):
             return [batch]
         compute, default_field = _OPERATIONS[operation]
-        info = getattr(ctx, "info", None)
-        now = getattr(info, "now", None) or datetime.now(UTC)
+        now = ctx.execution.now
         include = bool(ctx.param("options.includeInputFields", 0, False))
         rows: list[dict[str, Any]] = []
         binary: list[dict[str, Any] | None] = []
         for i, row in enumerate(batch.to_json()):
             try:
-                zone = workflow_zone(getattr(info, "settings", None) or {})
+                zone = workflow_zone(ctx.execution.settings)
                 value = compute(_Call(ctx, i, zone, now))
                 field = str(ctx.param("outputFieldName", i, default_field))
                 out = dict(row) if include else {}

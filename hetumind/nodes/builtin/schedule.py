@@ -1,9 +1,10 @@
 """Schedule Trigger (n8n `scheduleTrigger` 1.x) and the legacy Cron node (`cron` 1).
 
 Both turn their parameters into cron rules (6 fields, seconds first) evaluated by croniter
-in the workflow's timezone (settings.timezone). The scheduler in serve_app asks
-`next_fire_time` when each active workflow fires next and starts one execution per tick,
-passing `schedule_item(tick)` as the trigger's input.
+in the workflow's time zone, by the Date & Time node's rule (`date_time.workflow_zone`:
+settings.timezone, else GENERIC_TIMEZONE, else n8n's default America/New_York). The
+scheduler in serve_app asks `next_fire_time` when each active workflow fires next and
+starts one execution per tick, passing `schedule_item(tick)` as the trigger's input.
 
 Differences from n8n, on purpose: n8n picks a random second (and minute, for hourly rules
 without one) so that many workflows do not fire at once; we fire at second 0, which is
@@ -15,15 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 from pydantic import model_validator
 
+from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
+from hetumind.nodes.builtin.date_time import workflow_zone
 
 __all__ = [
     "CronRule",
@@ -157,18 +159,13 @@ def rules_for(type_name: str, parameters: Mapping[str, Any]) -> list[CronRule]:
     raise ValueError(f"{type_name!r} is not a schedule trigger")
 
 
-def workflow_timezone(settings: Mapping[str, Any]) -> ZoneInfo:
-    """settings.timezone (n8n's `DEFAULT` or missing means the server's, here UTC)."""
-    name = settings.get("timezone")
-    if not name or name == "DEFAULT":
-        return ZoneInfo("UTC")
-    try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {name!r}") from None
+def workflow_timezone(settings: Mapping[str, Any]) -> tzinfo:
+    """The zone schedules fire in: the same rule as every other node's workflow zone, so a
+    workflow's triggers and its Date & Time nodes agree. An unknown zone is a ValueError."""
+    return workflow_zone(settings)
 
 
-def next_fire_time(rules: Sequence[CronRule], after: datetime, tz: ZoneInfo) -> datetime | None:
+def next_fire_time(rules: Sequence[CronRule], after: datetime, tz: tzinfo) -> datetime | None:
     """The first moment strictly after `after` at which any rule fires, in `tz`."""
     start = after.astimezone(tz)
     best: datetime | None = None
@@ -244,7 +241,11 @@ class ScheduleTrigger(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         if inputs and len(inputs[0]):
             return [inputs[0]]  # the scheduler's tick item
-        return [ItemBatch.from_json([schedule_item(datetime.now().astimezone())])]
+        try:
+            zone = workflow_timezone(ctx.execution.settings)
+        except ValueError as exc:
+            raise NodeExecutionError(str(exc), node=ctx.node_name) from None
+        return [ItemBatch.from_json([schedule_item(datetime.now(zone))])]
 
 
 @node(

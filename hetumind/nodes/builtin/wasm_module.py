@@ -50,9 +50,8 @@ class WasmModule(Node):
         from hetumind.sandbox import SandboxError, SandboxLimits, default_runtime
 
         batch = inputs[0] if inputs else ItemBatch.empty()
-        info = getattr(ctx, "info", None)
         try:
-            limits = SandboxLimits.from_settings(getattr(info, "settings", None))
+            limits = SandboxLimits.from_settings(ctx.execution.settings)
             module_bytes = _module_bytes(ctx)
             parameters = ctx.param("parameters", 0, {}) or {}
             stdin = json.dumps(
