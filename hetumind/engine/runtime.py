@@ -164,8 +164,8 @@ class Coordinator:
                     saved = self._keeps(running.chain)[member]
                     run = NodeRun(meta, ref, saved, OutputRef(sub.states, member))
                     result.add(meta.node, run)
-                    if running.restored[member : member + 1] == (True,):
-                        continue
+                    if member < len(running.restored) and running.restored[member]:
+                        continue  # listeners heard of it in the run that made it
                     if STATIC_DATA_KEY in meta.extra:  # later runs see what this one changed
                         self._info.static_data.update(meta.extra[STATIC_DATA_KEY])
                         result.static_data = self._info.static_data
