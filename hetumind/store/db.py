@@ -83,6 +83,7 @@ class Store:
         from hetumind.store.executions import ExecutionRepository
         from hetumind.store.idempotency import IdempotencyRepository
         from hetumind.store.leases import LeaseRepository
+        from hetumind.store.schedule_ticks import ScheduleTickRepository
         from hetumind.store.tags import TagRepository
         from hetumind.store.webhooks import WebhookRepository
         from hetumind.store.workflows import WorkflowRepository
@@ -100,6 +101,7 @@ class Store:
         self.credentials = CredentialRepository(self, Cipher.from_settings(self.settings))
         self.idempotency = IdempotencyRepository(self)
         self.leases = LeaseRepository(self)
+        self.schedule_ticks = ScheduleTickRepository(self)
 
     @property
     def dialect(self) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "ExecutionRecord",
     "IdempotencyKeyRecord",
     "NodeRunRecord",
+    "ScheduleTickRecord",
     "TagRecord",
     "UTCDateTime",
     "WebhookRecord",
@@ -255,3 +256,23 @@ class IdempotencyKeyRecord(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=255)
     execution_id: str = Field(max_length=36)
     created_at: datetime = _time(index=True)
+
+
+class ScheduleTickRecord(SQLModel, table=True):
+    """A tick of a workflow's schedule node that was claimed: fired (the execution it
+    started) or skipped by the catch-up policy (`execution_id` None). The primary key makes
+    a tick fire once however many schedulers try; older ticks are pruned on each claim."""
+
+    __tablename__ = "schedule_tick"
+
+    workflow_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(36),
+            sa.ForeignKey("workflow.id", ondelete="CASCADE", name="fk_schedule_tick_workflow"),
+            primary_key=True,
+        )
+    )
+    node: str = Field(primary_key=True, max_length=255)
+    tick: datetime = Field(sa_column=sa.Column(UTCDateTime(), primary_key=True))
+    execution_id: str | None = Field(default=None, max_length=36)
+    claimed_at: datetime = _time()

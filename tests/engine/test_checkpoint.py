@@ -33,7 +33,7 @@ def pipeline(*middle: dict[str, Any]) -> dict[str, Any]:
 
 
 def outputs(result: Any, name: str, run: int = -1) -> list[dict[str, Any]]:
-    return [i["json"] if "json" in i else i for i in result.outputs(name, run)[0]]
+    return list(result.outputs(name, run)[0])
 
 
 def test_restored_runs_are_not_run_again(backend: str) -> None:
