@@ -10,7 +10,7 @@ server prepares each statement on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,6 +228,17 @@ def insert(
     return stmt
 
 
+def _equalities(stmt: Statement, values: Mapping[str, Any]) -> list[str]:
+    """`"column" = $n` for each column, its value bound as the next parameter of `stmt`
+    (SET lists and WHERE matches alike)."""
+    return [f"{quote_ident(c)} = {stmt.param(v)}" for c, v in values.items()]
+
+
+def _except(row: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:
+    """`row` without `columns`: the values an update sets beside those it matches on."""
+    return {c: v for c, v in row.items() if c not in columns}
+
+
 def update(
     schema: str,
     table: str,
@@ -237,10 +248,8 @@ def update(
     output_columns: Sequence[str],
 ) -> Statement:
     stmt = Statement(f"UPDATE {table_name(schema, table)} SET ")
-    stmt.sql += ", ".join(
-        f"{quote_ident(c)} = {stmt.param(v)}" for c, v in row.items() if c not in match
-    )
-    stmt.sql += " WHERE " + " AND ".join(f"{quote_ident(c)} = {stmt.param(row[c])}" for c in match)
+    stmt.sql += ", ".join(_equalities(stmt, _except(row, match)))
+    stmt.sql += " WHERE " + " AND ".join(_equalities(stmt, {c: row[c] for c in match}))
     add_returning(stmt, output_columns)
     return stmt
 
@@ -256,7 +265,7 @@ def upsert(
     stmt = insert(schema, table, row, output_columns=())
     stmt.sql = stmt.sql.removesuffix(" RETURNING *")
     stmt.sql += f" ON CONFLICT ({', '.join(quote_ident(c) for c in match)})"
-    updates = [f"{quote_ident(c)} = {stmt.param(v)}" for c, v in row.items() if c not in match]
+    updates = _equalities(stmt, _except(row, match))
     stmt.sql += f" DO UPDATE SET {', '.join(updates)}" if updates else " DO NOTHING"
     add_returning(stmt, output_columns)
     return stmt
@@ -264,7 +273,7 @@ def upsert(
 
 def row_exists(schema: str, table: str, match: dict[str, Any]) -> Statement:
     stmt = Statement(f"SELECT EXISTS(SELECT 1 FROM {table_name(schema, table)} WHERE ")
-    stmt.sql += " AND ".join(f"{quote_ident(c)} = {stmt.param(v)}" for c, v in match.items())
+    stmt.sql += " AND ".join(_equalities(stmt, match))
     stmt.sql += ") AS exists"
     return stmt
 

@@ -106,9 +106,7 @@ def run_code(
             _failure(r["error"]) if "error" in r else r.get("value") for r in message["results"]
         ]
         return CodeOutcome(results=results, logs=logs, static_data=message.get("staticData"))
-    return CodeOutcome(
-        value=message.get("value"), logs=logs, static_data=message.get("staticData")
-    )
+    return CodeOutcome(value=message.get("value"), logs=logs, static_data=message.get("staticData"))
 
 
 def _failure(raw: dict[str, Any]) -> GuestFailure:

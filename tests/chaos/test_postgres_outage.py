@@ -15,7 +15,6 @@ execution run twice (taken over by the sweeper although its owner lived) shows u
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from collections import Counter
@@ -23,7 +22,6 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -38,6 +36,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from serve_app.errors import install_error_handlers
 from serve_app.executor import HEARTBEAT_SECONDS
 from serve_app.resumer import STALE_BEATS, Resumer
+from tests.chaos.counting_server import (
+    CountingServer,
+    counting_server,
+    link,
+    notifying_workflow,
+)
 from tests.chaos.private_postgres import PrivatePostgres, private_postgres
 from tests.chaos.server_process import ServerProcess
 from tests.server.helpers import free_port
@@ -133,35 +137,10 @@ def test_the_sweeper_claims_orphans_only_after_a_stale_window_of_reaching_the_da
     assert sweep_at(201.0 + window) == ["orphan"]
 
 
-class _Counter(BaseHTTPRequestHandler):
-    seen: list[str] = []  # execution ids, one per notification
-    lock = threading.Lock()
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        with self.lock:
-            self.seen.append(body["execution"])
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"ok": true}')
-
-    def log_message(self, *args: Any) -> None:
-        return None
-
-
 @pytest.fixture
-def counter() -> Iterator[tuple[str, list[str]]]:
-    _Counter.seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/count", _Counter.seen
-    httpd.shutdown()
-
-
-def _link(to: str) -> dict[str, Any]:
-    return {"main": [[{"node": to, "type": "main", "index": 0}]]}
+def counter() -> Iterator[CountingServer]:
+    with counting_server() as server:
+        yield server
 
 
 def _double(n: str) -> dict[str, Any]:
@@ -179,34 +158,13 @@ def _double(n: str) -> dict[str, Any]:
 
 
 def _run_workflow(counter_url: str) -> dict[str, Any]:
-    return {
-        "name": "runs through an outage",
-        "settings": {"backend": "inline"},
-        "nodes": [
-            {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1},
-            {
-                "name": "Wait",
-                "type": "n8n-nodes-base.wait",
-                "typeVersion": 1.1,
-                "parameters": {"resume": "timeInterval", "amount": 1, "unit": "seconds"},
-            },
-            {
-                "name": "Notify",
-                "type": "n8n-nodes-base.httpRequest",
-                "typeVersion": 4.2,
-                "parameters": {
-                    "method": "POST",
-                    "url": counter_url,
-                    "sendBody": True,
-                    "specifyBody": "json",
-                    "jsonBody": "={{ JSON.stringify({execution: $execution.id}) }}",
-                    "options": {},
-                },
-            },
-            _double('$("Start").item.json.n'),
-        ],
-        "connections": {"Start": _link("Wait"), "Wait": _link("Notify"), "Notify": _link("Double")},
-    }
+    return notifying_workflow(
+        "runs through an outage",
+        counter_url,
+        wait_seconds=1,
+        last=_double('$("Start").item.json.n'),
+        settings={"backend": "inline"},
+    )
 
 
 def _webhook_workflow() -> dict[str, Any]:
@@ -222,7 +180,7 @@ def _webhook_workflow() -> dict[str, Any]:
             },
             _double('$("Hook").item.json.body.n'),
         ],
-        "connections": {"Hook": _link("Double")},
+        "connections": {"Hook": link("Double")},
     }
 
 
@@ -307,9 +265,8 @@ def _executions(client: httpx.Client, workflow_id: str) -> list[dict[str, Any]]:
 
 @pytest.mark.slow
 def test_a_ten_second_postgres_outage_loses_and_repeats_nothing(
-    tmp_path: Path, counter: tuple[str, list[str]]
+    tmp_path: Path, counter: CountingServer
 ) -> None:
-    counter_url, notified = counter
     with private_postgres() as pg:
         # The sweeper looks more often than owners beat: right after the outage it sees
         # every running execution's beat stale before their owner can renew it.
@@ -322,14 +279,14 @@ def test_a_ten_second_postgres_outage_loses_and_repeats_nothing(
         server.start()
         try:
             with httpx.Client(base_url=server.url, timeout=120) as client:
-                run_wf = client.post("/api/v1/workflows", json=_run_workflow(counter_url)).json()
+                run_wf = client.post("/api/v1/workflows", json=_run_workflow(counter.url)).json()
                 hook_wf = client.post("/api/v1/workflows", json=_webhook_workflow()).json()
                 assert client.post(f"/api/v1/workflows/{hook_wf['id']}/activate").is_success
                 warm = _call(client, _Call("webhook", -1), run_wf["id"])  # caches the route
                 assert warm.status == 200, warm.body
                 calls, down_for = _load(client, run_wf["id"], pg)
                 calls.append(warm)
-                _check(client, server, calls, notified, run_wf["id"], hook_wf["id"], down_for)
+                _check(client, server, calls, counter, run_wf["id"], hook_wf["id"], down_for)
         finally:
             server.stop()
 
@@ -338,7 +295,7 @@ def _check(
     client: httpx.Client,
     server: ServerProcess,
     calls: list[_Call],
-    notified: list[str],
+    counter: CountingServer,
     run_id: str,
     hook_id: str,
     down_for: float,
@@ -382,7 +339,7 @@ def _check(
 
     # Each run notified exactly once: none was run a second time by the sweeper.
     runs = {i for i, c in wanted.items() if c.kind == "run"}
-    times = Counter(notified)
+    times = Counter(counter.executions)
     assert set(times) == runs
     repeated = sum(n - 1 for n in times.values())
     assert repeated == 0, [i for i, n in times.items() if n > 1][:5]

@@ -9,18 +9,16 @@ on loopback with an Idempotency-Key, then doubles its number.
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.chaos.counting_server import CountingServer, counting_server, notifying_workflow
 from tests.chaos.server_process import ServerProcess
 from tests.server.helpers import free_port
 
@@ -29,96 +27,42 @@ pytestmark = pytest.mark.slow
 EXECUTIONS = 100
 
 
-class _Counter(BaseHTTPRequestHandler):
-    seen: list[tuple[str, str]] = []  # (execution id, idempotency key) per request
-    lock = threading.Lock()
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        with self.lock:
-            self.seen.append((body["execution"], self.headers.get("idempotency-key", "")))
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"ok": true}')
-
-    def log_message(self, *args: Any) -> None:
-        return None
-
-
 @pytest.fixture
-def counter() -> Iterator[tuple[str, list[tuple[str, str]]]]:
-    _Counter.seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/count", _Counter.seen
-    httpd.shutdown()
+def counter() -> Iterator[CountingServer]:
+    with counting_server() as server:
+        yield server
 
 
 def _workflow(counter_url: str) -> dict[str, Any]:
-    def link(to: str) -> dict[str, Any]:
-        return {"main": [[{"node": to, "type": "main", "index": 0}]]}
-
-    return {
-        "name": "survives SIGKILL",
+    double = [{"name": "double", "value": '={{ $("Start").item.json.n * 2 }}', "type": "number"}]
+    return notifying_workflow(
+        "survives SIGKILL",
+        counter_url,
+        wait_seconds=3,
+        last={
+            "name": "Double",
+            "type": "n8n-nodes-base.set",
+            "typeVersion": 3.4,
+            "parameters": {"assignments": {"assignments": double}, "options": {}},
+        },
         # Executor threads rather than Ray tasks: 64 waits at once on a 2-core machine.
         # The HTTP node may be in flight at the kill: the workflow opts in to running it
         # again (its requests carry an idempotency key); without the opt-in such a run
         # fails as interrupted instead (tests/engine/test_checkpoint.py).
-        "settings": {"backend": "inline", "retryOnWorkerFailure": True},
-        "nodes": [
-            {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1},
-            {
-                "name": "Wait",
-                "type": "n8n-nodes-base.wait",
-                "typeVersion": 1.1,
-                "parameters": {"resume": "timeInterval", "amount": 3, "unit": "seconds"},
-            },
-            {
-                "name": "Notify",
-                "type": "n8n-nodes-base.httpRequest",
-                "typeVersion": 4.2,
-                "parameters": {
-                    "method": "POST",
-                    "url": counter_url,
-                    "sendBody": True,
-                    "specifyBody": "json",
-                    "jsonBody": "={{ JSON.stringify({execution: $execution.id}) }}",
-                    "options": {"idempotencyKey": True},
-                },
-            },
-            {
-                "name": "Double",
-                "type": "n8n-nodes-base.set",
-                "typeVersion": 3.4,
-                "parameters": {
-                    "assignments": {
-                        "assignments": [
-                            {
-                                "name": "double",
-                                "value": '={{ $("Start").item.json.n * 2 }}',
-                                "type": "number",
-                            }
-                        ]
-                    },
-                    "options": {},
-                },
-            },
-        ],
-        "connections": {"Start": link("Wait"), "Wait": link("Notify"), "Notify": link("Double")},
-    }
+        settings={"backend": "inline", "retryOnWorkerFailure": True},
+        notify_options={"idempotencyKey": True},
+    )
 
 
 def test_sigkill_during_100_executions_loses_and_repeats_none(
-    tmp_path: Path, counter: tuple[str, list[tuple[str, str]]]
+    tmp_path: Path, counter: CountingServer
 ) -> None:
-    counter_url, seen = counter
+    seen = counter.seen
     server = ServerProcess(tmp_path, free_port())
     server.start()
     try:
         with httpx.Client(base_url=server.url, timeout=60) as client:
-            wf = client.post("/api/v1/workflows", json=_workflow(counter_url)).json()
+            wf = client.post("/api/v1/workflows", json=_workflow(counter.url)).json()
             accepted: dict[str, int] = {}
             for n in range(EXECUTIONS):
                 r = client.post(f"/api/v1/workflows/{wf['id']}/run", json={"n": n})
@@ -162,9 +106,9 @@ def test_sigkill_during_100_executions_loses_and_repeats_none(
 
     # Every execution notified once; a request repeated after the crash carries the same
     # key as the first, so the receiver can drop it.
-    by_execution = Counter(execution for execution, _ in seen)
+    by_execution = Counter(counter.executions)
     assert set(by_execution) == set(accepted)
-    keys = {execution: {k for e, k in seen if e == execution} for execution in by_execution}
+    keys = {e: {n.idempotency_key for n in seen if n.execution == e} for e in by_execution}
     assert all(len(k) == 1 and "" not in k for k in keys.values())
     print(
         f"accepted {EXECUTIONS}, completed {len(rows)}, lost 0, duplicated executions 0, "

@@ -19,16 +19,26 @@ def node_context(
     vectorize: bool = True,
     state: dict[str, Any] | None = None,
     node_name: str = "Node",
+    node_type: str = "hetumind.noOp",
+    credentials: Mapping[str, Any] | None = None,
+    execution_id: str = "test",
 ) -> NodeRunContext:
-    """A context for `node.run(ctx, inputs)`; expressions evaluate against `inputs[0]`."""
+    """A context for `node.run(ctx, inputs)`; expressions evaluate against `inputs[0]`.
+
+    `credentials` maps a credential kind to its inline entry (`{"id", "name", "data"}`),
+    as a workflow node carries them."""
     node = WorkflowNode(
-        name=node_name, type="hetumind.noOp", typeVersion=version, parameters=dict(parameters or {})
+        name=node_name,
+        type=node_type,
+        typeVersion=version,
+        parameters=dict(parameters or {}),
+        credentials=dict(credentials or {}),
     )
     return NodeRunContext(
         node,
         inputs,
         run_index=0,
-        info=ExecutionInfo(execution_id="test", workflow_id=None, workflow_name="test"),
+        info=ExecutionInfo(execution_id=execution_id, workflow_id=None, workflow_name="test"),
         state=state if state is not None else {},
         references={},
         continue_on_fail=continue_on_fail,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -12,14 +11,15 @@ from hetumind.engine import run_workflow
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.builtin.compare_datasets import CompareDatasets, entries_equal
+from tests.engine.workflows import data, node, split, start, workflow
 from tests.nodes.context import node_context
 
-A = [
+A: list[dict[str, Any]] = [
     {"id": 1, "name": "Ada", "city": "London"},
     {"id": 2, "name": "Grace", "city": "New York"},
     {"id": 3, "name": "Alan", "city": "London"},
 ]
-B = [
+B: list[dict[str, Any]] = [
     {"id": 1, "name": "Ada", "city": "London"},
     {"id": 2, "name": "Grace", "city": "Boston"},
     {"id": "3", "name": "Alan", "city": "London"},
@@ -115,65 +115,23 @@ def test_pairing_points_into_the_right_input() -> None:
 
 
 def _workflow() -> dict[str, Any]:
-    def data(name: str, rows: list[Any]) -> dict[str, Any]:
-        params = {"mode": "raw", "jsonOutput": json.dumps({"rows": rows}), "options": {}}
-        return {
-            "id": name,
-            "name": name,
-            "type": "n8n-nodes-base.set",
-            "typeVersion": 3.4,
-            "position": [0, 0],
-            "parameters": params,
-        }
-
-    def split(name: str) -> dict[str, Any]:
-        return {
-            "id": name,
-            "name": name,
-            "type": "n8n-nodes-base.splitOut",
-            "typeVersion": 1,
-            "position": [0, 0],
-            "parameters": {"fieldToSplitOut": "rows"},
-        }
-
-    def link(dst: str, index: int = 0) -> dict[str, Any]:
-        return {"main": [[{"node": dst, "type": "main", "index": index}]]}
-
     nodes = [
-        {
-            "id": "s",
-            "name": "Start",
-            "type": "n8n-nodes-base.manualTrigger",
-            "typeVersion": 1,
-            "position": [0, 0],
-            "parameters": {},
-        },
+        start(),
         data("DA", A),
         data("DB", B),
         split("IA"),
         split("IB"),
-        {
-            "id": "c",
-            "name": "Compare",
-            "type": "n8n-nodes-base.compareDatasets",
-            "typeVersion": 2.3,
-            "position": [0, 0],
-            "parameters": BY_ID,
-        },
+        node("Compare", "compareDatasets", 2.3, parameters=BY_ID),
     ]
-    start = {
-        "main": [
-            [{"node": "DA", "type": "main", "index": 0}, {"node": "DB", "type": "main", "index": 0}]
-        ]
-    }
-    connections = {
-        "Start": start,
-        "DA": link("IA"),
-        "DB": link("IB"),
-        "IA": link("Compare", 0),
-        "IB": link("Compare", 1),
-    }
-    return {"nodes": nodes, "connections": connections, "settings": {"executionOrder": "v1"}}
+    edges = [
+        ("Start", 0, "DA", 0),
+        ("Start", 0, "DB", 0),
+        ("DA", 0, "IA", 0),
+        ("DB", 0, "IB", 0),
+        ("IA", 0, "Compare", 0),
+        ("IB", 0, "Compare", 1),
+    ]
+    return workflow(nodes, edges, settings={"executionOrder": "v1"})
 
 
 def test_waits_for_both_inputs_on_every_backend(backend: str) -> None:

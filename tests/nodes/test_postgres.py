@@ -6,8 +6,6 @@ Every test works in a schema of its own, dropped afterwards.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 import socket
 import uuid
 from collections.abc import Iterator, Mapping
@@ -19,11 +17,11 @@ import pytest
 from hetumind.db import pg_pool
 from hetumind.db.pg_sql import SqlError, split_statements
 from hetumind.engine import run_workflow
-from hetumind.engine.context import ExecutionInfo, NodeRunContext
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.builtin.postgres import Postgres
-from hetumind.workflow import Node as WorkflowNode
+from tests.engine.workflows import chain, data, node, split, start, workflow
+from tests.nodes.context import node_context
 
 PG = {"host": "127.0.0.1", "port": 5432, "database": "postgres", "user": "postgres"}
 CREDENTIALS = {"postgres": {"id": "pg", "name": "local", "data": PG}}
@@ -77,21 +75,14 @@ def run_pg(
 ) -> ItemBatch:
     """Run the node on `rows`; returns its one output batch."""
     batch = ItemBatch.from_json(rows)
-    node = WorkflowNode(
-        name="Postgres",
-        type="n8n-nodes-base.postgres",
-        typeVersion=version,
-        parameters=dict(parameters),
-        credentials=dict(CREDENTIALS if credentials is None else credentials),
-    )
-    ctx = NodeRunContext(
-        node,
+    ctx = node_context(
+        parameters,
         [batch],
-        run_index=0,
-        info=ExecutionInfo(execution_id="test", workflow_id=None, workflow_name="test"),
-        state={},
-        references={},
+        version=version,
         continue_on_fail=continue_on_fail,
+        node_name="Postgres",
+        node_type="n8n-nodes-base.postgres",
+        credentials=CREDENTIALS if credentials is None else credentials,
     )
     (out,) = Postgres().run(ctx, [batch])
     return out
@@ -438,37 +429,21 @@ def test_split_statements_renumbers_and_respects_quotes() -> None:
 
 # a workflow on both backends ------------------------------------------------------------------
 def _workflow(schema: str) -> dict[str, Any]:
-    def n(name: str, type_: str, version: float, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": name,
-            "name": name,
-            "type": type_,
-            "typeVersion": version,
-            "position": [0, 0],
-            "parameters": params,
-            **({"credentials": CREDENTIALS} if type_.endswith("postgres") else {}),
-        }
+    def pg(name: str, params: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        return node(name, "postgres", 2.6, parameters=params, credentials=CREDENTIALS, **fields)
 
     rows = [{"name": "Ada", "age": 36}, {"name": "Bob", "age": 20}]
-    data = {"mode": "raw", "jsonOutput": json.dumps({"rows": rows}), "options": {}}
     insert = table_op(schema, "insert", columns={"mappingMode": "autoMapInputData"})
     select = table_op(schema, "select", returnAll=True, sort={"values": [{"column": "age"}]})
     nodes = [
-        n("Start", "n8n-nodes-base.manualTrigger", 1, {}),
-        n("Data", "n8n-nodes-base.set", 3.4, data),
-        n("Items", "n8n-nodes-base.splitOut", 1, {"fieldToSplitOut": "rows", "options": {}}),
-        n("Insert", "n8n-nodes-base.postgres", 2.6, insert),
-        {**n("Select", "n8n-nodes-base.postgres", 2.6, select), "executeOnce": True},
+        start(),
+        data("Data", rows),
+        split("Items"),
+        pg("Insert", insert),
+        pg("Select", select, executeOnce=True),
     ]
-    chain = [node["name"] for node in nodes]
-    return {
-        "nodes": nodes,
-        "connections": {
-            a: {"main": [[{"node": b, "type": "main", "index": 0}]]}
-            for a, b in itertools.pairwise(chain)
-        },
-        "settings": {"executionOrder": "v1"},
-    }
+    edges = chain(*(n["name"] for n in nodes))
+    return workflow(nodes, edges, settings={"executionOrder": "v1"})
 
 
 def test_insert_then_select_workflow(schema: str, backend: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.builtin.read_write_file import ReadWriteFile
 from hetumind.store.execution_data import decode_batch, encode_batch
+from tests.engine.workflows import chain, node, start, workflow
 
 
 @pytest.fixture
@@ -106,36 +106,18 @@ def test_write_missing_binary_errors_or_continues(files: Path) -> None:
     assert out.to_json()[0]["error"].startswith("This operation expects")
 
 
-def _node(name: str, type_: str, params: dict[str, Any], version: float = 1) -> dict[str, Any]:
-    return {
-        "id": name,
-        "name": name,
-        "type": f"n8n-nodes-base.{type_}",
-        "typeVersion": version,
-        "position": [0, 0],
-        "parameters": params,
-    }
-
-
 def test_binary_survives_the_engine_as_small_references(backend: str) -> None:
     # No private blob store here: Ray workers keep the environment they started with,
     # so the file is written and read back inside the workflow.
     rows = [{"id": i, "text": f"row {i} " + "x" * 40} for i in range(3000)]
-    chain = [
-        _node("Start", "manualTrigger", {}),
-        _node("Data", "code", {"jsCode": f"return {rows!r}.map(j => ({{json: j}}));"}, 2),
-        _node("ToCsv", "convertToFile", {"operation": "csv"}, 1.1),
-        _node("Back", "extractFromFile", {"operation": "csv"}, 1.1),
+    nodes = [
+        start(),
+        node("Data", "code", 2, parameters={"jsCode": f"return {rows!r}.map(j => ({{json: j}}));"}),
+        node("ToCsv", "convertToFile", 1.1, parameters={"operation": "csv"}),
+        node("Back", "extractFromFile", 1.1, parameters={"operation": "csv"}),
     ]
-    names = [n["name"] for n in chain]
-    wf = {
-        "name": "binary through the engine",
-        "nodes": chain,
-        "connections": {
-            a: {"main": [[{"node": b, "type": "main", "index": 0}]]}
-            for a, b in itertools.pairwise(names)
-        },
-    }
+    edges = chain("Start", "Data", "ToCsv", "Back")
+    wf = workflow(nodes, edges, name="binary through the engine")
     result = run_workflow(wf, backend=backend)
     assert result.status == "success", result.error
     back = result.outputs("Back")[0]

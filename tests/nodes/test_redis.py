@@ -12,12 +12,12 @@ import pytest
 import redis
 
 from hetumind.engine import run_workflow
-from hetumind.engine.context import ExecutionInfo, NodeRunContext
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.builtin.redis_node import Redis, parse_info
 from hetumind.store.credential_types import validate_credential
-from hetumind.workflow import Node as WorkflowNode
+from tests.engine.workflows import chain, node, start, workflow
+from tests.nodes.context import node_context
 
 CREDENTIALS = {"redis": {"id": "r", "name": "local", "data": {"host": "127.0.0.1", "port": 6379}}}
 
@@ -53,21 +53,13 @@ def run_redis(
     binary: list[dict[str, Any] | None] | None = None,
 ) -> ItemBatch:
     batch = ItemBatch.from_json(rows, binary=binary)
-    node = WorkflowNode(
-        name="Redis",
-        type="n8n-nodes-base.redis",
-        typeVersion=1,
-        parameters=dict(parameters),
-        credentials=dict(CREDENTIALS if credentials is None else credentials),
-    )
-    ctx = NodeRunContext(
-        node,
+    ctx = node_context(
+        parameters,
         [batch],
-        run_index=0,
-        info=ExecutionInfo(execution_id="test", workflow_id=None, workflow_name="test"),
-        state={},
-        references={},
         continue_on_fail=continue_on_fail,
+        node_name="Redis",
+        node_type="n8n-nodes-base.redis",
+        credentials=CREDENTIALS if credentials is None else credentials,
     )
     (out,) = Redis().run(ctx, [batch])
     return out
@@ -223,38 +215,15 @@ def test_redis_credential_kind() -> None:
 
 
 def test_set_then_get_workflow(prefix: str, backend: str) -> None:
-    def n(name: str, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": name,
-            "name": name,
-            "type": "n8n-nodes-base.redis",
-            "typeVersion": 1,
-            "position": [0, 0],
-            "parameters": params,
-            "credentials": CREDENTIALS,
-        }
+    def redis_node(name: str, params: dict[str, Any]) -> dict[str, Any]:
+        return node(name, "redis", parameters=params, credentials=CREDENTIALS)
 
     nodes = [
-        {
-            "id": "Start",
-            "name": "Start",
-            "type": "n8n-nodes-base.manualTrigger",
-            "typeVersion": 1,
-            "position": [0, 0],
-            "parameters": {},
-        },
-        n("Set", {"operation": "set", "key": f"{prefix}wf", "value": "stored"}),
-        n("Get", {"operation": "get", "key": f"{prefix}wf", "propertyName": "v"}),
+        start(),
+        redis_node("Set", {"operation": "set", "key": f"{prefix}wf", "value": "stored"}),
+        redis_node("Get", {"operation": "get", "key": f"{prefix}wf", "propertyName": "v"}),
     ]
-    link = [{"node": "Get", "type": "main", "index": 0}]
-    workflow = {
-        "nodes": nodes,
-        "connections": {
-            "Start": {"main": [[{"node": "Set", "type": "main", "index": 0}]]},
-            "Set": {"main": [link]},
-        },
-        "settings": {"executionOrder": "v1"},
-    }
-    result = run_workflow(workflow, backend=backend).to_json()
+    doc = workflow(nodes, chain("Start", "Set", "Get"), settings={"executionOrder": "v1"})
+    result = run_workflow(doc, backend=backend).to_json()
     assert result["status"] == "success", result
     assert result["runData"]["Get"][0]["outputs"][0] == [{"v": "stored"}]

@@ -12,7 +12,7 @@ import csv
 import json
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -30,8 +30,10 @@ __all__ = [
     "describe",
     "encode_text",
     "entry_bytes",
+    "file_operation",
     "flatten_object",
     "for_each_item",
+    "item_options",
     "text_codec",
 ]
 
@@ -64,6 +66,30 @@ _CODEC_ALIASES = {
     "iso646cn": "ascii",
 }
 _BOM_CODECS = ("utf-8", "utf-16-le", "utf-16-be")
+
+
+def file_operation(
+    ctx: NodeContext, title: str, supported: Sequence[str], n8n_only: Sequence[str]
+) -> str:
+    """The node's `operation` (csv by default, as in n8n's file nodes). One outside
+    `supported` is an error that says whether n8n has it (`n8n_only`) or nobody does."""
+    operation = str(ctx.param("operation", 0, "csv") or "csv")
+    if operation not in supported:
+        known = "an n8n operation hetumind does not" if operation in n8n_only else "unknown"
+        raise ItemError(
+            f"{title} operation '{operation}' is {known} support; "
+            f"use one of: {', '.join(supported)}",
+            node=ctx.node_name,
+        )
+    return operation
+
+
+def item_options(ctx: NodeContext, i: int) -> dict[str, Any]:
+    """Item `i`'s `options` collection (empty when unset)."""
+    options = ctx.param("options", i, {}) or {}
+    if not isinstance(options, dict):
+        raise ItemError("parameter 'options' must be an object")
+    return options
 
 
 def text_codec(name: str | None) -> str:

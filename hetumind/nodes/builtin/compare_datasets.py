@@ -25,7 +25,13 @@ from hetumind.nodes.builtin._fields import (
     split_fields,
     unset_path,
 )
-from hetumind.nodes.builtin.merge import fuzzy_equal
+from hetumind.nodes.builtin.merge import (
+    PortItem,
+    check_field_pairs,
+    fuzzy_equal,
+    port_batch,
+    port_items,
+)
 
 Equal = Callable[[Any, Any], bool]
 
@@ -33,14 +39,6 @@ Equal = Callable[[Any, Any], bool]
 class CompareDatasetsParams(NodeParams):
     mergeByFields: dict[str, Any] = {}
     options: dict[str, Any] = {}
-
-
-@dataclass
-class _Item:
-    json: dict[str, Any]
-    binary: dict[str, Any] | None
-    index: int
-    port: int
 
 
 @dataclass
@@ -89,33 +87,17 @@ def _match_pairs(ctx: NodeContext) -> list[tuple[str, str]]:
     if raw is None:
         raw = [{"field1": "", "field2": ""}]
     pairs = [(str(p.get("field1", "")), str(p.get("field2", ""))) for p in raw]
-    if len(pairs) == 1 and pairs[0] == ("", ""):
-        raise NodeExecutionError(
-            'You need to define at least one pair of fields in "Fields to Match" to match on',
-            node=ctx.node_name,
-        )
-    for n, (f1, f2) in enumerate(pairs):
-        if f1 == "" or f2 == "":
-            raise NodeExecutionError(
-                f'You need to define both fields in "Fields to Match" for pair {n + 1}, '
-                f"field 1 = '{f1}' field 2 = '{f2}'",
-                node=ctx.node_name,
-            )
+    check_field_pairs(pairs, ctx.node_name)
     return pairs
 
 
-def _items(batch: ItemBatch, port: int) -> list[_Item]:
+def _items(batch: ItemBatch, port: int) -> list[PortItem]:
     """Items with non-empty json only: n8n drops `{}` items before comparing."""
-    binary = batch.binary or [None] * len(batch)
-    return [
-        _Item(row, b, i, port)
-        for i, (row, b) in enumerate(zip(batch.to_json(), binary, strict=True))
-        if row
-    ]
+    return [it for it in port_items(batch, port) if it.json]
 
 
 def _check_present(
-    ctx: NodeContext, items: list[_Item], fields: list[str], disable_dot: bool, label: str
+    ctx: NodeContext, items: list[PortItem], fields: list[str], disable_dot: bool, label: str
 ) -> None:
     """Before version 2.2 a match field absent from every item of an input is an error."""
     if not items:
@@ -127,18 +109,18 @@ def _check_present(
             )
 
 
-def _values(item: _Item, names: Sequence[str], disable_dot: bool) -> list[Any]:
+def _values(item: PortItem, names: Sequence[str], disable_dot: bool) -> list[Any]:
     return [get_path(item.json, n, disable_dot) for n in names]
 
 
-def _fuzzy_match(expected: list[Any], item: _Item, names: list[str], s: _Settings) -> bool:
+def _fuzzy_match(expected: list[Any], item: PortItem, names: list[str], s: _Settings) -> bool:
     actual = _values(item, names, s.disable_dot)
     return all(s.equal(e, v) for e, v in zip(expected, actual, strict=True))
 
 
 def _find_matches(
-    input1: list[_Item], input2: list[_Item], pairs: list[tuple[str, str]], s: _Settings
-) -> tuple[list[tuple[_Item, list[_Item]]], list[_Item], list[_Item]]:
+    input1: list[PortItem], input2: list[PortItem], pairs: list[tuple[str, str]], s: _Settings
+) -> tuple[list[tuple[PortItem, list[PortItem]]], list[PortItem], list[PortItem]]:
     # As in n8n the lookup is keyed by input-B field name: a repeated one keeps the last.
     lookup_fields = list(dict.fromkeys(f2 for _, f2 in pairs))
     index: dict[tuple[str, ...], list[int]] = {}
@@ -146,8 +128,8 @@ def _find_matches(
         for j, it in enumerate(input2):
             vals = _values(it, lookup_fields, s.disable_dot)
             index.setdefault(tuple(canonical_key(v) for v in vals), []).append(j)
-    matched: list[tuple[_Item, list[_Item]]] = []
-    unmatched1: list[_Item] = []
+    matched: list[tuple[PortItem, list[PortItem]]] = []
+    unmatched1: list[PortItem] = []
     used: set[int] = set()
     for entry in input1:
         lookup = {f2: get_path(entry.json, f1, s.disable_dot) for f1, f2 in pairs}
@@ -204,7 +186,9 @@ def _strip_missing(value: Any) -> Any:
     return value
 
 
-def _compare_items(item1: _Item, item2: _Item, pairs: list[tuple[str, str]], s: _Settings) -> _Item:
+def _compare_items(
+    item1: PortItem, item2: PortItem, pairs: list[tuple[str, str]], s: _Settings
+) -> PortItem:
     a, b = item1.json, item2.json
     keys = {f1: a.get(f1, MISSING) for f1, _ in pairs}
     all_keys = list(dict.fromkeys([*a, *b]))
@@ -242,10 +226,10 @@ def _compare_items(item1: _Item, item2: _Item, pairs: list[tuple[str, str]], s: 
     out: dict[str, Any] = {"keys": keys, "same": same, "different": different}
     if skipped:
         out["skipped"] = skipped
-    return _Item(_strip_missing(out), None, item1.index, item1.port)
+    return PortItem(_strip_missing(out), None, item1.index, item1.port)
 
 
-def _mix(item1: _Item, item2: _Item, s: _Settings) -> _Item:
+def _mix(item1: PortItem, item2: PortItem, s: _Settings) -> PortItem:
     entry, match = (item1, item2) if s.prefer_when_mix == "input1" else (item2, item1)
     json = copy.deepcopy(entry.json)
     for name in split_fields(s.except_when_mix):
@@ -255,18 +239,18 @@ def _mix(item1: _Item, item2: _Item, s: _Settings) -> _Item:
             value = get_path(match.json, name)
             # n8n writes `get(...) || null`, and to the literal key (set with an array path)
             json[name] = value if value is not MISSING and truthy(value) else None
-    return _Item(_strip_missing(json), entry.binary, entry.index, entry.port)
+    return PortItem(_strip_missing(json), entry.binary, entry.index, entry.port)
 
 
 def compare(
-    input1: list[_Item], input2: list[_Item], pairs: list[tuple[str, str]], s: _Settings
-) -> list[list[_Item]]:
+    input1: list[PortItem], input2: list[PortItem], pairs: list[tuple[str, str]], s: _Settings
+) -> list[list[PortItem]]:
     """n8n's findMatches: [in A only, same, different, in B only]."""
     matched, only1, only2 = _find_matches(input1, input2, pairs, s)
-    same: list[_Item] = []
-    different: list[_Item] = []
+    same: list[PortItem] = []
+    different: list[PortItem] = []
     for entry, matches in matched:
-        kept: _Item | None = None
+        kept: PortItem | None = None
         for match in matches:
             if _items_equal(entry.json, match.json, s):
                 if kept is None:
@@ -312,15 +296,6 @@ def _settings(ctx: NodeContext) -> _Settings:
     return settings
 
 
-def _build(items: Sequence[_Item]) -> ItemBatch:
-    return ItemBatch.from_json(
-        [it.json for it in items],
-        binary=[it.binary for it in items],
-        paired=[it.index for it in items],
-        paired_input=[it.port for it in items],
-    )
-
-
 @node(
     "compareDatasets",
     versions=[1, 2, 2.1, 2.2, 2.3],
@@ -343,4 +318,4 @@ class CompareDatasets(Node):
             outputs = compare(ports[0], ports[1], pairs, s)
         except NodeExecutionError as exc:
             raise NodeExecutionError(exc.reason, node=ctx.node_name) from None
-        return [_build(items) for items in outputs]
+        return [port_batch(items) for items in outputs]

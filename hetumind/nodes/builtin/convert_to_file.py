@@ -23,8 +23,10 @@ from hetumind.nodes.builtin._files import (
     ItemError,
     Output,
     encode_text,
+    file_operation,
     flatten_object,
     for_each_item,
+    item_options,
 )
 from hetumind.nodes.builtin._tabular import (
     PARQUET_MIME,
@@ -52,14 +54,7 @@ class ConvertToFile(Node):
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0]
-        operation = str(ctx.param("operation", 0, "csv") or "csv")
-        if operation not in _SUPPORTED:
-            known = "an n8n operation hetumind does not" if operation in _ALL_N8N else "unknown"
-            raise ItemError(
-                f"Convert to File operation '{operation}' is {known} support; "
-                f"use one of: {', '.join(_SUPPORTED)}",
-                node=ctx.node_name,
-            )
+        operation = file_operation(ctx, "Convert to File", _SUPPORTED, _ALL_N8N)
         out = Output()
         whole = operation in _SHEETS or operation == "parquet"
         if whole:
@@ -74,20 +69,13 @@ class ConvertToFile(Node):
         return [result.with_pairing([None] * len(result)) if whole else result]
 
 
-def _options(ctx: NodeContext, i: int) -> dict[str, Any]:
-    options = ctx.param("options", i, {}) or {}
-    if not isinstance(options, dict):
-        raise ItemError("parameter 'options' must be an object")
-    return options
-
-
 def _prop(ctx: NodeContext, i: int) -> str:
     return str(ctx.param("binaryPropertyName", i, "data") or "data")
 
 
 def _whole_file(ctx: NodeContext, batch: ItemBatch, operation: str, out: Output) -> None:
     """All items into one spreadsheet (or Parquet) file."""
-    options = _options(ctx, 0)
+    options = item_options(ctx, 0)
     if operation == "parquet":
         data = batch_to_parquet(batch)
     else:
@@ -107,7 +95,7 @@ def _whole_file(ctx: NodeContext, batch: ItemBatch, operation: str, out: Output)
 
 
 def _json_once(ctx: NodeContext, batch: ItemBatch, out: Output) -> None:
-    options = _options(ctx, 0)
+    options = item_options(ctx, 0)
     entry = _json_entry(batch.to_json(), options)
     out.add({}, {_prop(ctx, 0): entry}, 0)
 
@@ -121,7 +109,7 @@ def _json_entry(value: Any, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _per_item(ctx: NodeContext, batch: ItemBatch, operation: str, i: int, out: Output) -> None:
-    options = _options(ctx, i)
+    options = item_options(ctx, i)
     row = batch.row(i)
     if operation == "toJson":
         entry = _json_entry(row, options)

@@ -21,9 +21,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
 from hetumind.binary import read_binary
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
+from hetumind.nodes.builtin._per_item import ItemInputError, map_items
 
 __all__ = ["CryptoNode", "digest_name"]
 
@@ -39,10 +40,6 @@ class CryptoParams(NodeParams):
     action: str = "hash"
 
 
-class _ItemError(ValueError):
-    """One item cannot be processed; the message says which parameter and why."""
-
-
 def digest_name(name: str) -> str:
     """OpenSSL's digest names as Node's crypto takes them ("SHA3-256", "RSA-SHA256",
     "sha256WithRSAEncryption", "ecdsa-with-SHA256") -> hashlib's ("sha3_256", "sha256")."""
@@ -51,7 +48,7 @@ def digest_name(name: str) -> str:
     n = re.sub(r"withrsaencryption$", "", n)
     n = n.replace("sha3-", "sha3_").replace("sha512-", "sha512_")
     if n not in hashlib.algorithms_available:
-        raise _ItemError(f"Digest method not supported: {name!r}")
+        raise ItemInputError(f"Digest method not supported: {name!r}")
     return n
 
 
@@ -62,14 +59,16 @@ def _encode(digest: bytes, encoding: str) -> str:
         return base64.b64encode(digest).decode()
     if encoding == "base64url":
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    raise _ItemError(f"Unknown encoding {encoding!r} (use hex or base64)")
+    raise ItemInputError(f"Unknown encoding {encoding!r} (use hex or base64)")
 
 
 def _text(value: Any) -> bytes:
     # Node's hash.update() takes strings only; a number or a missing value is an error there
     if not isinstance(value, str):
         shown = "nothing" if value is None else f"{type(value).__name__} {value!r}"
-        raise _ItemError(f"The value to process must be a string, got {shown} (parameter 'value')")
+        raise ItemInputError(
+            f"The value to process must be a string, got {shown} (parameter 'value')"
+        )
     return value.encode()
 
 
@@ -85,12 +84,12 @@ class _Item:
     def binary(self, name: str) -> bytes:
         binary = self.batch.binary[self.index] if self.batch.binary else None
         if not binary:
-            raise _ItemError(
+            raise ItemInputError(
                 f"This operation expects the node's input data to contain a binary file "
                 f"'{name}', but none was found"
             )
         if name not in binary:
-            raise _ItemError(f"The item has no binary field '{name}'")
+            raise ItemInputError(f"The item has no binary field '{name}'")
         return read_binary(binary[name], where=f"binary field '{name}'")
 
 
@@ -115,16 +114,16 @@ def _hash(item: _Item, keyed: bool) -> tuple[str, bool]:
 def _sign(item: _Item) -> str:
     algorithm = str(item.param("algorithm", ""))
     if not algorithm:
-        raise _ItemError("Choose a signing algorithm (parameter 'algorithm')")
+        raise ItemInputError("Choose a signing algorithm (parameter 'algorithm')")
     name = digest_name(algorithm)
     if name not in _SIGN_HASHES:
-        raise _ItemError(f"Signing with {algorithm!r} is not supported")
+        raise ItemInputError(f"Signing with {algorithm!r} is not supported")
     data = _text(item.param("value", ""))
     pem = str(item.param("privateKey", "")).encode()
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise _ItemError(f"Invalid private key (parameter 'privateKey'): {exc}") from None
+        raise ItemInputError(f"Invalid private key (parameter 'privateKey'): {exc}") from None
     digest = _SIGN_HASHES[name]()
     if isinstance(key, rsa.RSAPrivateKey):
         signature = key.sign(data, padding.PKCS1v15(), digest)
@@ -133,7 +132,7 @@ def _sign(item: _Item) -> str:
     elif isinstance(key, dsa.DSAPrivateKey):
         signature = key.sign(data, digest)
     else:
-        raise _ItemError(f"{type(key).__name__} keys cannot sign with {algorithm!r}")
+        raise ItemInputError(f"{type(key).__name__} keys cannot sign with {algorithm!r}")
     return _encode(signature, str(item.param("encoding", "hex")))
 
 
@@ -143,7 +142,7 @@ def _generate(item: _Item) -> str:
         return str(uuid.uuid4())
     length = item.param("stringLength", 32)
     if isinstance(length, bool) or not isinstance(length, int | float) or length < 0:
-        raise _ItemError(f"Length must be a non-negative number, got {length!r}")
+        raise ItemInputError(f"Length must be a non-negative number, got {length!r}")
     size = int(length)
     raw = secrets.token_bytes(size)
     if kind == "hex":
@@ -152,7 +151,7 @@ def _generate(item: _Item) -> str:
         return re.sub(r"\W", "", base64.b64encode(raw).decode())[:size]
     if kind == "ascii":
         return "".join(chr(b & 0x7F) for b in raw)  # Node's 'ascii' decoding drops bit 7
-    raise _ItemError(f"Unknown encoding type {kind!r} (use uuid, hex, base64 or ascii)")
+    raise ItemInputError(f"Unknown encoding type {kind!r} (use uuid, hex, base64 or ascii)")
 
 
 @node("crypto", versions=[1], display_name="Crypto", params=CryptoParams)
@@ -167,26 +166,18 @@ class CryptoNode(Node):
                 f"Unknown action {action!r}; use hash, hmac, sign or generate",
                 node=ctx.node_name,
             )
-        rows: list[dict[str, Any]] = []
-        binary: list[dict[str, Any] | None] = []
-        for i, row in enumerate(batch.to_json()):
+
+        def step(i: int, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
             item = _Item(ctx, batch, i)
-            try:
-                field = str(item.param("dataPropertyName", "data"))
-                hashed_binary = False
-                if action in ("hash", "hmac"):
-                    value, hashed_binary = _hash(item, keyed=action == "hmac")
-                elif action == "sign":
-                    value = _sign(item)
-                else:
-                    value = _generate(item)
-                rows.append({**row, field: value})
-                keep = batch.binary is not None and not hashed_binary
-                binary.append(batch.binary[i] if keep and batch.binary else None)
-            except (_ItemError, HetumindError) as exc:
-                message = str(exc) if isinstance(exc, _ItemError) else exc.message
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-                rows.append({"error": message})
-                binary.append(None)
-        return [ItemBatch.from_json(rows, binary=binary).with_identity_pairing()]
+            field = str(item.param("dataPropertyName", "data"))
+            hashed_binary = False
+            if action in ("hash", "hmac"):
+                value, hashed_binary = _hash(item, keyed=action == "hmac")
+            elif action == "sign":
+                value = _sign(item)
+            else:
+                value = _generate(item)
+            keep = batch.binary is not None and not hashed_binary
+            return {**row, field: value}, (batch.binary[i] if keep and batch.binary else None)
+
+        return [map_items(ctx, batch, step)]

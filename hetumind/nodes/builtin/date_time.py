@@ -16,13 +16,14 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import NodeExecutionError
 from hetumind.expressions.values import to_number
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._date_parse import DateParseError, explicit_offset, parse_date
 from hetumind.nodes.builtin._luxon_format import InvalidZone, format_luxon, luxon_iso, luxon_zone
 from hetumind.nodes.builtin._luxon_math import diff, duration_iso, normalize_unit, plus, start_of
+from hetumind.nodes.builtin._per_item import ItemInputError, map_items
 
 __all__ = ["DateTimeNode", "workflow_zone"]
 
@@ -46,10 +47,6 @@ class DateTimeParams(NodeParams):
     operation: str = "getCurrentDate"
 
 
-class _ItemError(ValueError):
-    """One item's parameters make no sense; the message names the parameter."""
-
-
 def workflow_zone(settings: Mapping[str, Any]) -> tzinfo:
     """n8n's getTimezone(): the workflow's zone, else the instance's (GENERIC_TIMEZONE)."""
     name = settings.get("timezone")
@@ -58,7 +55,7 @@ def workflow_zone(settings: Mapping[str, Any]) -> tzinfo:
     try:
         return luxon_zone(str(name))
     except InvalidZone:
-        raise _ItemError(f"The workflow timezone {name} is not valid") from None
+        raise ItemInputError(f"The workflow timezone {name} is not valid") from None
 
 
 @dataclass(frozen=True)
@@ -78,13 +75,13 @@ class _Call:
         try:
             return parse_date(value, zone or self.zone, from_format, self.zone)
         except DateParseError as exc:
-            raise _ItemError(f"{exc} (parameter '{name}')") from None
+            raise ItemInputError(f"{exc} (parameter '{name}')") from None
 
     def unit(self, name: str, default: str) -> str:
         raw = self.param(name, default)
         unit = normalize_unit(str(raw)) if isinstance(raw, str) else None
         if unit is None:
-            raise _ItemError(f"Invalid unit {raw!r} (parameter '{name}')")
+            raise ItemInputError(f"Invalid unit {raw!r} (parameter '{name}')")
         return unit
 
 
@@ -93,7 +90,9 @@ def _current_date(call: _Call) -> str:
     try:
         zone = luxon_zone(str(name)) if name else call.zone
     except InvalidZone:
-        raise _ItemError(f"The timezone {name} is not valid. Please check the timezone.") from None
+        raise ItemInputError(
+            f"The timezone {name} is not valid. Please check the timezone."
+        ) from None
     now = call.now.astimezone(zone)
     return luxon_iso(now if call.param("includeTime", True) else start_of(now, "days"))
 
@@ -107,11 +106,11 @@ def _shift(sign: int) -> Callable[[_Call], str]:
             return luxon_iso(date)
         number = to_number(amount)
         if isinstance(amount, bool) or amount == "" or number != number:
-            raise _ItemError(f"Invalid unit value {amount!r} (parameter 'duration')")
+            raise ItemInputError(f"Invalid unit value {amount!r} (parameter 'duration')")
         try:
             return luxon_iso(plus(date, {unit: sign * number}))
         except (OverflowError, ValueError):
-            raise _ItemError(f"The resulting date is out of range ({amount} {unit})") from None
+            raise ItemInputError(f"The resulting date is out of range ({amount} {unit})") from None
 
     return shift
 
@@ -149,7 +148,7 @@ def _time_between(call: _Call) -> Any:
     names = raw if isinstance(raw, list) else [raw]
     units = [normalize_unit(str(u)) for u in names]
     if not units or None in units:
-        raise _ItemError(f"Invalid units {raw!r} (parameter 'units')")
+        raise ItemInputError(f"Invalid units {raw!r} (parameter 'units')")
     values = diff(start, end, [u for u in units if u])
     options = call.param("options", {}) or {}
     return duration_iso(values) if options.get("isoString") else values
@@ -160,7 +159,7 @@ def _extract(call: _Call) -> int:
     part = call.param("part", "month")
     getter = _PARTS.get(str(part))
     if getter is None:
-        raise _ItemError(f"Unknown part {part!r} (parameter 'part')")
+        raise ItemInputError(f"Unknown part {part!r} (parameter 'part')")
     return getter(date)
 
 
@@ -192,21 +191,13 @@ class DateTimeNode(Node):
         compute, default_field = _OPERATIONS[operation]
         now = ctx.execution.now
         include = bool(ctx.param("options.includeInputFields", 0, False))
-        rows: list[dict[str, Any]] = []
-        binary: list[dict[str, Any] | None] = []
-        for i, row in enumerate(batch.to_json()):
-            try:
-                zone = workflow_zone(ctx.execution.settings)
-                value = compute(_Call(ctx, i, zone, now))
-                field = str(ctx.param("outputFieldName", i, default_field))
-                out = dict(row) if include else {}
-                out[field] = value
-                rows.append(out)
-                binary.append(batch.binary[i] if include and batch.binary else None)
-            except (_ItemError, HetumindError) as exc:
-                message = str(exc) if isinstance(exc, _ItemError) else exc.message
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-                rows.append({"error": message})
-                binary.append(None)
-        return [ItemBatch.from_json(rows, binary=binary).with_identity_pairing()]
+
+        def step(i: int, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+            zone = workflow_zone(ctx.execution.settings)
+            value = compute(_Call(ctx, i, zone, now))
+            field = str(ctx.param("outputFieldName", i, default_field))
+            out = dict(row) if include else {}
+            out[field] = value
+            return out, (batch.binary[i] if include and batch.binary else None)
+
+        return [map_items(ctx, batch, step)]

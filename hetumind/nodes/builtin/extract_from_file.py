@@ -27,7 +27,9 @@ from hetumind.nodes.builtin._files import (
     decode_text,
     describe,
     entry_bytes,
+    file_operation,
     for_each_item,
+    item_options,
 )
 from hetumind.nodes.builtin._tabular import parquet_to_batch, read_html_table, read_xlsx
 
@@ -41,13 +43,6 @@ class ExtractFromFileParams(NodeParams):
     operation: str = "csv"
     binaryPropertyName: str = "data"
     destinationKey: str = "data"
-
-
-def _options(ctx: NodeContext, i: int) -> dict[str, Any]:
-    options = ctx.param("options", i, {}) or {}
-    if not isinstance(options, dict):
-        raise ItemError("parameter 'options' must be an object")
-    return options
 
 
 def _not_in_format(entry: Mapping[str, Any], operation: str, cause: str) -> str:
@@ -70,14 +65,7 @@ class ExtractFromFile(Node):
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0]
-        operation = str(ctx.param("operation", 0, "csv") or "csv")
-        if operation not in _SUPPORTED:
-            known = "an n8n operation hetumind does not" if operation in _ALL_N8N else "unknown"
-            raise ItemError(
-                f"Extract from File operation '{operation}' is {known} support; "
-                f"use one of: {', '.join(_SUPPORTED)}",
-                node=ctx.node_name,
-            )
+        operation = file_operation(ctx, "Extract from File", _SUPPORTED, _ALL_N8N)
         out = Output()
         step: _Step
         if operation in _MOVE_TO:
@@ -110,7 +98,7 @@ class _MoveTo(_Step):
     """fromJson, text, binaryToPropery: the file's content into `destinationKey`."""
 
     def __call__(self, i: int) -> None:
-        options = _options(self.ctx, i)
+        options = item_options(self.ctx, i)
         prop = self.prop(i)
         binary = (self.batch.binary or [None] * len(self.batch))[i] or {}
         entry = binary.get(prop)
@@ -161,7 +149,7 @@ class _Spreadsheet(_Step):
     """csv, html and xlsx: one item per row (n8n's SpreadsheetFile fromFile)."""
 
     def __call__(self, i: int) -> None:
-        options = _options(self.ctx, i)
+        options = item_options(self.ctx, i)
         prop = self.prop(i)
         entry = binary_entry(self.batch, i, prop)
         data = entry_bytes(entry, prop)

@@ -44,20 +44,24 @@ def input_count(parameters: Mapping[str, Any]) -> int:
 
 
 @dataclass
-class _Item:
+class PortItem:
+    """One item of one input port, with where it came from (for pairing)."""
+
     json: dict[str, Any]
     binary: dict[str, Any] | None
     index: int
     port: int
 
 
-def _items(batch: ItemBatch, port: int) -> list[_Item]:
+def port_items(batch: ItemBatch, port: int) -> list[PortItem]:
+    """The items of input `port` as json + binary, numbered for pairing."""
     rows = batch.to_json()
     binary = batch.binary or [None] * len(rows)
-    return [_Item(r, b, i, port) for i, (r, b) in enumerate(zip(rows, binary, strict=True))]
+    return [PortItem(r, b, i, port) for i, (r, b) in enumerate(zip(rows, binary, strict=True))]
 
 
-def _build(items: Sequence[_Item]) -> ItemBatch:
+def port_batch(items: Sequence[PortItem]) -> ItemBatch:
+    """`items` as one output batch, each paired with the input item (and port) it came from."""
     return ItemBatch.from_json(
         [it.json for it in items],
         binary=[it.binary for it in items],
@@ -134,8 +138,25 @@ def select_merge(clash: Mapping[str, Any]) -> Callable[..., dict[str, Any]]:
     return _deep_merge(custom and clash.get("mergeMode") == "deepMerge")
 
 
-def _suffixed(item: _Item, suffix: str) -> _Item:
-    return _Item(
+def check_field_pairs(pairs: Sequence[tuple[str, str]], node_name: str) -> None:
+    """n8n's checks on "Fields to Match" (Merge, Compare Datasets): at least one pair,
+    and both fields named in each."""
+    if len(pairs) == 1 and pairs[0] == ("", ""):
+        raise NodeExecutionError(
+            'You need to define at least one pair of fields in "Fields to Match" to match on',
+            node=node_name,
+        )
+    for n, (f1, f2) in enumerate(pairs):
+        if f1 == "" or f2 == "":
+            raise NodeExecutionError(
+                f'You need to define both fields in "Fields to Match" for pair {n + 1}, '
+                f"field 1 = '{f1}' field 2 = '{f2}'",
+                node=node_name,
+            )
+
+
+def _suffixed(item: PortItem, suffix: str) -> PortItem:
+    return PortItem(
         {f"{k}_{suffix}": v for k, v in item.json.items()}, item.binary, item.index, item.port
     )
 
@@ -193,15 +214,15 @@ def fuzzy_equal(a: Any, b: Any) -> bool:
 
 @dataclass
 class _Matches:
-    matched: list[tuple[_Item, list[_Item]]]
-    matched2: list[_Item]
-    unmatched1: list[_Item]
-    unmatched2: list[_Item]
+    matched: list[tuple[PortItem, list[PortItem]]]
+    matched2: list[PortItem]
+    unmatched1: list[PortItem]
+    unmatched2: list[PortItem]
 
 
 def _find_matches(
-    input1: list[_Item],
-    input2: list[_Item],
+    input1: list[PortItem],
+    input2: list[PortItem],
     pairs: list[tuple[str, str]],
     options: Mapping[str, Any],
     split_matches: bool,
@@ -248,8 +269,8 @@ def _find_matches(
 
 
 def _merge_matched(
-    matched: list[tuple[_Item, list[_Item]]], clash: Mapping[str, Any], join_mode: str = ""
-) -> list[_Item]:
+    matched: list[tuple[PortItem, list[PortItem]]], clash: Mapping[str, Any], join_mode: str = ""
+) -> list[PortItem]:
     merge = select_merge(clash)
     resolve = clash.get("resolveClash")
     if resolve in (None, ""):
@@ -266,31 +287,20 @@ def _merge_matched(
             parts = [entry, *matches]
         json_out = merge(*(p.json for p in parts))
         binary = merge(*(p.binary or {} for p in parts)) or None
-        out.append(_Item(json_out, binary, entry.index, entry.port))
+        out.append(PortItem(json_out, binary, entry.index, entry.port))
     return out
 
 
 def _combine_by_fields(
-    ctx: NodeContext, params: MergeParams, input1: list[_Item], input2: list[_Item]
-) -> list[_Item]:
+    ctx: NodeContext, params: MergeParams, input1: list[PortItem], input2: list[PortItem]
+) -> list[PortItem]:
     if params.advanced:
         raw = ctx.param("mergeByFields.values", 0, []) or []
         pairs = [(str(p.get("field1", "")), str(p.get("field2", ""))) for p in raw]
     else:
         names = [f.strip() for f in str(ctx.param("fieldsToMatchString", 0, "") or "").split(",")]
         pairs = [(f, f) for f in names]
-    if len(pairs) == 1 and pairs[0] == ("", ""):
-        raise NodeExecutionError(
-            'You need to define at least one pair of fields in "Fields to Match" to match on',
-            node=ctx.node_name,
-        )
-    for n, (f1, f2) in enumerate(pairs):
-        if f1 == "" or f2 == "":
-            raise NodeExecutionError(
-                f'You need to define both fields in "Fields to Match" for pair {n + 1}, '
-                f"field 1 = '{f1}' field 2 = '{f2}'",
-                node=ctx.node_name,
-            )
+    check_field_pairs(pairs, ctx.node_name)
     join = params.joinMode
     # outputDataFrom is only shown (so only kept by n8n) for these two join modes.
     source = params.outputDataFrom if join in ("keepMatches", "keepNonMatches") else "both"
@@ -327,7 +337,7 @@ def _combine_by_fields(
         if source == "input2":
             return m.unmatched2
         return [
-            _Item({**i.json, "_source": f"input{i.port + 1}"}, i.binary, i.index, i.port)
+            PortItem({**i.json, "_source": f"input{i.port + 1}"}, i.binary, i.index, i.port)
             for i in (*m.unmatched1, *m.unmatched2)
         ]
     if join in ("enrichInput1", "enrichInput2"):
@@ -340,7 +350,7 @@ def _combine_by_fields(
 # -- the other combine modes ----------------------------------------------------------------
 
 
-def _combine_by_position(ctx: NodeContext, inputs: list[list[_Item]]) -> list[_Item]:
+def _combine_by_position(ctx: NodeContext, inputs: list[list[PortItem]]) -> list[PortItem]:
     options = ctx.param("options", 0, {}) or {}
     clash = (options.get("clashHandling") or {}).get("values") or {}
     include_unpaired = bool(options.get("includeUnpaired", False))
@@ -365,11 +375,13 @@ def _combine_by_position(ctx: NodeContext, inputs: list[list[_Item]]) -> list[_I
             *(e.binary or {} for e in entries), (pref and pref.binary) or {}
         )
         first = entries[0]
-        out.append(_Item(json_out, binary or None, first.index, first.port))
+        out.append(PortItem(json_out, binary or None, first.index, first.port))
     return out
 
 
-def _combine_all(ctx: NodeContext, input1: list[_Item], input2: list[_Item]) -> list[_Item]:
+def _combine_all(
+    ctx: NodeContext, input1: list[PortItem], input2: list[PortItem]
+) -> list[PortItem]:
     options = ctx.param("options", 0, {}) or {}
     clash = (options.get("clashHandling") or {}).get("values") or {}
     resolve = clash.get("resolveClash")
@@ -385,7 +397,7 @@ def _combine_all(ctx: NodeContext, input1: list[_Item], input2: list[_Item]) -> 
             json_out = merge(a.json, b.json)
             binary = _deep_merge(False)(a.binary or {}, b.binary or {})
             src = a if a.port == 0 else b
-            out.append(_Item(json_out, binary or None, src.index, src.port))
+            out.append(PortItem(json_out, binary or None, src.index, src.port))
     return out
 
 
@@ -417,7 +429,7 @@ class Merge(Node):
             raise NodeExecutionError("Merge mode 'SQL Query' is not supported", node=ctx.node_name)
         if mode != "combine":
             raise NodeExecutionError(f"Unknown Merge mode '{mode}'", node=ctx.node_name)
-        ports = [_items(b, port) for port, b in enumerate(inputs)]
+        ports = [port_items(b, port) for port, b in enumerate(inputs)]
         while len(ports) < 2:
             ports.append([])
         if params.combineBy == "combineByFields":
@@ -428,7 +440,7 @@ class Merge(Node):
             items = _combine_all(ctx, ports[0], ports[1])
         else:
             raise NodeExecutionError(f"Unknown Combine By '{params.combineBy}'", node=ctx.node_name)
-        return [_build(items)]
+        return [port_batch(items)]
 
     @staticmethod
     def _choose_branch(

@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.parsers import expat
 
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
+from hetumind.nodes.builtin._per_item import map_items
 
 _DANGEROUS_NAMES = frozenset({"__proto__", "constructor", "prototype"})
 _TEXT = "\x00text"
@@ -242,21 +243,15 @@ class Xml(Node):
         mode = ctx.param("mode", 0, "xmlToJson")
         prop = str(ctx.param("dataPropertyName", 0, "data"))
         options = ctx.param("options", 0, {}) or {}
-        rows: list[dict[str, Any]] = []
-        for i, row in enumerate(batch.to_json()):
-            try:
-                if mode == "xmlToJson":
-                    if prop not in row:
-                        raise HetumindError(f'Item has no JSON property called "{prop}"')
-                    parsed = xml_to_json(row[prop], options)
-                    rows.append(parsed if isinstance(parsed, dict) else {"data": parsed})
-                elif mode in ("jsonToxml", "jsonToXml"):
-                    rows.append({prop: json_to_xml(row, options)})
-                else:
-                    raise HetumindError(f'The operation "{mode}" is not known!')
-            except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    name = ctx.node_name
-                    raise NodeExecutionError(exc.message, node=name, item_index=i) from None
-                rows.append({"error": exc.message})
-        return [ItemBatch.from_json(rows).with_identity_pairing()]
+
+        def step(i: int, row: dict[str, Any]) -> tuple[dict[str, Any], None]:
+            if mode == "xmlToJson":
+                if prop not in row:
+                    raise HetumindError(f'Item has no JSON property called "{prop}"')
+                parsed = xml_to_json(row[prop], options)
+                return (parsed if isinstance(parsed, dict) else {"data": parsed}), None
+            if mode in ("jsonToxml", "jsonToXml"):
+                return {prop: json_to_xml(row, options)}, None
+            raise HetumindError(f'The operation "{mode}" is not known!')
+
+        return [map_items(ctx, batch, step)]

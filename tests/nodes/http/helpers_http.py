@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hetumind.engine.context import ExecutionInfo, NodeRunContext
 from hetumind.items import ItemBatch
 from hetumind.nodes.builtin.http_request import HttpRequest
-from hetumind.workflow import Node as WorkflowNode
+from tests.nodes.context import node_context
 from tests.nodes.helpers_agg import single_node_workflow
 
 
@@ -27,21 +26,15 @@ def run_http(
 ) -> ItemBatch:
     """Run the node on `items` (item json, or n8n items with binary) and return its output."""
     batch = items if isinstance(items, ItemBatch) else ItemBatch.from_items(list(items))
-    node = WorkflowNode(
-        name="HTTP",
-        type="hetumind.httpRequest",
-        typeVersion=version,
-        parameters=dict(parameters),
-        credentials=dict(credentials or {}),
-    )
-    ctx = NodeRunContext(
-        node,
+    ctx = node_context(
+        parameters,
         [batch],
-        run_index=0,
-        info=ExecutionInfo(execution_id=execution_id, workflow_id=None, workflow_name="t"),
-        state={},
-        references={},
+        version=version,
         continue_on_fail=continue_on_fail,
+        node_name="HTTP",
+        node_type="hetumind.httpRequest",
+        credentials=credentials,
+        execution_id=execution_id,
     )
     return HttpRequest().run(ctx, [batch])[0]
 

@@ -18,6 +18,11 @@ def _get(server: LoopbackServer, path: str, **extra: Any) -> dict[str, Any]:
     return {"method": "GET", "url": server.url + path, **extra}
 
 
+def _send(server: LoopbackServer, method: str = "POST", **extra: Any) -> dict[str, Any]:
+    """Parameters that send a body to /echo, which answers with what it received."""
+    return {"method": method, "url": server.url + "/echo", "sendBody": True, **extra}
+
+
 def test_get_json_object_is_one_item_paired_with_its_input(server: LoopbackServer) -> None:
     out = run_http(_get(server, "/echo"), [{"a": 1}, {"a": 2}])
     rows = out.to_json()
@@ -101,30 +106,23 @@ def test_headers_keypair_lowercased_and_json(server: LoopbackServer) -> None:
 
 
 def test_json_body_keypair_nests_dotted_names(server: LoopbackServer) -> None:
-    params = {
-        "method": "POST",
-        "url": server.url + "/echo",
-        "sendBody": True,
-        "bodyParameters": {
+    params = _send(
+        server,
+        bodyParameters={
             "parameters": [
                 {"name": "user.name", "value": "={{ $json.name }}"},
                 {"name": "count", "value": 3},
             ]
         },
-    }
+    )
     row = run_http(params, [{"name": "Ada"}]).to_json()[0]
     assert row["headers"]["content-type"] == "application/json"
     assert row["body"] == {"user": {"name": "Ada"}, "count": 3}
 
 
 def test_json_body_from_json_text_and_invalid_json_error(server: LoopbackServer) -> None:
-    params = {
-        "method": "PUT",
-        "url": server.url + "/echo",
-        "sendBody": True,
-        "specifyBody": "json",
-        "jsonBody": "={{ JSON.stringify({v: $json.v}) }}",
-    }
+    body = "={{ JSON.stringify({v: $json.v}) }}"
+    params = _send(server, "PUT", specifyBody="json", jsonBody=body)
     assert run_http(params, [{"v": [1, 2]}]).to_json()[0]["body"] == {"v": [1, 2]}
     bad = {**params, "jsonBody": "{nope"}
     with pytest.raises(NodeExecutionError, match=r"node 'HTTP', item 0: JSON parameter needs"):
@@ -132,15 +130,13 @@ def test_json_body_from_json_text_and_invalid_json_error(server: LoopbackServer)
 
 
 def test_form_urlencoded_keypair_and_string(server: LoopbackServer) -> None:
-    params = {
-        "method": "POST",
-        "url": server.url + "/echo",
-        "sendBody": True,
-        "contentType": "form-urlencoded",
-        "bodyParameters": {
+    params = _send(
+        server,
+        contentType="form-urlencoded",
+        bodyParameters={
             "parameters": [{"name": "a", "value": "1 2"}, {"name": "b", "value": True}]
         },
-    }
+    )
     assert run_http(params).to_json()[0]["body"] == {"a": "1 2", "b": "true"}
     string = {**params, "specifyBody": "string", "body": "x=1&y=%C3%BC"}
     assert run_http(string).to_json()[0]["body"] == {"x": "1", "y": "ü"}
@@ -148,18 +144,16 @@ def test_form_urlencoded_keypair_and_string(server: LoopbackServer) -> None:
 
 def test_multipart_with_a_binary_field(server: LoopbackServer) -> None:
     entry = put_binary(PNG, mime_type="image/png", file_name="logo.png")
-    params = {
-        "method": "POST",
-        "url": server.url + "/echo",
-        "sendBody": True,
-        "contentType": "multipart-form-data",
-        "bodyParameters": {
+    params = _send(
+        server,
+        contentType="multipart-form-data",
+        bodyParameters={
             "parameters": [
                 {"parameterType": "formData", "name": "title", "value": "={{ $json.t }}"},
                 {"parameterType": "formBinaryData", "name": "file", "inputDataFieldName": "data"},
             ]
         },
-    }
+    )
     body = run_http(params, [{"json": {"t": "Logo"}, "binary": {"data": entry}}]).to_json()[0][
         "body"
     ]
@@ -170,30 +164,21 @@ def test_multipart_with_a_binary_field(server: LoopbackServer) -> None:
 
 
 def test_multipart_missing_binary_names_item_and_field(server: LoopbackServer) -> None:
-    params = {
-        "method": "POST",
-        "url": server.url + "/echo",
-        "sendBody": True,
-        "contentType": "multipart-form-data",
-        "bodyParameters": {
+    params = _send(
+        server,
+        contentType="multipart-form-data",
+        bodyParameters={
             "parameters": [
                 {"parameterType": "formBinaryData", "name": "f", "inputDataFieldName": "doc"}
             ]
         },
-    }
+    )
     with pytest.raises(NodeExecutionError, match=r"item 1: .*binary file 'doc'"):
         run_http(params, [{"json": {}, "binary": {"doc": put_binary(b"x")}}, {"json": {}}])
 
 
 def test_raw_body_and_binary_data_body(server: LoopbackServer) -> None:
-    raw = {
-        "method": "POST",
-        "url": server.url + "/echo",
-        "sendBody": True,
-        "contentType": "raw",
-        "rawContentType": "text/csv",
-        "body": "a,b\n1,2",
-    }
+    raw = _send(server, contentType="raw", rawContentType="text/csv", body="a,b\n1,2")
     row = run_http(raw).to_json()[0]
     assert row["headers"]["content-type"] == "text/csv" and row["body"] == "a,b\n1,2"
     entry = put_binary(b"\x00\x01payload", mime_type="application/x-thing")
