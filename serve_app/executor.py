@@ -60,11 +60,14 @@ class RunRequest:
     execution_id: str | None = None
     """The id to use (claimed with an Idempotency-Key beforehand); None: a new one."""
     checkpoint: Checkpoint | None = None
-    """Node runs already done: the execution continues (after a Wait, or a crash)."""
+    """Node runs already done: restored instead of run (a resumed execution, a retry)."""
+    announce_restored: bool = False
+    """The restored runs belong to an earlier execution: record them in this one too."""
 
     @property
     def resumed(self) -> bool:
-        return self.checkpoint is not None
+        """It continues itself (after a Wait, or a crash): its row and runs exist."""
+        return self.checkpoint is not None and not self.announce_restored
 
 
 @dataclass
@@ -285,6 +288,7 @@ class Executor:
             listeners=listeners,
             execution_id=execution_id,
             checkpoint=request.checkpoint,
+            announce_restored=request.announce_restored,
             park_waits=True,
             credentials=await self._credentials(plan),
             static_data=await self._static_data(request, plan),

@@ -71,6 +71,9 @@ class Coordinator:
     execution_id: str = field(default_factory=lambda: new_execution_id())
     checkpoint: Checkpoint | None = None
     """Node runs finished earlier (a resumed or partial execution): restored, not re-run."""
+    announce_restored: bool = False
+    """Tell listeners about restored runs too: they came from another execution (a retry),
+    so this one's record must include them."""
     park_waits: bool = False
     """A Wait node parks the execution (status waiting; the server resumes it later)
     instead of sleeping in place; see nodes/builtin/wait.py."""
@@ -303,7 +306,7 @@ class Coordinator:
             [self._with_own_lineage(s.meta.node, s.outputs) for s in found],
             [s.state for s in found],
         )
-        return submitted, tuple(not s.changed for s in found)
+        return submitted, tuple(not (s.changed or self.announce_restored) for s in found)
 
     def _with_own_lineage(self, node: str, outputs: list[ItemBatch]) -> list[ItemBatch]:
         """Stored items may lack lineage (a `run --json` result keeps none); a node that

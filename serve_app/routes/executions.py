@@ -161,7 +161,12 @@ async def retry_execution(
     execution_id: str,
     svc: Svc,
     wait: Annotated[bool, Query()] = False,
+    fromNode: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any] | JSONResponse:
+    """A new execution of the same version with the same trigger items. As in n8n, it
+    starts at the node that failed, reusing the stored items of the nodes before it;
+    `fromNode` starts it at that node instead (a partial run). Nodes whose items were not
+    saved run again."""
     record = await svc.store.executions.get(execution_id)
     if record.status not in FINISHED_STATUSES:
         raise ApiError(409, f"execution {execution_id!r} is {record.status}; it can't be retried")
@@ -185,7 +190,25 @@ async def retry_execution(
         triggers={trigger} if trigger else None,
         retry_of=record.id,
     )
+    start = fromNode or await _failed_node(svc, record)
+    if start is not None:
+        plan = svc.executor.plan(run)
+        if start not in plan.nodes:
+            raise ApiError(400, f"fromNode: the workflow has no node named {start!r}")
+        checkpoint = await svc.data.load_checkpoint(record.id)
+        rerun = plan.downstream(start)
+        checkpoint.runs = {k: v for k, v in checkpoint.runs.items() if k[0] not in rerun}
+        run.checkpoint, run.announce_restored = checkpoint, True
     return await respond_with_run(svc, run, wait)
+
+
+async def _failed_node(svc: Services, record: ExecutionRecord) -> str | None:
+    if record.status == "success":
+        return None
+    for run in await svc.store.executions.node_runs(record.id):
+        if run.status == "error":
+            return run.node
+    return None
 
 
 @router.post("/{execution_id}/stop")
