@@ -28,13 +28,18 @@ from hetumind.batch.report import BatchReport
 from hetumind.batch.sample_sort import range_bounds, sort_range
 from hetumind.batch.twophase import SummarizeSpec
 from hetumind.engine.context import ExecutionInfo
+from hetumind.engine.durability import WORKER_RETRIES
 from hetumind.items import ItemBatch
 from hetumind.workflow import Workflow
 
 __all__ = ["BatchOptions", "BatchReport", "run_batch"]
 
 # SPREAD: blocks go to every node of a cluster, not only to the one holding the driver.
-_run_block = ray.remote(num_cpus=1, max_retries=2, scheduling_strategy="SPREAD")(run_block)
+# Every node a block runs is per-item and pure (plan.py), so a block whose worker died is
+# re-run with the engine's budget (HETUMIND_WORKER_RETRIES), like any pure segment.
+_run_block = ray.remote(num_cpus=1, max_retries=WORKER_RETRIES, scheduling_strategy="SPREAD")(
+    run_block
+)
 _finish = ray.remote(num_cpus=1)(finish_whole)
 _sort_range = ray.remote(num_cpus=1)(sort_range)
 
