@@ -77,11 +77,14 @@ def test_sigkill_during_100_executions_loses_and_repeats_none(
 
             def finished() -> list[dict[str, Any]] | None:
                 try:
-                    rows = client.get(
+                    r = client.get(
                         "/api/v1/executions", params={"workflowId": wf["id"], "limit": 250}
-                    ).json()["data"]
+                    )
                 except httpx.HTTPError:  # the restarted app still coming up
                     return None
+                if r.status_code != 200:  # Serve's proxy is up before the app's routes
+                    return None
+                rows = r.json()["data"]
                 done = [e for e in rows if e["finished"]]
                 return rows if len(done) == len(rows) == EXECUTIONS else None
 

@@ -231,8 +231,11 @@ def test_stop_ends_a_running_execution_as_canceled(server: Server) -> None:
     )
     stop = c.post(f"/api/v1/executions/{execution_id}/stop")  # either replica may get it
     assert stop.status_code == 200 and stop.json()["stopping"] is True
+    # It ends once its checkpoints are written: one per loop pass so far, which takes a
+    # while on a loaded machine.
     done = server.wait_for(
-        lambda: (e := c.get(f"/api/v1/executions/{execution_id}").json())["finished"] and e
+        lambda: (e := c.get(f"/api/v1/executions/{execution_id}").json())["finished"] and e,
+        timeout=120,
     )
     assert done["status"] == "canceled"
     assert done["error"] == {"message": "execution was stopped"}

@@ -148,7 +148,9 @@ def test_an_execution_is_recorded_completely_through_an_outage(
     with caplog.at_level(logging.WARNING, logger="hetumind.store.availability"):
         # The outage listener goes first: the recorder's first write meets a dead server.
         result = run_workflow(HELLO, listeners=[outage, recorder], mode="webhook")
-    assert outage.restarted.is_set()  # run_workflow returned only after the restart
+    # The recorder's last write waited for the database: it came back (the thread that
+    # started it may still be returning from pg_ctl).
+    assert outage.restarted.wait(60)
     assert result.status == "success" and recorder.finished
     assert any("the database is back" in r.getMessage() for r in caplog.records)
     row = pg_store.run_sync(pg_store.executions.get(result.execution_id))
