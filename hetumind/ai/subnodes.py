@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hetumind.ai.errors import AIConfigError
+from hetumind.credentials import resolve_credential
 from hetumind.nodes.api import NodeContext, SubNode
 
 __all__ = ["SubNodeView", "Supplier", "require_one", "supplied"]
@@ -31,9 +32,12 @@ class SubNodeView:
     def name(self) -> str:
         return str(self.sub.node.name)
 
-    @property
-    def credentials(self) -> dict[str, Any]:
-        return dict(self.sub.node.credentials)
+    def credential(self, credential_type: str) -> dict[str, Any]:
+        """The data of the sub-node's `credential_type` credential (hetumind.credentials):
+        in a Ray worker, what the server looked up for this execution beforehand."""
+        return resolve_credential(
+            self.sub.node.credentials, credential_type, self.ctx.execution.credentials
+        )
 
     @property
     def raw_parameters(self) -> dict[str, Any]:

@@ -129,6 +129,11 @@ class ExecutionFacts(Protocol):
         ...
 
     @property
+    def credentials(self) -> Mapping[str, Mapping[str, Any]]:
+        """Credential data looked up before the run (use `NodeContext.credentials`)."""
+        ...
+
+    @property
     def park_waits(self) -> bool: ...
 
 

@@ -10,7 +10,6 @@ from hetumind.ai.chat import ChatModel, ChatSettings, OpenAIChatModel
 from hetumind.ai.embeddings import Embedder
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.subnodes import SubNodeView
-from hetumind.credentials import resolve_credential
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
@@ -47,7 +46,7 @@ def _number(view: SubNodeView, path: str, kind: type, default: Any = None) -> An
 
 def chat_settings(view: SubNodeView, default_model: str) -> ChatSettings:
     """Settings from n8n's lmChatOpenAi parameters (and hetumind's extra options)."""
-    creds = resolve_credential(view.credentials, "openAiApi")
+    creds = view.credential("openAiApi")
     return ChatSettings(
         model=_model_name(view.param("model"), default_model),
         base_url=view.param("options.baseURL") or creds.get("url") or None,
