@@ -22,7 +22,6 @@ from datetime import timedelta
 from typing import Any
 
 from hetumind.engine.checkpoint import WAIT_KEY
-from hetumind.nodes.registry import default_registry
 from hetumind.store.models import utcnow
 from serve_app.admission import Overloaded
 from serve_app.executor import HEARTBEAT_SECONDS, Running, RunRequest
@@ -110,11 +109,11 @@ class Resumer:
                 }
                 checkpoint.resume_items = dict.fromkeys(parked, items)
             input_items = await asyncio.to_thread(svc.data.read_input, execution_id)
-            started = {
-                node
-                for node, _ in checkpoint.runs
-                if (cls := default_registry().get(_type_of(doc, node))) and cls.definition.trigger
-            }
+            # The run goes on from the triggers that had started (its own, not all).
+            triggers = svc.executor.plan(
+                RunRequest(doc, record.workflow_id, record.workflow_version)
+            ).triggers
+            started = {node for node, _ in checkpoint.runs if node in triggers}
             request = RunRequest(
                 doc,
                 record.workflow_id,
@@ -140,10 +139,3 @@ class Resumer:
             return None
         log.info("continuing execution %s from %d stored runs", execution_id, len(checkpoint.runs))
         return running
-
-
-def _type_of(doc: dict[str, Any], node: str) -> str:
-    for raw in doc.get("nodes", []):
-        if raw.get("name") == node:
-            return str(raw.get("type", ""))
-    return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from hetumind.errors import WorkflowInvalid
 from hetumind.nodes.api import NodeDefinition, SubNode
@@ -49,7 +50,7 @@ class Plan:
     """Nodes whose item lineage is carried, because some expression asks for their items."""
     parents: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    @property
+    @cached_property  # plans are cached per workflow version; this is asked every run
     def uses_static_data(self) -> bool:
         """Whether a node may read `$getWorkflowStaticData` (then the server loads it)."""
         return any(
