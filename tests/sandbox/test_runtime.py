@@ -20,7 +20,7 @@ from hetumind.sandbox import (
     default_runtime,
     run_code,
 )
-from hetumind.sandbox.assets import WASM_FILES, ensure_assets, wasm_dir
+from hetumind.sandbox.assets import WASM_FILES, asset_dirs, asset_path, ensure_assets, wasm_dir
 from tests.sandbox.conftest import payload
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "wasm" / "count_items.wat"
@@ -172,3 +172,22 @@ def test_public_names_resolve_lazily() -> None:
         assert getattr(sandbox, name) is not None
     with pytest.raises(AttributeError):
         _ = sandbox.nothing_here
+
+
+def test_home_without_assets_still_finds_the_installed_interpreters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make install` put them into the venv; a HETUMIND_HOME set later must not hide them.
+    installed = ensure_assets()
+    monkeypatch.setenv("HETUMIND_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("HETUMIND_WASM_DIR", raising=False)
+    assert asset_dirs()[0] == tmp_path / "home" / "wasm"
+    assert asset_path("quickjs.wasm").parent == installed
+    assert ensure_assets() == installed  # nothing fetched into the new home
+    for language, code in (("javaScript", "return [{a: 2}]"), ("python", "return [{'a': 2}]")):
+        assert run_code(language, code, payload(), SandboxLimits()).value == [{"a": 2}]  # type: ignore[arg-type]
+    monkeypatch.setenv("HETUMIND_WASM_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setattr("sys.prefix", str(tmp_path / "prefix"))
+    monkeypatch.setenv("HETUMIND_HOME", str(tmp_path / "home"))
+    with pytest.raises(SandboxUnavailable, match=r"quickjs.wasm is not installed in .*nowhere"):
+        asset_path("quickjs.wasm")
