@@ -3,6 +3,10 @@
 Third-party packages register node classes under the entry-point group `hetumind.nodes`
 (each entry point names a module or a Node subclass). A node built for another engine API
 version is refused with a message naming the package.
+
+Built-in modules are imported when one of their types is first asked for (see
+hetumind.nodes._index for how the registry knows which module that is): a short run pays
+only for the nodes it uses.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 
 from hetumind.errors import HetumindError
+from hetumind.nodes import _index
 from hetumind.nodes.api import ENGINE_API_VERSION, Node, NodeDefinition
 
 __all__ = ["NodeRegistry", "default_registry"]
@@ -26,6 +31,8 @@ class NodeRegistry:
 
     def __init__(self) -> None:
         self._by_type: dict[str, type[Node]] = {}
+        self._pending: dict[str, str] = {}
+        """Type names known from the index whose module is not imported yet."""
 
     def register(self, cls: type[Node], *, source: str = "") -> None:
         definition: NodeDefinition | None = getattr(cls, "definition", None)
@@ -40,7 +47,10 @@ class NodeRegistry:
             )
         for type_name in definition.type_names:
             existing = self._by_type.get(type_name)
-            if existing is not None and existing is not cls:
+            pending = self._pending.pop(type_name, None)
+            if (existing is not None and existing is not cls) or (
+                pending is not None and pending != cls.__module__
+            ):
                 raise HetumindError(f"node type {type_name!r}{origin} is already registered")
             self._by_type[type_name] = cls
 
@@ -51,24 +61,49 @@ class NodeRegistry:
                 self.register(value, source=source or module_name)
 
     def get(self, type_name: str) -> type[Node] | None:
-        return self._by_type.get(type_name)
+        cls = self._by_type.get(type_name)
+        if cls is None and type_name in self._pending:
+            self.register_module(self._pending[type_name])
+            cls = self._by_type.get(type_name)
+            if cls is None:  # the index was wrong after all: fall back to importing all
+                self._pending.clear()
+                self.load_builtins()
+                cls = self._by_type.get(type_name)
+        return cls
 
     def __contains__(self, type_name: object) -> bool:
-        return type_name in self._by_type
+        return isinstance(type_name, str) and self.get(type_name) is not None
 
     def definitions(self) -> Iterator[NodeDefinition]:
         """Each registered node type once."""
+        for module in sorted(set(self._pending.values())):
+            self.register_module(module)
         seen: set[str] = set()
         for cls in self._by_type.values():
             if cls.definition.name not in seen:
                 seen.add(cls.definition.name)
                 yield cls.definition
 
-    def load_builtins(self) -> None:
+    def load_builtins(self, *, lazy: bool = False) -> None:
+        """Register every built-in node type; with `lazy`, from the remembered index where
+        it is current, importing each module only when one of its types is asked for."""
         import hetumind.nodes.builtin as builtin
 
+        key = _index.fingerprint(list(builtin.__path__))
+        if lazy:
+            remembered = _index.read_index(key)
+            if remembered is not None:
+                for type_name, module in remembered.items():
+                    if type_name not in self._by_type:
+                        self._pending[type_name] = module
+                return
         for info in pkgutil.iter_modules(builtin.__path__):
             self.register_module(f"{builtin.__name__}.{info.name}")
+        prefix = f"{builtin.__name__}."
+        _index.write_index(
+            key,
+            {t: c.__module__ for t, c in self._by_type.items() if c.__module__.startswith(prefix)},
+        )
 
     def load_entry_points(self) -> None:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -87,6 +122,6 @@ class NodeRegistry:
 def default_registry() -> NodeRegistry:
     """Built-in nodes plus every installed `hetumind.nodes` entry point."""
     registry = NodeRegistry()
-    registry.load_builtins()
+    registry.load_builtins(lazy=True)
     registry.load_entry_points()
     return registry
