@@ -1,24 +1,36 @@
-"""Batch runs: 10,000,000 rows of Parquet through the five-node transform.
+"""Batch runs side by side: 10,000,000 rows of float data through five nodes, Parquet in and out.
 
-The workflow and the hand-written pyarrow function are bench_transform's. Variants, at 1
-and 2 CPUs: the same logic hand-written in pyarrow in one process (the floor; reading the
-file included), `hetumind batch` (run_batch on a fresh local Ray of that many CPUs), and
-the same logic as a hand-written Ray Data pipeline. Peak memory is the largest sum of
-resident memory over this process and its children (Ray's raylet and workers), sampled
-every 50 ms; the object store's shared memory counts where workers map it.
+The workflow (issue 17): Set total = price x qty -> If total > 100 -> Set tax = total x 0.2
+-> Sort by total (descending) -> Summarize count(id), sum(tax) by cat, over
+`id int64, price float64, qty int64, cat string`. Measured in one run, each variant in a
+fresh process (wall time of the work inside it, reading and writing Parquet included;
+peak memory of that process and its children, Ray's included):
 
-n8n reference: n8n 1.123 needs 23 s for 100,000 items in these five nodes on this machine.
+* hand-written pyarrow, 1 thread (the baseline), Polars and DuckDB at 1 and 2 threads;
+* `hetumind batch` at parallelism 1 and 2: warm (a Ray of that many CPUs already running
+  in the process, best of 3 after a warm-up) and cold (the `hetumind batch` command in a
+  new process starting its own Ray: process wall time).
 
+Outputs are compared: group order and counts must be identical everywhere; the tax sums of
+the hetumind run must equal the exactly rounded sum (math.fsum) of each group's taxes,
+and the others' sums (added in sorted order, as one n8n run does) are reported as the
+largest relative difference from it.
+
+    python -m benchmarks.bench_batch                 # 10M rows, memory at 1M and 10M
     HETUMIND_BENCH_BATCH_ROWS=1000000 python -m benchmarks.bench_batch
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import math
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +38,90 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmarks.bench_transform import GROUPS, hand_written_pyarrow, transform_workflow
-from hetumind.workflow import parse_workflow
-
 ROWS = int(os.environ.get("HETUMIND_BENCH_BATCH_ROWS", "10000000"))
 BLOCK_ROWS = 500_000
+CATS = [f"c{i}" for i in range(10)]
 
 
-def make_dataset(path: Path, rows: int, seed: int = 7) -> None:
-    """The bench_transform table, generated with numpy (Python loops take minutes at 10M)."""
+def _node(name: str, type_: str, version: float, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": f"n8n-nodes-base.{type_}",
+        "typeVersion": version,
+        "parameters": params,
+    }
+
+
+def _assign(name: str, value: str) -> dict[str, Any]:
+    return {
+        "assignments": {
+            "assignments": [{"id": name, "name": name, "value": value, "type": "number"}]
+        },
+        "includeOtherFields": True,
+        "options": {},
+    }
+
+
+def float_workflow() -> dict[str, Any]:
+    nodes = [
+        _node("Start", "manualTrigger", 1, {}),
+        _node("Total", "set", 3.4, _assign("total", "={{ $json.price * $json.qty }}")),
+        _node(
+            "Big",
+            "if",
+            2.2,
+            {
+                "conditions": {
+                    "options": {"caseSensitive": True, "leftValue": "", "typeValidation": "strict"},
+                    "conditions": [
+                        {
+                            "id": "c",
+                            "leftValue": "={{ $json.total }}",
+                            "rightValue": 100,
+                            "operator": {"type": "number", "operation": "gt"},
+                        }
+                    ],
+                    "combinator": "and",
+                },
+                "options": {},
+            },
+        ),
+        _node("Tax", "set", 3.4, _assign("tax", "={{ $json.total * 0.2 }}")),
+        _node(
+            "Order",
+            "sort",
+            1,
+            {
+                "sortFieldsUi": {"sortField": [{"fieldName": "total", "order": "descending"}]},
+                "options": {},
+            },
+        ),
+        _node(
+            "Stats",
+            "summarize",
+            1.1,
+            {
+                "fieldsToSummarize": {
+                    "values": [
+                        {"aggregation": "count", "field": "id"},
+                        {"aggregation": "sum", "field": "tax"},
+                    ]
+                },
+                "fieldsToSplitBy": "cat",
+                "options": {},
+            },
+        ),
+    ]
+    names = [n["name"] for n in nodes]
+    connections = {
+        a: {"main": [[{"node": b, "type": "main", "index": 0}]]}
+        for a, b in itertools.pairwise(names)
+    }
+    return {"name": "float transform", "nodes": nodes, "connections": connections}
+
+
+def make_float_dataset(path: Path, rows: int, seed: int = 11) -> None:
+    """Prices with cents, quantities 1-20, ten categories (numpy: Python loops take minutes)."""
     rng = np.random.default_rng(seed)
     chunk = 1_000_000
     writer = None
@@ -43,8 +130,9 @@ def make_dataset(path: Path, rows: int, seed: int = 7) -> None:
         t = pa.table(
             {
                 "id": pa.array(np.arange(start, start + n, dtype=np.int64)),
-                "value": pa.array(rng.integers(0, 1001, n, dtype=np.int64)),
-                "group": pa.array(np.array(GROUPS)[rng.integers(0, 10, n)]),
+                "price": pa.array(np.round(rng.uniform(0.5, 100.0, n), 2)),
+                "qty": pa.array(rng.integers(1, 21, n, dtype=np.int64)),
+                "cat": pa.array(np.array(CATS)[rng.integers(0, len(CATS), n)]),
             }
         )
         writer = writer or pq.ParquetWriter(path, t.schema)
@@ -53,17 +141,107 @@ def make_dataset(path: Path, rows: int, seed: int = 7) -> None:
     writer.close()
 
 
-class PeakMemory:
-    """Peak RSS of this process plus its children, sampled in a thread."""
+# --- the variants, each run in a child process by `_child` -----------------------------
 
-    def __init__(self) -> None:
+
+def _pyarrow(src: str, dst: str) -> None:
+    import pyarrow.compute as pc
+
+    t = pq.read_table(src)
+    t = t.append_column("total", pc.multiply(t["price"], pc.cast(t["qty"], pa.float64())))
+    t = t.filter(pc.greater(t["total"], 100))
+    t = t.append_column("tax", pc.multiply(t["total"], 0.2))
+    t = t.take(pc.sort_indices(t, [("total", "descending")]))
+    # Arrow's grouped sum adds in row order (sorted order), as one n8n run does.
+    out = t.group_by("cat", use_threads=False).aggregate([("id", "count"), ("tax", "sum")])
+    pq.write_table(out.rename_columns(["cat", "count_id", "sum_tax"]), dst)
+
+
+def _polars(src: str, dst: str) -> None:
+    import polars as pl
+
+    (
+        pl.scan_parquet(src)
+        .with_columns(total=pl.col("price") * pl.col("qty"))
+        .filter(pl.col("total") > 100)
+        .with_columns(tax=pl.col("total") * 0.2)
+        .sort("total", descending=True, maintain_order=True)
+        .group_by("cat", maintain_order=True)
+        .agg(count_id=pl.col("id").count(), sum_tax=pl.col("tax").sum())
+        .collect()
+        .write_parquet(dst)
+    )
+
+
+def _duckdb(src: str, dst: str, threads: int) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET threads={threads}")
+    # Groups in order of first appearance after the sort: by their largest total.
+    con.execute(
+        f"""COPY (
+            SELECT cat, count(id) AS count_id, sum(tax) AS sum_tax FROM (
+                SELECT cat, id, total, total * 0.2 AS tax FROM (
+                    SELECT cat, id, price * qty AS total FROM read_parquet('{src}')
+                ) WHERE total > 100
+            ) GROUP BY cat ORDER BY max(total) DESC, min(id)
+        ) TO '{dst}' (FORMAT parquet)"""
+    )
+
+
+def _hetumind_warm(src: str, dst: str, cpus: int) -> list[float]:
+    import logging
+
+    import ray
+
+    from hetumind.batch import BatchOptions, run_batch
+    from hetumind.workflow import parse_workflow
+
+    ray.init(address="local", num_cpus=cpus, include_dashboard=False, logging_level=logging.ERROR)
+    wf = parse_workflow(float_workflow())
+    times = []
+    for _ in range(4):  # a warm-up (workers, imports), then best of 3
+        t0 = time.perf_counter()
+        report = run_batch(
+            wf,
+            BatchOptions(
+                input=src, output=dst, block_rows=BLOCK_ROWS, parallelism=cpus, progress=False
+            ),
+        )
+        times.append(time.perf_counter() - t0)
+        assert report.status == "success" and report.plan["mode"] == "summarize", report
+    ray.shutdown()
+    return times[1:]
+
+
+def _child(variant: str, src: str, dst: str, threads: int) -> None:
+    """Run one variant; print its seconds (a list: best is taken) as JSON."""
+    if variant == "pyarrow":
+        pa.set_cpu_count(threads)
+        pa.set_io_thread_count(threads)
+    t0 = time.perf_counter()
+    if variant == "hetumind-warm":
+        print(json.dumps(_hetumind_warm(src, dst, threads)))
+        return
+    {"pyarrow": lambda: _pyarrow(src, dst), "polars": lambda: _polars(src, dst)}.get(
+        variant, lambda: _duckdb(src, dst, threads)
+    )()
+    print(json.dumps([time.perf_counter() - t0]))
+
+
+class PeakMemory:
+    """Peak RSS of a process tree, sampled every 50 ms in a thread."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(os.getpid())))
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.root)))
             time.sleep(0.05)
 
     def __enter__(self) -> PeakMemory:
@@ -103,104 +281,123 @@ def _rss(pid: int) -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _timed(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, int]:
-    """Best of `repeat` after a warm-up (Ray workers, imports, page cache); peak of all."""
-    fn()
-    best = float("inf")
-    with PeakMemory() as mem:
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            fn()
-            best = min(best, time.perf_counter() - t0)
-    return best, mem.peak
+def _spawn(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """(process wall seconds, peak bytes of its tree, stdout)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    with PeakMemory(proc.pid) as mem:
+        out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} failed: {err[-2000:]}")
+    return wall, mem.peak, out
 
 
-def _pyarrow(path: Path, cpus: int) -> Callable[[], Any]:
-    def go() -> Any:
-        pa.set_cpu_count(cpus)
-        pa.set_io_thread_count(cpus)
-        return hand_written_pyarrow(pq.read_table(path))
+def run_variant(
+    variant: str, src: Path, dst: Path, threads: int
+) -> dict[str, float | int | list[float]]:
+    env = {**os.environ, "POLARS_MAX_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
+    if variant == "hetumind-cold":
+        wf = dst.with_suffix(".workflow.json")
+        wf.write_text(json.dumps(float_workflow()))
+        cmd = [
+            sys.executable,
+            "-m",
+            "hetumind.batch",
+            str(wf),
+            "--input",
+            str(src),
+            "--output",
+            str(dst),
+            "--block-rows",
+            str(BLOCK_ROWS),
+            "--parallelism",
+            str(threads),
+            "--executor",
+            "ray",
+            "--no-progress",
+            "--json",
+        ]
+        env.pop("RAY_ADDRESS", None)
+        wall, peak, _ = _spawn(cmd, env)
+        return {"seconds": wall, "peak": peak, "times": [wall]}
+    cmd = [sys.executable, "-m", "benchmarks.bench_batch", "--child", variant, str(src), str(dst)]
+    wall, peak, out = _spawn([*cmd, str(threads)], env)
+    times = json.loads(out.strip().splitlines()[-1])
+    return {"seconds": min(times), "peak": peak, "times": times, "process": wall}
 
-    return go
+
+VARIANTS = [
+    ("hand-written pyarrow, 1 thread", "pyarrow", 1),
+    ("Polars, 1 thread", "polars", 1),
+    ("Polars, 2 threads", "polars", 2),
+    ("DuckDB, 1 thread", "duckdb", 1),
+    ("DuckDB, 2 threads", "duckdb", 2),
+    ("hetumind batch, parallelism 1, warm Ray", "hetumind-warm", 1),
+    ("hetumind batch, parallelism 2, warm Ray", "hetumind-warm", 2),
+    ("hetumind batch, parallelism 1, cold (own Ray)", "hetumind-cold", 1),
+    ("hetumind batch, parallelism 2, cold (own Ray)", "hetumind-cold", 2),
+]
 
 
-def _hetumind(path: Path, out: Path) -> Callable[[], Any]:
-    from hetumind.batch import BatchOptions, run_batch
-
-    wf = parse_workflow(transform_workflow())
-
-    def go() -> Any:
-        report = run_batch(
-            wf,
-            BatchOptions(input=str(path), output=str(out), block_rows=BLOCK_ROWS, progress=False),
-        )
-        assert report.status == "success" and report.plan["mode"] == "summarize", report
-        return report
-
-    return go
-
-
-def _ray_data(path: Path, cpus: int) -> Callable[[], Any]:
+def check_outputs(src: Path, outputs: dict[str, Path]) -> dict[str, Any]:
+    """Group order and counts identical; hetumind's sums exactly rounded; others' distance."""
     import pyarrow.compute as pc
-    import ray.data
-    from ray.data.aggregate import Count, Mean, Sum
 
-    def transform(t: pa.Table) -> pa.Table:
-        t = t.append_column("score", pc.add(pc.multiply(t["value"], 2), 1))
-        t = t.filter(pc.greater(t["score"], 1000))
-        return t.append_column("tier", pa.repeat("gold", t.num_rows))
-
-    ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = False
-    ctx.print_on_execution_start = False
-
-    def go() -> Any:
-        ds = ray.data.read_parquet(str(path)).map_batches(transform, batch_format="pyarrow")
-        ds = ds.sort("score", descending=True)
-        return (
-            ds.groupby("group", num_partitions=cpus)
-            .aggregate(Count(), Sum("score"), Mean("value"))
-            .take_all()
-        )
-
-    return go
+    t = pq.read_table(src, columns=["price", "qty", "cat"])
+    total = pc.multiply(t["price"], pc.cast(t["qty"], pa.float64()))
+    keep = pc.greater(total, 100)
+    tax = pc.multiply(total.filter(keep), 0.2).to_numpy()
+    cats = t["cat"].filter(keep).to_numpy(zero_copy_only=False)
+    exact = {c: math.fsum(tax[cats == c].tolist()) for c in CATS}
+    report: dict[str, Any] = {}
+    reference = None
+    for name, path in outputs.items():
+        rows = pq.read_table(path).to_pylist()
+        shape = [(r["cat"], r["count_id"]) for r in rows]
+        reference = reference or shape
+        rel = max(abs(r["sum_tax"] - exact[r["cat"]]) / abs(exact[r["cat"]]) for r in rows)
+        report[name] = {
+            "same groups, order and counts": shape == reference,
+            "sums exactly rounded": all(r["sum_tax"] == exact[r["cat"]] for r in rows),
+            "max relative difference from exact sums": rel,
+        }
+    return report
 
 
-def run_detailed(rows: int = ROWS) -> dict[str, tuple[float, int]]:
-    """(seconds, peak bytes) per variant, baseline first."""
-    import logging
-
-    import ray
-
-    logging.getLogger("ray.data").setLevel(logging.WARNING)
-    results: dict[str, tuple[float, int]] = {}
+def run_all(rows: int = ROWS, memory_rows: tuple[int, ...] = (1_000_000,)) -> dict[str, Any]:
+    results: dict[str, Any] = {"rows": rows, "load": os.getloadavg(), "variants": {}}
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
-        path = Path(tmp) / "rows.parquet"
-        make_dataset(path, rows)
-        for cpus in (1, 2):
-            results[f"hand-written pyarrow, {cpus} CPU"] = _timed(_pyarrow(path, cpus))
-        pa.set_cpu_count(os.cpu_count() or 2)
-        for cpus in (1, 2):
-            ray.shutdown()
-            ray.init(
-                address="local", num_cpus=cpus, include_dashboard=False, logging_level=logging.ERROR
-            )
-            out = Path(tmp) / f"out-{cpus}.parquet"
-            results[f"Hetumind batch, {cpus} CPU"] = _timed(_hetumind(path, out))
-            results[f"Ray Data pipeline, {cpus} CPU"] = _timed(_ray_data(path, cpus), repeat=1)
-        ray.shutdown()
+        src = Path(tmp) / "rows.parquet"
+        make_float_dataset(src, rows)
+        outputs = {}
+        for i, (name, variant, threads) in enumerate(VARIANTS):
+            dst = Path(tmp) / f"out-{i}.parquet"
+            results["variants"][name] = run_variant(variant, src, dst, threads)
+            outputs[name] = dst
+            print(f"{name:50s} {results['variants'][name]}", file=sys.stderr)
+        results["equality"] = check_outputs(src, outputs)
+        for small in memory_rows:
+            src_small = Path(tmp) / f"rows-{small}.parquet"
+            make_float_dataset(src_small, small)
+            mem = {}
+            for name, variant, threads in VARIANTS:
+                if variant == "hetumind-cold" or threads == 2 or variant == "hetumind-warm":
+                    dst = Path(tmp) / f"small-{variant}-{threads}.parquet"
+                    mem[name] = run_variant(variant, src_small, dst, threads)
+            results[f"memory at {small:,} rows"] = mem
+    results["load after"] = os.getloadavg()
     return results
 
 
 def run(rows: int = ROWS) -> dict[str, float]:
-    """Seconds per variant, baseline (hand-written pyarrow, 1 CPU) first."""
-    return {name: seconds for name, (seconds, _) in run_detailed(rows).items()}
+    """Seconds per variant, baseline (hand-written pyarrow, 1 thread) first (run_all.py)."""
+    results = run_all(rows, memory_rows=())
+    return {name: float(v["seconds"]) for name, v in results["variants"].items()}
 
 
 if __name__ == "__main__":
-    for name, (seconds, peak) in run_detailed().items():
-        print(
-            f"{name:32s} {seconds:8.3f} s  ({ROWS / seconds / 1e6:5.2f} M rows/s)  "
-            f"peak {peak / 2**20:8.0f} MiB"
-        )
-    print("n8n 1.123 reference: 23 s for 100,000 items through these five nodes")
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    else:
+        print(json.dumps(run_all(), indent=1, default=str))

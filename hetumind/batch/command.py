@@ -34,6 +34,13 @@ def batch(
         bool | None,
         typer.Option("--progress/--no-progress", help="a bar (default on a terminal) or log lines"),
     ] = None,
+    executor: Annotated[
+        str, typer.Option(help="auto (small inputs inline unless a Ray runs) | inline | ray")
+    ] = "auto",
+    float_sums: Annotated[
+        str,
+        typer.Option(help="exact (two-phase, exactly rounded) | ordered (gathered, item order)"),
+    ] = "exact",
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Run WORKFLOW over every row of --input, writing its output items to --output."""
@@ -54,6 +61,8 @@ def batch(
         dead_letter=dead_letter,
         s3_endpoint=s3_endpoint,
         progress=progress,
+        executor=executor,
+        float_sums=float_sums,
     )
     try:
         report = run_batch(load_workflow(workflow), options)

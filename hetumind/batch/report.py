@@ -23,6 +23,8 @@ class BatchReport:
     dead_letter_output: str | None = None
     seconds: float = 0.0
     node_ids: list[str] = field(default_factory=list)
+    executor: str = ""
+    """Where the tasks ran: inline, a new local Ray, or a running cluster (executor.py)."""
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     sort_samples: list[Any] = field(default_factory=list, repr=False)
     sort_types: set[str] = field(default_factory=set, repr=False)
@@ -40,6 +42,7 @@ class BatchReport:
             "deadLetterOutput": self.dead_letter_output,
             "seconds": round(self.seconds, 3),
             "rayNodes": self.node_ids,
+            "executor": self.executor,
             "nodes": self.nodes,
         }
 

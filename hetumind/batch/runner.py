@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -17,9 +16,9 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow.fs as pafs
-import ray
 
 from hetumind.batch.block import BlockJob, make_specs, part_name, run_block
+from hetumind.batch.executor import Executor, TaskFailed, choose_executor
 from hetumind.batch.finish import concat_parts, finish_whole, list_files
 from hetumind.batch.io import BatchIOError, Location, Source, format_of, locate, write_table
 from hetumind.batch.plan import BatchPlan, plan_batch
@@ -37,11 +36,11 @@ __all__ = ["BatchOptions", "BatchReport", "run_batch"]
 # SPREAD: blocks go to every node of a cluster, not only to the one holding the driver.
 # Every node a block runs is per-item and pure (plan.py), so a block whose worker died is
 # re-run with the engine's budget (HETUMIND_WORKER_RETRIES), like any pure segment.
-_run_block = ray.remote(num_cpus=1, max_retries=WORKER_RETRIES, scheduling_strategy="SPREAD")(
-    run_block
-)
-_finish = ray.remote(num_cpus=1)(finish_whole)
-_sort_range = ray.remote(num_cpus=1)(sort_range)
+_BLOCK_OPTIONS: dict[str, Any] = {
+    "num_cpus": 1,
+    "max_retries": WORKER_RETRIES,
+    "scheduling_strategy": "SPREAD",
+}
 
 
 @dataclass
@@ -61,6 +60,11 @@ class BatchOptions:
     s3_endpoint: str | None = None
     progress: bool | None = None
     """None: a bar on a terminal, log lines otherwise."""
+    executor: str = "auto"
+    """auto | inline | ray: see executor.py (small inputs run inline unless a Ray runs)."""
+    float_sums: str = "exact"
+    """exact: float sums two-phase, exactly rounded; ordered: gathered, added in item order
+    as one run does (bit-identical to it)."""
 
 
 def run_batch(workflow: Workflow, options: BatchOptions) -> BatchReport:
@@ -71,11 +75,17 @@ def run_batch(workflow: Workflow, options: BatchOptions) -> BatchReport:
     """
     if options.block_rows < 1:
         raise BatchIOError("--block-rows must be at least 1")
+    if options.executor not in ("auto", "inline", "ray"):
+        raise BatchIOError(f"--executor: {options.executor!r}; choose auto, inline or ray")
+    if options.float_sums not in ("exact", "ordered"):
+        raise BatchIOError(f"--float-sums: {options.float_sums!r}; choose exact or ordered")
     bplan = plan_batch(workflow, options.output_node)
-    return _run(workflow, bplan, options)
+    return _run(workflow, bplan, options, None)
 
 
-def _run(workflow: Workflow, bplan: BatchPlan, options: BatchOptions) -> BatchReport:
+def _run(
+    workflow: Workflow, bplan: BatchPlan, options: BatchOptions, executor: Executor | None
+) -> BatchReport:
     t0 = time.perf_counter()
     source = Source(
         options.input,
@@ -99,7 +109,8 @@ def _run(workflow: Workflow, bplan: BatchPlan, options: BatchOptions) -> BatchRe
         "format": part_format,
     }
     done = _prepare_stage(stage, manifest, options.resume, streaming_dir=stage is dst)
-    _connect(options.address)
+    if executor is None:
+        executor = choose_executor(options.address, source.total_rows(), options.executor)
     info = ExecutionInfo(
         execution_id=uuid.uuid4().hex[:16],
         workflow_id=workflow.id,
@@ -112,7 +123,9 @@ def _run(workflow: Workflow, bplan: BatchPlan, options: BatchOptions) -> BatchRe
         assert bplan.whole_node is not None
         sort = bplan.plan.nodes[bplan.sort_node].node.parameters if bplan.sort_node else None
         spec = SummarizeSpec.from_parameters(
-            bplan.plan.nodes[bplan.whole_node].node.parameters, sort
+            bplan.plan.nodes[bplan.whole_node].node.parameters,
+            sort,
+            exact_floats=options.float_sums == "exact",
         )
     sort_field = None
     if bplan.mode == "sort":
@@ -122,22 +135,23 @@ def _run(workflow: Workflow, bplan: BatchPlan, options: BatchOptions) -> BatchRe
         sort_field = (str(first["fieldName"]), first.get("order") == "descending")
     job = BlockJob(bplan, info, stage, part_format, spec, make_specs(bplan, info), sort_field)
     report = BatchReport(plan=bplan.describe())
+    report.executor = executor.how
     limit = None
     if bplan.mode == "limit":
         assert bplan.whole_node is not None
         limit = int(bplan.plan.nodes[bplan.whole_node].node.parameters.get("maxItems", 1))
-    parallelism = options.parallelism or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    parallelism = options.parallelism or executor.cpus()
     progress = Progress(source.total_rows(), options.progress)
     try:
-        failure = _stream_blocks(source, job, done, parallelism, limit, report, progress)
+        failure = _stream_blocks(executor, source, job, done, parallelism, limit, report, progress)
     finally:
         progress.close()
     if failure is None and bplan.mode == "sort" and len(report.sort_types) > 1:
         failure = "ineligible"
         report.error = {"message": f"sort field types differ: {sorted(report.sort_types)}"}
     if failure is None and bplan.mode == "sort":
-        _finish_sort(job, dst, fmt, single, parallelism, options.block_rows, report)
-    elif failure is None and not _finish_run(job, dst, fmt, single, limit, report):
+        _finish_sort(executor, job, dst, fmt, single, parallelism, options.block_rows, report)
+    elif failure is None and not _finish_run(executor, job, dst, fmt, single, limit, report):
         failure = "ineligible"
     if failure == "ineligible":
         # The data did not fit the distributed algorithm: gather instead (correct, slower).
@@ -149,7 +163,7 @@ def _run(workflow: Workflow, bplan: BatchPlan, options: BatchOptions) -> BatchRe
             whole_node=bplan.sort_node or bplan.whole_node,
             notes=(*bplan.notes, f"{what} fell back: {(report.error or {}).get('message')}"),
         )
-        return _run(workflow, gather, replace(options, resume=False))
+        return _run(workflow, gather, replace(options, resume=False), executor)
     if report.status == "running":
         report.status = "success"
         _dead_letters(stage, dst, single, options, report)
@@ -200,22 +214,8 @@ def _prepare_stage(
     return set()
 
 
-def _connect(address: str | None) -> None:
-    """--address, else RAY_ADDRESS (set under `ray job submit`), else a new local Ray.
-
-    "local" matters: without it ray.init joins any Ray it finds running on the machine.
-    """
-    if ray.is_initialized():
-        return
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    target = address or os.environ.get("RAY_ADDRESS") or "local"
-    kwargs: dict[str, Any] = {"logging_level": "ERROR"}
-    if target == "local":
-        kwargs["include_dashboard"] = False
-    ray.init(address=target, **kwargs)
-
-
 def _stream_blocks(
+    executor: Executor,
     source: Source,
     job: BlockJob,
     done: set[int],
@@ -225,7 +225,7 @@ def _stream_blocks(
     progress: Progress,
 ) -> str | None:
     """Submit every block not yet done; returns None, 'error' or 'ineligible'."""
-    job_ref = ray.put(job)
+    job_ref = executor.put(job)
     blocks: Any = (
         ((b.index, b) for b in source.parquet_blocks())
         if source.format == "parquet"
@@ -253,18 +253,17 @@ def _stream_blocks(
             index, block = nxt
             if index in done:
                 continue
-            in_flight[_run_block.remote(job_ref, index, block)] = index
+            handle = executor.submit(run_block, job_ref, index, block, **_BLOCK_OPTIONS)
+            in_flight[handle] = index
         if not in_flight:
             break
-        ready, _ = ray.wait(list(in_flight), num_returns=1)
-        for ref in ready:
+        for ref in [executor.wait_one(list(in_flight))]:
             index = in_flight.pop(ref)
             try:
-                stats = ray.get(ref)
-            except ray.exceptions.RayError as exc:
+                stats = executor.get(ref)
+            except TaskFailed as exc:
                 # Reading or writing failed (a bug in a node is caught inside the task).
-                cause = getattr(exc, "cause", None) or exc
-                stats = {"error": {"message": str(cause), "node": None, "block": index}}
+                stats = {"error": {"message": str(exc), "node": None, "block": index}}
             if "error" in stats:
                 report.status, report.error, failure = "error", stats["error"], "error"
             elif "ineligible" in stats:
@@ -274,7 +273,7 @@ def _stream_blocks(
             progress.advance(int(stats.get("rowsIn", 0)))
         if failure is not None or (limit is not None and _limit_reached(rows_out, limit)):
             for ref in in_flight:
-                ray.cancel(ref)
+                executor.cancel(ref)
             if failure is not None:
                 return failure
             exhausted = True
@@ -301,7 +300,13 @@ def _read_stats(stage: Location, index: int) -> dict[str, Any]:
 
 
 def _finish_run(
-    job: BlockJob, dst: Location, fmt: str, single: bool, limit: int | None, report: BatchReport
+    executor: Executor,
+    job: BlockJob,
+    dst: Location,
+    fmt: str,
+    single: bool,
+    limit: int | None,
+    report: BatchReport,
 ) -> bool:
     """False when the partials turned out unfit for the two-phase combine."""
     plan = job.plan
@@ -318,7 +323,7 @@ def _finish_run(
             else:
                 write_table(ItemBatch.empty(), dst, fmt)
         return True
-    result = ray.get(_finish.remote(job, limit, dst, fmt, single))
+    result = executor.get(executor.submit(finish_whole, job, limit, dst, fmt, single, num_cpus=1))
     if "ineligible" in result:
         report.error = {"message": result["ineligible"]}
         return False
@@ -334,6 +339,7 @@ def _finish_run(
 
 
 def _finish_sort(
+    executor: Executor,
     job: BlockJob,
     dst: Location,
     fmt: str,
@@ -354,10 +360,10 @@ def _finish_sort(
     ]
     t0 = time.perf_counter()
     refs = [
-        _sort_range.remote(runs, bounds, r, job.sort[1], target, fmt)
+        executor.submit(sort_range, runs, bounds, r, job.sort[1], target, fmt, num_cpus=1)
         for r, target in enumerate(targets)
     ]
-    counts = ray.get(refs)
+    counts = executor.get_all(refs)
     written = [t for t, c in zip(targets, counts, strict=True) if c]
     if single:
         if written:

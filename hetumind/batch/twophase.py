@@ -7,10 +7,14 @@ that is the group's first row in sorted order, so the Sort never has to material
 block keeps its groups' best sort keys, and the combine orders groups by them (ties by
 position, as the stable sort would).
 
-Only what Summarize's own Arrow path would compute exactly qualifies: scalar split field
-(not float), integer sums and averages (float sums would depend on addition order),
-min / max / count on scalar columns. A block that finds anything else says so, and the
-runner falls back to gathering (correctness first).
+Sums and averages: integer columns add exactly; float columns are summed exactly
+(exactsum.py: every double is an integer times a power of two, so a block ships integer
+partials per exponent and the combine adds them as Python ints), then rounded once. The
+result is the correctly rounded sum of all the values, whatever the blocks: the same for
+any block size or parallelism, and within the bound of a sequential left-to-right sum (the
+node's own order; see docs/batch.md for the tolerance). Only what Summarize's own Arrow path
+takes qualifies: scalar split field (not float), min / max / count on scalar (not float)
+columns. A block that finds anything else says so, and the runner falls back to gathering.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hetumind.items import ItemBatch, arange
+from hetumind.batch.exactsum import ExactSum, block_sums
+from hetumind.items import ItemBatch
 from hetumind.nodes.builtin._fields import split_fields, typed_path
 from hetumind.nodes.builtin.summarize import SummarizeParams, SummaryField, normalize_name
 
@@ -43,9 +49,13 @@ class SummarizeSpec:
     fields: tuple[SummaryField, ...]
     sort: tuple[tuple[str, bool], ...] = ()
     """(field, descending) of the Sort absorbed before the Summarize."""
+    exact_floats: bool = True
+    """Float sums two-phase (exactly rounded); False: such a sum makes the run gather."""
 
     @staticmethod
-    def from_parameters(summarize: dict[str, Any], sort: dict[str, Any] | None) -> SummarizeSpec:
+    def from_parameters(
+        summarize: dict[str, Any], sort: dict[str, Any] | None, exact_floats: bool = True
+    ) -> SummarizeSpec:
         params = SummarizeParams.model_validate(summarize)
         keys = split_fields(params.fieldsToSplitBy)
         order: tuple[tuple[str, bool], ...] = ()
@@ -53,7 +63,7 @@ class SummarizeSpec:
             fields = (sort.get("sortFieldsUi") or {}).get("sortField") or []
             order = tuple((f["fieldName"], f.get("order") == "descending") for f in fields)
         return SummarizeSpec(
-            keys[0] if keys else None, tuple(params.fieldsToSummarize.values), order
+            keys[0] if keys else None, tuple(params.fieldsToSummarize.values), order, exact_floats
         )
 
 
@@ -82,35 +92,38 @@ def _column(batch: ItemBatch, name: str, what: str) -> pa.ChunkedArray:
 def partial(batch: ItemBatch, spec: SummarizeSpec, block: int) -> pa.Table:
     """Phase one over one block's items; raises Ineligible."""
     n = len(batch)
-    cols: dict[str, Any] = {"pos": arange(n)}
     types: dict[str, str] = {}
     if spec.key is not None:
         key = _column(batch, spec.key, "split field")
         if pa.types.is_floating(key.type):
             raise Ineligible("a float split field")
-        cols["key"] = key
         types["key"] = str(key.type)
     else:
-        cols["key"] = pa.nulls(n, pa.int8())
-    sort_names = []
-    for i, (name, _desc) in enumerate(spec.sort):
-        col = _column(batch, name, "sort field")
-        if col.null_count or (pa.types.is_floating(col.type) and pc.any(pc.is_nan(col)).as_py()):
-            raise Ineligible(f"sort field {name!r} has nulls or NaN")
-        cols[f"o{i}"] = pc.utf8_lower(col) if _is_str(col.type) else col
-        types[f"o{i}"] = str(col.type)
-        sort_names.append((f"o{i}", "descending" if _desc else "ascending"))
-    aggs: list[tuple[str, str, Any]] = [] if sort_names else [("pos", "min", None)]
+        key = pa.chunked_array([pa.nulls(n, pa.int8())])
+    # Group codes in order of first appearance (a hash pass, no sort).
+    encoded = pc.dictionary_encode(key.combine_chunks(), null_encoding="encode")
+    codes_arr = encoded.indices.cast(pa.int64())
+    groups = len(encoded.dictionary)
+    codes = np.asarray(codes_arr)
+    cols: dict[str, Any] = {"code": codes_arr}
+    aggs: list[tuple[str, str, Any]] = []
+    exact: dict[int, list[ExactSum]] = {}
     for j, f in enumerate(spec.fields):
         col = _column(batch, f.field, "field")
         types[f"v{j}"] = str(col.type)
         kind = f.aggregation
         if kind in ("sum", "average"):
-            if not pa.types.is_integer(col.type):
-                raise Ineligible(f"{kind} of non-integer field {f.field!r}")
-            cols[f"v{j}"] = col
-            aggs.append((f"v{j}", "sum", pc.ScalarAggregateOptions(min_count=0)))
-            aggs.append((f"v{j}", "count", pc.CountOptions(mode="only_valid")))
+            if pa.types.is_floating(col.type) and not spec.exact_floats:
+                raise Ineligible(f"{kind} of float field {f.field!r} with --float-sums ordered")
+            if pa.types.is_floating(col.type):
+                exact[j] = block_sums(codes, groups, col)
+            elif not pa.types.is_integer(col.type):
+                raise Ineligible(f"{kind} of non-numeric field {f.field!r}")
+            else:
+                cols[f"v{j}"] = col
+                aggs.append((f"v{j}", "sum", pc.ScalarAggregateOptions(min_count=0)))
+            cols[f"n{j}"] = col
+            aggs.append((f"n{j}", "count", pc.CountOptions(mode="only_valid")))
         elif kind in ("min", "max"):
             if pa.types.is_floating(col.type):
                 raise Ineligible(f"{kind} of float field {f.field!r}")
@@ -120,25 +133,55 @@ def partial(batch: ItemBatch, spec: SummarizeSpec, block: int) -> pa.Table:
             cols[f"v{j}"] = _non_empty(col)
             aggs.append((f"v{j}", "count", pc.CountOptions(mode="only_valid")))
     table = pa.table(cols)
-    grouped = table.group_by("key", use_threads=False).aggregate(aggs)
-    if sort_names:
-        # Only the key, sort fields and position are sorted, not the values.
-        order_cols = ["key", "pos", *(name for name, _ in sort_names)]
-        small = table.select(order_cols)
-        small = small.take(pc.sort_indices(small, sort_keys=[*sort_names, ("pos", "ascending")]))
-        firsts = small.group_by("key", use_threads=False).aggregate(
-            [(c, "first", None) for c in order_cols[1:]]
-        )
-        where = pc.index_in(grouped.column("key"), firsts.column("key"), skip_nulls=False)
-        for c in order_cols[1:]:
-            name = f"{c}_first"
-            grouped = grouped.append_column(name, firsts.column(name).take(where))
-    else:
-        grouped = grouped.rename_columns(
-            ["pos_first" if c == "pos_min" else c for c in grouped.column_names]
-        )
-    grouped = grouped.append_column("blk", pa.repeat(block, grouped.num_rows).cast(pa.int64()))
-    return grouped.replace_schema_metadata({_TYPES_KEY: json.dumps(types).encode()})
+    grouped = table.group_by("code", use_threads=False).aggregate(aggs)
+    grouped = grouped.take(pc.sort_indices(grouped.column("code")))
+    out: dict[str, Any] = {"key": encoded.dictionary}
+    for name in grouped.column_names:
+        if name != "code":
+            out[name.replace("n", "v", 1) if name.startswith("n") else name] = grouped.column(name)
+    for i, (name, _desc) in enumerate(spec.sort):
+        col = _column(batch, name, "sort field")
+        if col.null_count or (pa.types.is_floating(col.type) and pc.any(pc.is_nan(col)).as_py()):
+            raise Ineligible(f"sort field {name!r} has nulls or NaN")
+        types[f"o{i}"] = str(col.type)
+    first, best = _first_in_order(batch, spec, codes, groups)
+    out["pos_first"] = first
+    for i, values in enumerate(best):
+        out[f"o{i}_first"] = values
+    for j, sums in exact.items():
+        out[f"v{j}_exact"] = pa.array([s.encode() for s in sums], pa.string())
+    out["blk"] = pa.repeat(block, groups).cast(pa.int64())
+    result = pa.table(out)
+    return result.replace_schema_metadata({_TYPES_KEY: json.dumps(types).encode()})
+
+
+def _first_in_order(
+    batch: ItemBatch, spec: SummarizeSpec, codes: np.ndarray, groups: int
+) -> tuple[pa.Array, list[pa.Array]]:
+    """Per group: the position of its first item in the (absorbed) Sort's order, and that
+    item's sort keys. A stable sort puts first, in each group, the item with the least key
+    (the greatest when descending), then the least of the next key among those tied, and
+    finally the earliest position: a min per group and field, no sort of the block.
+    """
+    candidates = np.arange(len(codes), dtype=np.int64)
+    best: list[pa.Array] = []
+    for name, desc in spec.sort:
+        col = _column(batch, name, "sort field").combine_chunks()
+        if _is_str(col.type):
+            col = pc.utf8_lower(col)
+        here = col.take(pa.array(candidates))
+        cand_codes = codes[candidates]
+        t = pa.table({"g": pa.array(cand_codes), "o": here})
+        agg = t.group_by("g", use_threads=False).aggregate([("o", "max" if desc else "min")])
+        agg = agg.take(pc.sort_indices(agg.column("g")))
+        extreme = agg.column(1).combine_chunks()
+        best.append(extreme)
+        tied = pc.equal(here, extreme.take(pa.array(cand_codes)))
+        candidates = candidates[np.asarray(tied.fill_null(False), bool)]
+    first = np.empty(groups, np.int64)
+    # Assigning in reverse leaves each group's earliest candidate (the last write wins).
+    first[codes[candidates][::-1]] = candidates[::-1]
+    return pa.array(first), best
 
 
 def combine(partials: Sequence[pa.Table], spec: SummarizeSpec) -> ItemBatch:
@@ -194,8 +237,17 @@ def _before(a: tuple[Any, ...], b: tuple[Any, ...], spec: SummarizeSpec) -> bool
 
 def _merge(kind: str, acc: Any, row: dict[str, Any], j: int) -> Any:
     if kind in ("sum", "average"):
-        total, count = acc or (0, 0)
-        return (total + row[f"v{j}_sum"], count + row[f"v{j}_count"])
+        total, count = acc or (None, 0)
+        exact = row.get(f"v{j}_exact")
+        if exact is not None:
+            part = ExactSum.decode(exact)
+            if total is None:
+                total = part
+            else:
+                total.add(part)
+        else:
+            total = (total or 0) + row[f"v{j}_sum"]
+        return (total, count + row[f"v{j}_count"])
     if kind in ("min", "max"):
         value = row[f"v{j}_{kind}"]
         if value is None or acc is None:
@@ -205,10 +257,12 @@ def _merge(kind: str, acc: Any, row: dict[str, Any], j: int) -> Any:
 
 
 def _finish(kind: str, acc: Any) -> Any:
-    if kind == "sum":
-        return acc[0] if acc else 0
-    if kind == "average":
-        return acc[0] / acc[1] if acc and acc[1] else None
+    if kind in ("sum", "average"):
+        total = acc[0] if acc else None
+        value = total.value() if isinstance(total, ExactSum) else (total or 0)
+        if kind == "sum":
+            return value
+        return value / acc[1] if acc and acc[1] else None
     if kind in ("min", "max"):
         return acc
     return acc or 0

@@ -139,7 +139,7 @@ def test_directory_output_is_ordered_parts(tmp_path: Path) -> None:
         (chain(TRIGGER, sort("ascending", "value")), pa.array([1, None, 3] * 400, pa.int64())),
         (chain(TRIGGER, summarize(("sum", "value"))), pa.array([0.1, 0.2, 0.7] * 400)),
     ],
-    ids=["sort with nulls", "float sum"],
+    ids=["sort with nulls", "float sum in item order (--float-sums ordered)"],
 )
 def test_data_the_algorithm_cannot_take_falls_back_to_gathering(
     doc: dict[str, Any], column: pa.Array, tmp_path: Path
@@ -149,7 +149,12 @@ def test_data_the_algorithm_cannot_take_falls_back_to_gathering(
     out = tmp_path / "out.jsonl"
     report = run_batch(
         parse_workflow(doc),
-        BatchOptions(input=str(tmp_path / "in.parquet"), output=str(out), block_rows=250),
+        BatchOptions(
+            input=str(tmp_path / "in.parquet"),
+            output=str(out),
+            block_rows=250,
+            float_sums="ordered",
+        ),
     )
     assert report.status == "success", report.error
     assert report.plan["mode"] == "gather"
