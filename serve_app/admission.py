@@ -55,6 +55,10 @@ class Admission:
     def queued(self) -> int:
         return len(self._queue)
 
+    def free_places(self) -> int:
+        """How many more executions `reserve` takes now (running slots and queue places)."""
+        return max(0, self.max_running - self._running) + max(0, self.max_queued - self.queued)
+
     def _limit(self, limit: int | None) -> int:
         return self.per_workflow if limit is None else max(0, limit)
 

@@ -169,9 +169,12 @@ class Executor:
     def _backend(self, plan: Plan, items: int) -> Backend:
         wanted = str(plan.workflow.settings.get("backend", "")).lower()
         if wanted not in ("ray", "inline"):
-            # Ray can interrupt a node in the middle (timeouts); this thread cannot.
+            # Ray can interrupt a node in the middle (timeouts); this thread cannot. A node
+            # that only sleeps (Wait) is better off in a thread than holding a Ray CPU: on
+            # two cores, two waits at once would be all Ray could run.
             heavy = plan.workflow.execution_timeout is not None or any(
-                not p.definition.fusible or p.node.timeout is not None for p in plan.nodes.values()
+                (not p.definition.fusible and not p.definition.sleeps) or p.node.timeout is not None
+                for p in plan.nodes.values()
             )
             small = (
                 len(plan.nodes) <= self._settings.inline_max_nodes
@@ -353,7 +356,7 @@ class Executor:
 
 
 TINY_NODES = 8
-HEARTBEAT_SECONDS = float(os.environ.get("HETUMIND_HEARTBEAT_SECONDS", "5"))
+HEARTBEAT_SECONDS = float(os.environ.get("HETUMIND_HEARTBEAT_SECONDS", "3"))
 """How often a process says it still runs its executions; three missed beats make them
 orphans that another process resumes."""
 

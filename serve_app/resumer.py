@@ -67,7 +67,11 @@ class Resumer:
             self._reachable_since = clock
         continued = 0
         if clock - self._reachable_since >= window:
-            for execution_id in orphans:
+            # Claim no more than can start now: a claimed execution that finds no slot
+            # stays this process's without a heartbeat, and waits a whole stale window
+            # before anyone takes it again; unclaimed ones are taken by the next sweep.
+            room = self._svc.executor.admission.free_places()
+            for execution_id in orphans[:room]:
                 if await leases.claim(execution_id, self._svc.executor.owner, stale_before=stale):
                     continued += await self._continue(execution_id) is not None
         elif orphans:

@@ -81,6 +81,9 @@ class NodeDefinition:
     fusible: bool = True
     """Cheap enough to share a Ray task with its neighbours in a linear chain. Nodes that
     wait on the network or hold a GPU set this False so they get a task of their own."""
+    sleeps: bool = False
+    """Its run is mostly a timer (Wait): it needs no CPU while it runs, so a server may run
+    it in one of its threads rather than hold a Ray worker's CPU for the whole sleep."""
 
     @property
     def type_names(self) -> tuple[str, ...]:
@@ -249,6 +252,7 @@ def node(
     supplies: str | None = None,
     accepts: Sequence[str] = (),
     fusible: bool = True,
+    sleeps: bool = False,
 ) -> Callable[[N], N]:
     """Declare a node type; the definition is checked here, once.
 
@@ -291,6 +295,7 @@ def node(
             supplies=supplies,
             accepts=tuple(accepts),
             fusible=fusible,
+            sleeps=sleeps,
         )
         return cls
 

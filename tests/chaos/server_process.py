@@ -21,17 +21,29 @@ __all__ = ["ServerProcess"]
 
 class ServerProcess:
     """`hetumind serve` on `port` with HETUMIND_HOME `home` (its log: home/server.log),
-    beating and sweeping every second; `env` adds to or overrides its environment."""
+    beating and sweeping every second unless `default_beats`; `env` adds to or overrides
+    its environment."""
 
-    def __init__(self, home: Path, port: int, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        *,
+        default_beats: bool = False,
+    ) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self._port = port
+        beats = {"HETUMIND_HEARTBEAT_SECONDS": "1", "HETUMIND_RESUME_SWEEP_SECONDS": "1"}
         self._env = {
-            **{k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k != "RAY_ADDRESS" and not (default_beats and k in beats)
+            },
             "HETUMIND_HOME": str(home),
             "HETUMIND_NUM_CPUS": "2",
-            "HETUMIND_HEARTBEAT_SECONDS": "1",
-            "HETUMIND_RESUME_SWEEP_SECONDS": "1",
+            **({} if default_beats else beats),
             **(env or {}),
         }
         self._log = home / "server.log"

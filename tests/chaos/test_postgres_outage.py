@@ -33,6 +33,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from serve_app.admission import Admission
 from serve_app.errors import install_error_handlers
 from serve_app.executor import HEARTBEAT_SECONDS
 from serve_app.resumer import STALE_BEATS, Resumer
@@ -113,7 +114,8 @@ class _Leases:
 def test_the_sweeper_claims_orphans_only_after_a_stale_window_of_reaching_the_database() -> None:
     leases = _Leases()
     services = SimpleNamespace(
-        store=SimpleNamespace(leases=leases), executor=SimpleNamespace(owner="sweeper")
+        store=SimpleNamespace(leases=leases),
+        executor=SimpleNamespace(owner="sweeper", admission=Admission(4, 4)),
     )
     now = [100.0]
     resumer = Resumer(cast(Any, services), clock=lambda: now[0])

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
 import pytest
 
 from serve_app.admission import Admission, Overloaded
+from serve_app.executor import HEARTBEAT_SECONDS
+from serve_app.resumer import STALE_BEATS, Resumer
 
 
 def test_runs_up_to_the_limit_then_queues_then_refuses() -> None:
@@ -43,3 +50,40 @@ def test_a_workflow_setting_overrides_the_default_and_cancel_gives_back() -> Non
     adm.cancel(first, "wf")  # starting failed: the slot is free again
     assert adm.running == 0
     assert adm.reserve("wf", limit=1) is None
+
+
+def test_free_places_count_slots_and_queue() -> None:
+    adm = Admission(max_running=2, max_queued=3)
+    assert adm.free_places() == 5
+    adm.admit(adm.reserve("wf"), lambda: None)
+    adm.admit(adm.reserve("wf"), lambda: None)
+    adm.admit(adm.reserve("wf"), lambda: None)  # queued
+    assert adm.free_places() == 2
+
+
+def test_a_sweep_claims_no_more_orphans_than_can_start() -> None:
+    class Leases:
+        claimed: list[str] = []
+
+        async def orphans(self, stale_before: datetime) -> list[str]:
+            return [f"orphan-{i}" for i in range(5)]
+
+        async def claim(self, execution_id: str, owner: str, **_: Any) -> bool:
+            self.claimed.append(execution_id)
+            return False  # another process won: nothing to continue here
+
+        async def due_waits(self, now: datetime) -> list[str]:
+            return []
+
+    leases = Leases()
+    admission = Admission(max_running=1, max_queued=1)
+    services = SimpleNamespace(
+        store=SimpleNamespace(leases=leases),
+        executor=SimpleNamespace(owner="sweeper", admission=admission),
+    )
+    clock = [0.0]
+    resumer = Resumer(cast(Any, services), clock=lambda: clock[0])
+    asyncio.run(resumer.sweep())  # the first sweep only starts the reachability window
+    clock[0] = 10 * STALE_BEATS * HEARTBEAT_SECONDS
+    asyncio.run(resumer.sweep())
+    assert leases.claimed == ["orphan-0", "orphan-1"]  # one slot and one queue place

@@ -73,6 +73,7 @@ def _iso(moment: datetime) -> str:
     description="Wait before continuing with the execution",
     params=NodeParams,
     fusible=False,
+    sleeps=True,
 )
 class Wait(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
