@@ -8,8 +8,11 @@ ignored). Guest-side failures come back as typed `SandboxError`s.
 from __future__ import annotations
 
 import json
+import os
+import re
 import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from hetumind.sandbox.assets import asset_path
@@ -22,11 +25,12 @@ from hetumind.sandbox.errors import (
     UserCodeError,
 )
 from hetumind.sandbox.guest_js import js_argv
+from hetumind.sandbox.guest_js_intl import zone_tables
 from hetumind.sandbox.guest_py import PY_ARGV
 from hetumind.sandbox.limits import SandboxLimits
 from hetumind.sandbox.runtime import WasmRuntime, default_runtime
 
-__all__ = ["CodeOutcome", "GuestFailure", "Language", "run_code"]
+__all__ = ["CodeOutcome", "GuestFailure", "Language", "LegacyItemResult", "run_code"]
 
 Language = Literal["javaScript", "python"]
 
@@ -61,6 +65,10 @@ class CodeOutcome:
     logs: list[str] = field(default_factory=list)
     static_data: dict[str, Any] | None = None
     """The workflow static data after the run, when the code used it."""
+    columns: dict[str, Any] | None = None
+    """The result as {keys, values, n} columns (same-keyed rows), instead of value/results."""
+    custom_data: dict[str, str] = field(default_factory=dict)
+    """What the code put into $execution.customData."""
 
 
 def run_code(
@@ -82,11 +90,22 @@ def run_code(
         "code": code,
         "nonce": nonce,
         "maxOutputBytes": limits.max_output_mb * 1024 * 1024 // 2,  # logs: half the output
+        "seed": secrets.token_hex(32),
+        # n8n's operator settings for require(): comma-separated names, or *
+        "allowBuiltin": os.environ.get("NODE_FUNCTION_ALLOW_BUILTIN", ""),
+        "allowExternal": os.environ.get("NODE_FUNCTION_ALLOW_EXTERNAL", ""),
     }
+    zone = str(payload.get("zone") or "UTC")
     if language == "javaScript":
+        libs = {name: _library(name) for name, used in _JS_LIBS.items() if used.search(code)}
+        if "luxon" in libs:
+            body["zones"] = zone_tables(code, zone)
         module = runtime.module(asset_path("quickjs.wasm"))
-        output = runtime.run(module, js_argv(body), limits)
+        output = runtime.run(module, js_argv(body, libs), limits)
     else:
+        body["zoneOffset"] = _offset_minutes(zone)
+        if "_jmespath" in code:
+            body["jmespathSource"] = _jmespath_source()
         module = runtime.module(asset_path("python.wasm"))
         data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         output = runtime.run(module, PY_ARGV, limits, stdin=data)
@@ -101,12 +120,79 @@ def run_code(
     logs = [str(x) for x in message.get("logs") or []]
     if not message.get("ok"):
         raise _failure(message["error"]).to_error()
+    outcome = CodeOutcome(
+        logs=logs,
+        static_data=message.get("staticData"),
+        columns=message.get("cols"),
+        custom_data={str(k): str(v) for k, v in (message.get("customData") or {}).items()},
+    )
+    if outcome.columns is not None:
+        return outcome
     if payload.get("mode") == "runOnceForEachItem":
-        results = [
-            _failure(r["error"]) if "error" in r else r.get("value") for r in message["results"]
-        ]
-        return CodeOutcome(results=results, logs=logs, static_data=message.get("staticData"))
-    return CodeOutcome(value=message.get("value"), logs=logs, static_data=message.get("staticData"))
+        outcome.results = [_each(r) for r in message["results"]]
+    else:
+        outcome.value = message.get("value")
+    return outcome
+
+
+# Libraries loaded into QuickJS only when the code mentions what they provide.
+_JS_LIBS = {
+    "luxon": re.compile(r"DateTime|Duration|Interval|\$now|\$today|luxon"),
+    "jmespath": re.compile(r"jmespath"),
+}
+
+
+def _library(name: str) -> str:
+    return _read_library(str(asset_path(f"{name}.js")))
+
+
+@lru_cache(maxsize=4)
+def _read_library(path: str) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def _offset_minutes(zone: str) -> int:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        delta = datetime.now(UTC).astimezone(ZoneInfo(zone)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0
+    return int(delta.total_seconds() // 60) if delta else 0
+
+
+@lru_cache(maxsize=1)
+def _jmespath_source() -> list[tuple[str, str]]:
+    """The pure-Python jmespath package's modules, for `_jmespath` in the guest."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("jmespath")
+    if spec is None or spec.origin is None:
+        return []
+    root = Path(spec.origin).parent
+    order = ["compat", "exceptions", "ast", "lexer", "functions", "visitor", "parser"]
+    modules = [(f"jmespath.{name}", (root / f"{name}.py").read_text()) for name in order]
+    return [*modules, ("jmespath", (root / "__init__.py").read_text())]
+
+
+def _each(raw: dict[str, Any]) -> Any:
+    if "error" in raw:
+        return _failure(raw["error"])
+    if "binary" in raw or "undef" in raw:  # Function Item: the item's binary rides along
+        return LegacyItemResult(raw.get("value"), raw.get("binary"), bool(raw.get("undef")))
+    return raw.get("value")
+
+
+@dataclass(frozen=True)
+class LegacyItemResult:
+    """One Function Item run: the returned json, the item's binary, whether it returned."""
+
+    value: Any
+    binary: dict[str, Any] | None
+    undefined: bool
 
 
 def _failure(raw: dict[str, Any]) -> GuestFailure:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (embedded JavaScript)
 """The JavaScript side of a Code node run: a QuickJS script that wraps the user's code.
 
 The payload (items, referenced nodes, workflow facts) is embedded as a JSON literal on the
@@ -12,11 +13,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hetumind.sandbox.guest_js_env import ENV_JS
+from hetumind.sandbox.guest_js_intl import COLLATION_JS, INTL_JS
+
 __all__ = ["js_argv"]
 
 PRELUDE = r"""
-"use strict";
 (function () {
+  "use strict";
   const emitRaw = globalThis.print;
   const stringify = JSON.stringify;
   const logs = [];
@@ -96,8 +100,82 @@ PRELUDE = r"""
 
   const ASYNC = /\bawait\b|\bPromise\b|\.then\s*\(/;
 
+  const LIBS = { luxon: globalThis.__hetumind_lib_luxon, jmespath: globalThis.__hetumind_lib_jmespath };
+  delete globalThis.__hetumind_lib_luxon;
+  delete globalThis.__hetumind_lib_jmespath;
+  const setupEnv = globalThis.__hetumind_setup_env, setZones = globalThis.__hetumind_set_zones;
+  delete globalThis.__hetumind_setup_env;
+  delete globalThis.__hetumind_set_zones;
+  delete globalThis.__hetumind_Collator;
+
+  // Items arrive as columns when every item has the same keys: building objects from
+  // a shape-specialised literal is several times faster than JSON-parsing rows.
+  function itemsOf(P) {
+    if (!P.cols) return P.items;
+    const keys = P.cols.keys;
+    const args = keys.map((_, i) => "c" + i);
+    const body = keys.map((k, i) => stringify(k) + ":c" + i + "[i]").join(",");
+    const build = (0, eval)("(function(n," + args.join(",") + "){const out=new Array(n);" +
+      "for(let i=0;i<n;i++){out[i]={json:{" + body + "}};}return out;})");
+    return build(P.cols.n, ...P.cols.values);
+  }
+  const plainObject = (v) => v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
+  const N8N_KEYS = ["json", "binary", "pairedItem", "error", "index"];
+  // The result as columns when it is a list of same-keyed plain rows (bare, or {json}):
+  // a fraction of the bytes to stringify and parse. null: send it as it is.
+  function columnar(list) {
+    if (!Array.isArray(list) || list.length < 64) return null;
+    const first = list[0];
+    const wrapped = plainObject(first) && Object.keys(first).length === 1 && "json" in first;
+    const row0 = wrapped ? first.json : first;
+    if (!plainObject(row0)) return null;
+    const keys = Object.keys(row0);
+    if (!wrapped && keys.some((k) => N8N_KEYS.includes(k))) return null;
+    const K = keys.length;
+    const decl = keys.map((_, i) => "const c" + i + "=new Array(n);").join("");
+    const pick = keys.map((k, i) => "v=j[" + stringify(k) + "];if(v===undefined||typeof v===\"function\"||typeof v===\"symbol\")return null;c" + i + "[i]=v;").join("");
+    const get = wrapped
+      ? "const r=list[i];if(!plain(r)||keysOf(r).length!==1||!(\"json\" in r))return null;const j=r.json;"
+      : "const j=list[i];";
+    const extract = (0, eval)("(function(list,plain,keysOf){const n=list.length;" + decl +
+      "let v;for(let i=0;i<n;i++){" + get + "if(!plain(j)||keysOf(j).length!==" + K + ")return null;" +
+      pick + "}return [" + keys.map((_, i) => "c" + i).join(",") + "];})");
+    const values = extract(list, plainObject, Object.keys);
+    return values && { keys, values, n: list.length };
+  }
+
+  function customData() {
+    const data = {};
+    const check = (key) => { if (typeof key !== "string") throw new Error("Custom data key must be a string"); };
+    return {
+      data,
+      api: Object.freeze({
+        set(key, value) { check(key); data[key.slice(0, 50)] = String(value).slice(0, 255); },
+        setAll(obj) { for (const k of Object.keys(obj || {})) this.set(k, obj[k]); },
+        get(key) { return data[key]; },
+        getAll() { return { ...data }; },
+      }),
+    };
+  }
+
   globalThis.__hetumind_main = function (P) {
     maxLogBytes = P.maxOutputBytes;
+    const require = setupEnv(P, { luxon: () => LIBS.luxon });
+    if (setZones) setZones(P.zones || {}, P.zone || "UTC");
+    let DateTime, Duration, Interval, $now, $today;
+    if (LIBS.luxon) {
+      ({ DateTime, Duration, Interval } = LIBS.luxon);
+      LIBS.luxon.Settings.defaultZone = P.zone || "UTC";
+      LIBS.luxon.Settings.defaultLocale = "en-US";
+      $now = DateTime.now();
+      $today = $now.startOf("day");
+    }
+    const $jmespath = (data, expr) => {
+      if (!LIBS.jmespath) throw new Error("$jmespath is not available");
+      return LIBS.jmespath.search(data, expr);
+    };
+    const custom = customData();
+    const execution = { ...P.execution, customData: custom.api };
     // $getWorkflowStaticData: handed back (changed in place) when the code used it.
     const staticData = P.staticData || {};
     let staticUsed = false;
@@ -112,6 +190,7 @@ PRELUDE = r"""
     };
     const emit = (obj) => {
       if (staticUsed) obj.staticData = staticData;
+      if (Object.keys(custom.data).length) obj.customData = custom.data;
       if (logOverflow) {
         obj = { ok: false, error: { message: "logs", line: null, kind: "output" }, logs: [] };
       }
@@ -124,7 +203,9 @@ PRELUDE = r"""
     let fn;
     const names = ["items", "$input", "$json", "$itemIndex", "$runIndex", "$workflow",
       "$execution", "$vars", "$", "$node", "$items", "$prevNode", "$env", "$binary", "item",
-      "$getWorkflowStaticData"];
+      "$getWorkflowStaticData", "require", "DateTime", "Duration", "Interval", "$now", "$today",
+      "$jmespath", "$item", "getWorkflowStaticData", "getBinaryData", "setBinaryData",
+      "getBinaryDataAsync", "setBinaryDataAsync", "getNodeParameter", "$parameter"];
     try {
       // Code that never awaits runs as a plain function: a promise per item is slow.
       const kind = ASYNC.test(P.code) ? "async function" : "function";
@@ -145,7 +226,7 @@ PRELUDE = r"""
       }
       return refs[name];
     };
-    const input = P.items;
+    const input = itemsOf(P);
     const $input = {
       all: () => input,
       first: () => input[0],
@@ -162,43 +243,74 @@ PRELUDE = r"""
       },
     });
     const $items = (name, branch) => name === undefined ? input : $(name).all(branch);
+    // Function / Function Item: `$item(i)` is the data proxy of item i
+    const $item = (i) => ({ $json: (input[i] || {}).json, $binary: (input[i] || {}).binary,
+      $node, $parameter: P.params || {}, $workflow: P.workflow, $runIndex: P.runIndex,
+      $execution: execution, $vars: P.vars, $input });
+    const getNodeParameter = (name, i, fallback) => {
+      const v = (P.params || {})[name];
+      return v === undefined ? fallback : v;
+    };
+    const legacyItem = P.legacy === "functionItem";
     const call = (item, index) => {
       current.index = index;
+      const bin = { get: () => (item ? item.binary : undefined),
+        set: (data) => { if (item) item.binary = data; } };
       return fn(input, $input, item ? item.json : {}, index, P.runIndex, P.workflow,
-        P.execution, P.vars, $, $node, $items, P.prevNode, {}, item ? item.binary : undefined,
-        item, $getWorkflowStaticData);
+        execution, P.vars, $, $node, $items, P.prevNode, {}, item ? item.binary : undefined,
+        legacyItem ? (item ? item.json : {}) : item, $getWorkflowStaticData, require,
+        DateTime, Duration, Interval, $now, $today, $jmespath, $item, $getWorkflowStaticData,
+        bin.get, bin.set, async () => bin.get(), async (d) => bin.set(d), getNodeParameter,
+        P.params || {});
+    };
+    // Function Item hands back the (possibly replaced) binary of each item too
+    const eachValue = (v, i) => {
+      if (!legacyItem) return { value: v === undefined ? null : v };
+      return { value: v === undefined ? null : v, binary: input[i].binary, undef: v === undefined };
+    };
+    const eachResult = (results) => {
+      if (!legacyItem && results.length === input.length && results.every((r) => "value" in r)) {
+        const cols = columnar(results.map((r) => r.value));
+        if (cols) return { ok: true, cols, logs };
+      }
+      return { ok: true, results, logs };
+    };
+    const allResult = (v) => {
+      if (v === undefined) v = null;
+      const cols = P.legacy ? null : columnar(v);
+      return cols ? { ok: true, cols, logs } : { ok: true, value: v, logs };
     };
     if (P.mode === "runOnceForEachItem") {
       const results = [];
       const step = (i) => {
-        if (i >= input.length) { emit({ ok: true, results, logs }); return; }
+        if (i >= input.length) { emit(eachResult(results)); return; }
         Promise.resolve().then(() => call(input[i], i)).then(
-          (v) => { results.push({ value: v === undefined ? null : v }); step(i + 1); },
+          (v) => { results.push(eachValue(v, i)); step(i + 1); },
           (e) => {
             const info = errorInfo(e);
             results.push({ error: info });
             if (P.continueOnFail && info.kind === "user") step(i + 1);
-            else emit({ ok: true, results, logs });
+            else emit(eachResult(results));
           });
       };
       if (!ASYNC.test(P.code)) {
         for (let i = 0; i < input.length; i++) {
           try {
             const v = call(input[i], i);
-            results.push({ value: v === undefined ? null : v });
+            results.push(eachValue(v, i));
           } catch (e) {
             const info = errorInfo(e);
             results.push({ error: info });
             if (!(P.continueOnFail && info.kind === "user")) break;
           }
         }
-        emit({ ok: true, results, logs });
+        emit(eachResult(results));
         return;
       }
       step(0);
     } else {
       Promise.resolve().then(() => call(input[0], 0)).then(
-        (v) => emit({ ok: true, value: v === undefined ? null : v, logs }),
+        (v) => emit(allResult(v)),
         (e) => emit({ ok: false, error: errorInfo(e), logs }));
     }
   };
@@ -206,11 +318,24 @@ PRELUDE = r"""
 """
 
 
-def js_argv(payload: dict[str, Any]) -> list[str]:
-    """The QuickJS command line for one run: the prelude plus the payload as a literal."""
+def _lib(name: str, source: str) -> str:
+    # function-scoped, so the library's own globals (`var luxon`) stay out of user scope
+    exports = "exports" if name == "jmespath" else name
+    return (
+        f"globalThis.__hetumind_lib_{name} = (function () {{ const exports = {{}};\n"
+        f"{source}\nreturn {exports}; }})();\n"
+    )
+
+
+def js_argv(payload: dict[str, Any], libs: dict[str, str] | None = None) -> list[str]:
+    """The QuickJS command line for one run: libraries, the prelude, the payload."""
     # ensure_ascii: no raw NUL or odd code point can cut the C string argv travels as.
     text = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+    head = "".join(_lib(name, source) for name, source in (libs or {}).items())
     # JSON.parse of a string literal: QuickJS parses JSON several times faster than it
     # parses the same data as an object literal.
-    script = PRELUDE + "\n__hetumind_main(JSON.parse(" + json.dumps(text) + "));\n"
+    script = (
+        head + ENV_JS + COLLATION_JS + INTL_JS + PRELUDE
+        + "\n__hetumind_main(JSON.parse(" + json.dumps(text) + "));\n"
+    )  # fmt: skip
     return ["qjs", "--script", "-e", script]

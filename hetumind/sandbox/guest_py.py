@@ -88,10 +88,13 @@ def __hetumind_run():
     _sys.stderr = _io.StringIO()
 
     static_used = []  # keys of $getWorkflowStaticData the code asked for
+    custom = {}  # $execution.customData
 
     def emit(obj):
         if static_used:
             obj["staticData"] = static
+        if custom:
+            obj["customData"] = custom
         if budget[1]:
             obj = {"ok": False, "error": {"message": "logs", "line": None, "kind": "output"}}
         out.write(nonce + _jsonlib.dumps(obj, default=str, ensure_ascii=False) + "\n")
@@ -136,7 +139,7 @@ def __hetumind_run():
 
     names = ["_input", "_json", "_itemIndex", "_runIndex", "_workflow", "_execution",
              "_vars", "_", "_items", "_item", "_node", "_prevNode", "items",
-             "_getWorkflowStaticData"]
+             "_getWorkflowStaticData", "_now", "_today", "_jmespath"]
     source = "def __user(" + ", ".join(names) + "):\n" + indent(payload["code"]) + "\n    pass\n"
     try:
         scope = {"__name__": "__code__", "__builtins__": _builtins}
@@ -146,7 +149,12 @@ def __hetumind_run():
         emit({"ok": False, "error": error_info(exc), "logs": logs})
         return
 
-    items = convert(payload["items"])
+    if "cols" in payload:
+        cols = payload["cols"]
+        keys = cols["keys"]
+        items = [JsObject(json=JsObject(zip(keys, row))) for row in zip(*cols["values"])]
+    else:
+        items = convert(payload["items"])
     current = [0]
     nodes = payload["nodes"]
 
@@ -203,6 +211,60 @@ def __hetumind_run():
     inp = Input()
     workflow = convert(payload["workflow"])
     execution = convert(payload["execution"])
+
+    class CustomData:
+        """n8n's $execution.customData: string keys and values, set/setAll/get/getAll."""
+        def set(self, key, value):
+            if not isinstance(key, str):
+                raise ValueError("Custom data key must be a string")
+            custom[key[:50]] = str(value)[:255]
+        def setAll(self, obj):
+            for k, v in dict(obj).items():
+                self.set(k, v)
+        def get(self, key):
+            return custom.get(key)
+        def getAll(self):
+            return dict(custom)
+
+    execution["customData"] = CustomData()
+    import datetime as _dt
+
+    class DateTime(_dt.datetime):
+        """The workflow-zone timestamps `_now` / `_today`, with Luxon's common methods."""
+        def toISO(self):
+            text = self.isoformat(timespec="milliseconds")
+            return text.replace("+00:00", "Z") if payload.get("zone") == "UTC" else text
+        def toMillis(self):
+            return int(self.timestamp() * 1000)
+        def toSeconds(self):
+            return self.timestamp()
+        def toUnixInteger(self):
+            return int(self.timestamp())
+        def toString(self):
+            return self.toISO()
+        @property
+        def zoneName(self):
+            return payload.get("zone")
+
+    zone = _dt.timezone(_dt.timedelta(minutes=payload.get("zoneOffset") or 0))
+    now = _dt.datetime.now(_dt.timezone.utc).astimezone(zone)
+    now = DateTime(now.year, now.month, now.day, now.hour, now.minute, now.second,
+                   now.microsecond // 1000 * 1000, tzinfo=zone)
+    today = DateTime(now.year, now.month, now.day, tzinfo=zone)
+
+    def jmespath_search(data, expression):
+        if "jmespath" not in _sys.modules:
+            import types as _types
+            for name, src in payload.get("jmespathSource") or []:
+                module = _types.ModuleType(name)
+                module.__package__ = "jmespath"
+                if name == "jmespath":
+                    module.__path__ = []
+                _sys.modules[name] = module
+            for name, src in payload.get("jmespathSource") or []:
+                exec(compile(src, name, "exec"), _sys.modules[name].__dict__)
+        import jmespath as _jp
+        return _jp.search(expression, data)
     variables = convert(payload["vars"])
 
     static = convert(payload.get("staticData") or {})
@@ -220,7 +282,55 @@ def __hetumind_run():
         current[0] = index
         item = items[index] if index < len(items) else JsObject(json=JsObject())
         return fn(inp, item.get("json"), index, payload["runIndex"], workflow, execution,
-                  variables, node_ref, items, item, None, None, items, get_static)
+                  variables, node_ref, items, item, node_proxy, prev_node, items, get_static,
+                  now, today, jmespath_search)
+
+    class NodeProxy:
+        """n8n's `_node["Name"]`: the first item's json of a referenced node."""
+        def __getitem__(self, name):
+            ref = nodes.get(name)
+            if ref is None:
+                return None
+            first = (ref["outputs"][0] or [None])[0] if ref["outputs"] else None
+            return JsObject(json=convert((first or {}).get("json")), parameter=JsObject())
+
+    node_proxy = NodeProxy()
+    prev_node = convert(payload.get("prevNode") or {})
+
+    # captured now: user code may replace builtins (len = None) before we need them
+    B_len, B_isinstance, B_type, B_list, B_any, B_dict, B_all = (
+        len, isinstance, type, list, any, dict, all)
+
+    def columnar(value):
+        # same-keyed plain rows go back as columns: a fraction of the JSON work
+        if B_type(value) is not B_list or B_len(value) < 64:
+            return None
+        first = value[0]
+        if not B_isinstance(first, B_dict):
+            return None
+        wrapped = B_len(first) == 1 and "json" in first
+        row0 = first["json"] if wrapped else first
+        if not B_isinstance(row0, B_dict):
+            return None
+        keys = B_list(row0)
+        n8n_keys = ("json", "binary", "pairedItem", "error", "index")
+        if not wrapped and B_any(k in n8n_keys for k in keys):
+            return None
+        n = B_len(keys)
+        rows = []
+        try:
+            for r in value:
+                if wrapped:
+                    if not B_isinstance(r, B_dict) or B_len(r) != 1:
+                        return None
+                    r = B_dict.__getitem__(r, "json")
+                if not B_isinstance(r, B_dict) or B_len(r) != n:
+                    return None
+                rows.append(r)
+            values = [[B_dict.__getitem__(r, k) for r in rows] for k in keys]
+        except (KeyError, TypeError):
+            return None
+        return {"keys": keys, "values": values, "n": B_len(rows)}
 
     if payload["mode"] == "runOnceForEachItem":
         results = []
@@ -232,14 +342,20 @@ def __hetumind_run():
                 results.append({"error": info})
                 if not payload.get("continueOnFail") or info["kind"] != "user":
                     break
-        emit({"ok": True, "results": results, "logs": logs})
+        cols = None
+        if B_len(results) == B_len(items) and B_all("value" in r for r in results):
+            cols = columnar([r["value"] for r in results])
+        emit({"ok": True, "cols": cols, "logs": logs} if cols else
+             {"ok": True, "results": results, "logs": logs})
     else:
         try:
             value = call(0)
         except BaseException as exc:
             emit({"ok": False, "error": error_info(exc), "logs": logs})
             return
-        emit({"ok": True, "value": value, "logs": logs})
+        cols = columnar(value)
+        emit({"ok": True, "cols": cols, "logs": logs} if cols else
+             {"ok": True, "value": value, "logs": logs})
 
 __hetumind_run()
 '''

@@ -19,6 +19,8 @@ from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin.code_output import (
     EACH_ITEM,
     CodeOutputError,
+    batch_columns,
+    columns_batch,
     normalize_all,
     normalize_each,
 )
@@ -65,7 +67,10 @@ class Code(Node):
 
         batch = inputs[0] if inputs else ItemBatch.empty()
         raw = ctx.raw_parameters
-        language = str(raw.get("language") or "javaScript")
+        # n8n's Code 1 has no language choice: its code is JavaScript whatever is stored
+        language = (
+            str(raw.get("language") or "javaScript") if ctx.type_version >= 2 else "javaScript"
+        )
         if language not in _LANGUAGES:
             raise NodeExecutionError(
                 f"unknown language {language!r}: use javaScript, python or pythonNative"
@@ -90,6 +95,8 @@ class Code(Node):
             return [self._whole_failure(ctx, exc.message)]
         if outcome.logs:
             ctx.record("logs", outcome.logs)
+        if outcome.custom_data:
+            ctx.record("customData", outcome.custom_data)
         for kind in _KINDS:
             changed = (outcome.static_data or {}).get(_static_key(ctx, kind))
             if isinstance(changed, dict):
@@ -97,6 +104,8 @@ class Code(Node):
                 kept.clear()
                 kept.update(changed)
         try:
+            if outcome.columns is not None:
+                return [columns_batch(outcome.columns, mode == EACH_ITEM)]
             if mode == EACH_ITEM:
                 return [normalize_each(outcome.results, batch, ctx.continue_on_fail)]
             return [normalize_all(outcome.value)]
@@ -112,6 +121,19 @@ class Code(Node):
 
 
 _STATIC_DATA = "getWorkflowStaticData"
+
+
+def workflow_zone_name(settings: Mapping[str, Any] | None) -> str:
+    """n8n's zone for $now in code: settings.timezone, else GENERIC_TIMEZONE, else
+    America/New_York."""
+    import os
+
+    name = (settings or {}).get("timezone")
+    if not name or name == "DEFAULT":
+        name = os.environ.get("GENERIC_TIMEZONE") or "America/New_York"
+    return str(name)
+
+
 _KINDS = ("global", "node")
 
 
@@ -130,9 +152,11 @@ def _payload(ctx: NodeContext, batch: ItemBatch, mode: str) -> dict[str, Any]:
             "outputs": [b.to_items() for b in data.outputs],
             "lineage": None if lineage is None else lineage.to_pylist(),
         }
+    columns = batch_columns(batch)
     return {
         "mode": mode,
-        "items": batch.to_items(),
+        **({"cols": columns} if columns is not None else {"items": batch.to_items()}),
+        "zone": workflow_zone_name(facts.settings),
         "nodes": nodes,
         "runIndex": ctx.run_index,
         "continueOnFail": ctx.continue_on_fail,

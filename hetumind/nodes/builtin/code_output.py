@@ -14,11 +14,20 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
+import pyarrow as pa
+
 from hetumind.binary import BLOB_MARKER, put_binary
 from hetumind.errors import HetumindError
-from hetumind.items import ItemBatch
+from hetumind.items import ItemBatch, arange, to_arrow_column
 
-__all__ = ["EACH_ITEM", "CodeOutputError", "normalize_all", "normalize_each"]
+__all__ = [
+    "EACH_ITEM",
+    "CodeOutputError",
+    "batch_columns",
+    "columns_batch",
+    "normalize_all",
+    "normalize_each",
+]
 
 EACH_ITEM = "runOnceForEachItem"
 _N8N_KEYS = frozenset({"json", "binary", "pairedItem", "error", "index"})
@@ -144,3 +153,53 @@ def normalize_each(results: Sequence[Any], batch: ItemBatch, continue_on_fail: b
     if len(results) < len(batch) and not any(isinstance(r, GuestFailure) for r in results):
         raise CodeOutputError("the code stopped before every item ran")
     return ItemBatch.from_json(rows, binary=binary, paired=paired)
+
+
+# Column types whose Arrow type is certain from the Python types alone: the exact round
+# trip check `to_arrow_column` makes is then known to pass, and skipping it is most of the
+# cost of turning 100,000 results into a batch.
+_PLAIN_TYPES: dict[type, pa.DataType] = {
+    int: pa.int64(),
+    float: pa.float64(),
+    str: pa.string(),
+    bool: pa.bool_(),
+}
+
+
+def _column(name: str, values: list[Any]) -> tuple[pa.Field, pa.Array]:
+    kinds = set(map(type, values))
+    if len(kinds) == 1:
+        arrow_type = _PLAIN_TYPES.get(next(iter(kinds)))
+        if arrow_type is not None:
+            try:
+                return pa.field(name, arrow_type), pa.array(values, type=arrow_type)
+            except (pa.ArrowInvalid, OverflowError):
+                pass  # e.g. an int beyond int64: the general path decides
+    return to_arrow_column(name, values)
+
+
+def columns_batch(columns: dict[str, Any], each_item: bool) -> ItemBatch:
+    """The batch for results the guest sent as columns (same-keyed plain rows); each-item
+    results pair one to one with the input items."""
+    n = int(columns["n"])
+    fields, arrays = [], []
+    for name, values in zip(columns["keys"], columns["values"], strict=True):
+        f, arr = _column(str(name), values)
+        fields.append(f)
+        arrays.append(arr)
+    table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    return ItemBatch(table, n, paired=arange(n) if each_item else None)
+
+
+def batch_columns(batch: ItemBatch) -> dict[str, Any] | None:
+    """The batch as {keys, values, n} when every column is typed and no item has binary
+    (so every item has every key), for the guest to rebuild rows from; else None."""
+    if batch.binary is not None or not batch.table.num_columns or not len(batch):
+        return None
+    values = []
+    for name in batch.columns:
+        column = batch.typed_column(name)
+        if column is None:
+            return None
+        values.append(column.to_pylist())
+    return {"keys": batch.columns, "values": values, "n": len(batch)}
