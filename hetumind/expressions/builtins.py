@@ -11,9 +11,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hetumind.expressions.datetime import DateTime, parse_datetime
+from hetumind.expressions.jsobjects import (
+    ERROR_NAMES,
+    ErrorObject,
+    JsMap,
+    JsSet,
+    construct_map,
+    construct_set,
+    iterate,
+)
 from hetumind.expressions.methods._args import arg, int_arg
 from hetumind.expressions.methods.number import js_round
 from hetumind.expressions.methods.string import encode_uri_component, parse_float, parse_int
+from hetumind.expressions.operators import INSTANCE_CHECKS
 from hetumind.expressions.regex import JsRegExp
 from hetumind.expressions.runtime import NativeFunction, Runtime
 from hetumind.expressions.values import (
@@ -155,6 +165,20 @@ def json_parse(text: str) -> Any:
         raise EvalError(f"JSON.parse: {e}") from None
 
 
+def _own_deep(rt: Runtime, value: Any) -> Any:
+    """JSON.parse builds everything anew: all of it is the expression's to modify."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is list:
+            rt.own(v)
+            stack.extend(v)
+        elif type(v) is dict:
+            rt.own(v)
+            stack.extend(v.values())
+    return value
+
+
 def _json_stringify(args: list[Any]) -> Any:
     space = arg(args, 2)
     if type(space) in (int, float):
@@ -168,7 +192,7 @@ def _json_stringify(args: list[Any]) -> Any:
 
 JSON_NS = Namespace("JSON", {
     "stringify": _fn("stringify", _json_stringify),
-    "parse": _fn("parse", lambda a: json_parse(to_string(arg(a, 0)))),
+    "parse": NativeFunction("parse", lambda rt, a: _own_deep(rt, json_parse(to_string(arg(a, 0))))),
 })  # fmt: skip
 
 
@@ -183,13 +207,20 @@ def _object_arg(args: list[Any], name: str) -> dict[str, Any]:
     return {}
 
 
-def _assign(args: list[Any]) -> dict[str, Any]:
-    # Returns a new object: the target may be input data that other items still read.
-    out = dict(_object_arg(args, "assign"))
+def _assign(rt: Runtime, args: list[Any]) -> dict[str, Any]:
+    # A target this evaluation built is updated in place, as in JS; input data (which
+    # other items still read) is copied instead.
+    target = arg(args, 0)
+    out = (
+        target
+        if type(target) is dict and id(target) in rt.owned
+        else dict(_object_arg(args, "assign"))
+    )
     for src in args[1:]:
         if type(src) is dict:
+            rt.tick(len(src) >> 8)
             out.update(src)
-    return out
+    return rt.own(out)
 
 
 def _from_entries(args: list[Any]) -> dict[str, Any]:
@@ -205,7 +236,7 @@ OBJECT_NS = Namespace("Object", {
     "keys": _fn("keys", lambda a: list(_object_arg(a, "keys"))),
     "values": _fn("values", lambda a: list(_object_arg(a, "values").values())),
     "entries": _fn("entries", lambda a: [[k, v] for k, v in _object_arg(a, "entries").items()]),
-    "assign": _fn("assign", _assign),
+    "assign": NativeFunction("assign", _assign),
     "fromEntries": _fn("fromEntries", _from_entries),
     "freeze": _fn("freeze", lambda a: arg(a, 0)),
 })  # fmt: skip
@@ -213,8 +244,8 @@ OBJECT_NS = Namespace("Object", {
 
 def _array_from(rt: Runtime, args: list[Any]) -> list[Any]:
     src = arg(args, 0)
-    if type(src) in (list, str):
-        out = list(src)
+    if type(src) in (list, str) or isinstance(src, JsSet | JsMap):
+        out = list(iterate(rt, src))
     elif type(src) is dict and "length" in src:
         n = to_number(src["length"])
         if not 0 <= n <= MAX_ARRAY_LENGTH:
@@ -224,8 +255,8 @@ def _array_from(rt: Runtime, args: list[Any]) -> list[Any]:
         out = []
     fn = arg(args, 1)
     if isinstance(fn, JsCallable):
-        return [rt.call(fn, [v, i]) for i, v in enumerate(out)]
-    return out
+        return rt.own([rt.call(fn, [v, i]) for i, v in enumerate(out)])
+    return rt.own(out)
 
 
 ARRAY_NS = Namespace("Array", {
@@ -329,7 +360,63 @@ GLOBALS: dict[str, Any] = {
     "RegExp": _fn("RegExp", _regexp_ctor),
 }  # fmt: skip
 
+
+def _error_ctor(name: str) -> NativeFunction:
+    def make(rt: Runtime, args: list[Any]) -> ErrorObject:
+        message = arg(args, 0)
+        return ErrorObject(name, "" if message is UNDEFINED else to_string(message))
+
+    return NativeFunction(name, make)
+
+
+def _new_array(rt: Runtime, args: list[Any]) -> list[Any]:
+    if len(args) == 1 and type(args[0]) in (int, float):
+        n = args[0]
+        if type(n) is not int or not 0 <= n <= MAX_ARRAY_LENGTH:
+            raise EvalError("RangeError: Invalid array length")
+        rt.tick(n >> 8)
+        return rt.own([UNDEFINED] * n)
+    return rt.own(list(args))
+
+
+def _new_object(rt: Runtime, args: list[Any]) -> Any:
+    v = arg(args, 0)
+    return v if type(v) is dict else rt.own({})
+
+
+_ERRORS = {name: _error_ctor(name) for name in ERROR_NAMES}
+_SET = NativeFunction("Set", construct_set)
+_MAP = NativeFunction("Map", construct_map)
+
 CONSTRUCTORS: dict[str, JsCallable] = {
     "Date": NativeFunction("Date", _new_date),
     "RegExp": _fn("RegExp", _regexp_ctor),
+    "Set": _SET,
+    "Map": _MAP,
+    "Array": NativeFunction("Array", _new_array),
+    "Object": NativeFunction("Object", _new_object),
+    "String": NativeFunction("String", lambda rt, a: to_string(a[0]) if a else ""),
+    "Number": NativeFunction("Number", lambda rt, a: to_number(a[0]) if a else 0),
+    "Boolean": NativeFunction("Boolean", lambda rt, a: truthy(arg(a, 0))),
+    **_ERRORS,
 }
+GLOBALS.update(_ERRORS)
+GLOBALS.update({"Set": _SET, "Map": _MAP})
+
+INSTANCE_CHECKS.update(
+    {
+        id(GLOBALS["Array"]): lambda v: type(v) is list,
+        id(GLOBALS["Object"]): lambda v: type(v) in (dict, list) or isinstance(v, HostObject),
+        id(GLOBALS["Date"]): lambda v: isinstance(v, DateTime),
+        id(GLOBALS["DateTime"]): lambda v: isinstance(v, DateTime),
+        id(GLOBALS["RegExp"]): lambda v: isinstance(v, JsRegExp),
+        id(_SET): lambda v: isinstance(v, JsSet),
+        id(_MAP): lambda v: isinstance(v, JsMap),
+        id(_ERRORS["Error"]): lambda v: isinstance(v, ErrorObject),
+        **{
+            id(fn): (lambda n: lambda v: isinstance(v, ErrorObject) and v.name == n)(name)
+            for name, fn in _ERRORS.items()
+            if name != "Error"
+        },
+    }
+)

@@ -13,7 +13,7 @@ from hetumind.expressions.context import ExpressionContext
 from hetumind.expressions.evaluator import compile_node
 from hetumind.expressions.lexer import tokenize
 from hetumind.expressions.parser import parse_tokens
-from hetumind.expressions.runtime import Runtime
+from hetumind.expressions.runtime import Runtime, Scope
 from hetumind.expressions.values import (
     UNDEFINED,
     EvalError,
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CompiledParameter", "compile_parameter", "evaluate_parameters", "is_expression"]
 
-_TOP_SCOPE: dict[str, Any] = {}  # never written: arrow calls bind into copies
+_TOP_SCOPE = Scope()  # never written: functions and programs bind into child scopes
 
 
 def is_expression(value: object) -> bool:
@@ -88,18 +88,18 @@ def _referenced_nodes(nodes: list[ast.Node]) -> frozenset[str]:
                     stack.append(child)
                 elif isinstance(child, tuple):
                     stack.extend(_flatten(child))
-        elif isinstance(n, ast.Param) and n.default is not None:
-            stack.append(n.default)
     return frozenset(found)
 
 
 def _flatten(values: tuple[Any, ...]) -> list[Any]:
     out: list[Any] = []
-    for v in values:
-        if isinstance(v, tuple):
-            out.extend(_flatten(v))
-        elif isinstance(v, ast.Node | ast.Param):
-            out.append(v)
+    stack = [values]
+    while stack:
+        for v in stack.pop():
+            if isinstance(v, tuple):
+                stack.append(v)
+            elif isinstance(v, ast.Node):
+                out.append(v)
     return out
 
 
@@ -143,9 +143,12 @@ class CompiledParameter:
                 self._run = self._template(parts)
         except EvalError as e:
             raise ExpressionError(e.message, position=e.pos, expression=source) from None
+        except RecursionError:
+            raise ExpressionError("expression is nested too deeply", position=0,
+                                  expression=source) from None  # fmt: skip
 
     @staticmethod
-    def _single(ev: Callable[[Runtime, dict[str, Any]], Any]) -> Callable[[Runtime], Any]:
+    def _single(ev: Callable[[Runtime, Scope], Any]) -> Callable[[Runtime], Any]:
         def run(rt: Runtime) -> Any:
             v = ev(rt, _TOP_SCOPE)
             t = type(v)
@@ -157,7 +160,7 @@ class CompiledParameter:
 
     @staticmethod
     def _template(parts: list[str | ast.Node | None]) -> Callable[[Runtime], Any]:
-        compiled: list[str | Callable[[Runtime, dict[str, Any]], Any]] = [
+        compiled: list[str | Callable[[Runtime, Scope], Any]] = [
             p if isinstance(p, str) else compile_node(p) if p is not None else "" for p in parts
         ]
 
@@ -188,7 +191,10 @@ class CompiledParameter:
         """A plan that evaluates this parameter on whole Arrow columns, if it is pure."""
         from hetumind.expressions.vectorize import plan_for
 
-        return plan_for(self._ast) if self._ast is not None else None
+        try:
+            return plan_for(self._ast) if self._ast is not None else None
+        except RecursionError:  # too deep to vectorize: it still runs per item
+            return None
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         # Closures do not pickle; the source does (Ray ships parameters between workers).

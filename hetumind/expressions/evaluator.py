@@ -1,8 +1,12 @@
-"""Compiles the syntax tree into nested Python closures, once per parameter.
+"""Compiles expression syntax into nested Python closures, once per parameter.
 
-Each closure takes the runtime and the local scope (a dict of arrow-function parameters
-and block declarations). Identifiers are resolved at compile time: locals, `$` variables,
-built-in globals, or a ReferenceError raised when (and only if) the code runs.
+Each closure takes the runtime and the current Scope. Names declared by the expression
+(parameters, `const`, `let`, ...) are looked up through the scope chain; any other name is
+resolved at compile time to a `$` variable, a built-in global, or a ReferenceError raised
+when (and only if) the code runs. Statements and functions live in `statements`.
+
+Left-leaning chains of binary operators (`a + b + c + ...`) are compiled and evaluated in
+loops, so a 5,000-term expression needs no deep Python recursion.
 """
 
 from __future__ import annotations
@@ -12,80 +16,55 @@ from typing import Any
 
 from hetumind.expressions import syntax as ast
 from hetumind.expressions.builtins import CONSTRUCTORS, GLOBALS
+from hetumind.expressions.jsobjects import iterate
 from hetumind.expressions.operators import BINARY, UNARY
 from hetumind.expressions.regex import JsRegExp
 from hetumind.expressions.runtime import (
-    MAX_CALL_DEPTH,
     NotAFunction,
     Runtime,
+    Scope,
     call_method,
+    delete_member,
     get_member,
     property_key,
 )
 from hetumind.expressions.values import (
     MAX_ARRAY_LENGTH,
+    MAX_STRING_LENGTH,
     UNDEFINED,
     EvalError,
     HostObject,
-    JsCallable,
-    check_string,
     to_string,
     truthy,
 )
 from hetumind.expressions.variables import resolve_variable
 
-__all__ = ["Ev", "compile_node"]
+__all__ = ["COMPILERS", "Ev", "ShortCircuit", "compile_node", "foreign", "located"]
 
-Ev = Callable[[Runtime, dict[str, Any]], Any]
-_NO_RETURN: Any = object()
+Ev = Callable[[Runtime, Scope], Any]
+_PYTHON_FAILURES = (ValueError, TypeError, OverflowError, IndexError, KeyError, AttributeError,
+                    ArithmeticError)  # fmt: skip
 
 
-class _ShortCircuit(Exception):
+class ShortCircuit(Exception):
     """Raised by `?.` on null/undefined; caught by the enclosing OptionalChain."""
 
 
-def _located(err: EvalError, node: ast.Node) -> EvalError:
+def located(err: EvalError, node: ast.Node) -> EvalError:
     if err.pos is None:
         err.pos = node.pos
     return err
 
 
-def _foreign(exc: Exception, node: ast.Node) -> EvalError:
+def foreign(exc: Exception, node: ast.Node) -> EvalError:
     # Python-level failures inside a method (bad argument types, overflow) become JS-style
     # errors at the call site instead of tracebacks.
     message = str(exc) or type(exc).__name__
     return EvalError(f"{type(exc).__name__}: {message}", node.pos)
 
 
-class JsFunction(JsCallable):
-    """An arrow function closed over the scope it was created in."""
-
-    __slots__ = ("bind", "body", "name", "scope")
-
-    def __init__(self, bind: Callable[[Runtime, dict[str, Any], list[Any]], None], body: Ev,
-                 scope: dict[str, Any]) -> None:  # fmt: skip
-        self.name = "anonymous"
-        self.bind = bind
-        self.body = body
-        self.scope = scope
-
-    def invoke(self, rt: Runtime, args: list[Any]) -> Any:
-        if rt.depth >= MAX_CALL_DEPTH:
-            raise EvalError("Maximum call stack size exceeded")
-        rt.depth += 1
-        try:
-            sc = self.scope.copy()
-            self.bind(rt, sc, args)
-            return self.body(rt, sc)
-        finally:
-            rt.depth -= 1
-
-    def __repr__(self) -> str:
-        return "<arrow function>"
-
-
 def compile_node(node: ast.Node, local: frozenset[str] = frozenset()) -> Ev:
-    compiler = _COMPILERS.get(type(node))
+    compiler = COMPILERS.get(type(node))
     if compiler is None:
         raise EvalError(f"{type(node).__name__} is not supported here", node.pos)
     return compiler(node, local)
@@ -103,28 +82,36 @@ def _regex(node: ast.Node, local: frozenset[str]) -> Ev:
     return lambda rt, sc: regex
 
 
-def _ident(node: ast.Node, local: frozenset[str]) -> Ev:
-    assert isinstance(node, ast.Ident)
-    name = node.name
-    if name in local:
-
-        def ev_local(rt: Runtime, sc: dict[str, Any]) -> Any:
-            try:
-                return sc[name]
-            except KeyError:
-                raise EvalError(f"Cannot access '{name}' before initialization", node.pos) from None
-
-        return ev_local
+def global_ev(name: str, pos: int) -> Ev:
     if name.startswith("$"):
-        return resolve_variable(name, node.pos)
+        return resolve_variable(name, pos)
     if name in GLOBALS:
         value = GLOBALS[name]
         return lambda rt, sc: value
 
-    def ev_missing(rt: Runtime, sc: dict[str, Any]) -> Any:
-        raise EvalError(f"{name} is not defined", node.pos)
+    def ev_missing(rt: Runtime, sc: Scope) -> Any:
+        raise EvalError(f"{name} is not defined", pos)
 
     return ev_missing
+
+
+def _ident(node: ast.Node, local: frozenset[str]) -> Ev:
+    assert isinstance(node, ast.Ident)
+    name = node.name
+    fallback = global_ev(name, node.pos)
+    if name not in local:
+        return fallback
+
+    def ev_local(rt: Runtime, sc: Scope) -> Any:
+        s: Scope | None = sc
+        while s is not None:
+            v = s.vars
+            if name in v:
+                return v[name]
+            s = s.parent
+        return fallback(rt, sc)
+
+    return ev_local
 
 
 def _template(node: ast.Node, local: frozenset[str]) -> Ev:
@@ -132,45 +119,48 @@ def _template(node: ast.Node, local: frozenset[str]) -> Ev:
     strings = node.strings
     parts = [compile_node(e, local) for e in node.exprs]
 
-    def ev(rt: Runtime, sc: dict[str, Any]) -> Any:
+    def ev(rt: Runtime, sc: Scope) -> Any:
         out = [strings[0]]
+        size = len(strings[0])
         for i, part in enumerate(parts):
-            out.append(to_string(part(rt, sc)))
+            s = to_string(part(rt, sc))
+            size += len(s) + len(strings[i + 1])
+            if size > MAX_STRING_LENGTH:
+                raise EvalError("RangeError: Invalid string length")
+            out.append(s)
             out.append(strings[i + 1])
-        return check_string("".join(out))
+        result = "".join(out)
+        rt.charge_size(result)
+        return result
 
     return ev
 
 
-def _spread_items(value: Any, node: ast.Node) -> list[Any]:
-    if type(value) is list:
-        return value
-    if type(value) is str:
-        return list(value)
-    raise EvalError(f"{to_string(value) if value is not None else 'null'} is not iterable",
-                    node.pos)  # fmt: skip
-
-
-def _elements(nodes: tuple[ast.Node, ...], local: frozenset[str]) -> Callable[..., list[Any]]:
-    """Evaluate a list of array elements or call arguments, expanding `...spread`."""
+def compile_elements(nodes: tuple[ast.Node | None, ...], local: frozenset[str]) -> Ev:
+    """Array elements or call arguments, expanding `...spread`; the list is owned."""
     compiled = [
-        (True, compile_node(n.expr, local), n) if isinstance(n, ast.Spread)
-        else (False, compile_node(n, local), n)
+        (None, None) if n is None
+        else (True, compile_node(n.expr, local)) if isinstance(n, ast.Spread)
+        else (False, compile_node(n, local))
         for n in nodes
     ]  # fmt: skip
-    if not any(spread for spread, _, _ in compiled):
-        evs = [ev for _, ev, _ in compiled]
-        return lambda rt, sc: [ev(rt, sc) for ev in evs]
+    if all(spread is False for spread, _ in compiled):
+        evs = [ev for _, ev in compiled]
+        return lambda rt, sc: [ev(rt, sc) for ev in evs]  # type: ignore[misc]
 
-    def ev_spread(rt: Runtime, sc: dict[str, Any]) -> list[Any]:
+    def ev_spread(rt: Runtime, sc: Scope) -> list[Any]:
         out: list[Any] = []
-        for spread, ev, n in compiled:
-            if spread:
-                out.extend(_spread_items(ev(rt, sc), n))
-                if len(out) > MAX_ARRAY_LENGTH:
-                    raise EvalError("Invalid array length", n.pos)
+        for spread, ev in compiled:
+            if spread is None:
+                out.append(UNDEFINED)
+            elif spread:
+                items = iterate(rt, ev(rt, sc))  # type: ignore[misc]
+                if len(out) + len(items) > MAX_ARRAY_LENGTH:
+                    raise EvalError("RangeError: Invalid array length")
+                rt.tick(len(items) >> 8)
+                out.extend(items)
             else:
-                out.append(ev(rt, sc))
+                out.append(ev(rt, sc))  # type: ignore[misc]
         return out
 
     return ev_spread
@@ -178,13 +168,27 @@ def _elements(nodes: tuple[ast.Node, ...], local: frozenset[str]) -> Callable[..
 
 def _array(node: ast.Node, local: frozenset[str]) -> Ev:
     assert isinstance(node, ast.ArrayLit)
-    return _elements(node.elements, local)
+    elements = compile_elements(node.elements, local)
+    return lambda rt, sc: rt.own(elements(rt, sc))
+
+
+def spread_into(rt: Runtime, out: dict[str, Any], src: Any) -> None:
+    if type(src) is dict:
+        rt.tick(len(src) >> 8)
+        out.update(src)
+    elif type(src) in (list, str):
+        rt.tick(len(src) >> 8)
+        out.update({str(i): v for i, v in enumerate(src)})
+    elif isinstance(src, HostObject):
+        out.update({k: src.get_member(rt, k) for k in src.own_keys()})
 
 
 def _object(node: ast.Node, local: frozenset[str]) -> Ev:
     assert isinstance(node, ast.ObjectLit)
     props: list[tuple[str | Ev | None, Ev]] = []
     for key, value in node.props:
+        if isinstance(value, ast.DefaultPattern):
+            raise EvalError("Invalid shorthand property initializer", value.pos)
         if key is None:
             assert isinstance(value, ast.Spread)
             props.append((None, compile_node(value.expr, local)))
@@ -193,22 +197,16 @@ def _object(node: ast.Node, local: frozenset[str]) -> Ev:
         else:
             props.append((compile_node(key, local), compile_node(value, local)))
 
-    def ev(rt: Runtime, sc: dict[str, Any]) -> Any:
+    def ev(rt: Runtime, sc: Scope) -> Any:
         out: dict[str, Any] = {}
         for key, value in props:
             if key is None:
-                src = value(rt, sc)
-                if type(src) is dict:
-                    out.update(src)
-                elif type(src) in (list, str):
-                    out.update({str(i): v for i, v in enumerate(src)})
-                elif isinstance(src, HostObject):
-                    out.update({k: src.get_member(rt, k) for k in src.own_keys()})
+                spread_into(rt, out, value(rt, sc))
             elif isinstance(key, str):
                 out[key] = value(rt, sc)
             else:
                 out[property_key(key(rt, sc))] = value(rt, sc)
-        return out
+        return rt.own(out)
 
     return ev
 
@@ -220,29 +218,29 @@ def _member(node: ast.Node, local: frozenset[str]) -> Ev:
     if isinstance(node.prop, str):
         key = node.prop
 
-        def ev_static(rt: Runtime, sc: dict[str, Any]) -> Any:
+        def ev_static(rt: Runtime, sc: Scope) -> Any:
             obj = obj_ev(rt, sc)
             if type(obj) is dict:
                 return obj.get(key, UNDEFINED)
             if optional and (obj is None or obj is UNDEFINED):
-                raise _ShortCircuit
+                raise ShortCircuit
             try:
                 return get_member(rt, obj, key)
             except EvalError as e:
-                raise _located(e, node) from None
+                raise located(e, node) from None
 
         return ev_static
     key_ev = compile_node(node.prop, local)
 
-    def ev_computed(rt: Runtime, sc: dict[str, Any]) -> Any:
+    def ev_computed(rt: Runtime, sc: Scope) -> Any:
         obj = obj_ev(rt, sc)
         if optional and (obj is None or obj is UNDEFINED):
-            raise _ShortCircuit
+            raise ShortCircuit
         k = key_ev(rt, sc)
         try:
             return get_member(rt, obj, k)
         except EvalError as e:
-            raise _located(e, node) from None
+            raise located(e, node) from None
 
     return ev_computed
 
@@ -251,10 +249,10 @@ def _optional_chain(node: ast.Node, local: frozenset[str]) -> Ev:
     assert isinstance(node, ast.OptionalChain)
     inner = compile_node(node.expr, local)
 
-    def ev(rt: Runtime, sc: dict[str, Any]) -> Any:
+    def ev(rt: Runtime, sc: Scope) -> Any:
         try:
             return inner(rt, sc)
-        except _ShortCircuit:
+        except ShortCircuit:
             return UNDEFINED
 
     return ev
@@ -266,76 +264,114 @@ def _source(node: ast.Node, text: str) -> str:
 
 def _call(node: ast.Node, local: frozenset[str]) -> Ev:
     assert isinstance(node, ast.Call)
-    args_ev = _elements(node.args, local)
+    args_ev = compile_elements(node.args, local)
     callee = node.callee
     optional_call = node.optional
-    if isinstance(callee, ast.Ident) and callee.name.startswith("new "):
-        ctor = CONSTRUCTORS.get(callee.name[4:])
-        if ctor is None:
-            name = callee.name[4:]
-
-            def ev_bad_new(rt: Runtime, sc: dict[str, Any]) -> Any:
-                raise EvalError(f"new {name}() is not supported in expressions", node.pos)
-
-            return ev_bad_new
-        callee_ev: Ev = lambda rt, sc: ctor  # noqa: E731
-    elif isinstance(callee, ast.Member) and not optional_call:
+    if isinstance(callee, ast.Member) and not optional_call:
         obj_ev = compile_node(callee.obj, local)
         static_key = callee.prop if isinstance(callee.prop, str) else None
         key_ev = None if isinstance(callee.prop, str) else compile_node(callee.prop, local)
         member_optional = callee.optional
 
-        def ev_method(rt: Runtime, sc: dict[str, Any]) -> Any:
+        def ev_method(rt: Runtime, sc: Scope) -> Any:
             obj = obj_ev(rt, sc)
             if member_optional and (obj is None or obj is UNDEFINED):
-                raise _ShortCircuit
+                raise ShortCircuit
             key = static_key if key_ev is None else key_ev(rt, sc)
             args = args_ev(rt, sc)
             try:
                 return call_method(rt, obj, key, args)
             except NotAFunction:
-                raise EvalError(f"{_source(callee, rt.text)} is not a function",
+                raise EvalError(f"TypeError: {_source(callee, rt.text)} is not a function",
                                 node.pos) from None  # fmt: skip
             except EvalError as e:
-                raise _located(e, node) from None
-            except (_ShortCircuit, RecursionError):
+                raise located(e, node) from None
+            except (ShortCircuit, RecursionError):
                 raise
-            except (ValueError, TypeError, OverflowError, IndexError, KeyError,
-                    AttributeError, ArithmeticError) as e:  # fmt: skip
-                raise _foreign(e, node) from None
+            except _PYTHON_FAILURES as e:
+                raise foreign(e, node) from None
 
         return ev_method
-    else:
-        callee_ev = compile_node(callee, local)
+    callee_ev = compile_node(callee, local)
 
-    def ev_call(rt: Runtime, sc: dict[str, Any]) -> Any:
+    def ev_call(rt: Runtime, sc: Scope) -> Any:
         fn = callee_ev(rt, sc)
         if optional_call and (fn is None or fn is UNDEFINED):
-            raise _ShortCircuit
+            raise ShortCircuit
         args = args_ev(rt, sc)
         try:
             return rt.call(fn, args)
         except NotAFunction:
-            raise EvalError(f"{_source(callee, rt.text)} is not a function",
+            raise EvalError(f"TypeError: {_source(callee, rt.text)} is not a function",
                             node.pos) from None  # fmt: skip
         except EvalError as e:
-            raise _located(e, node) from None
-        except (_ShortCircuit, RecursionError):
+            raise located(e, node) from None
+        except (ShortCircuit, RecursionError):
             raise
-        except (ValueError, TypeError, OverflowError, IndexError, KeyError,
-                AttributeError, ArithmeticError) as e:  # fmt: skip
-            raise _foreign(e, node) from None
+        except _PYTHON_FAILURES as e:
+            raise foreign(e, node) from None
 
     return ev_call
 
 
+def _new(node: ast.Node, local: frozenset[str]) -> Ev:
+    assert isinstance(node, ast.New)
+    args_ev = compile_elements(node.args, local)
+    name = node.callee.name if isinstance(node.callee, ast.Ident) else None
+    ctor = CONSTRUCTORS.get(name) if name is not None else None
+    if ctor is None or (name is not None and name in local):
+        label = _source_name(node.callee)
+
+        def ev_bad_new(rt: Runtime, sc: Scope) -> Any:
+            raise EvalError(f"new {label}() is not supported in expressions", node.pos)
+
+        return ev_bad_new
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        args = args_ev(rt, sc)
+        rt.tick()
+        try:
+            return ctor.invoke(rt, args)
+        except EvalError as e:
+            raise located(e, node) from None
+        except _PYTHON_FAILURES as e:
+            raise foreign(e, node) from None
+
+    return ev
+
+
+def _source_name(node: ast.Node) -> str:
+    if isinstance(node, ast.Ident):
+        return node.name
+    if isinstance(node, ast.Member) and isinstance(node.prop, str):
+        return _source_name(node.obj) + "." + node.prop
+    return "expression"
+
+
 def _unary(node: ast.Node, local: frozenset[str]) -> Ev:
     assert isinstance(node, ast.Unary)
+    if node.op == "delete":
+        target = node.operand
+        assert isinstance(target, ast.Member)
+        obj_ev = compile_node(target.obj, local)
+        key_ev = (
+            (lambda rt, sc: target.prop)
+            if isinstance(target.prop, str)
+            else compile_node(target.prop, local)
+        )
+
+        def ev_delete(rt: Runtime, sc: Scope) -> Any:
+            try:
+                return delete_member(rt, obj_ev(rt, sc), key_ev(rt, sc))
+            except EvalError as e:
+                raise located(e, node) from None
+
+        return ev_delete
     operand = compile_node(node.operand, local)
     fn = UNARY[node.op]
     if node.op == "typeof" and isinstance(node.operand, ast.Ident):
         # `typeof undeclared` is "undefined", not a ReferenceError.
-        def ev_typeof(rt: Runtime, sc: dict[str, Any]) -> Any:
+        def ev_typeof(rt: Runtime, sc: Scope) -> Any:
             try:
                 return fn(operand(rt, sc))
             except EvalError as e:
@@ -345,42 +381,63 @@ def _unary(node: ast.Node, local: frozenset[str]) -> Ev:
 
         return ev_typeof
 
-    def ev(rt: Runtime, sc: dict[str, Any]) -> Any:
+    def ev(rt: Runtime, sc: Scope) -> Any:
         try:
             return fn(operand(rt, sc))
         except EvalError as e:
-            raise _located(e, node) from None
+            raise located(e, node) from None
 
     return ev
 
 
-def _binary(node: ast.Node, local: frozenset[str]) -> Ev:
-    assert isinstance(node, ast.Binary)
-    left = compile_node(node.left, local)
-    right = compile_node(node.right, local)
-    fn = BINARY[node.op]
+def _binary_step(op: str, right: Ev, node: ast.Node) -> Callable[[Runtime, Scope, Any], Any]:
+    if op == "&&":
+        return lambda rt, sc, v: right(rt, sc) if truthy(v) else v
+    if op == "||":
+        return lambda rt, sc, v: v if truthy(v) else right(rt, sc)
+    if op == "??":
+        return lambda rt, sc, v: right(rt, sc) if v is None or v is UNDEFINED else v
+    fn = BINARY[op]
 
-    def ev(rt: Runtime, sc: dict[str, Any]) -> Any:
+    def step(rt: Runtime, sc: Scope, v: Any) -> Any:
         rt.fuel -= 1
         if rt.fuel < 0:
             raise rt.out_of_fuel()
         try:
-            return fn(left(rt, sc), right(rt, sc))
+            result = fn(v, right(rt, sc))
         except EvalError as e:
-            raise _located(e, node) from None
+            raise located(e, node) from None
+        if type(result) is str and len(result) > 4096:
+            rt.charge_size(result)
+        return result
+
+    return step
+
+
+def _binary(node: ast.Node, local: frozenset[str]) -> Ev:
+    # Walk the left spine iteratively: `((a + b) + c) + d` becomes base `a` and the steps
+    # `+ b`, `+ c`, `+ d`, evaluated in a loop.
+    spine: list[ast.Node] = []
+    n: ast.Node = node
+    while isinstance(n, ast.Binary | ast.Logical):
+        spine.append(n)
+        n = n.left
+    base = compile_node(n, local)
+    steps = [
+        _binary_step(s.op, compile_node(s.right, local), s)  # type: ignore[attr-defined]
+        for s in reversed(spine)
+    ]
+    if len(steps) == 1:
+        only = steps[0]
+        return lambda rt, sc: only(rt, sc, base(rt, sc))
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        v = base(rt, sc)
+        for step in steps:
+            v = step(rt, sc, v)
+        return v
 
     return ev
-
-
-def _logical(node: ast.Node, local: frozenset[str]) -> Ev:
-    assert isinstance(node, ast.Logical)
-    left = compile_node(node.left, local)
-    right = compile_node(node.right, local)
-    if node.op == "&&":
-        return lambda rt, sc: right(rt, sc) if truthy(v := left(rt, sc)) else v
-    if node.op == "||":
-        return lambda rt, sc: v if truthy(v := left(rt, sc)) else right(rt, sc)
-    return lambda rt, sc: right(rt, sc) if (v := left(rt, sc)) is None or v is UNDEFINED else v
 
 
 def _conditional(node: ast.Node, local: frozenset[str]) -> Ev:
@@ -391,123 +448,28 @@ def _conditional(node: ast.Node, local: frozenset[str]) -> Ev:
     return lambda rt, sc: yes(rt, sc) if truthy(test(rt, sc)) else no(rt, sc)
 
 
-def _declared_names(body: ast.Node) -> set[str]:
-    names: set[str] = set()
-    stack = [body]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Declare):
-            names.add(n.name)
-        elif isinstance(n, ast.Block):
-            stack.extend(n.body)
-        elif isinstance(n, ast.If):
-            stack.append(n.consequent)
-            if n.alternate is not None:
-                stack.append(n.alternate)
-    return names
+def _sequence(node: ast.Node, local: frozenset[str]) -> Ev:
+    assert isinstance(node, ast.Sequence)
+    evs = [compile_node(e, local) for e in node.exprs]
 
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        v = UNDEFINED
+        for e in evs:
+            v = e(rt, sc)
+        return v
 
-def _arrow(node: ast.Node, local: frozenset[str]) -> Ev:
-    assert isinstance(node, ast.Arrow)
-    names = {p.name for p in node.params if p.name} | {
-        n for p in node.params for n in p.pattern or ()
-    }
-    inner = local | names | _declared_names(node.body)
-    params = [(p, compile_node(p.default, inner) if p.default else None) for p in node.params]
-    simple = len(params) == 1 and params[0][1] is None and params[0][0].name is not None
-    simple = simple and not params[0][0].rest
-
-    if simple:
-        only = node.params[0].name
-
-        def bind(rt: Runtime, sc: dict[str, Any], args: list[Any]) -> None:
-            sc[only] = args[0] if args else UNDEFINED  # type: ignore[index]
-
-    else:
-
-        def bind(rt: Runtime, sc: dict[str, Any], args: list[Any]) -> None:
-            for i, (p, default) in enumerate(params):
-                if p.rest:
-                    sc[p.name] = list(args[i:])  # type: ignore[index]
-                    break
-                arg = args[i] if i < len(args) else UNDEFINED
-                if arg is UNDEFINED and default is not None:
-                    arg = default(rt, sc)
-                if p.pattern is not None:
-                    if arg is None or arg is UNDEFINED:
-                        raise EvalError(f"Cannot destructure '{to_string(arg)}'", node.pos)
-                    for name in p.pattern:
-                        sc[name] = get_member(rt, arg, name)
-                else:
-                    sc[p.name] = arg  # type: ignore[index]
-
-    body: Ev
-    if isinstance(node.body, ast.Block):
-        block = _statement(node.body, inner)
-
-        def body_block(rt: Runtime, sc: dict[str, Any]) -> Any:
-            result = block(rt, sc)
-            return UNDEFINED if result is _NO_RETURN else result
-
-        body = body_block
-    else:
-        body = compile_node(node.body, inner)
-    return lambda rt, sc: JsFunction(bind, body, sc)
-
-
-def _statement(node: ast.Node, local: frozenset[str]) -> Ev:
-    """Statements return _NO_RETURN, or the value of the `return` they reached."""
-    if isinstance(node, ast.Block):
-        stmts = [_statement(s, local) for s in node.body]
-
-        def ev_block(rt: Runtime, sc: dict[str, Any]) -> Any:
-            for st in stmts:
-                result = st(rt, sc)
-                if result is not _NO_RETURN:
-                    return result
-            return _NO_RETURN
-
-        return ev_block
-    if isinstance(node, ast.Return):
-        if node.expr is None:
-            return lambda rt, sc: UNDEFINED
-        return compile_node(node.expr, local)
-    if isinstance(node, ast.Declare):
-        name = node.name
-        init = compile_node(node.expr, local) if node.expr else (lambda rt, sc: UNDEFINED)
-
-        def ev_declare(rt: Runtime, sc: dict[str, Any]) -> Any:
-            sc[name] = init(rt, sc)
-            return _NO_RETURN
-
-        return ev_declare
-    if isinstance(node, ast.If):
-        test = compile_node(node.test, local)
-        yes = _statement(node.consequent, local)
-        no = _statement(node.alternate, local) if node.alternate else None
-
-        def ev_if(rt: Runtime, sc: dict[str, Any]) -> Any:
-            rt.tick()
-            if truthy(test(rt, sc)):
-                return yes(rt, sc)
-            return no(rt, sc) if no is not None else _NO_RETURN
-
-        return ev_if
-    assert isinstance(node, ast.ExprStmt)
-    expr = compile_node(node.expr, local)
-
-    def ev_expr(rt: Runtime, sc: dict[str, Any]) -> Any:
-        expr(rt, sc)
-        return _NO_RETURN
-
-    return ev_expr
+    return ev
 
 
 def _spread_outside(node: ast.Node, local: frozenset[str]) -> Ev:
     raise EvalError("unexpected spread", node.pos)
 
 
-_COMPILERS: dict[type, Callable[[ast.Node, frozenset[str]], Ev]] = {
+def _pattern_outside(node: ast.Node, local: frozenset[str]) -> Ev:
+    raise EvalError("invalid destructuring outside a declaration or assignment", node.pos)
+
+
+COMPILERS: dict[type, Callable[[ast.Node, frozenset[str]], Ev]] = {
     ast.Literal: _literal,
     ast.Regex: _regex,
     ast.Ident: _ident,
@@ -517,10 +479,18 @@ _COMPILERS: dict[type, Callable[[ast.Node, frozenset[str]], Ev]] = {
     ast.Member: _member,
     ast.OptionalChain: _optional_chain,
     ast.Call: _call,
+    ast.New: _new,
     ast.Unary: _unary,
     ast.Binary: _binary,
-    ast.Logical: _logical,
+    ast.Logical: _binary,
     ast.Conditional: _conditional,
-    ast.Arrow: _arrow,
+    ast.Sequence: _sequence,
     ast.Spread: _spread_outside,
+    ast.DefaultPattern: _pattern_outside,
+    ast.ArrayPattern: _pattern_outside,
+    ast.ObjectPattern: _pattern_outside,
+    ast.RestPattern: _pattern_outside,
 }
+
+# Functions, assignments and statements register their compilers here.
+from hetumind.expressions import statements as _statements  # noqa: E402, F401

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hetumind.errors import ExpressionError
+from hetumind.expressions.values import norm_number
 
 __all__ = ["Template", "Token", "tokenize"]
 
 PUNCTUATORS = sorted(
     [
-        "...", "===", "!==", "**", "?.", "??", "=>", "==", "!=", "<=", ">=", "&&", "||",
-        ">>>", "<<", ">>", "++", "--", "+=", "-=", "*=", "/=",
+        ">>>=", "...", "===", "!==", "**=", "<<=", ">>=", "&&=", "||=", "??=",
+        "**", "?.", "??", "=>", "==", "!=", "<=", ">=", "&&", "||",
+        ">>>", "<<", ">>", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
         "+", "-", "*", "/", "%", "<", ">", "!", "?", ":", ".", ",", "(", ")", "[", "]",
         "{", "}", ";", "=", "~", "&", "|", "^",
     ],
@@ -144,8 +146,11 @@ def _number(text: str, pos: int) -> tuple[float | int, int]:
         pos += 2
         while pos < n and (text[pos].isalnum() or text[pos] == "_"):
             pos += 1
+        digits = text[start + 2 : pos].replace("_", "")
+        if len(digits) > 4000:
+            raise _error(text, "number literal is too long", start)
         try:
-            return int(text[start + 2 : pos].replace("_", ""), base), pos
+            return norm_number(int(digits, base)), pos
         except ValueError:
             raise _error(text, "invalid number literal", start) from None
     while pos < n and (text[pos].isdigit() or text[pos] == "_"):
@@ -168,8 +173,10 @@ def _number(text: str, pos: int) -> tuple[float | int, int]:
     if pos < n and _is_ident_start(text[pos]):
         raise _error(text, "identifier directly after number", pos)
     raw = text[start:pos].replace("_", "")
-    if not is_float:
+    if not is_float and len(raw) <= 300:
         return int(raw), pos
+    # A JS number literal is a double: float() rounds like V8 and overflows to inf, and
+    # unlike int() it has no digit-count limit (a 5,000-digit literal is Infinity).
     value = float(raw)
     return (int(value) if value.is_integer() and abs(value) <= 2**53 else value), pos
 

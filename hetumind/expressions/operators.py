@@ -133,8 +133,15 @@ def _in(a: Any, b: Any) -> bool:
     raise EvalError(f"Cannot use 'in' operator to search for '{key}' in {js_typeof(b)}")
 
 
+# id(constructor) -> membership test; filled in by builtins (Array, Date, Map, Error, ...).
+INSTANCE_CHECKS: dict[int, Callable[[Any], bool]] = {}
+
+
 def _instanceof(a: Any, b: Any) -> bool:
-    raise EvalError("instanceof is not supported in expressions")
+    check = INSTANCE_CHECKS.get(id(b))
+    if check is None:
+        raise EvalError("TypeError: Right-hand side of 'instanceof' is not callable")
+    return check(a)
 
 
 def _shift(a: Any, b: Any) -> int:

@@ -1,4 +1,9 @@
-"""A Pratt parser for the JavaScript expression subset n8n users write in `{{ }}`."""
+"""A Pratt parser for the JavaScript n8n users write in `{{ }}`: expressions here,
+statements in `statements_parser`.
+
+Nesting is bounded (MAX_DEPTH) so hostile input ends in a clear ExpressionError, never a
+RecursionError; chains of binary operators and member accesses are parsed in loops.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from hetumind.errors import ExpressionError
 from hetumind.expressions import syntax as ast
 from hetumind.expressions.lexer import Template, Token, tokenize
 
-__all__ = ["parse_expression", "parse_tokens"]
+__all__ = ["MAX_DEPTH", "ExpressionParser", "parse_expression", "parse_tokens"]
 
 MAX_DEPTH = 120
 
@@ -18,21 +23,27 @@ _BINARY_PRECEDENCE: dict[str, int] = {
     "+": 10, "-": 10, "*": 11, "/": 11, "%": 11, "**": 12,
 }  # fmt: skip
 _LOGICAL = frozenset({"&&", "||", "??"})
-_UNARY = frozenset({"!", "-", "+", "~", "typeof", "void"})
+_UNARY = frozenset({"!", "-", "+", "~", "typeof", "void", "delete"})
+ASSIGN_OPS = frozenset(
+    {"=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=", "^=",
+     "&&=", "||=", "??="}
+)  # fmt: skip
 _LITERALS: dict[str, object] = {"true": True, "false": False, "null": None}
-_RESERVED = frozenset(
+RESERVED = frozenset(
     {"const", "let", "var", "return", "if", "else", "function", "new", "class", "delete",
      "this", "for", "while", "do", "switch", "case", "break", "continue", "throw", "try",
-     "catch", "finally", "yield", "await", "import", "export", "with", "debugger", "super"}
+     "catch", "finally", "yield", "await", "import", "export", "with", "debugger", "super",
+     "default", "typeof", "void", "in", "instanceof", "true", "false", "null", "async"}
 )  # fmt: skip
 
 
-class _Parser:
+class ExpressionParser:
     def __init__(self, text: str, tokens: list[Token] | tuple[Token, ...]) -> None:
         self.text = text
         self.tokens = tokens
         self.i = 0
         self.depth = 0
+        self.no_in = False  # inside a `for (... in` head, `in` is not an operator
 
     # -- token helpers -------------------------------------------------------------------
     @property
@@ -78,6 +89,18 @@ class _Parser:
         self.i += 1
         return tok
 
+    def binding_name(self) -> ast.Ident:
+        tok = self.ident_name()
+        if tok.value in RESERVED:
+            self.i -= 1
+            raise self.unexpected()
+        return ast.Ident(tok.pos, tok.end, str(tok.value))
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"expression is nested too deeply (more than {MAX_DEPTH} levels)")
+
     # -- expressions ---------------------------------------------------------------------
     def parse_all(self) -> ast.Node:
         if self.tok.kind == "eof":
@@ -89,20 +112,31 @@ class _Parser:
 
     def expression(self) -> ast.Node:
         node = self.assignment()
-        if self.at(","):
-            raise self.error("the comma operator is not supported")
-        return node
+        if not self.at(","):
+            return node
+        exprs = [node]
+        while self.accept(","):
+            exprs.append(self.assignment())
+        return ast.Sequence(node.pos, exprs[-1].end, tuple(exprs))
 
     def assignment(self) -> ast.Node:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error("expression is nested too deeply")
+        self.enter()
         try:
             if self._arrow_ahead():
                 return self.arrow()
             node = self.conditional()
-            if self.tok.kind == "punct" and self.tok.value in ("=", "+=", "-=", "*=", "/="):
-                raise self.error("assignment is not supported in expressions")
+            tok = self.tok
+            if tok.kind == "punct" and tok.value in ASSIGN_OPS:
+                op = str(tok.value)
+                self.i += 1
+                if op == "=" and isinstance(node, ast.ArrayLit | ast.ObjectLit):
+                    target = self.to_pattern(node)
+                elif isinstance(node, ast.Ident | ast.Member):
+                    target = node
+                else:
+                    raise self.error("invalid assignment target", tok)
+                value = self.assignment()
+                return ast.Assign(node.pos, value.end, op, target, value)
             return node
         finally:
             self.depth -= 1
@@ -111,7 +145,9 @@ class _Parser:
         test = self.binary(0)
         if not self.accept("?"):
             return test
+        saved, self.no_in = self.no_in, False
         consequent = self.assignment()
+        self.no_in = saved
         self.expect(":")
         alternate = self.assignment()
         return ast.Conditional(test.pos, alternate.end, test, consequent, alternate)
@@ -124,11 +160,13 @@ class _Parser:
             if tok.kind not in ("punct", "ident") or not isinstance(op, str):
                 return left
             prec = _BINARY_PRECEDENCE.get(op)
-            if prec is None or prec <= min_prec:
+            if prec is None or prec <= min_prec or (op == "in" and self.no_in):
                 return left
             self.i += 1
             # `**` binds to the right: 2 ** 3 ** 2 is 2 ** 9.
+            self.enter()
             right = self.binary(prec - 1 if op == "**" else prec)
+            self.depth -= 1
             cls = ast.Logical if op in _LOGICAL else ast.Binary
             left = cls(left.pos, right.end, op, left, right)
 
@@ -136,23 +174,38 @@ class _Parser:
         tok = self.tok
         if tok.kind in ("punct", "ident") and tok.value in _UNARY:
             self.i += 1
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise self.error("expression is nested too deeply")
+            self.enter()
             operand = self.unary()
             self.depth -= 1
+            if tok.value == "delete" and not isinstance(operand, ast.Member):
+                raise self.error("delete needs a property: delete obj.key", tok)
             return ast.Unary(tok.pos, operand.end, str(tok.value), operand)
         if tok.kind == "punct" and tok.value in ("++", "--"):
-            raise self.error(f"{tok.value} is not supported in expressions")
-        if tok.kind == "ident" and tok.value == "delete":
-            raise self.error("delete is not supported in expressions")
-        return self.postfix()
+            self.i += 1
+            target = self.unary()
+            if not isinstance(target, ast.Ident | ast.Member):
+                raise self.error(f"invalid {tok.value} target", tok)
+            return ast.Update(tok.pos, target.end, str(tok.value), True, target)
+        if tok.kind == "ident" and tok.value == "await":
+            raise self.error("await is not supported in expressions")
+        node = self.postfix()
+        nxt = self.tok
+        if (
+            nxt.kind == "punct"
+            and nxt.value in ("++", "--")
+            and isinstance(node, ast.Ident | ast.Member)
+        ):
+            self.i += 1
+            return ast.Update(node.pos, nxt.end, str(nxt.value), False, node)
+        return node
 
     def postfix(self) -> ast.Node:
         node = self.primary()
         optional_seen = False
         while True:
             tok = self.tok
+            if tok.kind == "template" and not optional_seen:
+                raise self.error("tagged templates are not supported")
             if tok.kind != "punct":
                 break
             if tok.value == ".":
@@ -174,7 +227,9 @@ class _Parser:
                     node = ast.Member(node.pos, name.end, node, str(name.value), True)
             elif tok.value == "[":
                 self.i += 1
+                saved, self.no_in = self.no_in, False
                 prop = self.expression()
+                self.no_in = saved
                 end = self.expect("]").end
                 node = ast.Member(node.pos, end, node, prop, False)
             elif tok.value == "(":
@@ -188,11 +243,13 @@ class _Parser:
 
     def arguments(self) -> tuple[tuple[ast.Node, ...], int]:
         self.expect("(")
+        saved, self.no_in = self.no_in, False
         args: list[ast.Node] = []
         while not self.at(")"):
             args.append(self.element())
             if not self.accept(","):
                 break
+        self.no_in = saved
         return tuple(args), self.expect(")").end
 
     def element(self) -> ast.Node:
@@ -211,7 +268,7 @@ class _Parser:
         if kind == "template":
             self.i += 1
             assert isinstance(tok.value, Template)
-            exprs = tuple(parse_tokens(self.text, part) for part in tok.value.parts)
+            exprs = tuple(self.sub_expression(part) for part in tok.value.parts)
             return ast.Template(tok.pos, tok.end, tok.value.strings, exprs)
         if kind == "regex":
             self.i += 1
@@ -225,15 +282,17 @@ class _Parser:
             if name == "new":
                 return self.new_expression()
             if name == "function":
-                raise self.error("function expressions are not supported; use arrow functions")
-            if name in _RESERVED:
+                return self.function()
+            if name in RESERVED:
                 raise self.unexpected()
             self.i += 1
             return ast.Ident(tok.pos, tok.end, name)
         if kind == "punct":
             if tok.value == "(":
                 self.i += 1
+                saved, self.no_in = self.no_in, False
                 node = self.expression()
+                self.no_in = saved
                 self.expect(")")
                 return node
             if tok.value == "[":
@@ -242,66 +301,180 @@ class _Parser:
                 return self.object_literal()
         raise self.unexpected()
 
+    def sub_expression(self, tokens: tuple[Token, ...]) -> ast.Node:
+        """A template literal's `${...}`, parsed with the same nesting budget."""
+        sub = ExpressionParser(self.text, tokens)
+        sub.depth = self.depth
+        return sub.parse_all()
+
     def new_expression(self) -> ast.Node:
         start = self.expect("new")
         name = self.ident_name()
-        callee = ast.Ident(name.pos, name.end, "new " + str(name.value))
+        callee: ast.Node = ast.Ident(name.pos, name.end, str(name.value))
+        while self.accept("."):  # `new Intl.NumberFormat(...)`
+            prop = self.ident_name()
+            callee = ast.Member(callee.pos, prop.end, callee, str(prop.value), False)
         if self.at("("):
             args, end = self.arguments()
         else:
-            args, end = (), name.end
-        return ast.Call(start.pos, end, callee, args, False)
+            args, end = (), callee.end
+        return ast.New(start.pos, end, callee, args)
 
     def array_literal(self) -> ast.Node:
         start = self.expect("[")
-        elements: list[ast.Node] = []
+        saved, self.no_in = self.no_in, False
+        elements: list[ast.Node | None] = []
         while not self.at("]"):
-            if self.at(","):
-                raise self.error("array holes are not supported")
+            if self.accept(","):
+                elements.append(None)
+                continue
             elements.append(self.element())
             if not self.accept(","):
                 break
+        self.no_in = saved
         end = self.expect("]").end
         return ast.ArrayLit(start.pos, end, tuple(elements))
 
+    def property_name(self) -> str | ast.Node:
+        tok = self.tok
+        if self.accept("["):
+            key = self.assignment()
+            self.expect("]")
+            return key
+        if tok.kind in ("ident", "str"):
+            self.i += 1
+            return str(tok.value)
+        if tok.kind == "num":
+            from hetumind.expressions.values import number_to_string
+
+            self.i += 1
+            return number_to_string(tok.value)  # type: ignore[arg-type]
+        raise self.unexpected()
+
     def object_literal(self) -> ast.Node:
         start = self.expect("{")
+        saved, self.no_in = self.no_in, False
         props: list[tuple[str | ast.Node | None, ast.Node]] = []
         while not self.at("}"):
             tok = self.tok
             if self.accept("..."):
                 expr = self.assignment()
                 props.append((None, ast.Spread(tok.pos, expr.end, expr)))
-            elif self.accept("["):
-                key = self.assignment()
-                self.expect("]")
-                self.expect(":")
-                props.append((key, self.assignment()))
             else:
-                if tok.kind == "ident" or tok.kind == "str":
-                    key_s = str(tok.value)
-                elif tok.kind == "num":
-                    from hetumind.expressions.values import number_to_string
-
-                    key_s = number_to_string(tok.value)  # type: ignore[arg-type]
-                else:
-                    raise self.unexpected()
-                self.i += 1
+                key = self.property_name()
                 if self.accept(":"):
-                    props.append((key_s, self.assignment()))
-                elif tok.kind == "ident" and (self.at(",") or self.at("}")):
-                    props.append((key_s, ast.Ident(tok.pos, tok.end, key_s)))
+                    props.append((key, self.assignment()))
+                elif self.at("("):  # method shorthand: `{ f(x) { ... } }`
+                    params = self.params()
+                    body = self.block_body()
+                    name = key if isinstance(key, str) else None
+                    props.append((key, ast.Arrow(tok.pos, body.end, params, body, name, False)))
+                elif isinstance(key, str) and tok.kind == "ident" and self.at("="):
+                    # `{a = 1}` is only valid as a destructuring pattern
+                    self.i += 1
+                    default = self.assignment()
+                    ident = ast.Ident(tok.pos, tok.end, key)
+                    props.append((key, ast.DefaultPattern(tok.pos, default.end, ident, default)))
+                elif (
+                    isinstance(key, str) and tok.kind == "ident" and (self.at(",") or self.at("}"))
+                ):
+                    props.append((key, ast.Ident(tok.pos, tok.end, key)))
                 else:
                     raise self.unexpected()
             if not self.accept(","):
                 break
+        self.no_in = saved
         end = self.expect("}").end
         return ast.ObjectLit(start.pos, end, tuple(props))
 
-    # -- arrow functions -----------------------------------------------------------------
+    # -- patterns ------------------------------------------------------------------------
+    def to_pattern(self, node: ast.Node) -> ast.Node:
+        """An array/object literal read before `=` turned into the pattern it spells."""
+        if isinstance(node, ast.Ident | ast.Member):
+            return node
+        if isinstance(node, ast.DefaultPattern):
+            return node
+        if isinstance(node, ast.Assign) and node.op == "=":
+            return ast.DefaultPattern(node.pos, node.end, self.to_pattern(node.target), node.value)
+        if isinstance(node, ast.ArrayLit):
+            elements: list[ast.Node | None] = []
+            for e in node.elements:
+                if isinstance(e, ast.Spread):
+                    elements.append(ast.RestPattern(e.pos, e.end, self.to_pattern(e.expr)))
+                else:
+                    elements.append(None if e is None else self.to_pattern(e))
+            return ast.ArrayPattern(node.pos, node.end, tuple(elements))
+        if isinstance(node, ast.ObjectLit):
+            props: list[tuple[str | ast.Node | None, ast.Node]] = []
+            for key, value in node.props:
+                if key is None:
+                    assert isinstance(value, ast.Spread)
+                    props.append((None, ast.RestPattern(value.pos, value.end,
+                                                        self.to_pattern(value.expr))))  # fmt: skip
+                else:
+                    props.append((key, self.to_pattern(value)))
+            return ast.ObjectPattern(node.pos, node.end, tuple(props))
+        raise ExpressionError("invalid destructuring target", position=node.pos,
+                              expression=self.text)  # fmt: skip
+
+    def pattern(self) -> ast.Node:
+        """A binding target: a name, `[a, b]`, `{a, b: c}`, each with optional `= default`."""
+        self.enter()
+        try:
+            tok = self.tok
+            target: ast.Node
+            if self.accept("["):
+                elements: list[ast.Node | None] = []
+                while not self.at("]"):
+                    if self.accept(","):
+                        elements.append(None)
+                        continue
+                    rest = self.accept("...")
+                    el = self.pattern()
+                    elements.append(ast.RestPattern(rest.pos, el.end, el) if rest else el)
+                    if rest or not self.accept(","):
+                        break
+                target = ast.ArrayPattern(tok.pos, self.expect("]").end, tuple(elements))
+            elif self.accept("{"):
+                props: list[tuple[str | ast.Node | None, ast.Node]] = []
+                while not self.at("}"):
+                    rest = self.accept("...")
+                    if rest:
+                        name = self.binding_name()
+                        props.append((None, ast.RestPattern(rest.pos, name.end, name)))
+                        break
+                    key_tok = self.tok
+                    key = self.property_name()
+                    if self.accept(":"):
+                        props.append((key, self.pattern()))
+                    elif isinstance(key, str) and key_tok.kind == "ident" and key not in RESERVED:
+                        ident: ast.Node = ast.Ident(key_tok.pos, key_tok.end, key)
+                        if self.accept("="):
+                            default = self.assignment()
+                            ident = ast.DefaultPattern(key_tok.pos, default.end, ident, default)
+                        props.append((key, ident))
+                    else:
+                        raise self.unexpected()
+                    if not self.accept(","):
+                        break
+                target = ast.ObjectPattern(tok.pos, self.expect("}").end, tuple(props))
+            else:
+                target = self.binding_name()
+            if self.accept("="):
+                default = self.assignment()
+                return ast.DefaultPattern(target.pos, default.end, target, default)
+            return target
+        finally:
+            self.depth -= 1
+
+    # -- functions -----------------------------------------------------------------------
     def _arrow_ahead(self) -> bool:
         tok = self.tok
-        if tok.kind == "ident" and tok.value not in _RESERVED:
+        if tok.kind == "ident" and tok.value == "async":
+            nxt = self.peek()
+            if nxt.kind == "ident" or nxt.value == "(" or nxt.value == "function":
+                raise self.error("async functions are not supported in expressions")
+        if tok.kind == "ident" and tok.value not in RESERVED:
             nxt = self.peek()
             return nxt.kind == "punct" and nxt.value == "=>"
         if not (tok.kind == "punct" and tok.value == "("):
@@ -323,99 +496,73 @@ class _Parser:
             j += 1
         return False
 
-    def arrow(self) -> ast.Node:
-        start = self.tok
-        params: list[ast.Param] = []
-        if self.tok.kind == "ident":
-            params.append(ast.Param(str(self.ident_name().value)))
-        else:
-            self.expect("(")
-            while not self.at(")"):
-                params.append(self.param())
-                if params[-1].rest or not self.accept(","):
-                    break
-            self.expect(")")
-        names = [p.name for p in params if p.name] + [n for p in params for n in p.pattern or ()]
+    def params(self) -> tuple[ast.Node, ...]:
+        start = self.expect("(")
+        params: list[ast.Node] = []
+        while not self.at(")"):
+            rest = self.accept("...")
+            p = self.pattern()
+            params.append(ast.RestPattern(rest.pos, p.end, p) if rest else p)
+            if rest or not self.accept(","):
+                break
+        self.expect(")")
+        names = bound_names(params)
         if len(names) != len(set(names)):
             raise self.error("duplicate parameter name", start)
+        return tuple(params)
+
+    def arrow(self) -> ast.Node:
+        start = self.tok
+        if self.tok.kind == "ident":
+            params: tuple[ast.Node, ...] = (self.binding_name(),)
+        else:
+            params = self.params()
         self.expect("=>")
-        body = self.block() if self.at("{") else self.assignment()
-        return ast.Arrow(start.pos, body.end, tuple(params), body)
+        saved, self.no_in = self.no_in, False
+        body = self.block_body() if self.at("{") else self.assignment()
+        self.no_in = saved
+        return ast.Arrow(start.pos, body.end, params, body)
 
-    def param(self) -> ast.Param:
-        if self.accept("..."):
-            return ast.Param(str(self.ident_name().value), rest=True)
-        if self.accept("{"):
-            names: list[str] = []
-            while not self.at("}"):
-                names.append(str(self.ident_name().value))
-                if not self.accept(","):
-                    break
-            self.expect("}")
-            return ast.Param(None, pattern=tuple(names))
-        name = str(self.ident_name().value)
-        if name in _RESERVED:
-            raise self.unexpected()
-        default = self.assignment() if self.accept("=") else None
-        return ast.Param(name, default)
+    def function(self) -> ast.Arrow:
+        start = self.expect("function")
+        if self.at("*"):
+            raise self.error("generator functions are not supported in expressions")
+        name = self.binding_name().name if self.tok.kind == "ident" else None
+        params = self.params()
+        saved, self.no_in = self.no_in, False
+        body = self.block_body()
+        self.no_in = saved
+        return ast.Arrow(start.pos, body.end, params, body, name, False)
 
-    # -- statements (arrow bodies) -------------------------------------------------------
-    def block(self) -> ast.Block:
-        start = self.expect("{")
-        body: list[ast.Node] = []
-        while not self.at("}"):
-            if self.tok.kind == "eof":
-                raise self.error("expected '}' before the end")
-            body.append(self.statement())
-        end = self.expect("}").end
-        return ast.Block(start.pos, end, tuple(body))
+    def block_body(self) -> ast.Block:
+        """Statements are parsed by the subclass in statements_parser."""
+        raise NotImplementedError
 
-    def statement(self) -> ast.Node:
-        tok = self.tok
-        if self.accept(";"):
-            return ast.Block(tok.pos, tok.end, ())
-        if self.at("{"):
-            return self.block()
-        if self.accept("return"):
-            expr = None
-            if not (self.at(";") or self.at("}")):
-                expr = self.expression()
-            self.accept(";")
-            return ast.Return(tok.pos, expr.end if expr else tok.end, expr)
-        if tok.kind == "ident" and tok.value in ("const", "let", "var"):
-            self.i += 1
-            decls: list[ast.Node] = []
-            while True:
-                name = self.ident_name()
-                if name.value in _RESERVED:
-                    raise self.unexpected()
-                init = self.assignment() if self.accept("=") else None
-                decls.append(ast.Declare(name.pos, init.end if init else name.end,
-                                         str(name.value), init))  # fmt: skip
-                if not self.accept(","):
-                    break
-            self.accept(";")
-            if len(decls) == 1:
-                return decls[0]
-            return ast.Block(tok.pos, decls[-1].end, tuple(decls))
-        if self.accept("if"):
-            self.expect("(")
-            test = self.expression()
-            self.expect(")")
-            consequent = self.statement()
-            alternate = self.statement() if self.accept("else") else None
-            end = (alternate or consequent).end
-            return ast.If(tok.pos, end, test, consequent, alternate)
-        expr = self.expression()
-        self.accept(";")
-        return ast.ExprStmt(expr.pos, expr.end, expr)
+
+def bound_names(patterns: list[ast.Node] | tuple[ast.Node | None, ...]) -> list[str]:
+    """Every name a list of patterns binds, in order (iterative: patterns may nest)."""
+    names: list[str] = []
+    stack: list[ast.Node | None] = list(reversed(patterns))
+    while stack:
+        p = stack.pop()
+        if isinstance(p, ast.Ident):
+            names.append(p.name)
+        elif isinstance(p, ast.DefaultPattern | ast.RestPattern):
+            stack.append(p.target)
+        elif isinstance(p, ast.ArrayPattern):
+            stack.extend(reversed(p.elements))
+        elif isinstance(p, ast.ObjectPattern):
+            stack.extend(reversed([v for _, v in p.props]))
+    return names
 
 
 def parse_tokens(text: str, tokens: list[Token] | tuple[Token, ...]) -> ast.Node:
-    return _Parser(text, tokens).parse_all()
+    from hetumind.expressions.statements_parser import parse_segment
+
+    return parse_segment(text, tokens)
 
 
 def parse_expression(text: str, start: int = 0, stop: str = "") -> tuple[ast.Node, int]:
-    """Parse one expression of `text` beginning at `start`; returns it and where it ended."""
+    """Parse one `{{ }}` segment of `text` beginning at `start`; returns it and where it ended."""
     tokens, end = tokenize(text, start, stop)
     return parse_tokens(text, tokens), end

@@ -12,6 +12,7 @@ from typing import Any
 
 from hetumind.expressions.context import ExpressionContext
 from hetumind.expressions.values import (
+    MAX_ARRAY_LENGTH,
     UNDEFINED,
     EvalError,
     HostObject,
@@ -19,28 +20,71 @@ from hetumind.expressions.values import (
     NativeImpl,
     js_length,
     number_to_string,
+    to_number,
     to_string,
 )
 
 __all__ = [
     "BoundMethod",
     "BudgetExceeded",
+    "JsThrow",
     "Method",
     "NativeFunction",
     "NotAFunction",
     "Runtime",
+    "Scope",
     "call_method",
     "get_member",
     "property_key",
+    "set_member",
 ]
 
 MAX_CALL_DEPTH = 150
+
+# Methods and built-ins whose list/dict result is always new, so the expression may
+# modify it (`const out = arr.filter(...); out.push(x)`).
+_FRESH_METHODS = frozenset(
+    {"map", "filter", "slice", "concat", "flat", "flatMap", "toSorted", "toReversed", "sort",
+     "reverse", "keys", "values", "entries", "split", "match", "splice", "unique",
+     "removeDuplicates", "compact", "chunk", "pluck", "difference", "intersection", "union",
+     "merge", "append", "renameKeys", "removeField", "keepFieldsContaining",
+     "removeFieldsContaining", "toSpliced", "with", "fromEntries", "assign", "from", "of",
+     "smartJoin"}
+)  # fmt: skip
 
 Method = Callable[["Runtime", Any, list[Any]], Any]
 
 
 class BudgetExceeded(EvalError):
-    pass
+    """Out of steps (or of regex time, which is charged in steps): never catchable by
+    a `try` in the expression, so a hostile loop cannot swallow its own limit."""
+
+
+class JsThrow(EvalError):
+    """A value thrown by `throw` (or a runtime error turned into an Error object)."""
+
+    def __init__(self, value: Any, message: str, pos: int | None = None) -> None:
+        super().__init__(message, pos)
+        self.value = value
+
+
+class Scope:
+    """One environment record: a function's, a block's or a loop iteration's bindings."""
+
+    __slots__ = ("consts", "parent", "vars")
+
+    def __init__(self, parent: Scope | None = None) -> None:
+        self.vars: dict[str, Any] = {}
+        self.parent = parent
+        self.consts: frozenset[str] | set[str] = frozenset()
+
+    def find(self, name: str) -> Scope | None:
+        s: Scope | None = self
+        while s is not None:
+            if name in s.vars:
+                return s
+            s = s.parent
+        return None
 
 
 class NotAFunction(EvalError):
@@ -50,7 +94,7 @@ class NotAFunction(EvalError):
 class Runtime:
     """State of one evaluation: the context, the remaining steps and the call depth."""
 
-    __slots__ = ("budget", "cache", "ctx", "depth", "fuel", "text")
+    __slots__ = ("budget", "cache", "ctx", "depth", "fuel", "last", "owned", "text")
 
     def __init__(self, ctx: ExpressionContext, text: str = "") -> None:
         self.ctx = ctx
@@ -60,6 +104,35 @@ class Runtime:
         self.depth = 0
         # Per-evaluation memo for variables that are costly to build ($input, $node, ...).
         self.cache: dict[str, Any] = {}
+        # Containers this evaluation built (literals, copies): the only ones it may modify,
+        # so an expression can never edit the engine's items (`$json`, `$input.all()`).
+        # Values are kept so an id is never reused by another object meanwhile.
+        self.owned: dict[int, Any] = {}
+        self.last: Any = UNDEFINED  # the value of the last expression statement run
+
+    def own(self, value: Any) -> Any:
+        self.owned[id(value)] = value
+        return value
+
+    def check_writable(self, obj: Any) -> None:
+        if id(obj) not in self.owned:
+            what = "array" if type(obj) is list else "object"
+            raise EvalError(
+                f"Cannot modify this {what}: it belongs to the workflow's data; "
+                f"copy it first ({'[...arr]' if what == 'array' else '{...obj}'})"
+            )
+
+    def charge_size(self, value: Any) -> None:
+        """Native calls pay for what they build: 1 step per KiB of string or 256 elements."""
+        t = type(value)
+        if t is str:
+            n = len(value) >> 10
+        elif t is list or t is dict:
+            n = len(value) >> 8
+        else:
+            return
+        if n:
+            self.tick(n)
 
     def out_of_fuel(self) -> BudgetExceeded:
         return BudgetExceeded(f"expression exceeded its step budget of {self.budget} steps")
@@ -75,7 +148,13 @@ class Runtime:
         self.fuel -= 1
         if self.fuel < 0:
             raise self.out_of_fuel()
-        return fn.invoke(self, args)
+        result = fn.invoke(self, args)
+        t = type(result)
+        if (t is list or t is dict) and isinstance(fn, NativeFunction):
+            if fn.name in _FRESH_METHODS:
+                self.owned[id(result)] = result
+            self.charge_size(result)
+        return result
 
 
 def to_string_safe(v: Any) -> str:
@@ -192,4 +271,66 @@ def call_method(rt: Runtime, obj: Any, key: Any, args: list[Any]) -> Any:
     if method is None:
         raise NotAFunction(f"{k} is not a function")
     rt.tick()
-    return method(rt, obj, args)
+    result = method(rt, obj, args)
+    t = type(result)
+    if t is list or t is dict:
+        if k in _FRESH_METHODS:
+            rt.owned[id(result)] = result
+        rt.charge_size(result)
+    elif t is str and len(result) > 4096:
+        rt.charge_size(result)
+    return result
+
+
+def set_member(rt: Runtime, obj: Any, key: Any, value: Any) -> None:
+    """`obj[key] = value` on a container this evaluation owns."""
+    t = type(obj)
+    if t is dict:
+        rt.check_writable(obj)
+        obj[property_key(key)] = value
+        return
+    if t is list:
+        rt.check_writable(obj)
+        i = _index(key)
+        if i is not None:
+            if i < len(obj):
+                obj[i] = value
+                return
+            if i > MAX_ARRAY_LENGTH:
+                raise EvalError("Invalid array length")
+            obj.extend([UNDEFINED] * (i - len(obj)))
+            obj.append(value)
+            return
+        if property_key(key) == "length":
+            n = to_number(value)
+            if type(n) is not int or not 0 <= n <= MAX_ARRAY_LENGTH:
+                raise EvalError("Invalid array length")
+            if n < len(obj):
+                del obj[n:]
+            else:
+                obj.extend([UNDEFINED] * (n - len(obj)))
+            return
+        raise EvalError(f"Cannot set property '{property_key(key)}' of an array")
+    if obj is None or obj is UNDEFINED:
+        what = "null" if obj is None else "undefined"
+        raise EvalError(f"Cannot set properties of {what} (setting '{property_key(key)}')")
+    if isinstance(obj, HostObject):
+        obj.set_member(rt, property_key(key), value)
+        return
+    # Writes to primitives are silently ignored in sloppy-mode JavaScript.
+
+
+def delete_member(rt: Runtime, obj: Any, key: Any) -> bool:
+    if type(obj) is dict:
+        rt.check_writable(obj)
+        obj.pop(property_key(key), None)
+        return True
+    if obj is None or obj is UNDEFINED:
+        raise _nullish_read(obj, key)
+    if type(obj) is list:
+        rt.check_writable(obj)
+        i = _index(key)
+        if i is not None and i < len(obj):
+            obj[i] = UNDEFINED
+        return True
+    return True

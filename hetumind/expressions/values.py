@@ -104,6 +104,9 @@ class HostObject:
     def get_member(self, rt: Runtime, key: str) -> Any:
         return UNDEFINED
 
+    def set_member(self, rt: Runtime, key: str, value: Any) -> None:
+        raise EvalError(f"Cannot set property '{key}' of {self.js_class}")
+
     def call_method(self, rt: Runtime, key: str, args: list[Any]) -> Any:
         member = self.get_member(rt, key)
         if isinstance(member, JsCallable):

@@ -26,7 +26,7 @@ from hetumind.expressions.values import (
 
 __all__ = ["VARIABLES", "resolve_variable"]
 
-Ev = Callable[[Runtime, dict[str, Any]], Any]
+Ev = Callable[[Runtime, Any], Any]  # (runtime, scope)
 
 
 def _accessor(rt: Runtime, name: str) -> ItemsAccessor:
@@ -221,7 +221,7 @@ def resolve_variable(name: str, pos: int) -> Ev:
     if getter is not None:
         return lambda rt, sc: getter(rt)
 
-    def unknown(rt: Runtime, sc: dict[str, Any]) -> Any:
+    def unknown(rt: Runtime, sc: Any) -> Any:
         raise EvalError(f"{name} is not defined (unknown variable)", pos)
 
     return unknown

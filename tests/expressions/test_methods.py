@@ -294,8 +294,11 @@ def test_methods_do_not_mutate_input(ev: Evaluate) -> None:
     assert ev("$json.xs.reverse()", json=data) == [2, 1, 3]
     assert ev("Object.assign($json.o, {b: 2})", json=data) == {"a": 1, "b": 2}
     assert data == {"xs": [3, 1, 2], "o": {"a": 1}}
-    with pytest.raises(ExpressionError, match="cannot be modified"):
+    with pytest.raises(ExpressionError, match="belongs to the workflow's data"):
         ev("$json.xs.push(4)", json=data)
+    with pytest.raises(ExpressionError, match="belongs to the workflow's data"):
+        ev("$json.o.a = 2", json=data)
+    assert data == {"xs": [3, 1, 2], "o": {"a": 1}}
 
 
 def test_callbacks_errors_surface(ev: Evaluate) -> None:

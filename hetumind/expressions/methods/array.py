@@ -1,8 +1,8 @@
 """Array methods (JS's own plus n8n's extensions).
 
-Arrays are never mutated: `sort` and `reverse` return sorted/reversed copies (JS would
-also reorder the receiver, which may be input data other items still read), and the
-mutators push/pop/shift/unshift/splice are rejected.
+Only arrays the expression built itself may be modified (push, pop, splice, in-place
+sort, ...); the workflow's data is never edited: on it `sort` and `reverse` return sorted
+or reversed copies, and the other mutators fail with a clear message.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from hetumind.expressions.methods._args import arg, callback, int_arg, relative_index
 from hetumind.expressions.values import (
     MAX_ARRAY_LENGTH,
+    MAX_STRING_LENGTH,
     UNDEFINED,
     EvalError,
     check_string,
@@ -108,9 +109,21 @@ def _last_index_of(arr: list[Any], args: list[Any]) -> int:
     return -1
 
 
-def _join(arr: list[Any], args: list[Any]) -> str:
+def _join(rt: Runtime, arr: list[Any], args: list[Any]) -> str:
     sep = "," if arg(args, 0) is UNDEFINED else to_string(arg(args, 0))
-    return check_string(sep.join("" if v is None or v is UNDEFINED else to_string(v) for v in arr))
+    rt.tick(len(arr) >> 8)
+    # Count the output before building it: `[x].concat(...).join(big)` must fail up front.
+    if len(sep) * max(len(arr) - 1, 0) > MAX_STRING_LENGTH:
+        raise EvalError("RangeError: Invalid string length")
+    parts: list[str] = []
+    size = 0
+    for v in arr:
+        p = "" if v is None or v is UNDEFINED else to_string(v)
+        size += len(p) + len(sep)
+        if size > MAX_STRING_LENGTH + len(sep):
+            raise EvalError("RangeError: Invalid string length")
+        parts.append(p)
+    return check_string(sep.join(parts))
 
 
 def _slice(arr: list[Any], args: list[Any]) -> list[Any]:
@@ -137,8 +150,21 @@ def _default_order(a: Any, b: Any) -> int:
     return (sa > sb) - (sa < sb)
 
 
+def _in_place(rt: Runtime, arr: list[Any], result: list[Any]) -> list[Any]:
+    """JS reorders the receiver; we do that only for arrays the expression owns."""
+    if id(arr) in rt.owned:
+        arr[:] = result
+        return arr
+    return rt.own(result)
+
+
+def _sort_in_place(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    return _in_place(rt, arr, _sort(rt, arr, args))
+
+
 def _sort(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
     fn = arg(args, 0)
+    rt.tick(len(arr) >> 6)
     if fn is UNDEFINED:
         return sorted(arr, key=functools.cmp_to_key(_default_order))
 
@@ -177,13 +203,17 @@ def _key(v: Any) -> str:
     return "undefined" if s is UNDEFINED else f"{type(v).__name__}:{s}"
 
 
-def _unique(arr: list[Any], args: list[Any]) -> list[Any]:
+def _unique(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
     fields = [to_string(f) for f in args]
     seen: set[str] = set()
     out = []
+    # Paid up front (16 elements a step), so a 4M-element unique() is refused, not run.
+    rt.tick(len(arr) >> 4)
     for v in arr:
         by_fields = fields and type(v) is dict
         key = _key([v.get(f, UNDEFINED) for f in fields]) if by_fields else _key(v)
+        if len(key) > 1024:
+            rt.tick(len(key) >> 10)
         if key not in seen:
             seen.add(key)
             out.append(v)
@@ -245,18 +275,20 @@ def _pluck(arr: list[Any], args: list[Any]) -> list[Any]:
     return out
 
 
-def _difference(arr: list[Any], args: list[Any]) -> list[Any]:
+def _difference(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    rt.tick((len(arr) + len(_list_arg(args, "difference"))) >> 4)
     other = {_key(v) for v in _list_arg(args, "difference")}
     return [v for v in arr if _key(v) not in other]
 
 
-def _intersection(arr: list[Any], args: list[Any]) -> list[Any]:
+def _intersection(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    rt.tick((len(arr) + len(_list_arg(args, "intersection"))) >> 4)
     other = {_key(v) for v in _list_arg(args, "intersection")}
-    return _unique([v for v in arr if _key(v) in other], [])
+    return _unique(rt, [v for v in arr if _key(v) in other], [])
 
 
-def _union(arr: list[Any], args: list[Any]) -> list[Any]:
-    return _unique(arr + _list_arg(args, "union"), [])
+def _union(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    return _unique(rt, arr + _list_arg(args, "union"), [])
 
 
 def _list_arg(args: list[Any], name: str) -> list[Any]:
@@ -290,8 +322,57 @@ def _includes(arr: list[Any], args: list[Any]) -> bool:
     return any(same_value_zero(v, target) for v in arr[start:])
 
 
-def _read_only(rt: Runtime, arr: list[Any], args: list[Any]) -> Any:
-    raise EvalError("arrays cannot be modified in expressions; use concat/slice/filter instead")
+def _grow(rt: Runtime, arr: list[Any], extra: int) -> None:
+    rt.check_writable(arr)
+    if len(arr) + extra > MAX_ARRAY_LENGTH:
+        raise EvalError("RangeError: Invalid array length")
+    rt.tick(extra >> 8)
+
+
+def _push(rt: Runtime, arr: list[Any], args: list[Any]) -> int:
+    _grow(rt, arr, len(args))
+    arr.extend(args)
+    return len(arr)
+
+
+def _unshift(rt: Runtime, arr: list[Any], args: list[Any]) -> int:
+    _grow(rt, arr, len(args))
+    rt.tick(len(arr) >> 8)
+    arr[:0] = args
+    return len(arr)
+
+
+def _pop(rt: Runtime, arr: list[Any], args: list[Any]) -> Any:
+    rt.check_writable(arr)
+    return arr.pop() if arr else UNDEFINED
+
+
+def _shift(rt: Runtime, arr: list[Any], args: list[Any]) -> Any:
+    rt.check_writable(arr)
+    rt.tick(len(arr) >> 8)
+    return arr.pop(0) if arr else UNDEFINED
+
+
+def _splice(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    n = len(arr)
+    start = relative_index(int_arg(args, 0, 0), n)
+    count = n - start if len(args) < 2 else max(0, min(int_arg(args, 1, 0), n - start))
+    items = args[2:]
+    _grow(rt, arr, max(len(items) - count, 0))
+    removed = arr[start : start + count]
+    arr[start : start + count] = items
+    return rt.own(removed)
+
+
+def _fill(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
+    rt.check_writable(arr)
+    n = len(arr)
+    start = relative_index(int_arg(args, 1, 0), n)
+    end = relative_index(int_arg(args, 2, n), n)
+    value = arg(args, 0)
+    for i in range(start, end):
+        arr[i] = value
+    return arr
 
 
 ARRAY_METHODS: dict[str, Method] = {
@@ -309,12 +390,12 @@ ARRAY_METHODS: dict[str, Method] = {
     "includes": lambda rt, arr, a: _includes(arr, a),
     "indexOf": lambda rt, arr, a: _index_of(arr, a),
     "lastIndexOf": lambda rt, arr, a: _last_index_of(arr, a),
-    "join": lambda rt, arr, a: _join(arr, a),
+    "join": _join,
     "slice": lambda rt, arr, a: _slice(arr, a),
     "concat": lambda rt, arr, a: _concat(arr, a),
-    "reverse": lambda rt, arr, a: arr[::-1],
+    "reverse": lambda rt, arr, a: _in_place(rt, arr, arr[::-1]),
     "toReversed": lambda rt, arr, a: arr[::-1],
-    "sort": _sort,
+    "sort": _sort_in_place,
     "toSorted": _sort,
     "flat": lambda rt, arr, a: _flat(arr, int_arg(a, 0, 1)),
     "flatMap": _flat_map,
@@ -323,19 +404,19 @@ ARRAY_METHODS: dict[str, Method] = {
     "values": lambda rt, arr, a: list(arr),
     "entries": lambda rt, arr, a: [[i, v] for i, v in enumerate(arr)],
     "toString": lambda rt, arr, a: to_string(arr),
-    "push": _read_only,
-    "pop": _read_only,
-    "shift": _read_only,
-    "unshift": _read_only,
-    "splice": _read_only,
-    "fill": _read_only,
+    "push": _push,
+    "pop": _pop,
+    "shift": _shift,
+    "unshift": _unshift,
+    "splice": _splice,
+    "fill": _fill,
     # n8n extensions
     "first": lambda rt, arr, a: arr[0] if arr else UNDEFINED,
     "last": lambda rt, arr, a: arr[-1] if arr else UNDEFINED,
     "isEmpty": lambda rt, arr, a: not arr,
     "isNotEmpty": lambda rt, arr, a: bool(arr),
-    "unique": lambda rt, arr, a: _unique(arr, a),
-    "removeDuplicates": lambda rt, arr, a: _unique(arr, a),
+    "unique": lambda rt, arr, a: _unique(rt, arr, a),
+    "removeDuplicates": lambda rt, arr, a: _unique(rt, arr, a),
     "sum": lambda rt, arr, a: _sum(arr),
     "max": lambda rt, arr, a: _extreme(arr, True),
     "min": lambda rt, arr, a: _extreme(arr, False),
@@ -344,9 +425,9 @@ ARRAY_METHODS: dict[str, Method] = {
     "chunk": lambda rt, arr, a: _chunk(arr, a),
     "pluck": lambda rt, arr, a: _pluck(arr, a),
     "randomItem": lambda rt, arr, a: random.choice(arr) if arr else UNDEFINED,
-    "difference": lambda rt, arr, a: _difference(arr, a),
-    "intersection": lambda rt, arr, a: _intersection(arr, a),
-    "union": lambda rt, arr, a: _union(arr, a),
+    "difference": lambda rt, arr, a: _difference(rt, arr, a),
+    "intersection": lambda rt, arr, a: _intersection(rt, arr, a),
+    "union": lambda rt, arr, a: _union(rt, arr, a),
     "merge": lambda rt, arr, a: _merge(arr, a),
     "smartJoin": lambda rt, arr, a: _smart_join(arr, a),
     "append": lambda rt, arr, a: _concat(arr, [list(a)]),

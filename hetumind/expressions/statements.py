@@ -1,0 +1,707 @@
+"""Functions, destructuring, assignment and statements, compiled into closures.
+
+A statement closure returns None when it completes normally, or a completion signal:
+BREAK, CONTINUE, or a `_Return`. Every loop iteration and every call costs a step, so
+no loop runs past the expression's budget; running out (BudgetExceeded) cannot be caught
+by a `try` in the expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hetumind.expressions import syntax as ast
+from hetumind.expressions.evaluator import COMPILERS, Ev, compile_node, located
+from hetumind.expressions.jsobjects import ErrorObject, error_from, iterate
+from hetumind.expressions.operators import BINARY
+from hetumind.expressions.parser import bound_names
+from hetumind.expressions.runtime import (
+    MAX_CALL_DEPTH,
+    BudgetExceeded,
+    JsThrow,
+    Runtime,
+    Scope,
+    get_member,
+    property_key,
+    set_member,
+)
+from hetumind.expressions.values import (
+    UNDEFINED,
+    EvalError,
+    HostObject,
+    JsCallable,
+    norm_number,
+    strict_eq,
+    to_number,
+    to_string,
+    truthy,
+)
+
+__all__ = ["JsFunction", "compile_program"]
+
+Sv = Callable[[Runtime, Scope], Any]
+Binder = Callable[[Runtime, Scope, Any], None]
+BREAK: Any = object()
+CONTINUE: Any = object()
+
+
+class _Return:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class JsFunction(JsCallable):
+    """An arrow function or function expression closed over the scope it was made in."""
+
+    __slots__ = ("body", "hoisted", "is_arrow", "name", "params", "scope")
+
+    def __init__(self, name: str | None, params: list[tuple[bool, Binder]], body: Sv,
+                 hoisted: tuple[str, ...], is_arrow: bool, scope: Scope) -> None:  # fmt: skip
+        self.name = name or "anonymous"
+        self.params = params
+        self.body = body
+        self.hoisted = hoisted
+        self.is_arrow = is_arrow
+        self.scope = scope
+
+    def invoke(self, rt: Runtime, args: list[Any]) -> Any:
+        if rt.depth >= MAX_CALL_DEPTH:
+            raise EvalError("RangeError: Maximum call stack size exceeded")
+        rt.depth += 1
+        try:
+            sc = Scope(self.scope)
+            v = sc.vars
+            if not self.is_arrow:
+                v["arguments"] = rt.own(list(args))
+                if self.name != "anonymous":
+                    v.setdefault(self.name, self)
+            for name in self.hoisted:
+                v[name] = UNDEFINED
+            for i, (rest, bind) in enumerate(self.params):
+                if rest:
+                    bind(rt, sc, rt.own(list(args[i:])))
+                    break
+                bind(rt, sc, args[i] if i < len(args) else UNDEFINED)
+            result = self.body(rt, sc)
+            return result.value if type(result) is _Return else UNDEFINED
+        finally:
+            rt.depth -= 1
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"
+
+
+# -- names -----------------------------------------------------------------------------------
+def _scan(body: list[ast.Node]) -> tuple[set[str], set[str]]:
+    """(`var` names to hoist, every name declared) in a function body, iteratively."""
+    hoisted: set[str] = set()
+    declared: set[str] = set()
+    stack = list(body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.VarDecl):
+            names = bound_names([p for p, _ in n.decls])
+            declared.update(names)
+            if n.kind == "var":
+                hoisted.update(names)
+        elif isinstance(n, ast.Block):
+            stack.extend(n.body)
+        elif isinstance(n, ast.If):
+            stack.append(n.consequent)
+            if n.alternate is not None:
+                stack.append(n.alternate)
+        elif isinstance(n, ast.For):
+            if n.init is not None:
+                stack.append(n.init)
+            stack.append(n.body)
+        elif isinstance(n, ast.ForIn):
+            names = bound_names([n.target])
+            declared.update(names)
+            if n.kind == "var":
+                hoisted.update(names)
+            stack.append(n.body)
+        elif isinstance(n, ast.While | ast.DoWhile):
+            stack.append(n.body)
+        elif isinstance(n, ast.Try):
+            stack.append(n.block)
+            if n.param is not None:
+                declared.update(bound_names([n.param]))
+            for b in (n.handler, n.finalizer):
+                if b is not None:
+                    stack.append(b)
+        elif isinstance(n, ast.Switch):
+            for _, stmts in n.cases:
+                stack.extend(stmts)
+    return hoisted, declared
+
+
+# -- binding patterns ------------------------------------------------------------------------
+def compile_binder(p: ast.Node, local: frozenset[str], declare: bool) -> Binder:
+    """Bind a value to a pattern: `declare` defines names in the current scope, otherwise
+    existing bindings (or properties, for member targets) are assigned."""
+    if isinstance(p, ast.Ident):
+        name = p.name
+        if declare:
+
+            def bind_new(rt: Runtime, sc: Scope, v: Any) -> None:
+                sc.vars[name] = v
+
+            return bind_new
+
+        def bind_existing(rt: Runtime, sc: Scope, v: Any) -> None:
+            s = sc.find(name)
+            if s is None:
+                raise EvalError(f"ReferenceError: {name} is not defined", p.pos)
+            if name in s.consts:
+                raise EvalError("TypeError: Assignment to constant variable.", p.pos)
+            s.vars[name] = v
+
+        return bind_existing
+    if isinstance(p, ast.Member):
+        obj_ev = compile_node(p.obj, local)
+        key_ev = _key_ev(p.prop, local)
+
+        def bind_member(rt: Runtime, sc: Scope, v: Any) -> None:
+            try:
+                set_member(rt, obj_ev(rt, sc), key_ev(rt, sc), v)
+            except EvalError as e:
+                raise located(e, p) from None
+
+        return bind_member
+    if isinstance(p, ast.DefaultPattern):
+        inner = compile_binder(p.target, local, declare)
+        default = compile_node(p.default, local)
+
+        def bind_default(rt: Runtime, sc: Scope, v: Any) -> None:
+            inner(rt, sc, default(rt, sc) if v is UNDEFINED else v)
+
+        return bind_default
+    if isinstance(p, ast.ArrayPattern):
+        parts = [
+            None if e is None
+            else (True, compile_binder(e.target, local, declare)) if isinstance(e, ast.RestPattern)
+            else (False, compile_binder(e, local, declare))
+            for e in p.elements
+        ]  # fmt: skip
+
+        def bind_array(rt: Runtime, sc: Scope, v: Any) -> None:
+            try:
+                items = iterate(rt, v)
+            except EvalError as e:
+                raise located(e, p) from None
+            for i, part in enumerate(parts):
+                if part is None:
+                    continue
+                rest, bind = part
+                if rest:
+                    bind(rt, sc, rt.own(list(items[i:])))
+                    return
+                bind(rt, sc, items[i] if i < len(items) else UNDEFINED)
+
+        return bind_array
+    if isinstance(p, ast.ObjectPattern):
+        props: list[tuple[Ev | None, Binder]] = []
+        for key, target in p.props:
+            if key is None:
+                assert isinstance(target, ast.RestPattern)
+                props.append((None, compile_binder(target.target, local, declare)))
+            else:
+                props.append((_key_ev(key, local), compile_binder(target, local, declare)))
+
+        def bind_object(rt: Runtime, sc: Scope, v: Any) -> None:
+            if v is None or v is UNDEFINED:
+                raise EvalError(f"TypeError: Cannot destructure '{to_string(v)}' as it is "
+                                f"{to_string(v)}.", p.pos)  # fmt: skip
+            used: set[str] = set()
+            for key_ev, bind in props:
+                if key_ev is None:
+                    rest: dict[str, Any] = {}
+                    if type(v) is dict:
+                        rest = {k: x for k, x in v.items() if k not in used}
+                    elif isinstance(v, HostObject):
+                        rest = {k: v.get_member(rt, k) for k in v.own_keys() if k not in used}
+                    bind(rt, sc, rt.own(rest))
+                    return
+                k = property_key(key_ev(rt, sc))
+                used.add(k)
+                bind(rt, sc, get_member(rt, v, k))
+
+        return bind_object
+    raise EvalError("invalid destructuring target", p.pos)
+
+
+def _key_ev(prop: str | ast.Node, local: frozenset[str]) -> Ev:
+    if isinstance(prop, str):
+        return lambda rt, sc: prop
+    return compile_node(prop, local)
+
+
+# -- functions -------------------------------------------------------------------------------
+def _function(node: ast.Node, local: frozenset[str]) -> Ev:
+    assert isinstance(node, ast.Arrow)
+    body_stmts = list(node.body.body) if isinstance(node.body, ast.Block) else []
+    hoisted, declared = _scan(body_stmts)
+    inner = local | set(bound_names(list(node.params))) | declared
+    if node.name:
+        inner |= {node.name}
+    if not node.is_arrow:
+        inner |= {"arguments"}
+    params: list[tuple[bool, Binder]] = []
+    for p in node.params:
+        if isinstance(p, ast.RestPattern):
+            params.append((True, compile_binder(p.target, inner, True)))
+        else:
+            params.append((False, compile_binder(p, inner, True)))
+    param_names = set(bound_names(list(node.params)))
+    hoist = tuple(sorted(hoisted - param_names))
+    body: Sv
+    if isinstance(node.body, ast.Block):
+        body = _block(node.body, inner, own_scope=False)
+    else:
+        expr = compile_node(node.body, inner)
+
+        def body(rt: Runtime, sc: Scope) -> Any:
+            return _Return(expr(rt, sc))
+
+    name, is_arrow = node.name, node.is_arrow
+    return lambda rt, sc: JsFunction(name, params, body, hoist, is_arrow, sc)
+
+
+# -- assignment ------------------------------------------------------------------------------
+def _assign(node: ast.Node, local: frozenset[str]) -> Ev:
+    assert isinstance(node, ast.Assign)
+    value_ev = compile_node(node.value, local)
+    target = node.target
+    if node.op == "=":
+        bind = compile_binder(target, local, False)
+
+        def ev_set(rt: Runtime, sc: Scope) -> Any:
+            v = value_ev(rt, sc)
+            bind(rt, sc, v)
+            return v
+
+        return ev_set
+    op = node.op[:-1]
+    get, put = _place(target, local)
+    if op in ("&&", "||", "??"):
+
+        def ev_logical(rt: Runtime, sc: Scope) -> Any:
+            ref = get(rt, sc)
+            old = ref[0]
+            keep = (not truthy(old) if op == "&&" else truthy(old) if op == "||"
+                    else old is not None and old is not UNDEFINED)  # fmt: skip
+            if keep:
+                return old
+            v = value_ev(rt, sc)
+            put(rt, sc, ref, v)
+            return v
+
+        return ev_logical
+    fn = BINARY[op]
+
+    def ev_compound(rt: Runtime, sc: Scope) -> Any:
+        rt.tick()
+        ref = get(rt, sc)
+        try:
+            v = fn(ref[0], value_ev(rt, sc))
+        except EvalError as e:
+            raise located(e, node) from None
+        if type(v) is str and len(v) > 4096:
+            rt.charge_size(v)
+        put(rt, sc, ref, v)
+        return v
+
+    return ev_compound
+
+
+Ref = tuple[Any, Any, Any]  # (current value, object, key)
+
+
+def _place(target: ast.Node, local: frozenset[str]) -> tuple[
+    Callable[[Runtime, Scope], Ref], Callable[[Runtime, Scope, Ref, Any], None]
+]:  # fmt: skip
+    """Read-then-write access to an identifier or a property, evaluating it once."""
+    if isinstance(target, ast.Ident):
+        read = compile_node(target, local)
+        bind = compile_binder(target, local, False)
+        return (lambda rt, sc: (read(rt, sc), None, None)), (lambda rt, sc, ref, v: bind(rt, sc, v))
+    assert isinstance(target, ast.Member)
+    obj_ev = compile_node(target.obj, local)
+    key_ev = _key_ev(target.prop, local)
+
+    def get(rt: Runtime, sc: Scope) -> Ref:
+        obj = obj_ev(rt, sc)
+        key = key_ev(rt, sc)
+        try:
+            return get_member(rt, obj, key), obj, key
+        except EvalError as e:
+            raise located(e, target) from None
+
+    def put(rt: Runtime, sc: Scope, ref: Ref, v: Any) -> None:
+        try:
+            set_member(rt, ref[1], ref[2], v)
+        except EvalError as e:
+            raise located(e, target) from None
+
+    return get, put
+
+
+def _update(node: ast.Node, local: frozenset[str]) -> Ev:
+    assert isinstance(node, ast.Update)
+    get, put = _place(node.target, local)
+    delta = 1 if node.op == "++" else -1
+    prefix = node.prefix
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        rt.tick()
+        ref = get(rt, sc)
+        old = to_number(ref[0])
+        new = norm_number(old + delta)
+        put(rt, sc, ref, new)
+        return new if prefix else old
+
+    return ev
+
+
+# -- statements ------------------------------------------------------------------------------
+def compile_statement(node: ast.Node, local: frozenset[str]) -> Sv:
+    compiler = _STATEMENTS.get(type(node))
+    if compiler is None:
+        raise EvalError(f"{type(node).__name__} is not supported here", node.pos)
+    return compiler(node, local)
+
+
+def _run_all(stmts: list[Sv]) -> Sv:
+    if len(stmts) == 1:
+        return stmts[0]
+
+    def run(rt: Runtime, sc: Scope) -> Any:
+        for st in stmts:
+            r = st(rt, sc)
+            if r is not None:
+                return r
+        return None
+
+    return run
+
+
+def _block(node: ast.Node, local: frozenset[str], own_scope: bool = True) -> Sv:
+    body = list(node.body) if isinstance(node, ast.Block | ast.Program) else [node]
+    functions = [s for s in body if isinstance(s, ast.VarDecl) and s.kind == "function"]
+    lexical = own_scope and any(isinstance(s, ast.VarDecl) and s.kind != "var" for s in body)
+    hoist = [(bound_names([s.decls[0][0]])[0], compile_node(s.decls[0][1], local))  # type: ignore[arg-type]
+             for s in functions]  # fmt: skip
+    stmts = [compile_statement(s, local) for s in body if s not in functions]
+    run = _run_all(stmts) if stmts else (lambda rt, sc: None)
+    if not lexical and not hoist:
+        return run
+
+    def ev_block(rt: Runtime, sc: Scope) -> Any:
+        inner = Scope(sc) if lexical else sc
+        for name, make in hoist:
+            inner.vars[name] = make(rt, inner)
+        return run(rt, inner)
+
+    return ev_block
+
+
+def _var_decl(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.VarDecl)
+    kind = node.kind
+    decls = [(compile_binder(p, local, kind != "var"), compile_node(init, local) if init else None,
+              p) for p, init in node.decls]  # fmt: skip
+    const_names = frozenset(bound_names([p for p, _ in node.decls])) if kind == "const" else None
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        for bind, init, _p in decls:
+            if init is None:
+                if kind == "var":
+                    continue
+                v = UNDEFINED
+            else:
+                v = init(rt, sc)
+            bind(rt, sc, v)
+        if const_names is not None:
+            sc.consts = sc.consts | const_names
+        return None
+
+    return ev
+
+
+def _expr_stmt(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.ExprStmt)
+    expr = compile_node(node.expr, local)
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        rt.last = expr(rt, sc)
+        return None
+
+    return ev
+
+
+def _return(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.Return)
+    if node.expr is None:
+        return lambda rt, sc: _Return(UNDEFINED)
+    expr = compile_node(node.expr, local)
+    return lambda rt, sc: _Return(expr(rt, sc))
+
+
+def _if(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.If)
+    test = compile_node(node.test, local)
+    yes = _block(node.consequent, local)
+    no = _block(node.alternate, local) if node.alternate is not None else None
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        rt.tick()
+        if truthy(test(rt, sc)):
+            return yes(rt, sc)
+        return no(rt, sc) if no is not None else None
+
+    return ev
+
+
+def _loop_result(r: Any) -> tuple[bool, Any]:
+    """(stop the loop, what the loop statement returns)."""
+    if r is BREAK:
+        return True, None
+    if r is CONTINUE:
+        return False, None
+    return True, r
+
+
+def _for(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.For)
+    lexical = isinstance(node.init, ast.VarDecl) and node.init.kind != "var"
+    init = compile_statement(node.init, local) if node.init is not None else None
+    test = compile_node(node.test, local) if node.test is not None else None
+    update = compile_node(node.update, local) if node.update is not None else None
+    body = _block(node.body, local)
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        loop_sc = Scope(sc) if lexical else sc
+        if init is not None:
+            init(rt, loop_sc)
+        while True:
+            rt.tick()
+            if test is not None and not truthy(test(rt, loop_sc)):
+                return None
+            r = body(rt, loop_sc)
+            if r is not None:
+                stop, out = _loop_result(r)
+                if stop:
+                    return out
+            if lexical:  # a fresh binding per iteration, so closures keep their own `i`
+                nxt = Scope(sc)
+                nxt.vars = dict(loop_sc.vars)
+                nxt.consts = loop_sc.consts
+                loop_sc = nxt
+            if update is not None:
+                update(rt, loop_sc)
+
+    return ev
+
+
+def _keys(rt: Runtime, obj: Any) -> list[Any]:
+    t = type(obj)
+    if t is dict:
+        return list(obj)
+    if t is list or t is str:
+        return [str(i) for i in range(len(obj))]
+    if isinstance(obj, HostObject):
+        return obj.own_keys()
+    return []
+
+
+def _for_in(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.ForIn)
+    lexical = node.kind in ("let", "const")
+    bind = compile_binder(node.target, local, lexical)
+    iterable = compile_node(node.iterable, local)
+    body = _block(node.body, local)
+    of = node.of
+    const_names = frozenset(bound_names([node.target])) if node.kind == "const" else None
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        src = iterable(rt, sc)
+        try:
+            items = iterate(rt, src) if of else _keys(rt, src)
+        except EvalError as e:
+            raise located(e, node) from None
+        i = 0
+        while i < len(items):  # live: a body that appends to the array sees the new items
+            rt.tick()
+            it_sc = Scope(sc) if lexical else sc
+            bind(rt, it_sc, items[i])
+            if const_names is not None:
+                it_sc.consts = const_names
+            i += 1
+            r = body(rt, it_sc)
+            if r is not None:
+                stop, out = _loop_result(r)
+                if stop:
+                    return out
+        return None
+
+    return ev
+
+
+def _while(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.While | ast.DoWhile)
+    test = compile_node(node.test, local)
+    body = _block(node.body, local)
+    check_first = isinstance(node, ast.While)
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        first = True
+        while True:
+            rt.tick()
+            if (check_first or not first) and not truthy(test(rt, sc)):
+                return None
+            first = False
+            r = body(rt, sc)
+            if r is not None:
+                stop, out = _loop_result(r)
+                if stop:
+                    return out
+
+    return ev
+
+
+def _throw(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.Throw)
+    expr = compile_node(node.expr, local)
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        v = expr(rt, sc)
+        message = v.message if isinstance(v, ErrorObject) else to_string(v)
+        raise JsThrow(v, message, node.pos)
+
+    return ev
+
+
+def _try(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.Try)
+    block = _block(node.block, local)
+    handler = _block(node.handler, local) if node.handler is not None else None
+    bind = compile_binder(node.param, local, True) if node.param is not None else None
+    finalizer = _block(node.finalizer, local) if node.finalizer is not None else None
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        pending: EvalError | None = None
+        result: Any = None
+        try:
+            result = block(rt, sc)
+        except BudgetExceeded:
+            raise  # the budget is final: no catch, no finally
+        except EvalError as e:
+            if handler is None:
+                pending = e
+            else:
+                catch_sc = Scope(sc)
+                if bind is not None:
+                    bind(rt, catch_sc, error_from(e))
+                try:
+                    result = handler(rt, catch_sc)
+                except BudgetExceeded:
+                    raise
+                except EvalError as e2:
+                    pending = e2
+        if finalizer is not None:
+            r = finalizer(rt, sc)
+            if r is not None:
+                return r  # a completion in `finally` overrides, as in JavaScript
+        if pending is not None:
+            raise pending
+        return result
+
+    return ev
+
+
+def _switch(node: ast.Node, local: frozenset[str]) -> Sv:
+    assert isinstance(node, ast.Switch)
+    disc = compile_node(node.discriminant, local)
+    cases = [(compile_node(t, local) if t is not None else None,
+              _block(ast.Block(node.pos, node.end, body), local, own_scope=False))
+             for t, body in node.cases]  # fmt: skip
+    default = next((i for i, (t, _) in enumerate(cases) if t is None), None)
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        v = disc(rt, sc)
+        start = None
+        for i, (test, _) in enumerate(cases):
+            if test is not None:
+                rt.tick()
+                if strict_eq(v, test(rt, sc)):
+                    start = i
+                    break
+        if start is None:
+            start = default
+        if start is None:
+            return None
+        inner = Scope(sc)
+        for _, run in cases[start:]:
+            r = run(rt, inner)
+            if r is not None:
+                return None if r is BREAK else r
+        return None
+
+    return ev
+
+
+_STATEMENTS: dict[type, Callable[[ast.Node, frozenset[str]], Sv]] = {
+    ast.Block: _block,
+    ast.VarDecl: _var_decl,
+    ast.ExprStmt: _expr_stmt,
+    ast.Return: _return,
+    ast.If: _if,
+    ast.For: _for,
+    ast.ForIn: _for_in,
+    ast.While: _while,
+    ast.DoWhile: _while,
+    ast.Break: lambda node, local: lambda rt, sc: BREAK,
+    ast.Continue: lambda node, local: lambda rt, sc: CONTINUE,
+    ast.Throw: _throw,
+    ast.Try: _try,
+    ast.Switch: _switch,
+}
+
+
+def compile_program(node: ast.Program, local: frozenset[str] = frozenset()) -> Ev:
+    """A `{{ }}` segment of statements: its value is what the last expression statement
+    produced (or what a top-level `return` gives)."""
+    hoisted, declared = _scan(list(node.body))
+    inner = local | declared
+    run = _block(node, inner, own_scope=False)
+    hoist = tuple(sorted(hoisted))
+
+    def ev(rt: Runtime, sc: Scope) -> Any:
+        top = Scope(sc)
+        for name in hoist:
+            top.vars[name] = UNDEFINED
+        rt.last = UNDEFINED
+        r = run(rt, top)
+        if type(r) is _Return:
+            return r.value
+        if r is BREAK or r is CONTINUE:
+            raise EvalError("SyntaxError: break or continue outside a loop", node.pos)
+        return rt.last
+
+    return ev
+
+
+def _program(node: ast.Node, local: frozenset[str]) -> Ev:
+    assert isinstance(node, ast.Program)
+    return compile_program(node, local)
+
+
+COMPILERS.update({
+    ast.Arrow: _function,
+    ast.Assign: _assign,
+    ast.Update: _update,
+    ast.Program: _program,
+})  # fmt: skip
