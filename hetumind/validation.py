@@ -1,4 +1,10 @@
-"""Every reason a workflow cannot run, found at once, each naming the node and field."""
+"""Every reason a workflow cannot run, found at once, each naming the node and field.
+
+Cycles are not a problem: n8n runs any cycle (polling loops such as Wait -> HTTP Request ->
+If -> back to Wait), and so does the coordinator, under a per-node run limit
+(engine/order.py). Every check here is a loop over nodes and edges, never a recursion
+over the graph, so a chain of thousands of nodes validates like a short one.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from hetumind.nodes.api import NodeDefinition
 from hetumind.nodes.registry import NodeRegistry
 from hetumind.workflow import Node, Workflow
 
-__all__ = ["output_count", "referenced_nodes", "validate_workflow"]
+__all__ = ["output_count", "referenced_nodes", "validate_workflow", "workflow_warnings"]
 
 
 def output_count(node: Node, definition: NodeDefinition) -> int:
@@ -59,49 +65,6 @@ def _parameter_problems(node: Node, definition: NodeDefinition) -> list[Problem]
     return []
 
 
-def _cycles_without_loop(workflow: Workflow, loop_nodes: set[str]) -> list[list[str]]:
-    """Strongly connected components (Tarjan) that form a cycle but contain no loop node."""
-    graph: dict[str, list[str]] = {n.name: [] for n in workflow.nodes}
-    for src, _, conn in workflow.main_edges():
-        if src in graph and conn.node in graph:
-            graph[src].append(conn.node)
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    bad: list[list[str]] = []
-    counter = 0
-
-    def visit(v: str) -> None:  # recursion depth is bounded by workflow size
-        nonlocal counter
-        index[v] = low[v] = counter
-        counter += 1
-        stack.append(v)
-        on_stack.add(v)
-        for w in graph[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            is_cycle = len(component) > 1 or v in graph[v]
-            if is_cycle and not loop_nodes.intersection(component):
-                bad.append(sorted(component))
-
-    for v in graph:
-        if v not in index:
-            visit(v)
-    return bad
-
-
 def _supply_problems(
     workflow: Workflow, by_name: dict[str, Node], definitions: dict[str, NodeDefinition]
 ) -> list[Problem]:
@@ -122,6 +85,17 @@ def _supply_problems(
         if target is not None and kind not in target.accepts:
             problems.append(Problem(f"{conn.node!r} takes no {kind!r} connection", src, field))
     return problems
+
+
+def workflow_warnings(workflow: Workflow) -> list[Problem]:
+    """What looks wrong but does not stop a run, as n8n runs it anyway: connections from a
+    node that does not exist (such a source never runs, so n8n never follows them)."""
+    names = {n.name for n in workflow.nodes}
+    return [
+        Problem("connection from a node that does not exist (ignored)", src, "connections")
+        for src in workflow.connections
+        if src not in names
+    ]
 
 
 def validate_workflow(workflow: Workflow, registry: NodeRegistry) -> list[Problem]:
@@ -165,10 +139,6 @@ def validate_workflow(workflow: Workflow, registry: NodeRegistry) -> list[Proble
             )
 
     by_name = {n.name: n for n in workflow.nodes}
-    for src in workflow.connections:
-        if src not in by_name:
-            problems.append(Problem("connection from a node that does not exist", src))
-            continue
     problems.extend(_supply_problems(workflow, by_name, definitions))
     for src, out_index, conn in workflow.main_edges():
         if src not in by_name:
@@ -195,15 +165,6 @@ def validate_workflow(workflow: Workflow, registry: NodeRegistry) -> list[Proble
                     )
                 )
 
-    loops = {name for name, d in definitions.items() if d.loop}
-    for component in _cycles_without_loop(workflow, loops):
-        problems.append(
-            Problem(
-                "cycle without a loop node (Loop Over Items): " + " -> ".join(component),
-                component[0],
-                "connections",
-            )
-        )
     if definitions and not any(d.trigger for d in definitions.values()) and not unknown:
         problems.append(Problem("workflow has no trigger node (e.g. manualTrigger)"))
     return problems

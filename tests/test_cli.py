@@ -199,3 +199,67 @@ def test_run_from_rejects_bad_arguments(args: list[str], message: str, tmp_path:
     proc = hetumind("run", "--backend", "inline", *args, str(EXAMPLE))
     assert proc.returncode == 2
     assert message in proc.stderr
+
+
+def test_nodes_json_gives_full_type_names_and_versions_in_any_terminal() -> None:
+    proc = subprocess.run(
+        [str(HETUMIND), "nodes", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "COLUMNS": "20"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    listing = {entry["type"]: entry for entry in json.loads(proc.stdout)}
+    assert "n8n-nodes-base.set" in listing["hetumind.set"]["aliases"]
+    assert 3.4 in listing["hetumind.set"]["versions"]
+    narrow = subprocess.run(
+        [str(HETUMIND), "nodes"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "COLUMNS": "40"},
+    )
+    assert "…" not in narrow.stdout
+
+
+def test_run_json_keeps_stdout_for_json_lines_only() -> None:
+    """Whatever else writes to descriptor 1 meanwhile (Ray's worker log lines, processes it
+    starts) lands on stderr."""
+    script = (
+        "import os, subprocess, sys\n"
+        "from hetumind.cli.main import _stdout_kept_for_json\n"
+        "with _stdout_kept_for_json() as emit:\n"
+        "    print('(raylet) noise from a thread'); sys.stdout.flush()\n"
+        "    os.write(1, b'noise on fd 1\\n')\n"
+        "    subprocess.run(['echo', 'noise from a child'])\n"
+        "    emit('{\"ok\": true}')\n"
+        "print('after')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ['{"ok": true}', "after"]
+    assert "noise from a child" in proc.stderr and "(raylet) noise" in proc.stderr
+
+
+@pytest.mark.slow
+def test_run_json_on_ray_prints_nothing_but_json(tmp_path: Path) -> None:
+    proc = hetumind("run", "--backend", "ray", "--json", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1 and json.loads(lines[0])["status"] == "success"
+
+
+def test_validate_warns_about_connections_from_missing_nodes(tmp_path: Path) -> None:
+    doc = json.loads(EXAMPLE.read_text())
+    doc["connections"]["Ghost"] = {"main": [[{"node": "Start", "type": "main", "index": 0}]]}
+    doc["nodes"].append(
+        {"name": "Note", "type": "n8n-nodes-base.stickyNote", "typeVersion": 1, "parameters": {}}
+    )
+    path = tmp_path / "ghost.json"
+    path.write_text(json.dumps(doc))
+    proc = hetumind("validate", str(path))
+    assert proc.returncode == 0, proc.stdout
+    assert "valid" in proc.stdout and "warning" in proc.stdout and "'Ghost'" in proc.stdout

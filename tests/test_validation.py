@@ -62,11 +62,17 @@ def test_connections_to_unknown_nodes_and_ports_are_reported() -> None:
     assert any("output 1 does not exist" in p for p in found)
 
 
-def test_cycles_need_a_loop_node() -> None:
-    found = problems(
-        wf([START, n("A"), n("B")], {"Start": to(("A", 0)), "A": to(("B", 0)), "B": to(("A", 0))})
+def test_cycles_are_allowed_as_in_n8n() -> None:
+    """n8n runs any cycle (polling loops); the run limit stops one that never ends."""
+    assert (
+        problems(
+            wf(
+                [START, n("A"), n("B")],
+                {"Start": to(("A", 0)), "A": to(("B", 0)), "B": to(("A", 0))},
+            )
+        )
+        == []
     )
-    assert any("cycle without a loop node" in p and "A -> B" in p for p in found)
 
 
 def test_a_workflow_needs_a_trigger() -> None:
@@ -94,8 +100,8 @@ def test_expressions_referring_to_unknown_nodes_are_reported() -> None:
 
 def test_wrong_shapes_name_the_node_and_field() -> None:
     with pytest.raises(WorkflowInvalid) as info:
-        parse_workflow(wf([START, {"name": "A", "type": "x", "maxTries": "lots"}]))
-    assert any(p.node == "A" and p.field == "maxTries" for p in info.value.problems)
+        parse_workflow(wf([START, {"name": "A", "type": "x", "parameters": "lots"}]))
+    assert any(p.node == "A" and p.field == "parameters" for p in info.value.problems)
 
 
 def test_malformed_json_file_says_where(tmp_path: Path) -> None:
@@ -111,3 +117,128 @@ def test_yaml_files_load(tmp_path: Path) -> None:
 
     path.write_text(yaml.safe_dump(json.loads(json.dumps(wf([START])))))
     assert load_workflow(path).nodes[0].name == "Start"
+
+
+# Loading real exports: every shape n8n's import accepts (docs/compatibility.md) --------
+
+
+def old_export() -> dict[str, Any]:
+    """Shapes from 0.x-era exports, all in one document."""
+    return {
+        "id": 42,
+        "name": None,
+        "active": None,
+        "staticData": "",
+        "settings": None,
+        "pinData": None,
+        "tags": [{"id": 3, "name": "x"}],
+        "meta": {"instanceId": "abc"},
+        "versionId": "f00",
+        "nodes": [
+            {"id": 7, **START, "position": {"x": "10", "y": 20}},
+            {
+                "name": "Note",
+                "type": "n8n-nodes-base.stickyNote",
+                "typeVersion": 1,
+                "position": [0, -200],
+                "parameters": {"content": "## read me", "width": 200},
+            },
+            {
+                "name": "A",
+                "type": "n8n-nodes-base.noOp",
+                "parameters": None,
+                "credentials": None,
+                "position": ["5", None, 9],
+                "waitBetweenTries": None,
+                "maxTries": "2",
+                "retryOnFail": None,
+                "notes": None,
+            },
+        ],
+        "connections": {"Start": {"main": [[None, {"node": "A", "index": "0"}], None]}, "A": None},
+    }
+
+
+def test_an_old_export_loads_validates_and_keeps_its_sticky_notes() -> None:
+    workflow = parse_workflow(old_export())
+    assert workflow.id == "42" and workflow.static_data is None and workflow.settings == {}
+    a = workflow.node("A")
+    assert (a.type_version, a.max_tries, a.wait_between_tries, a.position) == (1, 2, 1000, [5, 0])
+    assert workflow.node("Start").position == [10, 20] and workflow.node("Start").id == "7"
+    assert [n.name for n in workflow.nodes] == ["Start", "A"]  # the note is no node
+    assert [s["name"] for s in workflow.sticky_notes] == ["Note"]
+    assert validate_workflow(workflow, default_registry()) == []
+
+
+def test_sticky_notes_round_trip_in_place() -> None:
+    dumped = parse_workflow(old_export()).model_dump(by_alias=True, mode="json")
+    assert [n["name"] for n in dumped["nodes"]] == ["Start", "Note", "A"]
+    assert dumped["nodes"][1]["parameters"]["content"] == "## read me"
+    again = parse_workflow(dumped)
+    assert again.model_dump(by_alias=True, mode="json") == dumped
+
+
+def test_sticky_notes_never_run() -> None:
+    from hetumind.engine import run_workflow
+
+    result = run_workflow(old_export()).to_json()
+    assert result["status"] == "success"
+    assert set(result["runData"]) == {"Start", "A"}
+
+
+def test_static_data_as_json_text_is_read() -> None:
+    assert parse_workflow({**wf([START]), "staticData": '{"lastId": 3}'}).static_data == {
+        "lastId": 3
+    }
+
+
+def test_pin_data_in_every_shape_loads() -> None:
+    doc = {**wf([START, n("A")]), "pinData": {"A": [{"json": {"x": 1}}], "B": {"y": 2}}}
+    assert parse_workflow(doc).pin_data == {"A": [{"json": {"x": 1}}], "B": [{"y": 2}]}
+
+
+def test_a_900_deep_parameter_is_refused_naming_node_and_parameter() -> None:
+    deep: Any = "leaf"
+    for _ in range(900):
+        deep = {"x": deep}
+    with pytest.raises(WorkflowInvalid) as info:
+        parse_workflow(wf([START, n("A", parameters={"values": deep})]))
+    (problem,) = info.value.problems
+    assert problem.node == "A" and problem.field == "parameters.values"
+    assert "deeper than 64 levels" in problem.message
+
+
+def test_a_64_deep_parameter_is_refused_and_63_is_fine() -> None:
+    from hetumind.workflow import MAX_PARAMETER_DEPTH
+
+    def nested(levels: int) -> Any:
+        value: Any = 1
+        for _ in range(levels):
+            value = [value]
+        return value
+
+    parse_workflow(wf([START, n("A", parameters={"v": nested(MAX_PARAMETER_DEPTH - 1)})]))
+    with pytest.raises(WorkflowInvalid):
+        parse_workflow(wf([START, n("A", parameters={"v": nested(MAX_PARAMETER_DEPTH)})]))
+
+
+def test_a_100k_deep_document_is_refused_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"nodes": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(WorkflowInvalid, match=r"nested too deep|deeper than"):
+        load_workflow(path)
+
+
+def test_connections_from_missing_nodes_are_warnings_not_problems() -> None:
+    from hetumind.validation import workflow_warnings
+
+    doc = wf([START, n("A")], {"Start": to(("A", 0)), "Gone": to(("A", 0))})
+    workflow = parse_workflow(doc)
+    assert validate_workflow(workflow, default_registry()) == []
+    assert [w.node for w in workflow_warnings(workflow)] == ["Gone"]
+
+
+def test_a_chain_of_5000_nodes_validates() -> None:
+    names = [f"N{i}" for i in range(5000)]
+    connections = {a: to((b, 0)) for a, b in zip(["Start", *names], names, strict=False)}
+    assert problems(wf([START, *(n(x) for x in names)], connections)) == []

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +24,7 @@ from hetumind.engine.checkpoint import checkpoint_from_json
 from hetumind.engine.runtime import Coordinator
 from hetumind.errors import HetumindError, WorkflowInvalid
 from hetumind.nodes.registry import default_registry
-from hetumind.validation import validate_workflow
+from hetumind.validation import validate_workflow, workflow_warnings
 from hetumind.workflow import load_workflow
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
@@ -89,6 +92,41 @@ def _invalid_result(exc: HetumindError) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _stdout_kept_for_json() -> Iterator[Callable[[str], None]]:
+    """While `run --json` runs, file descriptor 1 points at stderr, so whatever else
+    writes to stdout (Ray's worker log lines, which it prints from a thread, and processes
+    Ray starts, which inherit the descriptor) cannot interleave with the JSON lines; the
+    yielded function writes a line to the real stdout."""
+    sys.stdout.flush()
+    try:
+        on_fd_1 = sys.stdout.fileno() == 1
+    except (AttributeError, OSError, ValueError):  # captured (typer's CliRunner)
+        on_fd_1 = False
+    if not on_fd_1:
+        yield lambda line: print(line, file=sys.stdout, flush=True)
+        return
+    real = os.dup(1)
+    os.dup2(2, 1)
+    stream = os.fdopen(real, "w", encoding="utf-8", closefd=False)
+
+    def emit(line: str) -> None:
+        stream.write(line + "\n")
+        stream.flush()
+
+    try:
+        yield emit
+    finally:
+        # Ray's last worker lines arrive until it shuts down: let them reach stderr too.
+        ray = sys.modules.get("ray")
+        if ray is not None and ray.is_initialized():
+            ray.shutdown()
+        stream.flush()
+        sys.stdout.flush()
+        os.dup2(real, 1)
+        os.close(real)
+
+
 def _print_table(path: str, result: ExecutionResult) -> None:
     table = Table(title=f"{path}: {result.status}", title_justify="left")
     for col in ("node", "run", "status", "items out", "ms"):
@@ -140,6 +178,23 @@ def run(
     except HetumindError as exc:
         err.print(exc.message)
         raise typer.Exit(EXIT_INVALID) from None
+    if as_json:
+        with _stdout_kept_for_json() as emit:
+            code = _run_files(files, backend, items, from_node, previous, emit)
+    else:
+        code = _run_files(files, backend, items, from_node, previous, None)
+    raise typer.Exit(code)
+
+
+def _run_files(
+    files: list[Path],
+    backend: str,
+    items: list[dict[str, Any]] | None,
+    from_node: str | None,
+    previous: dict[str, Any],
+    emit: Callable[[str], None] | None,
+) -> int:
+    """Run each file; `emit` writes a `--json` line (None: print tables). The exit code."""
     engine = None
     code = 0
     for path in files:
@@ -148,8 +203,8 @@ def run(
         except WorkflowInvalid as exc:
             exc.source = exc.source or str(path)
             code = max(code, EXIT_INVALID)
-            if as_json:
-                out.print(json.dumps(_invalid_result(exc)))
+            if emit is not None:
+                emit(json.dumps(_invalid_result(exc)))
             else:
                 err.print(f"{path}: {exc.message}")
             continue
@@ -164,11 +219,11 @@ def run(
         result = Coordinator(plan, engine, input_items=items, checkpoint=checkpoint).run()
         if not result.ok:
             code = max(code, EXIT_FAILED)
-        if as_json:
-            out.print(json.dumps(result.to_json(), default=str), markup=False)
+        if emit is not None:
+            emit(json.dumps(result.to_json(), default=str))
         else:
             _print_table(str(path), result)
-    raise typer.Exit(code)
+    return code
 
 
 @app.command()
@@ -179,8 +234,11 @@ def validate(
     registry = default_registry()
     code = 0
     for path in files:
+        warnings = []
         try:
-            problems = validate_workflow(load_workflow(path), registry)
+            workflow = load_workflow(path)
+            problems = validate_workflow(workflow, registry)
+            warnings = workflow_warnings(workflow)
         except WorkflowInvalid as exc:
             problems = exc.problems
         if problems:
@@ -190,16 +248,36 @@ def validate(
                 out.print(f"  - {p}", markup=False)
         else:
             out.print(f"{path}: valid", markup=False)
+        for w in warnings:
+            out.print(f"  warning: {w}", markup=False)
     raise typer.Exit(code)
 
 
 @app.command()
-def nodes() -> None:
+def nodes(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="one JSON array: full type names and versions")
+    ] = False,
+) -> None:
     """List registered node types and their versions."""
+    definitions = sorted(default_registry().definitions(), key=lambda d: d.name)
+    if as_json:
+        listing = [
+            {
+                "type": f"hetumind.{d.name}",
+                "aliases": list(d.type_names[1:]),
+                "versions": [int(v) if float(v).is_integer() else v for v in d.versions],
+                "name": d.display_name,
+            }
+            for d in definitions
+        ]
+        sys.stdout.write(json.dumps(listing, indent=1) + "\n")
+        return
     table = Table()
     for col in ("type", "versions", "name", "aliases"):
-        table.add_column(col)
-    for d in sorted(default_registry().definitions(), key=lambda d: d.name):
+        # Fold, never truncate: a type name cut with "…" cannot be copied into a workflow.
+        table.add_column(col, overflow="fold")
+    for d in definitions:
         versions = ", ".join(f"{v:g}" for v in d.versions)
         table.add_row(f"hetumind.{d.name}", versions, d.display_name, ", ".join(d.type_names[1:]))
     out.print(table)

@@ -80,6 +80,8 @@ def build_plan(workflow: Workflow, registry: NodeRegistry | None = None) -> Plan
     children: dict[str, list[list[Edge]]] = {}
     parents: dict[str, set[str]] = {n.name: set() for n in workflow.nodes}
     for src, out_index, conn in workflow.main_edges():
+        if src not in parents:  # from a node that does not exist: never runs (as in n8n)
+            continue
         ports = children.setdefault(src, [])
         while len(ports) <= out_index:
             ports.append([])
@@ -87,6 +89,8 @@ def build_plan(workflow: Workflow, registry: NodeRegistry | None = None) -> Plan
         parents[conn.node].add(src)
     supplies: dict[str, dict[str, list[str]]] = {}
     for src, kind, conn in workflow.supply_edges():
+        if src not in parents:
+            continue
         supplies.setdefault(conn.node, {}).setdefault(kind, []).append(src)
 
     def supplied_to(name: str, seen: frozenset[str]) -> dict[str, tuple[SubNode, ...]]:

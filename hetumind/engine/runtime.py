@@ -30,6 +30,7 @@ from hetumind.engine.events import (
 )
 from hetumind.engine.fusion import segments
 from hetumind.engine.node_run import NodeRunSpec, RunMeta
+from hetumind.engine.order import LegacyOrder, run_limit, run_limit_error
 from hetumind.engine.plan import Plan
 from hetumind.engine.result import ExecutionResult, NodeRun
 from hetumind.items import ItemBatch, arange
@@ -97,6 +98,13 @@ class Coordinator:
         self._read_later = frozenset().union(*(p.references for p in self.plan.nodes.values()))
         self._parked: set[str] = set()
         self._wait_till: str | None = None
+        settings = self.plan.workflow.settings
+        self._run_limit = run_limit(settings)
+        self._over_limit: str | None = None
+        # executionOrder v0's rules (engine/order.py); None under v1.
+        self._legacy = LegacyOrder(self.plan) if settings.get("executionOrder") == "v0" else None
+        self._empty_refs: set[int] = set()
+        """ids of the empty port refs v0 delivers to a second input."""
 
     def run(self) -> ExecutionResult:
         wf = self.plan.workflow
@@ -141,6 +149,10 @@ class Coordinator:
         while self._queue or self._running or any(self._waiting.values()):
             if not self._parked:
                 self._submit_ready(info)
+            if self._over_limit is not None:
+                return self._stop(
+                    result, "error", run_limit_error(self._over_limit, self._run_limit)
+                )
             if not self._running:
                 if self._parked or not self._release_partial():
                     break
@@ -269,6 +281,10 @@ class Coordinator:
             if self._busy.intersection(chain):
                 deferred.append(ready)
                 continue
+            over = next((n for n in chain if self._runs.get(n, 0) >= self._run_limit), None)
+            if over is not None:  # a cycle that does not end: fail, naming node and limit
+                self._over_limit = over
+                break
             restored = self._restore(chain)
             if restored is not None:
                 submitted, unchanged = restored
@@ -363,16 +379,25 @@ class Coordinator:
     def _deliver(self, meta: RunMeta, outputs: OutputRef) -> None:
         planned = self.plan.nodes[meta.node]
         for port, targets in enumerate(planned.children):
-            if port >= len(meta.counts) or meta.counts[port] == 0:
+            if port >= len(meta.counts):
+                continue
+            empty = meta.counts[port] == 0
+            if empty and self._legacy is None:
                 continue  # n8n v1: a node runs only when it receives items
             ref = PortRef(outputs, port)
+            if empty:
+                self._empty_refs.add(id(ref))
             for child, child_input in targets:
                 child_plan = self.plan.nodes[child]
+                if empty and not (child_input > 0 and child_plan.waits_for_all_inputs):
+                    continue  # v0 delivers an empty output only to a second or later input
                 if not child_plan.waits_for_all_inputs:
                     inputs: list[PortRef | None] = [None] * max(1, child_plan.inputs)
                     inputs[min(child_input, len(inputs) - 1)] = ref
                     self._queue.append(_Ready(child, inputs))
                     continue
+                if self._legacy is not None and not self._waiting.get(child):
+                    self._start_missing_parents(child, meta.node, empty)
                 slots = self._waiting.setdefault(child, [])
                 slot = next((s for s in slots if s[child_input] is None), None)
                 if slot is None:
@@ -383,14 +408,33 @@ class Coordinator:
                     slots.remove(slot)
                     self._queue.append(_Ready(child, slot))
 
+    def _start_missing_parents(self, child: str, parent: str, output_empty: bool) -> None:
+        """v0: parents of `child`'s other inputs that will not run by themselves start with
+        one empty item (engine/order.py)."""
+        assert self._legacy is not None
+        pending = self._busy | {r.node for r in self._queue}
+        for name in self._legacy.parents_to_start(
+            child, parent, output_empty, pending, self._runs.keys()
+        ):
+            first = PortRef(OutputRef(self.backend.put(ItemBatch.from_items([{}]))), 0)
+            inputs: list[PortRef | None] = [None] * max(1, self.plan.nodes[name].inputs)
+            inputs[0] = first
+            self._queue.append(_Ready(name, inputs))
+
     def _release_partial(self) -> bool:
         """Nothing runs and nothing is queued: multi-input nodes run with what they have,
-        when that is enough for them (n8n's requiredInputs); otherwise they never run."""
+        when that is enough for them (n8n's requiredInputs; under v0, when one input has
+        items); otherwise they never run."""
         for child, slots in self._waiting.items():
             while slots:
                 slot = slots.pop(0)
                 planned = self.plan.nodes[child]
                 present = [i for i, ref in enumerate(slot) if ref is not None]
+                if self._legacy is not None:
+                    if any(id(ref) not in self._empty_refs for ref in slot if ref is not None):
+                        self._queue.append(_Ready(child, slot))
+                        return True
+                    continue
                 if planned.definition.can_run_with(planned.node.parameters, present):
                     self._queue.append(_Ready(child, slot))
                     return True
