@@ -230,6 +230,142 @@ def _child(variant: str, src: str, dst: str, threads: int) -> None:
     print(json.dumps([time.perf_counter() - t0]))
 
 
+def kernels(src: str, rows: int = BLOCK_ROWS, repeat: int = 5) -> dict[str, float]:
+    """Milliseconds per block (best of `repeat`, 1 thread) for the fused segment and the
+    partial aggregation after it, in each candidate engine, from the block's Arrow table.
+
+    The engines compute a plain float sum and the largest total per group (the group's
+    first item after the Sort); hetumind's row is the real block task's work: the nodes
+    run by the engine (expressions compiled to Arrow compute) and the exact partial.
+    """
+    import duckdb
+    import polars as pl
+    import pyarrow.compute as pc
+    from pyarrow import acero
+
+    pa.set_cpu_count(1)
+    block = pq.read_table(src).slice(0, rows)
+
+    def arrow() -> Any:
+        t = block.append_column(
+            "total", pc.multiply(block["price"], pc.cast(block["qty"], pa.float64()))
+        )
+        t = t.filter(pc.greater(t["total"], 100))
+        t = t.append_column("tax", pc.multiply(t["total"], 0.2))
+        return t.group_by("cat", use_threads=False).aggregate(
+            [("id", "count"), ("tax", "sum"), ("total", "max")]
+        )
+
+    def acero_plan() -> Any:
+        f = pc.field
+        total = pc.multiply(f("price"), f("qty").cast(pa.float64()))
+        decl = acero.Declaration.from_sequence(
+            [
+                acero.Declaration("table_source", acero.TableSourceNodeOptions(block)),
+                acero.Declaration(
+                    "project",
+                    acero.ProjectNodeOptions([f("id"), f("cat"), total], ["id", "cat", "total"]),
+                ),
+                acero.Declaration("filter", acero.FilterNodeOptions(f("total") > 100)),
+                acero.Declaration(
+                    "project",
+                    acero.ProjectNodeOptions(
+                        [f("id"), f("cat"), f("total"), pc.multiply(f("total"), 0.2)],
+                        ["id", "cat", "total", "tax"],
+                    ),
+                ),
+                acero.Declaration(
+                    "aggregate",
+                    acero.AggregateNodeOptions(
+                        [
+                            ("id", "hash_count", None, "count_id"),
+                            ("tax", "hash_sum", None, "sum_tax"),
+                            ("total", "hash_max", None, "max_total"),
+                        ],
+                        keys=["cat"],
+                    ),
+                ),
+            ]
+        )
+        return decl.to_table(use_threads=False)
+
+    con = duckdb.connect()
+    con.execute("SET threads=1")
+    con.register("block", block)
+
+    def duck() -> Any:
+        return con.sql(
+            "SELECT cat, count(id), sum(tax), max(total) FROM (SELECT id, cat, total, "
+            "total * 0.2 AS tax FROM (SELECT id, cat, price * qty AS total FROM block) "
+            "WHERE total > 100) GROUP BY cat"
+        ).to_arrow_table()
+
+    def polars() -> Any:
+        return (
+            pl.from_arrow(block)
+            .lazy()
+            .with_columns(total=pl.col("price") * pl.col("qty"))
+            .filter(pl.col("total") > 100)
+            .with_columns(tax=pl.col("total") * 0.2)
+            .group_by("cat")
+            .agg(pl.col("id").count(), pl.col("tax").sum(), pl.col("total").max())
+            .collect()
+        )
+
+    variants = {
+        "pyarrow compute (hand-written)": arrow,
+        "Acero plan": acero_plan,
+        "DuckDB": duck,
+        "Polars (from Arrow)": polars,
+        "hetumind block task (nodes + exact partial)": _hetumind_block(block),
+    }
+    out = {}
+    for name, fn in variants.items():
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+        out[name] = best * 1000
+    return out
+
+
+def _hetumind_block(block: pa.Table) -> Any:
+    from datetime import datetime
+
+    from hetumind.batch.block import make_specs
+    from hetumind.batch.plan import plan_batch
+    from hetumind.batch.twophase import SummarizeSpec, partial
+    from hetumind.engine.context import ExecutionInfo
+    from hetumind.engine.node_run import execute_node_run
+    from hetumind.items import ItemBatch
+    from hetumind.workflow import parse_workflow
+
+    wf = parse_workflow(float_workflow())
+    plan = plan_batch(wf)
+    info = ExecutionInfo(
+        execution_id="bench",
+        workflow_id=wf.id,
+        workflow_name=wf.name,
+        now=datetime.now().astimezone(),
+        env={},
+    )
+    specs = make_specs(plan, info)
+    params = {n: plan.plan.nodes[n].node.parameters for n in plan.plan.nodes}
+    assert plan.whole_node is not None and plan.sort_node is not None
+    spec = SummarizeSpec.from_parameters(params[plan.whole_node], params[plan.sort_node])
+    chain = [(plan.trigger, 0), *((s.name, s.port) for s in plan.steps)]
+
+    def go() -> Any:
+        current = ItemBatch.from_arrow(block)
+        for name, port in chain:
+            _, outs, _ = execute_node_run(specs[name], [current], None, {})
+            current = outs[port]
+        return partial(current, spec, 0)
+
+    return go
+
+
 class PeakMemory:
     """Peak RSS of a process tree, sampled every 50 ms in a thread."""
 
@@ -370,6 +506,8 @@ def run_all(rows: int = ROWS, memory_rows: tuple[int, ...] = (1_000_000,)) -> di
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         src = Path(tmp) / "rows.parquet"
         make_float_dataset(src, rows)
+        results["per-block kernels, ms"] = kernels(str(src))
+        print(results["per-block kernels, ms"], file=sys.stderr)
         outputs = {}
         for i, (name, variant, threads) in enumerate(VARIANTS):
             dst = Path(tmp) / f"out-{i}.parquet"
@@ -397,7 +535,9 @@ def run(rows: int = ROWS) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+    if len(sys.argv) > 2 and sys.argv[1] == "--kernels":
+        print(json.dumps(kernels(sys.argv[2]), indent=1))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
         print(json.dumps(run_all(), indent=1, default=str))

@@ -1,12 +1,13 @@
 """Exact float sums per group that combine across blocks: the two-phase float sum.
 
-Every finite double is an integer times a power of two: ``m * 2**(e - 53)`` with ``m`` the
-53-bit significand from ``frexp``. A block splits each ``m`` into a high and a low part
-(both under 2**27 in magnitude), adds them per (group, exponent) in int64 (exact for
-blocks under 2**36 rows), and folds those few sums into one Python int per group: an exact
-``N * 2**E``. Combining blocks adds the ints, so the total is exact however the rows were
-cut into blocks; it is rounded to a double once, at the end (Python's int true division is
-correctly rounded). NaN and infinities are counted apart, as IEEE addition treats them.
+Every finite double is an integer times a power of two: ``m * 2**(e - 1075)`` with ``m``
+the 53-bit significand and ``e`` the biased exponent, read from its bits. A block splits
+each ``m`` into a high and a low part (both under 2**27 in magnitude), adds them per
+(group, exponent) (exact: the partial sums stay integers under 2**53), and folds those few
+sums into one Python int per group: an exact ``N * 2**E``. Combining blocks adds the ints,
+so the total is exact however the rows were cut into blocks; it is rounded to a double
+once, at the end (Python's int true division is correctly rounded). NaN and infinities are
+counted apart, as IEEE addition treats them.
 
 This is the exactly rounded sum of the values. A single run adds left to right (n8n's
 ``total += value``), which rounds at every step; the two agree whenever no step rounds and
@@ -76,45 +77,77 @@ class ExactSum:
         return ExactSum(int(n, 16), int(e), int(nan), int(pinf), int(ninf))
 
 
+_BINS = 1 << 22
+"""Above groups x 2048 exponents of this many bins, per-(group, exponent) sums use a hash
+group-by instead of numpy's bincount."""
+_CHUNK = 1 << 25
+"""Rows summed at once: float64 bincount sums of |parts| < 2**27 stay exact below 2**53."""
+
+
 def block_sums(codes: np.ndarray, groups: int, column: pa.ChunkedArray) -> list[ExactSum]:
     """The exact sum of `column`'s non-null values per group code (0 .. groups-1)."""
-    valid = np.asarray(pc.is_valid(column).combine_chunks() if column.num_chunks else [], bool)
-    values = np.asarray(
-        pc.fill_null(column, 0.0).cast(pa.float64()).combine_chunks() if column.num_chunks else [],
-        np.float64,
-    )
     out = [ExactSum() for _ in range(groups)]
-    if not len(values):
+    if not len(column):
         return out
-    finite = np.isfinite(values)
-    for name, mask in (
-        ("nan", valid & np.isnan(values)),
-        ("pinf", values == np.inf),
-        ("ninf", values == -np.inf),
-    ):
-        if mask.any():
-            for g, c in enumerate(np.bincount(codes[mask], minlength=groups).tolist()):
-                setattr(out[g], name, c)
-    keep = finite & valid & (values != 0.0)
-    if not keep.any():
-        return out
-    mantissa, exponent = np.frexp(values[keep])
-    m = np.ldexp(mantissa, 53).astype(np.int64)
-    table = pa.table(
-        {
-            "g": pa.array(codes[keep]),
-            "x": pa.array(exponent.astype(np.int32)),
-            "hi": pa.array(m >> _LOW_BITS),
-            "lo": pa.array(m & ((1 << _LOW_BITS) - 1)),
-        }
-    )
-    sums = table.group_by(["g", "x"], use_threads=False).aggregate([("hi", "sum"), ("lo", "sum")])
-    for g, x, hi, lo in zip(
-        sums.column("g").to_pylist(),
-        sums.column("x").to_pylist(),
-        sums.column("hi_sum").to_pylist(),
-        sums.column("lo_sum").to_pylist(),
-        strict=True,
-    ):
-        out[g].add(ExactSum(((hi << _LOW_BITS) + lo), x - 53))
+    values = np.asarray(pc.fill_null(column, 0.0).cast(pa.float64()).combine_chunks())
+    for start in range(0, len(values), _CHUNK):
+        _add_chunk(out, codes[start : start + _CHUNK], values[start : start + _CHUNK], groups)
     return out
+
+
+def _add_chunk(out: list[ExactSum], codes: np.ndarray, values: np.ndarray, groups: int) -> None:
+    # Read the IEEE fields straight from the bits: value = sign * m * 2**(biased - 1075),
+    # m = fraction | 2**52 for normal numbers, fraction for subnormals (biased 0 -> 1).
+    bits = values.view(np.int64)
+    biased = (bits >> 52) & 0x7FF
+    fraction = bits & ((1 << 52) - 1)
+    special = biased == 0x7FF
+    if special.any():
+        nan = special & (fraction != 0)
+        for name, mask in (
+            ("nan", nan),
+            ("pinf", special & ~nan & (bits > 0)),
+            ("ninf", special & ~nan & (bits < 0)),
+        ):
+            if mask.any():
+                for g, c in enumerate(np.bincount(codes[mask], minlength=groups).tolist()):
+                    setattr(out[g], name, getattr(out[g], name) + c)
+        fraction = np.where(special, 0, fraction)
+    m = np.where(biased > 0, fraction | (1 << 52), fraction)
+    m = np.where(bits < 0, -m, m)
+    exponent = np.maximum(biased, 1)
+    hi = (m >> _LOW_BITS).astype(np.float64)
+    lo = (m & ((1 << _LOW_BITS) - 1)).astype(np.float64)
+    if groups * 2048 <= _BINS:
+        key = codes * 2048 + exponent
+        his = np.bincount(key, weights=hi, minlength=groups * 2048)
+        los = np.bincount(key, weights=lo, minlength=groups * 2048)
+        used = np.flatnonzero((his != 0) | (los != 0))
+        rows = zip(
+            (used // 2048).tolist(),
+            (used % 2048).tolist(),
+            his[used].astype(np.int64).tolist(),
+            los[used].astype(np.int64).tolist(),
+            strict=True,
+        )
+    else:
+        table = pa.table(
+            {
+                "g": pa.array(codes),
+                "x": pa.array(exponent),
+                "hi": pa.array(hi.astype(np.int64)),
+                "lo": pa.array(lo.astype(np.int64)),
+            }
+        )
+        sums = table.group_by(["g", "x"], use_threads=False).aggregate(
+            [("hi", "sum"), ("lo", "sum")]
+        )
+        rows = zip(
+            sums.column("g").to_pylist(),
+            sums.column("x").to_pylist(),
+            sums.column("hi_sum").to_pylist(),
+            sums.column("lo_sum").to_pylist(),
+            strict=True,
+        )
+    for g, x, h, lo_sum in rows:
+        out[g].add(ExactSum((int(h) << _LOW_BITS) + int(lo_sum), x - 1075))

@@ -23,7 +23,7 @@ INLINE_ROWS = int(os.environ.get("HETUMIND_BATCH_INLINE_ROWS", "1000000"))
 """Inputs with at most this many rows (known up front: Parquet) run inline by default."""
 
 
-@dataclass
+@dataclass(eq=False)  # hashable by identity, like an object ref
 class _Done:
     value: Any = None
     error: BaseException | None = None
@@ -108,10 +108,13 @@ def _running_local_cluster() -> bool:
     return tmp.is_file()
 
 
-def choose_executor(address: str | None, rows: int | None, mode: str) -> Executor:
+def choose_executor(
+    address: str | None, rows: int | None, mode: str, cpus: int | None = None
+) -> Executor:
     """Ray when a cluster is running or named, or the input is large; inline otherwise.
 
-    `mode`: "auto", "inline" or "ray" (`--executor`). Says on stderr what it chose.
+    `mode`: "auto", "inline" or "ray" (`--executor`); `cpus`: the CPUs of a new local Ray
+    (`--parallelism`; all of the machine's when None). Says on stderr what it chose.
     """
     if mode == "inline":
         return _say(Executor("inline", "inline in this process (no Ray), as asked"))
@@ -135,7 +138,9 @@ def choose_executor(address: str | None, rows: int | None, mode: str) -> Executo
             target = None  # a stale address file: start our own
     if target is None:
         # "local" matters: without it ray.init joins any Ray it finds running.
-        ray.init(address="local", include_dashboard=False, logging_level=logging.ERROR)
+        ray.init(
+            address="local", num_cpus=cpus, include_dashboard=False, logging_level=logging.ERROR
+        )
         return _say(Executor("ray", "on a new local Ray started for this run"))
     ray.init(address=target, logging_level=logging.ERROR)
     return _say(Executor("ray", f"on the running Ray cluster at {target}"))

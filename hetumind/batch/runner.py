@@ -110,7 +110,9 @@ def _run(
     }
     done = _prepare_stage(stage, manifest, options.resume, streaming_dir=stage is dst)
     if executor is None:
-        executor = choose_executor(options.address, source.total_rows(), options.executor)
+        executor = choose_executor(
+            options.address, source.total_rows(), options.executor, options.parallelism
+        )
     info = ExecutionInfo(
         execution_id=uuid.uuid4().hex[:16],
         workflow_id=workflow.id,

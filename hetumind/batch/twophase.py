@@ -106,6 +106,7 @@ def partial(batch: ItemBatch, spec: SummarizeSpec, block: int) -> pa.Table:
     groups = len(encoded.dictionary)
     codes = np.asarray(codes_arr)
     cols: dict[str, Any] = {"code": codes_arr}
+    counts: dict[str, pa.Array] = {}
     aggs: list[tuple[str, str, Any]] = []
     exact: dict[int, list[ExactSum]] = {}
     for j, f in enumerate(spec.fields):
@@ -122,23 +123,22 @@ def partial(batch: ItemBatch, spec: SummarizeSpec, block: int) -> pa.Table:
             else:
                 cols[f"v{j}"] = col
                 aggs.append((f"v{j}", "sum", pc.ScalarAggregateOptions(min_count=0)))
-            cols[f"n{j}"] = col
-            aggs.append((f"n{j}", "count", pc.CountOptions(mode="only_valid")))
+            counts[f"v{j}_count"] = _count_valid(codes, groups, col)
         elif kind in ("min", "max"):
             if pa.types.is_floating(col.type):
                 raise Ineligible(f"{kind} of float field {f.field!r}")
             cols[f"v{j}"] = _non_empty(col)
             aggs.append((f"v{j}", kind, pc.ScalarAggregateOptions(min_count=1)))
         else:
-            cols[f"v{j}"] = _non_empty(col)
-            aggs.append((f"v{j}", "count", pc.CountOptions(mode="only_valid")))
-    table = pa.table(cols)
-    grouped = table.group_by("code", use_threads=False).aggregate(aggs)
-    grouped = grouped.take(pc.sort_indices(grouped.column("code")))
-    out: dict[str, Any] = {"key": encoded.dictionary}
-    for name in grouped.column_names:
-        if name != "code":
-            out[name.replace("n", "v", 1) if name.startswith("n") else name] = grouped.column(name)
+            counts[f"v{j}_count"] = _count_valid(codes, groups, _non_empty(col))
+    out: dict[str, Any] = {"key": encoded.dictionary, **counts}
+    if aggs:
+        # Integer sums, min and max: one hash group-by (bincount would round big ints).
+        grouped = pa.table(cols).group_by("code", use_threads=False).aggregate(aggs)
+        grouped = grouped.take(pc.sort_indices(grouped.column("code")))
+        for name in grouped.column_names:
+            if name != "code":
+                out[name] = grouped.column(name)
     for i, (name, _desc) in enumerate(spec.sort):
         col = _column(batch, name, "sort field")
         if col.null_count or (pa.types.is_floating(col.type) and pc.any(pc.is_nan(col)).as_py()):
@@ -155,6 +155,12 @@ def partial(batch: ItemBatch, spec: SummarizeSpec, block: int) -> pa.Table:
     return result.replace_schema_metadata({_TYPES_KEY: json.dumps(types).encode()})
 
 
+def _count_valid(codes: np.ndarray, groups: int, col: pa.ChunkedArray) -> pa.Array:
+    if col.null_count:
+        codes = codes[np.asarray(pc.is_valid(col).combine_chunks(), bool)]
+    return pa.array(np.bincount(codes, minlength=groups).astype(np.int64))
+
+
 def _first_in_order(
     batch: ItemBatch, spec: SummarizeSpec, codes: np.ndarray, groups: int
 ) -> tuple[pa.Array, list[pa.Array]]:
@@ -165,12 +171,12 @@ def _first_in_order(
     """
     candidates = np.arange(len(codes), dtype=np.int64)
     best: list[pa.Array] = []
-    for name, desc in spec.sort:
+    for i, (name, desc) in enumerate(spec.sort):
         col = _column(batch, name, "sort field").combine_chunks()
         if _is_str(col.type):
             col = pc.utf8_lower(col)
-        here = col.take(pa.array(candidates))
-        cand_codes = codes[candidates]
+        here = col if i == 0 else col.take(pa.array(candidates))
+        cand_codes = codes if i == 0 else codes[candidates]
         t = pa.table({"g": pa.array(cand_codes), "o": here})
         agg = t.group_by("g", use_threads=False).aggregate([("o", "max" if desc else "min")])
         agg = agg.take(pc.sort_indices(agg.column("g")))
