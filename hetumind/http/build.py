@@ -8,12 +8,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from hetumind.binary import read_binary
+from hetumind.capabilities import capabilities_of
 from hetumind.errors import HetumindError
 from hetumind.http.client import TransportKey
 from hetumind.http.request import FilePart, RequestSpec, idempotency_key, set_path
 from hetumind.nodes.api import NodeContext
 
-__all__ = ["ACCEPT", "BuildError", "build_request", "response_format"]
+__all__ = ["ACCEPT", "BuildError", "build_request", "file_part", "response_format"]
 
 DEFAULT_TIMEOUT_MS = 300_000  # n8n's default when options.timeout is not set
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -58,7 +59,8 @@ def build_request(
         if not any(k.lower() == "idempotency-key" for k in headers):
             headers["Idempotency-Key"] = idempotency_key(seed)
     follow, max_redirects = _redirects(ctx, i)
-    array_format = str(ctx.param("options.queryParameterArrays", i, "brackets"))
+    # unset, n8n leaves the `qs` library at its default: a[0]=x&a[1]=y
+    array_format = str(ctx.param("options.queryParameterArrays", i, "indices") or "indices")
     if array_format not in ("brackets", "indices", "repeat"):
         raise BuildError(
             f"options.queryParameterArrays {array_format!r} is not one of brackets, indices, repeat"
@@ -78,6 +80,7 @@ def build_request(
             verify=not ctx.param("options.allowUnauthorizedCerts", i, False),
             max_redirects=max_redirects,
             proxy=str(ctx.param("options.proxy", i, "") or "") or None,
+            network=capabilities_of(ctx).network,
         ),
         idempotency_seed=seed,
     )
@@ -94,10 +97,11 @@ def _number(value: Any, name: str) -> float:
 
 
 def _redirects(ctx: NodeContext, i: int) -> tuple[bool, int]:
-    # v4 follows by default (n8n fills followRedirects: true, maxRedirects: 21).
+    # v4 follows by default (n8n fills followRedirects: true, maxRedirects: 21); v3 only
+    # when asked.
     settings = ctx.param("options.redirect.redirect", i, None)
     settings = settings if isinstance(settings, Mapping) else {}
-    follow = settings.get("followRedirects", True) is not False
+    follow = settings.get("followRedirects", ctx.type_version >= 4) is True
     try:
         max_redirects = int(settings.get("maxRedirects") or 21)
     except (TypeError, ValueError):
@@ -172,7 +176,7 @@ def _binary_entry(binary: Mapping[str, Any] | None, field: str) -> Mapping[str, 
     return entry
 
 
-def _file_part(binary: Mapping[str, Any] | None, field: str) -> FilePart:
+def file_part(binary: Mapping[str, Any] | None, field: str) -> FilePart:
     entry = _binary_entry(binary, field)
     return FilePart(
         data=read_binary(entry, where=f"binary field '{field}'"),
@@ -192,6 +196,8 @@ def _body(
     if content_type == "json":
         if specify == "json":
             return "json", _json_parameter(ctx, "jsonBody", i), {}
+        if ctx.type_version < 4:  # v3 keeps dotted names as they are
+            return "json", _keypairs(ctx, "bodyParameters.parameters", i), {}
         body: dict[str, Any] = {}
         for entry in _pairs(ctx, "bodyParameters.parameters", i):
             set_path(body, str(entry["name"]), entry.get("value", ""))
@@ -208,7 +214,7 @@ def _body(
             if entry.get("parameterType") == "formBinaryData":
                 field = str(entry.get("inputDataFieldName", ""))
                 if field:
-                    parts.append((str(entry.get("name", "")), _file_part(binary, field)))
+                    parts.append((str(entry.get("name", "")), file_part(binary, field)))
             elif str(entry.get("name", "")):
                 parts.append((str(entry["name"]), entry.get("value", "")))
         return "multipart", parts, {}
@@ -218,7 +224,7 @@ def _body(
         mime = str(ctx.param("rawContentType", i, "") or "text/plain")
         return "content", text.encode(), {"content-type": mime}
     if content_type == "binaryData":
-        part = _file_part(binary, str(ctx.param("inputDataFieldName", i, "data")))
+        part = file_part(binary, str(ctx.param("inputDataFieldName", i, "data")))
         return "content", part.data, {"content-type": part.mime_type}
     raise BuildError(
         f"body content type {content_type!r} is not supported; use json, form-urlencoded, "

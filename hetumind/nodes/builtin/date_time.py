@@ -24,6 +24,7 @@ from hetumind.nodes.builtin._date_parse import DateParseError, explicit_offset, 
 from hetumind.nodes.builtin._luxon_format import InvalidZone, format_luxon, luxon_iso, luxon_zone
 from hetumind.nodes.builtin._luxon_math import diff, duration_iso, normalize_unit, plus, start_of
 from hetumind.nodes.builtin._per_item import ItemInputError, map_items
+from hetumind.nodes.builtin.date_time_v1 import run_v1
 
 __all__ = ["DateTimeNode", "workflow_zone"]
 
@@ -174,12 +175,20 @@ _OPERATIONS: dict[str, tuple[Callable[[_Call], Any], str]] = {
 }
 
 
-@node("dateTime", versions=[2], display_name="Date & Time", params=DateTimeParams)
+@node("dateTime", versions=[1, 2], display_name="Date & Time", params=DateTimeParams)
 class DateTimeNode(Node):
-    """Manipulates date and time values (n8n's Date & Time node, version 2)."""
+    """Manipulates date and time values (n8n's Date & Time node, versions 1 and 2)."""
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0]
+        if ctx.type_version < 2:
+            if not len(batch):
+                return [batch]
+            try:
+                zone = workflow_zone(ctx.execution.settings)
+            except ItemInputError as exc:
+                raise NodeExecutionError(str(exc), node=ctx.node_name) from None
+            return [run_v1(ctx, batch, zone)]
         operation = str(ctx.param("operation", 0, "getCurrentDate"))
         if operation not in _OPERATIONS:
             known = ", ".join(_OPERATIONS)

@@ -1,4 +1,5 @@
-"""HTTP Request (n8n `httpRequest` 4.x): one request per item, or one series of pages.
+"""HTTP Request (n8n `httpRequest` 3 and 4.x; 1 and 2 in `http_request_v1`): one request
+per item, or one series of pages.
 
 Requests of a run are built first (so a bad parameter stops the run before anything is
 sent), then sent concurrently (bounded, in batches when options.batching says so) through
@@ -22,6 +23,12 @@ from hetumind.http.response import OutputItem, ResponseOptions, response_items
 from hetumind.http.transport import HttpResponse, RequestFailed, RetryPolicy, send
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Expr, Node, NodeContext, NodeParams, node
+from hetumind.nodes.builtin.http_request_v1 import (
+    build_request_v1,
+    load_auth_v1,
+    response_items_v1,
+    status_error,
+)
 
 __all__ = ["HttpRequest", "HttpRequestParams"]
 
@@ -98,7 +105,7 @@ Outcome = list[HttpResponse] | HetumindError
 
 @node(
     "httpRequest",
-    versions=[4, 4.1, 4.2, 4.3],
+    versions=[1, 2, 3, 4, 4.1, 4.2, 4.3, 4.4],
     display_name="HTTP Request",
     params=HttpRequestParams,
     fusible=False,  # waits on the network: a task of its own
@@ -111,6 +118,8 @@ class HttpRequest(Node):
         if not len(batch):
             return [ItemBatch.empty()]
         items = batch.to_items()
+        if ctx.type_version < 3:
+            return [_run_v1(ctx, items)]
         try:
             settings = RunSettings.read(ctx, len(items))
         except HetumindError as exc:
@@ -176,6 +185,65 @@ class HttpRequest(Node):
                 binary.append(binary_out)
                 paired.append(i)
         return ItemBatch.from_json(rows, binary=binary, paired=paired)
+
+
+def _run_v1(ctx: NodeContext, items: list[dict[str, Any]]) -> ItemBatch:
+    """Versions 1-2: their own parameter shapes, the same sending and pairing."""
+    n = len(items)
+    raw_body: dict[int, bool] = {}
+    try:
+        auth = load_auth_v1(ctx)
+        options = ctx.param("options", 0, {}) or {}
+        size = options.get("batchSize", -1) if isinstance(options, Mapping) else -1
+        interval = options.get("batchInterval", 0) if isinstance(options, Mapping) else 0
+        size_n, interval_n = (
+            _positive_int(size, "batchSize"),
+            _positive_int(interval, "batchInterval"),
+        )
+        never_error = isinstance(options, Mapping) and options.get("ignoreResponseCode") is True
+    except HetumindError as exc:
+        return HttpRequest._all_failed(ctx, n, exc)
+    settings = RunSettings(
+        auth=auth,
+        response=ResponseOptions(never_error=True),  # statuses are judged below
+        retry=RetryPolicy(),
+        pagination=None,
+        # batching applies only when both are set, as in n8n 1-2
+        batch_size=(size_n or 1) if interval_n > 0 and size_n >= 0 else n,
+        batch_interval_s=interval_n / 1000 if interval_n > 0 else 0.0,
+    )
+    outcomes: dict[int, Outcome] = {}
+    jobs: list[_Job] = []
+    for i, item in enumerate(items):
+        try:
+            spec, raw_body[i] = build_request_v1(ctx, i, item.get("binary"))
+            jobs.append(_Job(i, auth.apply(spec), None))
+        except HetumindError as exc:
+            if not ctx.continue_on_fail:
+                raise NodeExecutionError(exc.message, node=ctx.node_name, item_index=i) from None
+            outcomes[i] = exc
+    outcomes.update(_send_all(jobs, settings))
+    rows: list[dict[str, Any]] = []
+    binary: list[dict[str, Any] | None] = []
+    paired: list[int] = []
+    for i, item in enumerate(items):
+        outcome = outcomes[i]
+        produced: list[OutputItem]
+        try:
+            if isinstance(outcome, HetumindError):
+                raise outcome
+            if not outcome[0].ok and not never_error:
+                raise status_error(outcome[0])
+            produced = response_items_v1(ctx, i, outcome[0], raw_body[i], item)
+        except HetumindError as exc:
+            if not ctx.continue_on_fail:
+                raise NodeExecutionError(exc.message, node=ctx.node_name, item_index=i) from None
+            produced = [({"error": exc.message}, None)]
+        for json_out, binary_out in produced:
+            rows.append(json_out)
+            binary.append(binary_out)
+            paired.append(i)
+    return ItemBatch.from_json(rows, binary=binary, paired=paired)
 
 
 def _expression_context(ctx: NodeContext, i: int) -> Any:

@@ -18,6 +18,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 ITEMS = list(range(1, 8))  # paged 3 per page: [1,2,3] [4,5,6] [7] then []
 
 
+_CLIENT_HEADERS = frozenset(
+    {"host", "user-agent", "accept-encoding", "connection", "content-length"}
+)
+"""Headers every client sends its own way (n8n's `request` vs httpx)."""
+
+
 class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -54,6 +60,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # no Date header: recorded full responses (headers included) must repeat exactly
+        self.send_response_only(code, message)
+        self.send_header("Server", "loopback")
 
     def _send(
         self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
@@ -103,7 +114,15 @@ class Handler(BaseHTTPRequestHandler):
                 "headers": {k.lower(): v for k, v in self.headers.items()},
             }
         )
-        if path == "/echo":
+        if path == "/echo/plain":  # what was received, without the client's own headers
+            echo = self._echo(body)
+            echo["headers"] = {
+                k: v.split(";")[0] if k == "content-type" else v
+                for k, v in echo["headers"].items()
+                if k not in _CLIENT_HEADERS
+            }
+            self._json(200, echo)
+        elif path == "/echo":
             self._json(200, self._echo(body))
         elif path == "/list":
             self._json(200, [{"n": 1}, {"n": 2}])
@@ -127,6 +146,8 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, {"slow": True})
         elif path == "/loop":
             self._send(302, b"", "text/plain", {"Location": "/loop"})
+        elif path == "/redirect/plain":
+            self._send(302, b"", "text/plain", {"Location": "/echo/plain?redirected=1"})
         elif path == "/redirect":
             self._send(302, b"", "text/plain", {"Location": "/echo?redirected=1"})
         elif path.startswith("/flaky/"):
@@ -171,8 +192,8 @@ class Handler(BaseHTTPRequestHandler):
 class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), Handler)
         self.state = _State()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -184,8 +205,8 @@ class LoopbackServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serving() -> Iterator[LoopbackServer]:
-    server = LoopbackServer()
+def serving(port: int = 0) -> Iterator[LoopbackServer]:
+    server = LoopbackServer(port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -68,7 +68,10 @@ def test_query_json_with_arrays_per_array_format(server: LoopbackServer) -> None
         specifyQuery="json",
         jsonQuery='{"ids": [1, 2], "f": {"x": "y"}}',
     )
-    assert run_http(base).to_json()[0]["query"] == [["ids[]", "1"], ["ids[]", "2"], ["f[x]", "y"]]
+    # unset, n8n leaves qs at its default, indices (recorded: legacy_http_v3_v4)
+    assert run_http(base).to_json()[0]["query"] == [["ids[0]", "1"], ["ids[1]", "2"], ["f[x]", "y"]]
+    brackets = {**base, "options": {"queryParameterArrays": "brackets"}}
+    assert run_http(brackets).to_json()[0]["query"][:2] == [["ids[]", "1"], ["ids[]", "2"]]
     repeat = {**base, "options": {"queryParameterArrays": "repeat"}}
     assert run_http(repeat).to_json()[0]["query"][:2] == [["ids", "1"], ["ids", "2"]]
 
@@ -80,7 +83,7 @@ def test_repeated_query_names_become_arrays_from_4_3(server: LoopbackServer) -> 
         sendQuery=True,
         queryParameters={"parameters": [{"name": "t", "value": "a"}, {"name": "t", "value": "b"}]},
     )
-    assert run_http(params, version=4.3).to_json()[0]["query"] == [["t[]", "a"], ["t[]", "b"]]
+    assert run_http(params, version=4.3).to_json()[0]["query"] == [["t[0]", "a"], ["t[1]", "b"]]
     assert run_http(params, version=4.2).to_json()[0]["query"] == [["t", "b"]]
 
 
