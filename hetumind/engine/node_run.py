@@ -165,7 +165,7 @@ def _run_with_policies(
         # n8n fills output 0 even when another output (If's false branch) has items.
         outputs = [ItemBatch.from_json([{}]), *outputs[1:]]
     if node.error_mode == "continueErrorOutput":
-        outputs = _route_error_items(_pad(outputs, spec.outputs - 1))
+        outputs = _route_error_items(_pad(outputs, spec.outputs - 1), inputs)
     return outputs
 
 
@@ -189,14 +189,60 @@ def _with_error_field(batch: ItemBatch, message: str) -> ItemBatch:
     )
 
 
-def _route_error_items(outputs: list[ItemBatch]) -> list[ItemBatch]:
-    """Items a node marked as failed (json.error) go to the extra error output."""
-    main = outputs[0]
-    if "error" not in main.columns:
-        return [*outputs, ItemBatch.empty()]
-    col = main.table.column("error")
-    failed = pc.is_valid(col)
-    return [main.filter(pc.invert(failed)), *outputs[1:], main.filter(failed)]
+def _route_error_items(outputs: list[ItemBatch], inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+    """Items a node marked as failed go to the extra error output, as n8n routes them.
+
+    n8n counts an item as failed only when its json is exactly `{error}` or
+    `{error, message}` with a truthy `error`; any other item carrying an `error` field is
+    data. A failed item's json is laid over the json of the input item it pairs with, so
+    the error output still carries the data that failed.
+    """
+    kept: list[ItemBatch] = []
+    failed_parts: list[ItemBatch] = []
+    for batch in outputs:
+        if "error" not in batch.columns or not len(batch):
+            kept.append(batch)
+            continue
+        rows = batch.to_json()
+        mask = [_is_error_item(row) for row in rows]
+        if not any(mask):
+            kept.append(batch)
+            continue
+        flags = pa.array(mask, pa.bool_())
+        kept.append(batch.filter(pc.invert(flags)))
+        failed = batch.filter(flags)
+        failed_rows = [row for row, bad in zip(rows, mask, strict=True) if bad]
+        failed_parts.append(_over_paired_input(failed, failed_rows, inputs))
+    return [*kept, ItemBatch.concat(failed_parts) if failed_parts else ItemBatch.empty()]
+
+
+def _is_error_item(row: dict[str, Any]) -> bool:
+    error = row.get("error")
+    if error in (None, False, "", 0) or (isinstance(error, float) and error != error):
+        return False
+    keys = set(row)
+    return keys == {"error"} or keys == {"error", "message"}
+
+
+def _over_paired_input(
+    failed: ItemBatch, rows: list[dict[str, Any]], inputs: Sequence[ItemBatch]
+) -> ItemBatch:
+    if failed.paired is None or not inputs:
+        return failed  # n8n leaves an item without pairing as it is
+    paired = failed.paired.to_pylist()
+    ports = failed.paired_input.to_pylist() if failed.paired_input is not None else None
+    merged = []
+    for j, (row, index) in enumerate(zip(rows, paired, strict=True)):
+        port = (ports[j] or 0) if ports is not None else 0
+        source = inputs[port] if port < len(inputs) else None
+        if index is None or source is None or not 0 <= index < len(source):
+            merged.append(row)
+        else:
+            merged.append({**source.row(index), **row})
+    out = ItemBatch.from_json(merged, binary=failed.binary)
+    return out._replace(
+        paired=failed.paired, paired_input=failed.paired_input, lineage=failed.lineage
+    )
 
 
 def _pad(outputs: list[ItemBatch], count: int) -> list[ItemBatch]:

@@ -12,7 +12,7 @@ from hetumind.nodes.builtin.loop import SplitInBatches
 
 
 def test_runs_hand_out_batches_then_everything_processed() -> None:
-    ctx = FakeContext({"batchSize": 4})
+    ctx = FakeContext({"batchSize": 4}, type_version=3)
     node = SplitInBatches()
     done, loop = node.run(ctx, [ItemBatch.from_json(PEOPLE)])
     assert (len(done), [r["id"] for r in loop.to_json()]) == (0, [1, 2, 3, 4])
@@ -38,7 +38,7 @@ def test_runs_hand_out_batches_then_everything_processed() -> None:
 
 
 def test_state_holds_item_batches() -> None:
-    ctx = FakeContext({"batchSize": 2})
+    ctx = FakeContext({"batchSize": 2}, type_version=3)
     SplitInBatches().run(ctx, [ItemBatch.from_json(PEOPLE)])
     assert isinstance(ctx.state["pending"], ItemBatch)
     assert len(ctx.state["pending"]) == 4

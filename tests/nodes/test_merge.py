@@ -5,11 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers_agg import PEOPLE, FakeContext, run_node
+from helpers_agg import PEOPLE
+from helpers_agg import FakeContext as _FakeContext
+from helpers_agg import run_node as _run_node
 
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.builtin.merge import Merge, fuzzy_equal, input_count, select_merge
+
+V3 = 3.2  # this file tests Merge 3.x; Merge 1/2 are in test_merge_v1.py
+
+
+def FakeContext(parameters: Any = None, **kw: Any) -> Any:
+    return _FakeContext(parameters, **{"type_version": V3, **kw})
+
+
+def run_node(node: Any, parameters: Any, *inputs: Any, **kw: Any) -> list[list[dict[str, Any]]]:
+    return _run_node(node, parameters, *inputs, **{"type_version": V3, **kw})
+
 
 ORDERS = [
     {"orderId": "A1", "id": 1, "total": 120.0},

@@ -2,7 +2,8 @@
 
 The common rules only: whitespace collapses, paragraphs and headings are separated by a
 blank line, other blocks by a line break, headings are upper-cased, links read
-"text [href]", list items start with " * ". Word wrapping at 80 columns is not done.
+"text [href]", images "alt [src]", list items start with " * ". Word wrapping at 80
+columns is not done.
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ class _Writer:
             return
         if name == "br":
             self.block(1)
+            return
+        if name == "img":
+            # html-to-text writes an image as "alt [src]" (either part alone when the
+            # other is missing), inline with the text around it
+            alt, src = tag.get("alt"), tag.get("src")
+            alt = alt if isinstance(alt, str) else ""
+            src = f"[{src}]" if isinstance(src, str) and src else ""
+            shown = f"{alt} {src}" if alt and src else alt or src
+            if shown:
+                self.text(f" {shown}" if self.line else shown, False)
             return
         breaks = 2 if name in _PARAGRAPHS else 1 if name in _LINES else 0
         if breaks:

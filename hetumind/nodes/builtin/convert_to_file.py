@@ -94,6 +94,17 @@ def _whole_file(ctx: NodeContext, batch: ItemBatch, operation: str, out: Output)
     out.add({}, {_prop(ctx, 0): entry}, 0)
 
 
+_WINDOWS = re.compile(r"^windows-?(125\d)$", re.IGNORECASE)
+
+
+def _encode(text: str, options: dict[str, Any]) -> bytes:
+    """Text as bytes in the chosen encoding. n8n's list names the Windows code pages
+    `windows1250`..`windows1258` (iconv-lite's names), which are Python's cp1250..cp1258."""
+    encoding = options.get("encoding")
+    m = _WINDOWS.match(str(encoding or ""))
+    return encode_text(text, f"cp{m.group(1)}" if m else encoding, bool(options.get("addBOM")))
+
+
 def _json_once(ctx: NodeContext, batch: ItemBatch, out: Output) -> None:
     options = item_options(ctx, 0)
     entry = _json_entry(batch.to_json(), options)
@@ -102,7 +113,7 @@ def _json_once(ctx: NodeContext, batch: ItemBatch, out: Output) -> None:
 
 def _json_entry(value: Any, options: dict[str, Any]) -> dict[str, Any]:
     text = stringify(value, "  " if options.get("format") else "")
-    data = encode_text(text, options.get("encoding"), bool(options.get("addBOM")))
+    data = _encode(text, options)
     return put_binary(
         data, mime_type="application/json", file_name=str(options.get("fileName") or "file.json")
     )
@@ -132,7 +143,7 @@ def _text_entry(
         text, mime = stringify(value), "application/json"
     else:
         text = to_string(value)
-    data = encode_text(text, options.get("encoding"), bool(options.get("addBOM")))
+    data = _encode(text, options)
     name = str(options.get("fileName") or "") or default_name
     if name is None and mime == "application/json":
         name = "file.json"

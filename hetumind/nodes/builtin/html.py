@@ -7,10 +7,11 @@ html/body) and selects with soupsieve, so selectors mean what they mean in n8n.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bs4 import Tag
+from bs4.formatter import HTMLFormatter
 
 from hetumind.binary import read_binary
 from hetumind.errors import HetumindError, NodeExecutionError
@@ -31,6 +32,23 @@ class HtmlParams(NodeParams):
 # -- extractHtmlContent ---------------------------------------------------------------------
 
 
+class _SourceOrder(HTMLFormatter):
+    """bs4's html5 output but with attributes in source order (bs4 sorts them by name),
+    as cheerio serializes them."""
+
+    def attributes(self, tag: Tag) -> Iterable[tuple[str, str | None]]:
+        return [(k, _attribute_text(v)) for k, v in tag.attrs.items()] if tag.attrs else []
+
+
+# as bs4's "html5" formatter: `<br>` not `<br/>`, boolean attributes without a value
+_SOURCE_ORDER = _SourceOrder(void_element_close_prefix="", empty_attributes_are_booleans=True)
+
+
+def _attribute_text(value: Any) -> str:
+    # bs4 splits multi-valued attributes (class) into lists; the markup had one string
+    return " ".join(value) if isinstance(value, list) else str(value)
+
+
 def _value_of(element: Tag) -> Any:
     """jQuery/cheerio `.val()` for the first selected element."""
     if element.name == "select":
@@ -48,17 +66,23 @@ def _value_of(element: Tag) -> Any:
 def _extract(elements: list[Tag], spec: Mapping[str, Any], version: float) -> Any:
     kind = spec.get("returnValue", "text")
     if kind == "attribute":
-        value = elements[0].get(str(spec.get("attribute", ""))) if elements else None
-        return MISSING if value is None else " ".join(value) if isinstance(value, list) else value
+        if not elements:
+            return MISSING
+        name = str(spec.get("attribute", "") or "")
+        if not name:
+            # cheerio's `.attr()` without a name: every attribute of the element
+            return {k: _attribute_text(v) for k, v in elements[0].attrs.items()}
+        value = elements[0].get(name)
+        return MISSING if value is None else _attribute_text(value)
     if kind == "html":
-        return (elements[0].decode_contents(formatter="html5") if elements else "") or MISSING
+        return (elements[0].decode_contents(formatter=_SOURCE_ORDER) if elements else "") or MISSING
     if kind == "value":
         return _value_of(elements[0]) if elements else MISSING
     if kind != "text":
         raise HetumindError(f"Unknown return value '{kind}'")
     if version <= 1.1:
         return "".join(e.get_text() for e in elements) or MISSING
-    inner = elements[0].decode_contents(formatter="html5") if elements else ""
+    inner = elements[0].decode_contents(formatter=_SOURCE_ORDER) if elements else ""
     skip = [s.strip() for s in str(spec.get("skipSelectors") or "").split(",") if s.strip()]
     return html_to_text(inner, skip)
 

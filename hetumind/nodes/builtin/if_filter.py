@@ -1,4 +1,5 @@
-"""If (true/false outputs) and Filter (keeps matching items), both on n8n's filter parameter."""
+"""If (true/false outputs) and Filter (keeps matching items): 2.x on n8n's filter parameter,
+1 on the per-type conditions of `if_v1.py`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hetumind.nodes.builtin.conditions import (
     filter_options,
     first_error,
 )
+from hetumind.nodes.builtin.if_v1 import split_v1
 
 __all__ = ["Filter", "If", "decide"]
 
@@ -59,9 +61,13 @@ def _split(
     )
 
 
+def _split_v1(batch: ItemBatch, passed: list[int], failed: list[int]) -> list[ItemBatch]:
+    return [batch.take(idx).with_pairing(idx) for idx in (passed, failed)]
+
+
 @node(
     "if",
-    versions=[2, 2.1, 2.2, 2.3],
+    versions=[1, 2, 2.1, 2.2, 2.3],
     display_name="If",
     outputs=2,
     params=IfParams,
@@ -73,6 +79,8 @@ class If(Node):
         batch = inputs[0] if inputs else ItemBatch.empty()
         if not len(batch):
             return [ItemBatch.empty(), ItemBatch.empty()]
+        if ctx.type_version < 2:
+            return _split_v1(batch, *split_v1(ctx, batch, "combineOperation", "all"))
         outcome = decide(ctx, batch)
         needed = (ctx.output_needed(0), ctx.output_needed(1))
         true_items, false_items = _split(batch, outcome.passed, needed)
@@ -81,7 +89,7 @@ class If(Node):
 
 @node(
     "filter",
-    versions=[2, 2.1, 2.2, 2.3],
+    versions=[1, 2, 2.1, 2.2, 2.3],
     display_name="Filter",
     params=IfParams,
 )
@@ -92,6 +100,8 @@ class Filter(Node):
         batch = inputs[0] if inputs else ItemBatch.empty()
         if not len(batch):
             return [ItemBatch.empty()]
+        if ctx.type_version < 2:
+            return _split_v1(batch, *split_v1(ctx, batch, "combineConditions", "AND"))[:1]
         outcome = decide(ctx, batch)
         kept, _ = _split(batch, outcome.passed)
         return [kept]

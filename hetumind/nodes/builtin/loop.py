@@ -1,7 +1,9 @@
-"""Loop Over Items (splitInBatches v3): hand items out in batches through a back-edge.
+"""Loop Over Items (splitInBatches v3) and Split In Batches 1/2: batches through a back-edge.
 
-Output 0 ("done") gets every processed item once the input is exhausted; output 1
-("loop") gets the next batch. State lives in `ctx.state` between runs of the node within
+Version 3: output 0 ("done") gets every processed item once the input is exhausted; output
+1 ("loop") gets the next batch. Versions 1 and 2 put the batch on output 0; once the items
+run out, version 2 sends the processed items to output 1 ("done") and version 1 outputs
+nothing, which ends the branch. State lives in `ctx.state` between runs of the node within
 one execution, as ItemBatch objects so it can travel through Ray's object store.
 """
 
@@ -25,18 +27,19 @@ class SplitInBatchesParams(NodeParams):
 
 @node(
     "splitInBatches",
-    versions=[3],
+    versions=[1, 2, 3],
     display_name="Loop Over Items (Split in Batches)",
     params=SplitInBatchesParams,
     outputs=2,
     loop=True,
 )
 class SplitInBatches(Node):
-    """Splits items into batches and loops over them; outputs: 0 = done, 1 = loop."""
+    """Splits items into batches and loops over them; outputs (v3): 0 = done, 1 = loop."""
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         items = inputs[0] if inputs else ItemBatch.empty()
-        raw_size = ctx.param("batchSize", 0, 1)
+        # the default n8n's editor stored: 10 before version 3, 1 since
+        raw_size = ctx.param("batchSize", 0, 10 if ctx.type_version < 3 else 1)
         try:
             size = int(raw_size)
         except (TypeError, ValueError):
@@ -59,10 +62,13 @@ class SplitInBatches(Node):
             batch = pending.slice(0, size).with_pairing(None)
             state[_PENDING] = pending.slice(size)
             state[_PROCESSED] = [*state[_PROCESSED], items]
+        version = ctx.type_version
         if len(batch) == 0:
             done = ItemBatch.concat(state[_PROCESSED]).with_pairing(None)
             # n8n keeps its (now empty) context; we clear it so a later entry starts afresh.
             state.pop(_PENDING, None)
             state.pop(_PROCESSED, None)
-            return [done, ItemBatch.empty()]
-        return [ItemBatch.empty(), batch]
+            if version < 2:
+                return [ItemBatch.empty(), ItemBatch.empty()]
+            return [ItemBatch.empty(), done] if version < 3 else [done, ItemBatch.empty()]
+        return [batch, ItemBatch.empty()] if version < 3 else [ItemBatch.empty(), batch]

@@ -47,6 +47,15 @@ def _header_id(text: str, options: Mapping[str, Any], seen: dict[str, int]) -> s
     return title
 
 
+def _ellipsis(tokens: list[Any]) -> None:
+    """showdown's `ellipsis` (on by default): "..." in running text becomes "…"; code
+    spans and blocks keep their dots."""
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "text":
+                child.content = child.content.replace("...", "\u2026")
+
+
 def markdown_to_html(text: str, options: Mapping[str, Any]) -> str:
     md = MarkdownIt("commonmark", {"breaks": bool(options.get("simpleLineBreaks"))})
     if options.get("tables"):
@@ -54,6 +63,8 @@ def markdown_to_html(text: str, options: Mapping[str, Any]) -> str:
     if options.get("strikethrough"):
         md.enable("strikethrough")
     tokens = md.parse(text)
+    if options.get("ellipsis", True) is not False:
+        _ellipsis(tokens)
     seen: dict[str, int] = {}
     level_start = int(options.get("headerLevelStart") or 1)
     for i, token in enumerate(tokens):
@@ -119,6 +130,34 @@ def _code_language(pre: Any) -> str:
     return ""
 
 
+# node-html-markdown leaves these out with everything inside them
+_IGNORED = frozenset(
+    [
+        "area",
+        "base",
+        "col",
+        "command",
+        "embed",
+        "head",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "script",
+        "source",
+        "style",
+        "track",
+        "wbr",
+    ]
+)
+# Elements whose node-html-markdown translator is a function: a user's "ignore" entry
+# for them is overridden by that translator, so they are converted anyway.
+_TRANSLATED = frozenset(
+    ["h1", "h2", "h3", "h4", "h5", "h6", "ol", "ul", "li", "code", "table", "a", "img"]
+)
+
+
 def _split(value: Any) -> list[str]:
     return [s.strip() for s in str(value or "").split(",") if s.strip()]
 
@@ -131,18 +170,23 @@ def html_to_markdown(html: str, options: Mapping[str, Any]) -> str:
         heading_style="atx",
         bullets=str(options.get("bulletMarker") or "*"),
         code_language_callback=_code_language,
-        strip=_split(options.get("ignore")) or None,
         escape_underscores=True,
         escape_asterisks=True,
     )
-    text = converter.convert_soup(parse_html(html))
+    soup = parse_html(html)
+    ignored = _IGNORED | ({t.lower() for t in _split(options.get("ignore"))} - _TRANSLATED)
+    for element in soup.find_all(list(ignored)):
+        element.decompose()  # with its children, as node-html-markdown ignores them
+    text = converter.convert_soup(soup)
     if fence != "```":
         text = text.replace("```", fence)
     for pattern, replacement in _replacements(options):
         text = re.sub(pattern, replacement, text)
     limit = int(options.get("maxConsecutiveNewlines") or 3)
     text = re.sub("\n{" + str(limit + 1) + ",}", "\n" * limit, text)
-    return text.strip("\n")
+    # whitespace text nodes before the first block collapse into one space, as in
+    # node-html-markdown (markdownify keeps one per text node)
+    return re.sub(r"^[ \t]{2,}", " ", text.lstrip("\n")).rstrip()
 
 
 def _replacements(options: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -1,4 +1,7 @@
-"""Merge (v3.x): append, combine by fields / position / all combinations, choose branch."""
+"""Merge (v3.x): append, combine by fields / position / all combinations, choose branch.
+
+Merge 1 and 2.x live in merge_v1.py.
+"""
 
 from __future__ import annotations
 
@@ -403,7 +406,7 @@ def _combine_all(
 
 @node(
     "merge",
-    versions=[3, 3.1, 3.2],
+    versions=[1, 2, 2.1, 3, 3.1, 3.2],
     display_name="Merge",
     params=MergeParams,
     inputs=input_count,
@@ -414,6 +417,12 @@ class Merge(Node):
     """Merges data of several inputs once data from them is available."""
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        if ctx.type_version < 3:
+            # merge_v1 builds on this module's functions, so it is imported late
+            from hetumind.nodes.builtin import merge_v1
+
+            run_old = merge_v1.run_merge_v1 if ctx.type_version < 2 else merge_v1.run_merge_v2
+            return [run_old(ctx, inputs)]
         params = MergeParams.model_validate(ctx.raw_parameters)
         mode = params.mode
         if mode == "append":

@@ -1,5 +1,7 @@
 """Edit Fields (Set) 3.0-3.4: set fields by assignments (manual) or from JSON (raw).
 
+Set 1 and 2 live in set_v1.py.
+
 Manual mode on 3.3+ with plain field names works on whole columns: each assignment value
 is evaluated with `ctx.evaluate_column` and converted with Arrow compute where the types
 allow. Everything else (raw mode, dotted names, expression names, 3.0-3.2 fields, values
@@ -15,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hetumind.errors import HetumindError, NodeExecutionError
-from hetumind.expressions.values import number_to_string
+from hetumind.expressions.values import UNDEFINED, number_to_string
 from hetumind.items import ItemBatch, to_arrow_column
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin.set_fields import (
@@ -24,6 +26,7 @@ from hetumind.nodes.builtin.set_fields import (
     resolve_raw_data,
     validate_entry,
 )
+from hetumind.nodes.builtin.set_v1 import run_set_v1
 
 __all__ = ["Set"]
 
@@ -44,7 +47,7 @@ class SetParams(NodeParams):
 
 @node(
     "set",
-    versions=[3, 3.1, 3.2, 3.3, 3.4],
+    versions=[1, 2, 3, 3.1, 3.2, 3.3, 3.4],
     display_name="Edit Fields (Set)",
     params=SetParams,
 )
@@ -53,6 +56,8 @@ class Set(Node):
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0] if inputs else ItemBatch.empty()
+        if ctx.type_version < 3:
+            return [run_set_v1(ctx, batch)]
         if not len(batch):
             return [ItemBatch.empty()]
         mode = ctx.param("mode", 0, "manual")
@@ -180,7 +185,10 @@ def _legacy_fields(ctx: NodeContext, i: int, options: Mapping[str, Any]) -> list
         value = entry.get(kind, _LEGACY_DEFAULTS.get(kind))
         if kind == "objectValue":
             raw_value = raw.get(kind, "={}") if isinstance(raw, Mapping) else "={}"
-            if isinstance(raw_value, str) and raw_value.startswith("="):
+            # n8n re-reads the raw JSON text only when the value evaluated to something:
+            # `={{ null }}` stays null (and fails or not by ignoreConversionErrors).
+            evaluated = value is not None and value is not UNDEFINED
+            if evaluated and isinstance(raw_value, str) and raw_value.startswith("="):
                 text = resolve_raw_data(
                     raw_value.lstrip("="), lambda expr: ctx.evaluate(expr, i, "fields.values")
                 )

@@ -57,8 +57,13 @@ class SummaryField(BaseModel):
 
     @property
     def keeps_empty(self) -> bool:
-        # n8n shows "Include Empty Values" for append and concatenate only.
-        return self.includeEmpty and self.aggregation in ("append", "concatenate")
+        # n8n shows "Include Empty Values" for these four (so only they keep it).
+        return self.includeEmpty and self.aggregation in (
+            "append",
+            "concatenate",
+            "count",
+            "countUnique",
+        )
 
 
 class FieldsToSummarize(BaseModel):
@@ -127,7 +132,11 @@ def aggregate_values(spec: SummaryField, values: list[Any]) -> Any:
                 best = v
         return None if best is MISSING else best
     if kind == "countUnique":
-        return len({_unique_token(v, i) for i, v in enumerate(values) if not _is_empty(v)})
+        # with empty values kept, null and undefined are two distinct Set members
+        kept = values if spec.keeps_empty else [v for v in values if not _is_empty(v)]
+        return len({_unique_token(v, i) for i, v in enumerate(kept)})
+    if spec.keeps_empty:
+        return len(values)
     return sum(1 for v in values if not _is_empty(v))
 
 
@@ -322,8 +331,8 @@ def _fast_summarize(
             columns[name] = _non_empty(col)
             aggs.append((name, kind, pc.ScalarAggregateOptions(min_count=1)))
         elif kind == "countUnique":
-            if pa.types.is_floating(col.type):
-                return None
+            if pa.types.is_floating(col.type) or s.keeps_empty:
+                return None  # a typed column cannot tell null from a missing field
             columns[name] = _non_empty(col)
             aggs.append((name, "count_distinct", pc.CountOptions(mode="only_valid")))
         elif kind in ("append", "concatenate"):
@@ -340,8 +349,9 @@ def _fast_summarize(
             aggs.append((name, "list", None))
             aggs.append((name, "count", pc.CountOptions(mode="only_valid")))
         else:
-            columns[name] = _non_empty(col)
-            aggs.append((name, "count", pc.CountOptions(mode="only_valid")))
+            columns[name] = col if s.keeps_empty else _non_empty(col)
+            mode = "all" if s.keeps_empty else "only_valid"
+            aggs.append((name, "count", pc.CountOptions(mode=mode)))
         plans.append((s, name))
     table = pa.table(columns)
     if skip_empty:

@@ -1,4 +1,7 @@
-"""Switch 3.x: route items to outputs by rules (filter conditions) or by an output index."""
+"""Switch 3.x: route items to outputs by rules (filter conditions) or by an output index.
+
+Switch 1 and 2 live in switch_v1.py.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from hetumind.expressions.values import to_number, to_string
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin.conditions import constant_mask, evaluate_filter, filter_options
+from hetumind.nodes.builtin.switch_v1 import is_legacy_switch, legacy_output_count, run_switch_v1
 
 __all__ = ["Switch", "switch_output_count"]
 
@@ -25,6 +29,8 @@ def _rules(parameters: Mapping[str, Any]) -> list[Any]:
 
 def switch_output_count(parameters: Mapping[str, Any]) -> int:
     """n8n's configuredOutputs: one per rule (+ fallback "extra"), or numberOutputs."""
+    if is_legacy_switch(parameters):
+        return legacy_output_count(parameters)
     if parameters.get("mode") == "expression":
         count = parameters.get("numberOutputs", 4)
         return int(count) if isinstance(count, int | float) and not isinstance(count, bool) else 4
@@ -44,7 +50,7 @@ class SwitchParams(NodeParams):
 
 @node(
     "switch",
-    versions=[3, 3.1, 3.2, 3.3, 3.4],
+    versions=[1, 2, 3, 3.1, 3.2, 3.3, 3.4],
     display_name="Switch",
     outputs=switch_output_count,
     params=SwitchParams,
@@ -54,6 +60,8 @@ class Switch(Node):
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0] if inputs else ItemBatch.empty()
+        if ctx.type_version < 3:
+            return run_switch_v1(ctx, batch)
         if ctx.param("mode", 0, "rules") == "expression":
             return self._by_expression(ctx, batch)
         return self._by_rules(ctx, batch)
