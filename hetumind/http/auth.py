@@ -6,8 +6,10 @@ import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from hetumind.errors import HetumindError
+from hetumind.http.client import check_domain
 from hetumind.http.request import RequestSpec
 
 __all__ = ["AUTH_TYPES", "NO_AUTH", "Auth", "AuthError", "load_auth"]
@@ -23,8 +25,14 @@ class Auth:
 
     headers: Mapping[str, str]
     qs: Mapping[str, str]
+    domains: tuple[str, ...] | None = None
+    """The credential's allowed domains (n8n's allowedHttpRequestDomains/allowedDomains);
+    None: any. Checked now and on every redirect (hetumind.http.client)."""
 
     def apply(self, spec: RequestSpec) -> RequestSpec:
+        if self.domains is not None:
+            check_domain(urlsplit(spec.url).hostname or "", self.domains, spec.url)
+            spec = replace(spec, transport=replace(spec.transport, domains=self.domains))
         if not self.headers and not self.qs:
             return spec
         return replace(
@@ -33,6 +41,24 @@ class Auth:
             qs={**spec.qs, **self.qs},
             secret_names=frozenset({*(k.lower() for k in self.headers), *self.qs}),
         )
+
+
+def allowed_domains(data: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """n8n's per-credential restriction: "all" (default), "domains" (the comma-separated
+    allowedDomains, `*.example.com` for subdomains) or "none"."""
+    kind = str(data.get("allowedHttpRequestDomains") or "all")
+    if kind == "none":
+        return ()
+    if kind == "domains":
+        raw = str(data.get("allowedDomains") or "")
+        domains = tuple(d.strip() for d in raw.split(",") if d.strip())
+        if not domains:
+            raise AuthError(
+                "No allowed domains specified. Configure allowed domains or change "
+                "restriction setting."
+            )
+        return domains
+    return None
 
 
 def _need(data: Mapping[str, Any], kind: str, *fields: str) -> list[str]:
@@ -95,4 +121,4 @@ def load_auth(
     data = credentials(generic_type)
     if not data:
         raise AuthError(f"the node has no {generic_type!r} credential")
-    return make(data)
+    return replace(make(data), domains=allowed_domains(data))

@@ -3,18 +3,35 @@
 A Ray worker is a long-lived process that runs many node tasks, so its connection pools
 should outlive any one task: keep-alive connections to an API are reused across items,
 runs and executions. Only what httpx fixes per client (certificate checks, redirect limit,
-proxy) keys the pool; timeouts and whether to follow redirects are set per request.
+proxy, the execution's network policy) keys the pool; timeouts and whether to follow
+redirects are set per request.
+
+A restricted `NetworkPolicy` (server mode, hetumind.capabilities) is enforced where the
+socket is opened: the name is resolved once, every address checked, and the connection
+made to a checked address, so neither a redirect (each hop opens its own connection) nor
+a DNS answer that changes between check and connect (rebinding) gets past it. TLS still
+verifies the certificate against the name in the URL.
 """
 
 from __future__ import annotations
 
 import atexit
 import threading
-from dataclasses import dataclass
+import typing
+from dataclasses import dataclass, field
 
+import anyio
+import httpcore
 import httpx
 
-__all__ = ["TransportKey", "close_clients", "pooled_client"]
+from hetumind.capabilities import CapabilityDenied, NetworkPolicy, host_matches
+
+__all__ = [
+    "TransportKey",
+    "close_clients",
+    "guarded_async_client",
+    "pooled_client",
+]
 
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
@@ -26,6 +43,79 @@ class TransportKey:
     verify: bool = True
     max_redirects: int = 21
     proxy: str | None = None
+    network: NetworkPolicy = field(default_factory=NetworkPolicy)
+    """Where connections may go (hetumind.capabilities; unrestricted in local mode)."""
+    domains: tuple[str, ...] | None = None
+    """The credential's allowed domains (n8n's allowedDomains): every request, redirects
+    included, must go to one of them. None: any."""
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Connects only to addresses the policy allows, resolving each name once."""
+
+    def __init__(self, policy: NetworkPolicy) -> None:
+        self._policy = policy
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            addresses = self._policy.resolve(host, port)
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host!r}: {exc}") from None
+        failure: Exception = httpcore.ConnectError(f"no address for {host!r}")
+        for address in addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                failure = exc
+        raise failure
+
+
+def check_domain(host: str, domains: tuple[str, ...] | None, url: str) -> None:
+    """n8n's credential domain restriction, with its message."""
+    if domains is None:
+        return
+    if not domains:
+        raise CapabilityDenied(
+            "Domain not allowed: this credential has been configured to prevent use "
+            "within an HTTP Request node"
+        )
+    if not any(host_matches(host, d) for d in domains):
+        raise CapabilityDenied(
+            f"Domain not allowed: This credential is restricted from accessing {url}. "
+            f"Only the following domains are allowed: {', '.join(domains)}"
+        )
+
+
+class _DomainGuard(httpx.BaseTransport):
+    """Checks every request (each redirect hop is one) against the credential's domains."""
+
+    def __init__(self, inner: httpx.BaseTransport, domains: tuple[str, ...] | None) -> None:
+        self._inner = inner
+        self._domains = domains
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        check_domain(request.url.host, self._domains, str(request.url.copy_with(query=None)))
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _transport(key: TransportKey) -> httpx.BaseTransport:
+    transport = httpx.HTTPTransport(verify=key.verify, proxy=key.proxy or None, limits=_LIMITS)
+    if key.network.restricted:
+        # httpx does not take a network backend; its pool (plain or proxy) keeps one here.
+        transport._pool._network_backend = _GuardedBackend(key.network)
+    if key.domains is None:
+        return transport
+    return _DomainGuard(transport, key.domains)
 
 
 _lock = threading.Lock()
@@ -37,14 +127,60 @@ def pooled_client(key: TransportKey) -> httpx.Client:
     with _lock:
         client = _clients.get(key)
         if client is None or client.is_closed:
-            client = httpx.Client(
-                verify=key.verify,
-                max_redirects=key.max_redirects,
-                proxy=key.proxy or None,
-                limits=_LIMITS,
-            )
+            if not key.network.restricted and key.domains is None:
+                client = httpx.Client(
+                    verify=key.verify,
+                    max_redirects=key.max_redirects,
+                    proxy=key.proxy or None,
+                    limits=_LIMITS,
+                )
+            else:
+                # trust_env off: a proxy from the process's environment would make the
+                # connection (and so the address check) on the workflow's behalf.
+                client = httpx.Client(
+                    transport=_transport(key),
+                    max_redirects=key.max_redirects,
+                    trust_env=not key.network.restricted,
+                )
             _clients[key] = client
         return client
+
+
+def guarded_async_client(policy: NetworkPolicy, **options: typing.Any) -> typing.Any:
+    """An async client for the `openai` SDK (which is built on `httpx2`, a fork of httpx
+    with the same design) that connects only where `policy` allows; None when the
+    policy does not restrict, so the SDK makes its usual client."""
+    if not policy.restricted:
+        return None
+    import httpcore2
+    import httpx2
+
+    class GuardedAsyncBackend(httpcore2.AnyIOBackend):
+        async def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: typing.Any = None,
+        ) -> typing.Any:
+            try:
+                addresses = await anyio.to_thread.run_sync(policy.resolve, host, port)
+            except OSError as exc:
+                raise httpcore2.ConnectError(f"cannot resolve {host!r}: {exc}") from None
+            failure: Exception = httpcore2.ConnectError(f"no address for {host!r}")
+            for address in addresses:
+                try:
+                    return await super().connect_tcp(
+                        address, port, timeout, local_address, socket_options
+                    )
+                except httpcore2.ConnectError as exc:
+                    failure = exc
+            raise failure
+
+    transport = httpx2.AsyncHTTPTransport()
+    transport._pool._network_backend = GuardedAsyncBackend()
+    return httpx2.AsyncClient(transport=transport, trust_env=False, **options)
 
 
 def close_clients() -> None:
