@@ -30,6 +30,7 @@ __all__ = ["BLOB_MARKER", "BinaryDataError", "put_binary", "read_binary", "reset
 BLOB_MARKER = "hetumind-blob"
 """The `data` value of an entry whose bytes are in the blob store (n8n: "filesystem-v2")."""
 _ID_PREFIX = "blob:"
+_KEY_PREFIX = "binary/"
 _UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
 _FILE_TYPES = (
     ("application/json", "json"),
@@ -102,7 +103,7 @@ def put_binary(
     if mime_type is None and file_name:
         mime_type = mimetypes.guess_type(file_name)[0]
     mime = mime_type or "application/octet-stream"
-    key = f"binary/{uuid.uuid4().hex}"
+    key = f"{_KEY_PREFIX}{uuid.uuid4().hex}"
     _blob_store().put(key, bytes(data))
     entry: dict[str, Any] = {"mimeType": mime, "fileSize": _human_size(len(data))}
     if file_type := _file_type(mime):
@@ -132,6 +133,10 @@ def read_binary(entry: Mapping[str, Any], *, where: str = "binary data") -> byte
     if data == BLOB_MARKER or (isinstance(ref, str) and ref.startswith(_ID_PREFIX)):
         if not isinstance(ref, str) or not ref.startswith(_ID_PREFIX):
             raise BinaryDataError(f"{where} has no blob id")
+        if not ref.startswith(_ID_PREFIX + _KEY_PREFIX):
+            # Items are workflow-controlled: an id naming another key of the blob store
+            # (stored execution data, other executions' inputs) must not read it.
+            raise BinaryDataError(f"{where}: {ref!r} is not a binary data id")
         try:
             return bytes(_blob_store().get(ref[len(_ID_PREFIX) :]))
         except Exception as exc:

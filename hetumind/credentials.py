@@ -7,14 +7,21 @@ and reads it with `ctx.credentials("httpBasicAuth")`. Lookup order:
    `credential_key`): how store-held secrets reach Ray workers, which have no store;
 2. the process's resolver (`set_credential_resolver`, e.g. the store in the server);
 3. inline data on the reference (`{"data": {...}}`, a hetumind extension so that a workflow
-   file runs stand-alone), then the usual environment variables for `openAiApi`.
+   file runs stand-alone). Refused when the execution's capabilities forbid inline
+   credentials (server mode): a workflow must not bring its own superuser login for the
+   server's PostgreSQL or Redis.
+
+Keys from the process environment (OPENAI_API_KEY) are not credential data: the model
+nodes fall back to them themselves, and only in local mode (hetumind.nodes.builtin.ai_models).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hetumind.capabilities import Capabilities
 
 __all__ = [
     "CredentialResolver",
@@ -49,8 +56,14 @@ def resolve_credential(
     credentials: Mapping[str, Any],
     credential_type: str,
     resolved: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    capabilities: Capabilities | None = None,
+    node: str | None = None,
 ) -> dict[str, Any]:
-    """The data of the node's `credential_type` credential ({} when it names none)."""
+    """The data of the node's `credential_type` credential ({} when it names none).
+
+    Raises CapabilityDenied when the data is inline and `capabilities` forbid that.
+    """
     ref = credentials.get(credential_type)
     data: dict[str, Any] = {}
     if isinstance(ref, Mapping):
@@ -64,8 +77,9 @@ def resolve_credential(
         # Inline data (a hetumind extension for stand-alone files): {"data": {...}}.
         inline = ref.get("data")
         if isinstance(inline, Mapping):
+            if capabilities is not None and not capabilities.inline_credentials:
+                from hetumind.capabilities import refuse_inline
+
+                refuse_inline(capabilities, credential_type, node)
             data = dict(inline)
-    if credential_type == "openAiApi":
-        data.setdefault("apiKey", os.environ.get("OPENAI_API_KEY"))
-        data.setdefault("url", os.environ.get("OPENAI_BASE_URL"))
     return data

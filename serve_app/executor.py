@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from hetumind.capabilities import Capabilities
 from hetumind.credentials import credential_key
 from hetumind.engine import Backend, Checkpoint, InlineBackend, Listener, Plan, build_plan
 from hetumind.engine.events import ExecutionFinished, NodeFinished
@@ -28,6 +29,7 @@ from hetumind.engine.result import ExecutionResult
 from hetumind.engine.runtime import Coordinator
 from hetumind.errors import HetumindError
 from hetumind.nodes.builtin.webhook import RESPONSE_KEY
+from hetumind.store.scrubbing import credential_secrets
 from hetumind.workflow import parse_workflow
 from serve_app.admission import Admission
 from serve_app.error_workflows import ErrorWorkflows
@@ -259,6 +261,7 @@ class Executor:
             execution_id, loop.create_future(), loop.create_future(), threading.Event()
         )
         engine = self._backend(plan, len(request.input_items))
+        credentials = await self._credentials(plan)
         recorder = await self._recording.begin(
             execution_id,
             doc=request.doc,
@@ -272,6 +275,7 @@ class Executor:
             owner=self.owner,
             input_items=request.input_items,
             resumed=request.resumed,
+            secrets=credential_secrets(credentials),
         )
         running.recorder = recorder
         workflow_id = request.workflow_id
@@ -293,7 +297,9 @@ class Executor:
             checkpoint=request.checkpoint,
             announce_restored=request.announce_restored,
             park_waits=True,
-            credentials=await self._credentials(plan),
+            credentials=credentials,
+            # what the workflow may reach: the server's policy (hetumind.capabilities)
+            capabilities=Capabilities.server_mode({**os.environ, **self._settings.store_env}),
             static_data=await self._static_data(request, plan),
             resume_url=f"{self._settings.public_url.rstrip('/')}/webhook-waiting/{execution_id}",
         )

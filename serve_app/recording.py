@@ -16,6 +16,7 @@ import functools
 import logging
 import queue
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,7 @@ from hetumind.store import (
     Store,
 )
 from hetumind.store.availability import retrying
+from hetumind.store.scrubbing import scrub, scrub_batch
 
 __all__ = ["RecorderHandle", "Recording"]
 
@@ -60,6 +62,8 @@ class _Finished:
     result: ExecutionResult | None = None
     runs: list[NodeRun] = field(default_factory=list)
     finished: datetime | None = None
+    secrets: Sequence[str] = ()
+    """Plain secret values masked in what is written (errors and items)."""
 
 
 class RecorderHandle(Listener):
@@ -164,7 +168,7 @@ class _GroupWriter:
                 created_at=item.started,
                 started_at=item.started,
                 finished_at=item.finished,
-                error=result.error,
+                error=scrub(result.error, item.secrets),
                 last_node_executed=result.last_node_executed,
                 retry_of=item.retry_of,
                 data_saved=saved,
@@ -178,7 +182,7 @@ class _GroupWriter:
                     item.execution_id,
                     meta.node,
                     meta.run_index,
-                    result.backend.outputs(run.outputs),
+                    [scrub_batch(b, item.secrets) for b in result.backend.outputs(run.outputs)],
                 )
             records.append(
                 NodeRunRecord(
@@ -189,7 +193,7 @@ class _GroupWriter:
                     started_at=_time(meta.started_at),
                     execution_time_ms=meta.execution_time_ms,
                     counts=list(meta.counts),
-                    error=meta.error,
+                    error=scrub(meta.error, item.secrets),
                     blob_ref=blob_ref,
                 )
             )
@@ -236,13 +240,16 @@ class Recording:
         owner: str | None = None,
         input_items: list[dict[str, Any]] | None = None,
         resumed: bool = False,
+        secrets: Sequence[str] = (),
     ) -> RecorderHandle:
         """A recorder for one execution. Deferred ones are written after they finish (and
         wait here while the writer is MAX_BACKLOG executions behind); others row by row,
         with the row (status new) written now when `create_row`, so that it can be looked
         up before the run starts (202 answers), together with its input items and `owner`:
         from then on the execution survives this process (see store/leases.py).
-        `resumed`: it continues from its checkpoint; its row exists already."""
+        `resumed`: it continues from its checkpoint; its row exists already.
+        `secrets`: the plain values of the credentials the run uses, masked in every
+        error and item written (hetumind.store.scrubbing)."""
         if defer and not create_row:
             await self._writer.reserve()
             pending = _Finished(
@@ -256,6 +263,7 @@ class Recording:
                     doc.get("settings") if isinstance(doc.get("settings"), dict) else None
                 ),
                 datetime.now(UTC),
+                secrets=tuple(secrets),
             )
             return RecorderHandle(None, pending, self._writer)
         if create_row and not resumed:
@@ -277,5 +285,6 @@ class Recording:
             workflow_version=version,
             retry_of=retry_of,
             resumed=resumed,
+            secrets=secrets,
         )
         return RecorderHandle(recorder, None, None)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from hetumind.ai.errors import ModelError
+from hetumind.capabilities import NetworkPolicy
+from hetumind.http.client import guarded_async_client
 
 __all__ = [
     "ChatModel",
@@ -43,6 +45,9 @@ class ChatSettings:
     max_concurrency: int = 16
     """Requests one node keeps in flight to this model (per replica it talks to)."""
     seed: int | None = None
+    network: NetworkPolicy = field(default_factory=NetworkPolicy)
+    """Where the client may connect (hetumind.capabilities): server mode refuses private
+    addresses unless allow-listed, checked on the resolved address of every connection."""
 
     def request_options(self) -> dict[str, Any]:
         """Sampling options for a chat-completions request (unset ones left out)."""
@@ -174,6 +179,7 @@ class OpenAIChatModel:
             api_key=settings.api_key or "not-needed",
             timeout=settings.timeout,
             max_retries=settings.max_retries,
+            http_client=guarded_async_client(settings.network, timeout=settings.timeout),
         )
 
     async def chat(

@@ -36,7 +36,11 @@ class SubNodeView:
         """The data of the sub-node's `credential_type` credential (hetumind.credentials):
         in a Ray worker, what the server looked up for this execution beforehand."""
         return resolve_credential(
-            self.sub.node.credentials, credential_type, self.ctx.execution.credentials
+            self.sub.node.credentials,
+            credential_type,
+            self.ctx.execution.credentials,
+            capabilities=getattr(self.ctx.execution, "capabilities", None),
+            node=self.name,
         )
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hetumind.capabilities import Capabilities
 from hetumind.engine.backend import Backend, InlineBackend
 from hetumind.engine.checkpoint import Checkpoint, StoredRun
 from hetumind.engine.events import Listener
@@ -54,6 +55,7 @@ def run_workflow(
     park_waits: bool = False,
     credentials: Mapping[str, Mapping[str, Any]] | None = None,
     static_data: Mapping[str, Any] | None = None,
+    capabilities: Capabilities | None = None,
 ) -> ExecutionResult:
     """Validate, plan and run `workflow`; node failures are in the result, not raised.
 
@@ -63,7 +65,8 @@ def run_workflow(
     `checkpoint` holds node runs finished earlier: they are restored, not run again
     (engine/checkpoint.py). `park_waits` ends the run as "waiting" at a Wait node instead
     of sleeping there. `credentials` is credential data resolved beforehand; `static_data`
-    the workflow's static data (default: the document's `staticData`); the result's
+    the workflow's static data (default: the document's `staticData`); `capabilities` what
+    the workflow may reach (default: `Capabilities.local()`, hetumind.capabilities); the result's
     `static_data` is what the run left there when a node used it.
 
     Example:
@@ -88,4 +91,5 @@ def run_workflow(
         credentials=credentials or {},
         execution_id=execution_id or new_execution_id(),
         static_data=static_data,
+        capabilities=capabilities or Capabilities.local(),
     ).run()

@@ -7,7 +7,6 @@ node whose parameters vectorize never turns its batch into Python objects.
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from hetumind.capabilities import Capabilities
+from hetumind.capabilities import enter as enter_capabilities
 from hetumind.credentials import resolve_credential
 from hetumind.errors import ExpressionError
 from hetumind.expressions import (
@@ -56,12 +57,15 @@ class ExecutionInfo:
     """`$execution.resumeUrl`: where a webhook Wait is resumed (set by the server)."""
     park_waits: bool = False
     """A Wait node parks the execution instead of sleeping (see Coordinator.park_waits)."""
+    capabilities: Capabilities = field(default_factory=Capabilities.local)
+    """What the workflow may reach (files, network, inline credentials, $env): set by
+    whoever starts the execution; the server's is `Capabilities.server_mode()`."""
 
     @staticmethod
-    def environment() -> dict[str, str]:
-        """$env, unless blocked as n8n's N8N_BLOCK_ENV_ACCESS_IN_NODE does."""
-        block = os.environ.get("HETUMIND_BLOCK_ENV_ACCESS_IN_NODE", "false").lower()
-        return {} if block in ("1", "true", "yes") else dict(os.environ)
+    def environment(capabilities: Capabilities | None = None) -> dict[str, str]:
+        """$env, unless the capabilities block it (server mode; n8n's
+        N8N_BLOCK_ENV_ACCESS_IN_NODE)."""
+        return (capabilities or Capabilities.local()).environment()
 
 
 @dataclass
@@ -207,6 +211,7 @@ class NodeRunContext:
         self._references = references
         self._continue_on_fail = continue_on_fail
         self._input_items: dict[int, list[Item]] = {}
+        enter_capabilities(info.capabilities)  # for helpers handed no context (file paths)
 
     # NodeContext --------------------------------------------------------------------------
     @property
@@ -256,7 +261,13 @@ class NodeRunContext:
         return data
 
     def credentials(self, credential_type: str) -> dict[str, Any]:
-        return resolve_credential(self._node.credentials, credential_type, self._info.credentials)
+        return resolve_credential(
+            self._node.credentials,
+            credential_type,
+            self._info.credentials,
+            capabilities=self._info.capabilities,
+            node=self.node_name,
+        )
 
     def param(self, path: str, item_index: int = 0, default: Any = None) -> Any:
         value: Any = self._node.parameters

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from hetumind.capabilities import Capabilities
 from hetumind.engine.backend import Backend, OutputRef, PortRef, Reference, Submitted
 from hetumind.engine.checkpoint import WAIT_KEY, Checkpoint
 from hetumind.engine.context import STATIC_DATA_KEY, ExecutionInfo
@@ -84,6 +85,8 @@ class Coordinator:
     """`$execution.resumeUrl` (the server's resume webhook of this execution)."""
     static_data: Mapping[str, Any] | None = None
     """The workflow's static data when the execution starts (None: the document's own)."""
+    capabilities: Capabilities = field(default_factory=Capabilities.local)
+    """What the workflow may reach (hetumind.capabilities); the server passes its own."""
 
     def __post_init__(self) -> None:
         self._chains = segments(self.plan, self.fuse)
@@ -124,7 +127,8 @@ class Coordinator:
             workflow_name=wf.name,
             mode=self.mode,
             now=datetime.now().astimezone(),
-            env=ExecutionInfo.environment(),
+            env=self.capabilities.environment(),
+            capabilities=self.capabilities,
             settings=dict(wf.settings),
             credentials=dict(self.credentials),
             park_waits=self.park_waits,

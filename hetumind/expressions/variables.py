@@ -9,6 +9,7 @@ from typing import Any
 import jmespath
 import jmespath.exceptions
 
+from hetumind.capabilities import BlockedEnvironment
 from hetumind.errors import ExpressionError
 from hetumind.expressions.builtins import math_extreme
 from hetumind.expressions.context import ItemsAccessor
@@ -192,6 +193,16 @@ _FUNCTIONS: dict[str, NativeFunction] = {
 
 _LEGACY_NODES = LegacyNodes()
 
+
+def _env(rt: Runtime) -> dict[str, str]:
+    if isinstance(rt.ctx.env, BlockedEnvironment):  # server mode (hetumind.capabilities)
+        raise ExpressionError(
+            "access to env vars denied: $env is blocked in server mode "
+            "(HETUMIND_ALLOW_ENV_ACCESS=true allows it)"
+        )
+    return dict(rt.ctx.env)
+
+
 VARIABLES: dict[str, Callable[[Runtime], Any]] = {
     "$json": lambda rt: rt.ctx.json,
     "$data": lambda rt: rt.ctx.json,
@@ -204,7 +215,7 @@ VARIABLES: dict[str, Callable[[Runtime], Any]] = {
     "$execution": lambda rt: dict(rt.ctx.execution),
     "$now": _now,
     "$today": _today,
-    "$env": lambda rt: dict(rt.ctx.env),
+    "$env": lambda rt: _env(rt),
     "$vars": lambda rt: dict(rt.ctx.vars),
     "$parameter": lambda rt: dict(rt.ctx.parameters),
     "$nodeName": lambda rt: rt.ctx.node_name,

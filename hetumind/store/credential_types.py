@@ -30,6 +30,13 @@ class CredentialData(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    # n8n's per-credential restriction for HTTP Request (hetumind.http.auth): "all"
+    # (unset), "domains" (allowedDomains, comma-separated, *.x for subdomains) or "none".
+    allowedHttpRequestDomains: Literal["all", "domains", "none"] | None = None
+    allowedDomains: str | None = None
+
+
+_OPTIONAL_COMMON = ("allowedHttpRequestDomains", "allowedDomains")
 
 
 _Text = Field(min_length=1)
@@ -117,7 +124,8 @@ def validate_credential(credential_type: str, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise CredentialInvalid(credential_type, {"data": "must be a JSON object"})
     try:
-        return model.model_validate(data).model_dump()
+        clean = model.model_validate(data).model_dump()
+        return {k: v for k, v in clean.items() if not (k in _OPTIONAL_COMMON and v is None)}
     except ValidationError as exc:
         fields = {
             ".".join(str(p) for p in e["loc"]) or "data": _reason(e["type"], e["msg"])

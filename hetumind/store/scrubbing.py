@@ -3,17 +3,41 @@ inside nested values and JSON-encoded columns, with Arrow compute (no per-item P
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 
-__all__ = ["MASK", "scrub", "scrub_batch"]
+__all__ = ["MASK", "credential_secrets", "scrub", "scrub_batch"]
 
 MASK = "***"
+
+
+def credential_secrets(credentials: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Every secret of resolved credential data (keyed by hetumind.credentials'
+    `credential_key`, "type:id:name"), with the forms a request carries them in: a Basic
+    token, URL-encoding. Longest first, so a secret inside another is masked as a whole."""
+    from hetumind.store.credential_types import secret_values
+
+    found: set[str] = set()
+    for key, data in credentials.items():
+        kind = key.split(":", 1)[0]
+        try:
+            values = secret_values(kind, dict(data))
+        except HetumindError:  # a type the store does not know: mask every string
+            values = [str(v) for v in data.values() if isinstance(v, str) and v]
+        found.update(values)
+        found.update(quote(v, safe="") for v in values)
+        if kind == "httpBasicAuth" and data.get("user"):
+            pair = f"{data.get('user')}:{data.get('password') or ''}"
+            found.add(base64.b64encode(pair.encode()).decode())
+    return sorted((s for s in found if s), key=len, reverse=True)
 
 
 def scrub(value: Any, secrets: Sequence[str]) -> Any:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from hetumind.capabilities import Capabilities, capabilities_of
 from hetumind.nodes.api import NodeContext
 
 __all__ = ["Caller", "caller_of", "execution_mode", "inherited"]
@@ -29,11 +30,16 @@ class Caller:
     workflow_id: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     credentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    capabilities: Capabilities = field(default_factory=Capabilities.local)
+    """What the caller's execution may reach: the callee may reach no more."""
 
 
 def caller_of(ctx: NodeContext) -> Caller:
     facts = ctx.execution
     env = _top_env.get()
+    capabilities = capabilities_of(ctx)
+    if env is None and not getattr(facts, "env", None):  # $env blocked: the store only
+        env = dict(capabilities.store_env)
     # env and credentials are the engine's ExecutionInfo extras beyond the public
     # ExecutionFacts; another context (a test's fake) simply passes none on.
     return Caller(
@@ -42,6 +48,7 @@ def caller_of(ctx: NodeContext) -> Caller:
         facts.workflow_id,
         getattr(facts, "env", {}) if env is None else env,
         getattr(facts, "credentials", {}),
+        capabilities,
     )
 
 

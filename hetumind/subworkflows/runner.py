@@ -131,8 +131,10 @@ def run_subworkflow(
         )
     callee, caller = prepared.callee, prepared.caller
     listeners: list[Listener] = []
+    credentials = _credentials(prepared, data)
     if data is not None:
         from hetumind.store.recorder import ExecutionRecorder
+        from hetumind.store.scrubbing import credential_secrets
 
         listeners.append(
             ExecutionRecorder(
@@ -140,6 +142,7 @@ def run_subworkflow(
                 workflow=callee.workflow,
                 workflow_version=callee.version,
                 parent_execution_id=caller.execution_id,
+                secrets=credential_secrets(credentials),
             )
         )
     # The callee starts from the items alone: the caller's pairing and lineage mean
@@ -151,7 +154,8 @@ def run_subworkflow(
         input_batch=fresh,
         mode=MODE,
         listeners=listeners,
-        credentials=_credentials(prepared, data),
+        credentials=credentials,
+        capabilities=caller.capabilities,
     )
     token = _depth.set(depth + 1)
     try:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hetumind.capabilities import Capabilities, CapabilityDenied
 from hetumind.errors import NotFound, WorkflowInvalid
 from hetumind.subworkflows.errors import SubworkflowError
 from hetumind.workflow import Workflow, parse_workflow
@@ -84,12 +84,17 @@ def from_json(value: Any) -> Callee:
     return Callee(_parse(value, "Workflow JSON"))
 
 
-def from_file(path: Any) -> Callee:
-    """A workflow saved as a JSON file on this machine (n8n's `workflowPath`)."""
+def from_file(path: Any, capabilities: Capabilities | None = None) -> Callee:
+    """A workflow saved as a JSON file on this machine (n8n's `workflowPath`), if the
+    execution's file policy lets it read that path (hetumind.capabilities)."""
     if not isinstance(path, str) or not path.strip():
         raise SubworkflowError("no workflow file given: set 'Workflow Path' (workflowPath)")
     try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
+        resolved = (capabilities or Capabilities.local()).check_file(path)
+    except CapabilityDenied as exc:
+        raise SubworkflowError(exc.message) from None
+    try:
+        text = resolved.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SubworkflowError(f'The file "{path}" could not be found') from None
     except OSError as exc:

@@ -36,5 +36,10 @@ def test_a_sub_node_reads_credentials_resolved_for_the_execution() -> None:
 
 
 def test_without_resolved_data_the_env_fallback_applies(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The model node falls back to the process's key (local mode, own endpoint only:
+    # tests/security/test_network.py), not the credential lookup.
+    from hetumind.nodes.builtin.ai_models import chat_settings
+
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
-    assert _view({}).credential("openAiApi")["apiKey"] == "sk-from-env"
+    assert _view({}).credential("openAiApi") == {}
+    assert chat_settings(_view({}), "m").api_key == "sk-from-env"

@@ -1,5 +1,9 @@
 """Shared parts of the file nodes (readWriteFile, extractFromFile, convertToFile).
 
+Every path a file node reads or writes goes through `checked_path`, which applies the
+execution's file policy (hetumind.capabilities: the file root, the home folder) after
+`~`, `..` and symlinks are resolved; a node built on these helpers obeys it too.
+
 Binary properties travel as blob-store entries (hetumind.binary); these helpers find an
 item's entry the way n8n's `assertBinaryData` does, map n8n's (iconv-lite) encoding names
 to Python codecs, and collect per-item output with n8n's continue-on-fail behaviour.
@@ -13,19 +17,23 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from hetumind.binary import read_binary
+from hetumind.capabilities import CapabilityDenied, capabilities_of
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext
 
 __all__ = [
+    "FileAccessDenied",
     "ItemError",
     "Output",
     "binary_entry",
+    "checked_path",
     "decode_text",
     "describe",
     "encode_text",
@@ -39,6 +47,20 @@ __all__ = [
 
 ItemError = NodeExecutionError
 """Raised inside a per-item step; `for_each_item` adds the node and item index."""
+
+
+class FileAccessDenied(NodeExecutionError, CapabilityDenied):
+    """A path outside what the execution's file policy allows (an item's failure)."""
+
+
+def checked_path(path: str | Path, ctx: NodeContext | None = None) -> Path:
+    """`path` with `~`, `..` and symlinks resolved, or FileAccessDenied when the
+    execution may not touch it. Without `ctx`, the node run in this thread decides."""
+    try:
+        return capabilities_of(ctx).check_file(path)
+    except CapabilityDenied as exc:
+        raise FileAccessDenied(exc.message) from None
+
 
 _ITEM_FAILURES: tuple[type[BaseException], ...] = (
     HetumindError,

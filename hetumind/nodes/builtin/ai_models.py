@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ from hetumind.ai.chat import ChatModel, ChatSettings, OpenAIChatModel
 from hetumind.ai.embeddings import Embedder
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.subnodes import SubNodeView
+from hetumind.capabilities import NetworkPolicy, capabilities_of, check_url_host
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
@@ -17,6 +19,7 @@ from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 __all__ = ["EmbeddingsOpenAi", "LmChatOpenAi", "LmChatRayServe", "chat_settings"]
 
 LANGCHAIN = "@n8n/n8n-nodes-langchain"
+OPENAI_URL = "https://api.openai.com/v1"
 
 
 class SubNodeBase(Node):
@@ -44,13 +47,32 @@ def _number(view: SubNodeView, path: str, kind: type, default: Any = None) -> An
         ) from None
 
 
+def _endpoint(view: SubNodeView) -> tuple[str | None, str | None, NetworkPolicy]:
+    """Base URL, key and network policy. The process's OPENAI_API_KEY is used only in
+    local mode and only for the process's own endpoint (OPENAI_BASE_URL or OpenAI's):
+    never sent to a base URL the workflow chose. In server mode the base URL's host is
+    checked against the network policy before anything is sent."""
+    caps = capabilities_of(view.ctx)
+    creds = view.credential("openAiApi")
+    chosen = view.param("options.baseURL") or creds.get("url") or None
+    key = creds.get("apiKey") or None
+    base_url = chosen
+    if chosen is None and key is None and caps.environment_keys:
+        base_url = os.environ.get("OPENAI_BASE_URL") or None
+        key = os.environ.get("OPENAI_API_KEY") or None
+    if caps.network.restricted:
+        check_url_host(caps, str(base_url or OPENAI_URL), what=f"sub-node {view.name!r}")
+    return (str(base_url) if base_url else None), (str(key) if key else None), caps.network
+
+
 def chat_settings(view: SubNodeView, default_model: str) -> ChatSettings:
     """Settings from n8n's lmChatOpenAi parameters (and hetumind's extra options)."""
-    creds = view.credential("openAiApi")
+    base_url, api_key, network = _endpoint(view)
     return ChatSettings(
         model=_model_name(view.param("model"), default_model),
-        base_url=view.param("options.baseURL") or creds.get("url") or None,
-        api_key=creds.get("apiKey") or None,
+        base_url=base_url,
+        api_key=api_key,
+        network=network,
         temperature=_number(view, "options.temperature", float, None),
         max_tokens=_number(view, "options.maxTokens", int, None),
         top_p=_number(view, "options.topP", float, None),

@@ -3,13 +3,13 @@ toolCode (the Code node's WebAssembly sandbox)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from hetumind.ai.agent import Tool
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.subnodes import SubNodeView
 from hetumind.ai.tools import code_tool, http_tool, input_schema, tool_name, workflow_tool
+from hetumind.capabilities import capabilities_of
 from hetumind.nodes.api import node
 from hetumind.nodes.builtin.ai_models import LANGCHAIN, SubNodeBase
 
@@ -48,7 +48,8 @@ class ToolWorkflow(SubNodeBase):
         if source == "parameter":
             workflow = view.param("workflowJson")
         elif source in ("file", "localFile"):
-            workflow = Path(str(view.param("workflowPath", "")))
+            # the execution's file policy decides which files a tool may load
+            workflow = capabilities_of(view.ctx).check_file(str(view.param("workflowPath", "")))
         else:
             raise AIConfigError(
                 f"sub-node {view.name!r}: source {source!r} is not available here; "

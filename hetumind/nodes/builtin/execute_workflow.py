@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hetumind.capabilities import capabilities_of
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
@@ -88,7 +89,7 @@ class _Call:
             workflow_id = workflow_id_of(ctx.param("workflowId", item, ""))
             return from_store(execution_data(self.caller.env).store, workflow_id)
         if self.source == "localFile":
-            return from_file(ctx.param("workflowPath", item, ""))
+            return from_file(ctx.param("workflowPath", item, ""), capabilities_of(ctx))
         raw = ctx.raw_parameters.get("workflowJson", "")
         # An object is taken as it is: its own `=` parameters belong to the callee.
         return from_json(ctx.evaluate(raw, item, "workflowJson") if isinstance(raw, str) else raw)

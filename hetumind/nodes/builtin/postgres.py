@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
+from hetumind.capabilities import CapabilityDenied, capabilities_of, pin_host
 from hetumind.db.loop import run_sync
 from hetumind.db.pg_pool import PgTarget
 from hetumind.db.pg_run import ConnectionFailed, ItemOutcome, ItemQuery, fetch, run_queries
@@ -75,6 +77,12 @@ class Postgres(Node):
             )
         options = _mapping(ctx.param("options", 0, {}))
         target = PgTarget.from_credential(credential, float(options.get("connectionTimeout") or 30))
+        try:
+            where = f"node {ctx.node_name!r}"
+            pinned = pin_host(capabilities_of(ctx), target.host, target.port, what=where)
+        except CapabilityDenied as exc:
+            raise NodeExecutionError(exc.message, node=ctx.node_name) from None
+        target = replace(target, host=pinned)
         rows = _rows(batch, bool(options.get("replaceEmptyStrings")), operation)
         run = _Run(ctx, target, rows, operation)
         try:

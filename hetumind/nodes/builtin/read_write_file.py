@@ -1,10 +1,13 @@
 """Read/Write Files from Disk: local files into binary properties, and back.
 
-Paths are local to the machine (with Ray: the worker's machine). HETUMIND_FILES_ROOT
-(n8n's N8N_RESTRICT_FILE_ACCESS_TO: folders separated by ';') limits which files may be
-read or written; the hetumind home folder (database, encryption key, blobs) is always
-refused unless HETUMIND_BLOCK_FILE_ACCESS_TO_HOME is "false". Paths are checked after
-symlinks are resolved, so a link cannot lead outside the allowed folders.
+Paths are local to the machine (with Ray: the worker's machine). Which files may be read
+or written is the execution's file policy (hetumind.capabilities, applied by
+`_files.checked_path`): in server mode only the file root (HETUMIND_FILES_ROOT, n8n's
+N8N_RESTRICT_FILE_ACCESS_TO with folders separated by ';'; default $HETUMIND_HOME/files);
+locally HETUMIND_FILES_ROOT when set, else anywhere. The hetumind home folder (database,
+encryption key, blobs) is refused in both unless HETUMIND_BLOCK_FILE_ACCESS_TO_HOME is
+"false" locally. Paths are checked after `..` and symlinks are resolved, every glob match
+included, so a link cannot lead outside the allowed folders.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from hetumind.binary import put_binary
@@ -22,12 +24,12 @@ from hetumind.nodes.builtin._files import (
     ItemError,
     Output,
     binary_entry,
+    checked_path,
     entry_bytes,
     for_each_item,
 )
 
-FILES_ROOT_ENV = "HETUMIND_FILES_ROOT"
-BLOCK_HOME_ENV = "HETUMIND_BLOCK_FILE_ACCESS_TO_HOME"
+__all__ = ["ReadWriteFile", "ReadWriteFileParams", "checked_path"]
 
 
 class ReadWriteFileParams(NodeParams):
@@ -35,37 +37,6 @@ class ReadWriteFileParams(NodeParams):
     fileSelector: str = ""
     fileName: str = ""
     dataPropertyName: str = "data"
-
-
-def _allowed_roots() -> list[Path]:
-    raw = os.environ.get(FILES_ROOT_ENV, "")
-    return [Path(p.strip()).expanduser().resolve() for p in raw.split(";") if p.strip()]
-
-
-def _within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
-def checked_path(path: str | Path) -> Path:
-    """`path` with symlinks resolved, or an error when it may not be touched."""
-    resolved = Path(path).expanduser().resolve()
-    if os.environ.get(BLOCK_HOME_ENV, "").lower() != "false":
-        from hetumind.store.settings import StoreSettings
-
-        home = StoreSettings.from_env().home.expanduser().resolve()
-        if _within(resolved, home):
-            raise ItemError(
-                f"Access to the file is not allowed: {path} is inside the hetumind home "
-                f"folder {home}"
-            )
-    roots = _allowed_roots()
-    if roots and not any(_within(resolved, root) for root in roots):
-        allowed = ", ".join(str(r) for r in roots)
-        raise ItemError(
-            f"Access to the file is not allowed: {path} is outside {FILES_ROOT_ENV} "
-            f"(allowed paths: {allowed})"
-        )
-    return resolved
 
 
 @node(
@@ -104,11 +75,11 @@ def _read(ctx: NodeContext, i: int, out: Output) -> None:
     paths = sorted(p for p in glob.glob(os.path.expanduser(selector), recursive=True))
     found = []
     for path in paths:
-        resolved = checked_path(path)
+        resolved = checked_path(path, ctx)
         if resolved.is_file():
             found.append((path, resolved))
     if not found and not glob.has_magic(selector):
-        checked_path(selector)
+        checked_path(selector, ctx)
         raise ItemError(f'The file "{selector}" could not be accessed.')
     entries = []
     for path, resolved in found:
@@ -137,7 +108,7 @@ def _write(ctx: NodeContext, batch: ItemBatch, i: int, out: Output) -> None:
         raise ItemError("parameter 'fileName' is empty")
     options = ctx.param("options", i, {}) or {}
     data = entry_bytes(binary_entry(batch, i, prop), prop)
-    target = checked_path(file_name)
+    target = checked_path(file_name, ctx)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "ab" if options.get("append") else "wb") as f:
         f.write(data)

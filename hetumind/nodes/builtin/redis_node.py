@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import redis
 
+from hetumind.capabilities import CapabilityDenied, capabilities_of, pin_host
 from hetumind.db.redis_pool import RedisTarget, client_for
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
@@ -53,6 +55,12 @@ class Redis(Node):
                 'Node does not have any credentials set for "redis"', node=ctx.node_name
             )
         target = RedisTarget.from_credential(credential)
+        try:
+            where = f"node {ctx.node_name!r}"
+            pinned = pin_host(capabilities_of(ctx), target.host, target.port, what=where)
+        except CapabilityDenied as exc:
+            raise NodeExecutionError(exc.message, node=ctx.node_name) from None
+        target = replace(target, host=pinned)
         client = client_for(target)
         rows = batch.to_json()
         try:
