@@ -209,7 +209,11 @@ PRELUDE = r"""
     try {
       // Code that never awaits runs as a plain function: a promise per item is slow.
       const kind = ASYNC.test(P.code) ? "async function" : "function";
-      fn = (0, eval)("(" + kind + " (" + names.join(", ") + ") {\n" + P.code + "\n})");
+      // The code is the body of an inner function, so it may declare names the outer
+      // one binds (`const items = ...`, `const DateTime = require('luxon')`), as in n8n.
+      const inner = kind === "function" ? "" : "await ";
+      fn = (0, eval)("(" + kind + " (" + names.join(", ") + ") { return " + inner + "(" + kind +
+        " () {\n" + P.code + "\n})(); })");
     } catch (e) {
       emit({ ok: false, error: errorInfo(e), logs });
       return;

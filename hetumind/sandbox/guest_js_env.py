@@ -544,7 +544,7 @@ ENV_JS = r"""
       const bare = name.startsWith("node:") ? name.slice(5) : name;
       const isBuiltin = NODE_BUILTINS.has(bare);
       const list = isBuiltin ? builtins : external;
-      if (!(list === "*" || list.has(name))) throw new Error(`Module '${name}' is disallowed`);
+      if (!(list === "*" || list.has(name))) throw new Error(`Cannot find module '${name}'`);
       const make = isBuiltin ? BUILTIN[bare] : externals[name];
       if (!make) throw new Error(`Cannot find module '${name}'`);
       return make();

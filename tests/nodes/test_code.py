@@ -12,7 +12,11 @@ from hetumind.nodes.builtin.code import Code
 from hetumind.sandbox.assets import ensure_assets
 from hetumind.workflow import parse_workflow
 
-ROWS = [{"name": "Ada", "age": 36}, {"name": "Grace", "age": 45}, {"name": "Alan", "age": 41}]
+ROWS: list[dict[str, Any]] = [
+    {"name": "Ada", "age": 36},
+    {"name": "Grace", "age": 45},
+    {"name": "Alan", "age": 41},
+]
 
 
 @pytest.fixture(scope="module", autouse=True)

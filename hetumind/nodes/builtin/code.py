@@ -30,7 +30,7 @@ __all__ = ["Code"]
 _LANGUAGES = {"javaScript": "javaScript", "python": "python", "pythonNative": "python"}
 # $('Name') / $("Name") / $(`Name`) in JavaScript, _('Name') in Python, $node["Name"].
 _REFERENCE = re.compile(
-    r"""(?:\$|(?<![\w$])_)\(\s*(['"`])((?:(?!\1).)+)\1\s*\)|\$node\[\s*(['"])((?:(?!\3).)+)\3"""
+    r"""(?:\$|(?<![\w$])_)\(\s*(['"`])((?:(?!\1).)+)\1\s*\)|(?:\$|(?<![\w$])_)node\[\s*(['"])((?:(?!\3).)+)\3"""
 )
 
 
@@ -55,7 +55,7 @@ class Code(Node):
     def referenced_nodes(parameters: Mapping[str, Any]) -> set[str]:
         """Nodes the code reads with $('Name'), so the engine hands it their items."""
         names: set[str] = set()
-        for key in ("jsCode", "pythonCode"):
+        for key in ("jsCode", "pythonCode", "functionCode"):
             text = parameters.get(key)
             if isinstance(text, str):
                 for m in _REFERENCE.finditer(text):

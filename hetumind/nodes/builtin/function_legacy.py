@@ -17,7 +17,7 @@ from typing import Any
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
-from hetumind.nodes.builtin.code import _KINDS, _payload, _static_key
+from hetumind.nodes.builtin.code import _KINDS, Code, _payload, _static_key
 from hetumind.nodes.builtin.code_output import CodeOutputError, normalize_all
 
 __all__ = ["Function", "FunctionItem"]
@@ -62,6 +62,8 @@ def _fail(ctx: NodeContext, message: str) -> ItemBatch:
 class Function(Node):
     """Legacy: runs JavaScript once over all items (use the Code node instead)."""
 
+    referenced_nodes = staticmethod(Code.referenced_nodes)
+
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         from hetumind.sandbox import SandboxError, UserCodeError
 
@@ -69,8 +71,12 @@ class Function(Node):
         try:
             outcome = _run(ctx, batch, "function")
         except UserCodeError as exc:
-            line = f" [Line {exc.line}]" if exc.line else ""
-            return [_fail(ctx, f"{exc.reason}{line}")]
+            # n8n adds the line only to the error that stops the run
+            if ctx.continue_on_fail:
+                return [_fail(ctx, exc.reason)]
+            raise NodeExecutionError(
+                f"{exc.reason} [Line {exc.line}]" if exc.line else exc.reason
+            ) from None
         except SandboxError as exc:
             return [_fail(ctx, exc.message)]
         value = outcome.value
@@ -109,8 +115,11 @@ class Function(Node):
 class FunctionItem(Node):
     """Legacy: runs JavaScript once per item, `item` being its json."""
 
+    referenced_nodes = staticmethod(Code.referenced_nodes)
+
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
-        from hetumind.sandbox import GuestFailure, LegacyItemResult, SandboxError
+        from hetumind.sandbox import GuestFailure, SandboxError
+        from hetumind.sandbox.code_runner import LegacyItemResult
 
         batch = inputs[0] if inputs else ItemBatch.empty()
         if not len(batch):
