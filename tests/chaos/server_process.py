@@ -43,6 +43,9 @@ class ServerProcess:
             },
             "HETUMIND_HOME": str(home),
             "HETUMIND_NUM_CPUS": "2",
+            # the counting servers these tests notify listen on loopback, which server
+            # mode refuses unless allow-listed (hetumind.capabilities)
+            "HETUMIND_ALLOWED_HOSTS": "127.0.0.1",
             **({} if default_beats else beats),
             **(env or {}),
         }

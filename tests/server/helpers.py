@@ -36,7 +36,12 @@ class Server:
         from serve_app import ServerSettings, build_app
 
         settings = ServerSettings.from_env(
-            {"HETUMIND_HOME": str(self.home), "HETUMIND_MAX_BODY_BYTES": str(64 * 1024)}
+            {
+                "HETUMIND_HOME": str(self.home),
+                "HETUMIND_MAX_BODY_BYTES": str(64 * 1024),
+                # test servers the workflows call listen on loopback (hetumind.capabilities)
+                "HETUMIND_ALLOWED_HOSTS": "127.0.0.1",
+            }
         )
         serve.run(build_app(settings, replicas=self.replicas), name="hetumind", route_prefix="/")
 
