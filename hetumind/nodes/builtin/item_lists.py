@@ -14,6 +14,7 @@ from typing import Any
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import ExecutionFacts, Node, NodeContext, NodeParams, SubNode, node
+from hetumind.nodes.builtin._fields import MISSING, get_path
 from hetumind.nodes.builtin.aggregate import Aggregate
 from hetumind.nodes.builtin.remove_duplicates import RemoveDuplicates
 from hetumind.nodes.builtin.sort_limit import Limit, Sort
@@ -149,4 +150,45 @@ class ItemLists(Node):
             target, version, params = delegate_for(operation, ctx.type_version, ctx.raw_parameters)
         except NodeExecutionError as exc:
             raise NodeExecutionError(exc.reason, node=ctx.node_name) from None
+        if operation == "splitOutItems" and ctx.type_version < 2.2 and inputs:
+            _check_split_fields(ctx, inputs[0])
         return target.run(_Delegated(ctx, version, params), inputs)
+
+
+def _check_split_fields(ctx: NodeContext, batch: ItemBatch) -> None:
+    """What Item Lists before 2.2 refused and Split Out accepts: a missing field (before
+    2.1) and a value that is not a list (1) or not a list or an object (2, 2.1; null too)."""
+    version = ctx.type_version
+    disable_dot = bool(ctx.param("options.disableDotNotation", 0, False))
+    rows = batch.to_json()
+    for i, row in enumerate(rows):
+        raw = str(ctx.param("fieldToSplitOut", i, "") or "")
+        fields = [raw] if version < 2 else [f.strip() for f in raw.split(",")]
+        for field in fields:
+            value = get_path(row, field, disable_dot)
+            if value is MISSING:
+                if version >= 2.1:
+                    continue
+                hint = ""
+                if "." in field and disable_dot:
+                    hint = (
+                        " (if you're trying to use a nested field, turn off 'disable dot "
+                        "notation' in the node options)"
+                    )
+                raise NodeExecutionError(
+                    f"Couldn't find the field '{field}' in the input data{hint}",
+                    node=ctx.node_name,
+                    item_index=i,
+                )
+            if version < 2 and not isinstance(value, list):
+                raise NodeExecutionError(
+                    f"The provided field '{field}' is not an array",
+                    node=ctx.node_name,
+                    item_index=i,
+                )
+            if not isinstance(value, list | dict):
+                raise NodeExecutionError(
+                    f"The provided field '{field}' is not an array or object",
+                    node=ctx.node_name,
+                    item_index=i,
+                )
