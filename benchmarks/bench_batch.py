@@ -151,9 +151,14 @@ def _pyarrow(src: str, dst: str) -> None:
     t = t.append_column("total", pc.multiply(t["price"], pc.cast(t["qty"], pa.float64())))
     t = t.filter(pc.greater(t["total"], 100))
     t = t.append_column("tax", pc.multiply(t["total"], 0.2))
-    t = t.take(pc.sort_indices(t, [("total", "descending")]))
-    # Arrow's grouped sum adds in row order (sorted order), as one n8n run does.
-    out = t.group_by("cat", use_threads=False).aggregate([("id", "count"), ("tax", "sum")])
+    t = t.take(pc.sort_indices(t, [("total", "descending")]))  # stable
+    t = t.append_column("pos", pa.array(np.arange(t.num_rows)))
+    # Arrow's grouped sum adds in row order (sorted order), as one n8n run does; its groups
+    # come in no promised order, so they are put in order of first appearance.
+    out = t.group_by("cat", use_threads=False).aggregate(
+        [("id", "count"), ("tax", "sum"), ("pos", "min")]
+    )
+    out = out.take(pc.sort_indices(out["pos_min"])).select(["cat", "id_count", "tax_sum"])
     pq.write_table(out.rename_columns(["cat", "count_id", "sum_tax"]), dst)
 
 
@@ -178,14 +183,15 @@ def _duckdb(src: str, dst: str, threads: int) -> None:
 
     con = duckdb.connect()
     con.execute(f"SET threads={threads}")
-    # Groups in order of first appearance after the sort: by their largest total.
+    # Groups in order of first appearance after the (stable) sort: by their largest total,
+    # ties by the earliest row (ids are row positions) among those with that total.
     con.execute(
         f"""COPY (
             SELECT cat, count(id) AS count_id, sum(tax) AS sum_tax FROM (
                 SELECT cat, id, total, total * 0.2 AS tax FROM (
                     SELECT cat, id, price * qty AS total FROM read_parquet('{src}')
                 ) WHERE total > 100
-            ) GROUP BY cat ORDER BY max(total) DESC, min(id)
+            ) GROUP BY cat ORDER BY max({{'t': total, 'i': -id}}) DESC
         ) TO '{dst}' (FORMAT parquet)"""
     )
 
@@ -301,9 +307,10 @@ def kernels(src: str, rows: int = BLOCK_ROWS, repeat: int = 5) -> dict[str, floa
         ).to_arrow_table()
 
     def polars() -> Any:
+        frame = pl.from_arrow(block)
+        assert isinstance(frame, pl.DataFrame)
         return (
-            pl.from_arrow(block)
-            .lazy()
+            frame.lazy()
             .with_columns(total=pl.col("price") * pl.col("qty"))
             .filter(pl.col("total") > 100)
             .with_columns(tax=pl.col("total") * 0.2)
@@ -429,11 +436,9 @@ def _spawn(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return wall, mem.peak, out
 
 
-def run_variant(
-    variant: str, src: Path, dst: Path, threads: int
-) -> dict[str, float | int | list[float]]:
+def run_variant(variant: str, src: Path, dst: Path, threads: int) -> dict[str, Any]:
     env = {**os.environ, "POLARS_MAX_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
-    if variant == "hetumind-cold":
+    if variant.startswith("hetumind-cold"):
         wf = dst.with_suffix(".workflow.json")
         wf.write_text(json.dumps(float_workflow()))
         cmd = [
@@ -450,13 +455,14 @@ def run_variant(
             "--parallelism",
             str(threads),
             "--executor",
-            "ray",
+            "ray" if variant == "hetumind-cold-ray" else "auto",
             "--no-progress",
             "--json",
         ]
         env.pop("RAY_ADDRESS", None)
-        wall, peak, _ = _spawn(cmd, env)
-        return {"seconds": wall, "peak": peak, "times": [wall]}
+        wall, peak, out = _spawn(cmd, env)
+        summary = json.loads(out.strip().splitlines()[-1])
+        return {"seconds": wall, "peak": peak, "times": [wall], "executor": summary["executor"]}
     cmd = [sys.executable, "-m", "benchmarks.bench_batch", "--child", variant, str(src), str(dst)]
     wall, peak, out = _spawn([*cmd, str(threads)], env)
     times = json.loads(out.strip().splitlines()[-1])
@@ -471,8 +477,9 @@ VARIANTS = [
     ("DuckDB, 2 threads", "duckdb", 2),
     ("hetumind batch, parallelism 1, warm Ray", "hetumind-warm", 1),
     ("hetumind batch, parallelism 2, warm Ray", "hetumind-warm", 2),
-    ("hetumind batch, parallelism 1, cold (own Ray)", "hetumind-cold", 1),
-    ("hetumind batch, parallelism 2, cold (own Ray)", "hetumind-cold", 2),
+    ("hetumind batch, parallelism 1, cold (the command: inline, no Ray)", "hetumind-cold", 1),
+    ("hetumind batch, parallelism 1, cold (the command, --executor ray)", "hetumind-cold-ray", 1),
+    ("hetumind batch, parallelism 2, cold (the command; own Ray)", "hetumind-cold", 2),
 ]
 
 
@@ -483,20 +490,56 @@ def check_outputs(src: Path, outputs: dict[str, Path]) -> dict[str, Any]:
     t = pq.read_table(src, columns=["price", "qty", "cat"])
     total = pc.multiply(t["price"], pc.cast(t["qty"], pa.float64()))
     keep = pc.greater(total, 100)
+    kept = total.filter(keep).to_numpy()
     tax = pc.multiply(total.filter(keep), 0.2).to_numpy()
     cats = t["cat"].filter(keep).to_numpy(zero_copy_only=False)
     exact = {c: math.fsum(tax[cats == c].tolist()) for c in CATS}
+    # The reference order: first appearance after a stable sort by total, descending.
+    in_order = cats[np.argsort(-kept, kind="stable")]
+    _, first = np.unique(in_order, return_index=True)
+    order = [str(in_order[i]) for i in sorted(first)]
+    reference = [(c, int((cats == c).sum())) for c in order]
     report: dict[str, Any] = {}
-    reference = None
     for name, path in outputs.items():
         rows = pq.read_table(path).to_pylist()
         shape = [(r["cat"], r["count_id"]) for r in rows]
-        reference = reference or shape
         rel = max(abs(r["sum_tax"] - exact[r["cat"]]) / abs(exact[r["cat"]]) for r in rows)
         report[name] = {
             "same groups, order and counts": shape == reference,
             "sums exactly rounded": all(r["sum_tax"] == exact[r["cat"]] for r in rows),
             "max relative difference from exact sums": rel,
+        }
+    return report
+
+
+def single_run_check(src: Path, outputs: dict[str, Path]) -> dict[str, Any]:
+    """Each output against one inline run of the workflow (`run_workflow`), the definition
+    of correct: same groups, order and counts; sums equal bit for bit, or their distance.
+    """
+    from hetumind.engine import run_workflow
+    from hetumind.items import ItemBatch
+    from hetumind.workflow import parse_workflow
+
+    t0 = time.perf_counter()
+    result = run_workflow(
+        parse_workflow(float_workflow()),
+        backend="inline",
+        input_batch=ItemBatch.from_arrow(pq.read_table(src)),
+    )
+    seconds = time.perf_counter() - t0
+    assert result.ok, result.error
+    want = result.outputs("Stats")[0]
+    report: dict[str, Any] = {"inline run seconds": seconds}
+    for name, path in outputs.items():
+        got = pq.read_table(path).to_pylist()
+        report[name] = {
+            "same groups, order and counts": [(r["cat"], r["count_id"]) for r in got]
+            == [(r["cat"], r["count_id"]) for r in want],
+            "sums bit for bit": [r["sum_tax"] for r in got] == [r["sum_tax"] for r in want],
+            "max relative difference": max(
+                abs(a["sum_tax"] - b["sum_tax"]) / abs(b["sum_tax"])
+                for a, b in zip(got, want, strict=True)
+            ),
         }
     return report
 
@@ -520,10 +563,18 @@ def run_all(rows: int = ROWS, memory_rows: tuple[int, ...] = (1_000_000,)) -> di
             make_float_dataset(src_small, small)
             mem = {}
             for name, variant, threads in VARIANTS:
-                if variant == "hetumind-cold" or threads == 2 or variant == "hetumind-warm":
+                if variant.startswith("hetumind") or threads == 2 or variant == "pyarrow":
                     dst = Path(tmp) / f"small-{variant}-{threads}.parquet"
                     mem[name] = run_variant(variant, src_small, dst, threads)
             results[f"memory at {small:,} rows"] = mem
+            results[f"one inline run at {small:,} rows"] = single_run_check(
+                src_small,
+                {
+                    name: Path(tmp) / f"small-{variant}-{threads}.parquet"
+                    for name, variant, threads in VARIANTS
+                    if name in mem
+                },
+            )
     results["load after"] = os.getloadavg()
     return results
 

@@ -1,10 +1,10 @@
 """Where a batch run's tasks execute: on Ray, or inline in this process for small inputs.
 
 Starting a local Ray costs seconds, far more than a small file takes to run, so a run with
-no cluster to join and at most `INLINE_ROWS` rows runs its block tasks here, one after
-the other. Every task is the same function either way, so the output is the same.
-A cluster is joined when one is named (`--address`, `RAY_ADDRESS`) or already running on
-this machine (`ray start`); otherwise, for larger inputs, a new local Ray is started.
+no cluster to join and at most `INLINE_ROWS` rows (or `--parallelism 1`) runs its block
+tasks here, one after the other. Every task is the same function either way, so the
+output is the same. A cluster is joined when one is named (`--address`, `RAY_ADDRESS`)
+or already running on this machine (`ray start`); otherwise a new local Ray is started.
 """
 
 from __future__ import annotations
@@ -127,6 +127,9 @@ def choose_executor(
         target = "auto"
     if target is None and mode == "auto" and rows is not None and rows <= INLINE_ROWS:
         return _say(Executor("inline", f"inline in this process (no Ray): {rows:,} rows is small"))
+    if target is None and mode == "auto" and cpus == 1:
+        # A new one-CPU Ray would run the blocks one at a time too, after seconds of start.
+        return _say(Executor("inline", "inline in this process (no Ray): --parallelism 1"))
     import ray
 
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")

@@ -106,6 +106,29 @@ class _RunFailed(Exception):
         self.error = error
 
 
+def sort_range_rest(
+    job: BlockJob,
+    runs: list[Location],
+    bounds: list[Any],
+    r: int,
+    target: Location,
+    fmt: str,
+) -> dict[str, Any]:
+    """One key range of a sample sort, then the per-item nodes after the Sort over it."""
+    from hetumind.batch.sample_sort import read_range
+
+    assert job.sort is not None and job.plan.whole_node is not None
+    table = read_range(runs, bounds, r, job.sort[1])
+    nodes: dict[str, Any] = {}
+    try:
+        items = _continue(job, job.plan.whole_node, 0, ItemBatch.from_arrow(table), nodes)
+    except _RunFailed as exc:
+        return {"error": exc.error, "nodes": nodes, "rows": 0, "sorted": table.num_rows}
+    if len(items):
+        write_table(items, target, fmt)
+    return {"nodes": nodes, "rows": len(items), "sorted": table.num_rows}
+
+
 def finish_whole(
     job: BlockJob, limit: int | None, dst: Location, fmt: str, single_file: bool
 ) -> dict[str, Any]:

@@ -251,14 +251,33 @@ def _tail_plan(
     ok = (
         (kind == "summarize" and _summarize_ok(plan, target))
         or (kind == "limit" and _limit_ok(plan, target))
-        or (kind == "sort" and target == output_node and _sort_ok(plan, target, single=True))
+        or (
+            kind == "sort"
+            and _sort_ok(plan, target, single=True)
+            and (target == output_node or _per_item_to(plan, target, output_node))
+        )
     )
     if ok and not _reads_outside(plan, target):
         if sort is not None:
             notes.append(f"{sort!r} only orders {target!r}'s groups: absorbed into it")
+        if kind == "sort" and target != output_node:
+            notes.append(f"the per-item nodes after {target!r} run in each key range's task")
         return make(kind, sort=sort, node=target)
     notes.append(f"{whole!r} has no distributed algorithm for these options")
     return gather()
+
+
+def _per_item_to(plan: Plan, start: str, end: str) -> bool:
+    """Whether a chain of per-item nodes leads from `start` (excluded) to `end`."""
+    current = start
+    while current != end:
+        nxt = _single_successor(plan, current)
+        if nxt is None or nxt[1] != 0:
+            return False
+        current = nxt[0]
+        if _is_per_item(plan, current) is not None or len(plan.parents[current]) != 1:
+            return False
+    return True
 
 
 _TWO_PHASE = frozenset({"count", "sum", "min", "max", "average"})

@@ -19,7 +19,7 @@ import pyarrow.fs as pafs
 
 from hetumind.batch.block import BlockJob, make_specs, part_name, run_block
 from hetumind.batch.executor import Executor, TaskFailed, choose_executor
-from hetumind.batch.finish import concat_parts, finish_whole, list_files
+from hetumind.batch.finish import concat_parts, finish_whole, list_files, sort_range_rest
 from hetumind.batch.io import BatchIOError, Location, Source, format_of, locate, write_table
 from hetumind.batch.plan import BatchPlan, plan_batch
 from hetumind.batch.progress import Progress
@@ -361,11 +361,28 @@ def _finish_sort(
         for r in range(len(bounds) + 1)
     ]
     t0 = time.perf_counter()
-    refs = [
-        executor.submit(sort_range, runs, bounds, r, job.sort[1], target, fmt, num_cpus=1)
-        for r, target in enumerate(targets)
-    ]
-    counts = executor.get_all(refs)
+    rest = job.plan.output_node != job.plan.whole_node
+    if rest:
+        job_ref = executor.put(job)
+        refs = [
+            executor.submit(sort_range_rest, job_ref, runs, bounds, r, target, fmt, num_cpus=1)
+            for r, target in enumerate(targets)
+        ]
+        results = executor.get_all(refs)
+        counts = [int(res["rows"]) for res in results]
+        for res in results:
+            for name, stat in res["nodes"].items():
+                mine = report.nodes.setdefault(name, {"rowsIn": None, "rowsOut": [], "ms": 0.0})
+                mine["rowsOut"] = [a + b for a, b in _zip_longest(mine["rowsOut"], stat["out"])]
+                mine["ms"] = round(float(mine["ms"] or 0) + stat["ms"], 3)
+            if "error" in res and report.status == "running":
+                report.status, report.error = "error", res["error"]
+    else:
+        refs = [
+            executor.submit(sort_range, runs, bounds, r, job.sort[1], target, fmt, num_cpus=1)
+            for r, target in enumerate(targets)
+        ]
+        counts = executor.get_all(refs)
     written = [t for t, c in zip(targets, counts, strict=True) if c]
     if single:
         if written:
@@ -375,10 +392,15 @@ def _finish_sort(
     report.rows_out = int(sum(counts))
     report.nodes[job.plan.whole_node] = {
         "rowsIn": total,
-        "rowsOut": [report.rows_out],
+        "rowsOut": [total],
         "ms": round((time.perf_counter() - t0) * 1000, 3),
         "ranges": len(targets),
     }
+
+
+def _zip_longest(a: list[int], b: list[int]) -> list[tuple[int, int]]:
+    n = max(len(a), len(b))
+    return [(a[i] if i < len(a) else 0, b[i] if i < len(b) else 0) for i in range(n)]
 
 
 def _count_out(report: BatchReport, plan: BatchPlan) -> int:

@@ -6,7 +6,9 @@ The driver picks range boundaries from the samples; one task per key range then 
 from every run only the rows in its range (row-group statistics skip the rest), sorts them
 stably, and writes one output part. Parts in range order are the sorted items; ties keep
 block order, then the order inside the block, which is exactly the stable sort that one
-Sort node run would do. Memory per task is one range, not the dataset.
+Sort node run would do. Memory per task is one range, not the dataset. Per-item nodes
+after the Sort run in the range's task too (finish.sort_range_rest): they keep the order
+and look at one item at a time, so ranges in order are still exactly one run's output.
 
 Only the Sort node's own fast path qualifies (one field, a non-null scalar column,
 strings compared lower-cased); anything else falls back to gathering.
@@ -26,7 +28,7 @@ from hetumind.batch.twophase import Ineligible
 from hetumind.items import ItemBatch
 from hetumind.nodes.builtin._fields import typed_path
 
-__all__ = ["KEY", "range_bounds", "sort_range", "sort_run"]
+__all__ = ["KEY", "range_bounds", "read_range", "sort_range", "sort_run"]
 
 KEY = "__hetumind_sort_key"
 _SAMPLES = 64
@@ -84,6 +86,15 @@ def sort_range(
     fmt: str,
 ) -> int:
     """Range `r` (in output order) from every run, stably sorted, written to `target`."""
+    table = read_range(runs, bounds, r, descending)
+    if not table.num_rows:
+        return 0
+    write_table(ItemBatch.from_arrow(table), target, fmt)
+    return int(table.num_rows)
+
+
+def read_range(runs: list[Location], bounds: list[Any], r: int, descending: bool) -> pa.Table:
+    """Range `r` (in output order) from every run, stably sorted, sort key dropped."""
     ascending_r = len(bounds) - r if descending else r
     lo = bounds[ascending_r - 1] if ascending_r > 0 else None
     hi = bounds[ascending_r] if ascending_r < len(bounds) else None
@@ -98,12 +109,10 @@ def sort_range(
             pieces.append(pq.read_table(fh, filters=filters or None))
     table = pa.concat_tables(pieces) if pieces else pa.table({})
     if not table.num_rows:
-        return 0
+        return table
     order = "descending" if descending else "ascending"
     table = table.take(pc.sort_indices(table.select([KEY]), sort_keys=[(KEY, order)]))
-    table = table.drop_columns([KEY])
-    write_table(ItemBatch.from_arrow(table), target, fmt)
-    return int(table.num_rows)
+    return table.drop_columns([KEY])
 
 
 def bound_index(bounds: list[Any], key: Any) -> int:

@@ -71,7 +71,14 @@ CASES: dict[str, tuple[dict[str, Any], str]] = {
         chain(TRIGGER, sort("descending", "group")),
         "sort",
     ),
-    "sort then per-item (gathered)": (chain(TRIGGER, sort("ascending", "value"), TAG), "gather"),
+    "sort then per-item (in each key range's task)": (
+        chain(TRIGGER, sort("ascending", "value"), TAG),
+        "sort",
+    ),
+    "sort then If and Set (in each key range's task)": (
+        chain(TRIGGER, SCORE, sort("descending", "group"), BIG, TAG),
+        "sort",
+    ),
     "remove duplicates (gathered)": (
         chain(
             TRIGGER,
