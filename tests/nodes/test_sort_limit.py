@@ -50,9 +50,23 @@ def test_sort_missing_field_is_an_error() -> None:
         run_node(Sort(), sort_params(("nope", "ascending")), PEOPLE)
 
 
-def test_sort_code_mode_is_refused_clearly() -> None:
-    with pytest.raises(NodeExecutionError, match="not supported"):
-        run_node(Sort(), {"type": "code", "code": "return 0"}, PEOPLE)
+def test_sort_code_mode_runs_the_comparator_in_the_sandbox() -> None:
+    # n8n's own test comparator: an undeclared variable (sloppy mode), -1/1/0 returns
+    code = (
+        "fieldName = 'age';\nif (a.json[fieldName] < b.json[fieldName]) { return 1; }\n"
+        "if (a.json[fieldName] > b.json[fieldName]) { return -1; }\nreturn 0;"
+    )
+    out = run_node(Sort(), {"type": "code", "code": code}, PEOPLE)[0]
+    ages = [r["age"] for r in out]
+    assert ages == sorted(ages, reverse=True)
+    assert [r["id"] for r in out if r["age"] == 36] == [1, 6]  # a stable sort
+
+
+def test_sort_code_without_return_and_failing_code() -> None:
+    with pytest.raises(NodeExecutionError, match="doesn't return"):
+        run_node(Sort(), {"type": "code", "code": "a < b"}, PEOPLE)
+    with pytest.raises(NodeExecutionError, match="boom"):
+        run_node(Sort(), {"type": "code", "code": "throw new Error('boom'); return 0"}, PEOPLE)
 
 
 def test_sort_random_keeps_every_item() -> None:

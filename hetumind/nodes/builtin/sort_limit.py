@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -98,16 +99,14 @@ def _slow_sort_indices(
 
 @node("sort", versions=[1], display_name="Sort", params=SortParams)
 class Sort(Node):
-    """Changes the order of items (simple field order, or random)."""
+    """Changes the order of items (by fields, at random, or by a JavaScript comparator)."""
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0]
         kind = ctx.param("type", 0, "simple")
         if kind == "code":
-            raise NodeExecutionError(
-                "Sort type 'code' is not supported; use 'simple' or 'random'",
-                node=ctx.node_name,
-            )
+            order = _code_order(ctx, batch)
+            return [batch.take(order).with_pairing(order)]
         if not len(batch):
             return [batch]
         if kind == "random":
@@ -142,6 +141,55 @@ class Sort(Node):
                 " in the node options)"
             )
         raise NodeExecutionError(message, node=ctx.node_name)
+
+
+_RETURN = re.compile(r"\breturn\b")
+# The user's comparator runs as n8n runs it: the body of a function of the two items
+# (`a.json`, `b.json`), in sloppy mode, handed to Array.prototype.sort; only the order
+# comes back, so the items themselves never pass through the sandbox's output.
+_SORT_SCRIPT = """const __entries = $input.all().map((item, index) => ({ item, index }));
+const __compare = function (a, b) {
+%s
+};
+__entries.sort((x, y) => __compare(x.item, y.item));
+return [{ json: { order: __entries.map((e) => e.index) } }];"""
+
+
+def _code_order(ctx: NodeContext, batch: ItemBatch) -> list[int]:
+    """The item order the node's JavaScript comparator (`code`) gives, run in the sandbox."""
+    from hetumind.sandbox import SandboxError, SandboxLimits, run_code
+
+    code = str(ctx.param("code", 0, "") or "")
+    if not _RETURN.search(code):
+        raise NodeExecutionError(
+            "Sort code doesn't return. Please add a 'return' statement to your code",
+            node=ctx.node_name,
+        )
+    if not len(batch):
+        return []
+    facts = ctx.execution
+    payload = {
+        "mode": "runOnceForAllItems",
+        "items": [{"json": row} for row in batch.to_json()],
+        "zone": "UTC",
+        "nodes": {},
+        "runIndex": ctx.run_index,
+        "continueOnFail": False,
+        "params": {},
+        "workflow": {"id": facts.workflow_id, "name": facts.workflow_name, "active": False},
+        "execution": {"id": facts.execution_id, "mode": "test", "resumeUrl": ""},
+        "vars": {},
+    }
+    limits = SandboxLimits.from_settings(facts.settings)
+    try:
+        outcome = run_code("javaScript", _SORT_SCRIPT % code, payload, limits)
+    except SandboxError as exc:
+        raise NodeExecutionError(exc.message, node=ctx.node_name) from None
+    value = outcome.value
+    order = value[0]["json"]["order"] if isinstance(value, list) and value else None
+    if not isinstance(order, list) or sorted(order) != list(range(len(batch))):
+        raise NodeExecutionError("Sort code did not give an order of the items", node=ctx.node_name)
+    return [int(i) for i in order]
 
 
 def _js_slice_bounds(n: int, start: int, stop: int) -> tuple[int, int]:
