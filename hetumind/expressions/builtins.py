@@ -179,7 +179,7 @@ def _own_deep(rt: Runtime, value: Any) -> Any:
     return value
 
 
-def _json_stringify(args: list[Any]) -> Any:
+def _json_stringify(rt: Runtime, args: list[Any]) -> Any:
     space = arg(args, 2)
     if type(space) in (int, float):
         indent = " " * max(0, min(10, int(space)))
@@ -187,11 +187,11 @@ def _json_stringify(args: list[Any]) -> Any:
         indent = space[:10]
     else:
         indent = ""
-    return stringify(arg(args, 0), indent)
+    return stringify(arg(args, 0), indent, rt)
 
 
 JSON_NS = Namespace("JSON", {
-    "stringify": _fn("stringify", _json_stringify),
+    "stringify": NativeFunction("stringify", _json_stringify),
     "parse": NativeFunction("parse", lambda rt, a: _own_deep(rt, json_parse(to_string(arg(a, 0))))),
 })  # fmt: skip
 
@@ -223,9 +223,9 @@ def _assign(rt: Runtime, args: list[Any]) -> dict[str, Any]:
     return rt.own(out)
 
 
-def _from_entries(args: list[Any]) -> dict[str, Any]:
+def _from_entries(rt: Runtime, args: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for pair in arg(args, 0) if type(arg(args, 0)) is list else []:
+    for pair in iterate(rt, arg(args, 0)):
         if type(pair) is not list:
             raise EvalError("Object.fromEntries: each entry must be a [key, value] array")
         out[to_string(arg(pair, 0))] = arg(pair, 1)
@@ -237,7 +237,7 @@ OBJECT_NS = Namespace("Object", {
     "values": _fn("values", lambda a: list(_object_arg(a, "values").values())),
     "entries": _fn("entries", lambda a: [[k, v] for k, v in _object_arg(a, "entries").items()]),
     "assign": NativeFunction("assign", _assign),
-    "fromEntries": _fn("fromEntries", _from_entries),
+    "fromEntries": NativeFunction("fromEntries", _from_entries),
     "freeze": _fn("freeze", lambda a: arg(a, 0)),
 })  # fmt: skip
 
@@ -259,10 +259,14 @@ def _array_from(rt: Runtime, args: list[Any]) -> list[Any]:
     return rt.own(out)
 
 
-ARRAY_NS = Namespace("Array", {
+def _array_call(rt: Runtime, args: list[Any]) -> list[Any]:
+    return _new_array(rt, args)
+
+
+ARRAY_NS = FunctionWithStatics("Array", _array_call, {
     "isArray": _fn("isArray", lambda a: type(arg(a, 0)) is list),
     "from": NativeFunction("from", _array_from),
-    "of": _fn("of", list),
+    "of": NativeFunction("of", lambda rt, a: rt.own(list(a))),
 })  # fmt: skip
 
 _NUMBER_STATICS = {

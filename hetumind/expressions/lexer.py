@@ -173,7 +173,7 @@ def _number(text: str, pos: int) -> tuple[float | int, int]:
     if pos < n and _is_ident_start(text[pos]):
         raise _error(text, "identifier directly after number", pos)
     raw = text[start:pos].replace("_", "")
-    if not is_float and len(raw) <= 300:
+    if not is_float and len(raw) <= 16 and int(raw) <= 2**53:
         return int(raw), pos
     # A JS number literal is a double: float() rounds like V8 and overflows to inf, and
     # unlike int() it has no digit-count limit (a 5,000-digit literal is Infinity).

@@ -182,7 +182,9 @@ class ExpressionParser:
             return ast.Unary(tok.pos, operand.end, str(tok.value), operand)
         if tok.kind == "punct" and tok.value in ("++", "--"):
             self.i += 1
+            self.enter()
             target = self.unary()
+            self.depth -= 1
             if not isinstance(target, ast.Ident | ast.Member):
                 raise self.error(f"invalid {tok.value} target", tok)
             return ast.Update(tok.pos, target.end, str(tok.value), True, target)

@@ -159,7 +159,7 @@ def number_to_string(x: float | int) -> str:
         return "0"
     if x < 0:
         return "-" + number_to_string(-x)
-    if float(x).is_integer() and x < 1e21:
+    if float(x).is_integer() and x < MAX_SAFE_INTEGER:
         return str(int(x))
     _, digit_tuple, exponent = Decimal(repr(x)).as_tuple()
     digits = "".join(map(str, digit_tuple)).lstrip("0")
@@ -246,8 +246,101 @@ def to_string(v: Any) -> str:
     if v is UNDEFINED:
         return "undefined"
     if t is list:
-        return ",".join("" if e is None or e is UNDEFINED else to_string(e) for e in v)
+        return _join_list(v)
     return to_string(to_primitive(v, "string"))
+
+
+def graph_size(root: Any) -> tuple[int, int, bool]:
+    """(values stored, values an expansion visits, whether there is a cycle) of a value.
+
+    The two counts differ only when containers are shared (`a = [a, a]`): such a graph is
+    small in memory but exponential once written out. Iterative and linear in what is
+    stored, so callers can refuse an expansion before doing it.
+    """
+    if type(root) is not list and type(root) is not dict:
+        return 1, 1, False
+    memo: dict[int, int] = {}
+    on_path: set[int] = set()
+    unique = 0
+    cyclic = False
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        c, leaving = stack.pop()
+        cid = id(c)
+        children = c if type(c) is list else c.values()
+        if leaving:
+            on_path.discard(cid)
+            total = 1
+            for ch in children:
+                total += memo.get(id(ch), 1) if type(ch) is list or type(ch) is dict else 1
+            memo[cid] = min(total, 1 << 62)
+            continue
+        if cid in memo:
+            continue
+        on_path.add(cid)
+        unique += len(c) + 1
+        stack.append((c, True))
+        for ch in children:
+            if (type(ch) is list or type(ch) is dict) and id(ch) not in memo:
+                if id(ch) in on_path:
+                    cyclic = True
+                else:
+                    stack.append((ch, False))
+    return unique, memo[id(root)], cyclic
+
+
+MAX_SHARED_EXPANSION = 1_000_000  # values a shared graph may add when written out
+
+
+def check_expansion(value: Any, what: str) -> int:
+    """Refuse, up front, to write out a value whose expansion is too large; returns the
+    number of values the expansion visits beyond those stored (0 for ordinary data)."""
+    unique, expanded, cyclic = graph_size(value)
+    if cyclic:
+        raise EvalError(f"TypeError: Converting circular structure to {what}")
+    if expanded > MAX_ARRAY_LENGTH or expanded - unique > MAX_SHARED_EXPANSION:
+        raise EvalError(f"RangeError: the {what} of this value would be too large")
+    return expanded - unique
+
+
+def _join_list(v: list[Any]) -> str:
+    """Array.prototype.toString, bounded: a shared graph (`a = [a, a]` forty times) fails
+    at the string cap instead of expanding, and a cycle contributes "" as in JS."""
+    unique, expanded, _cyclic = graph_size(v)
+    if expanded - unique > MAX_SHARED_EXPANSION:
+        raise EvalError("RangeError: Invalid string length")
+    out: list[str] = []
+    size = 0
+    active: set[int] = set()
+    # Work items: a list to open, a separator, or a leaf value.
+    stack: list[Any] = [("open", v)]
+    while stack:
+        kind, x = stack.pop()
+        if kind == "close":
+            active.discard(x)
+            continue
+        if kind == "sep":
+            out.append(",")
+            size += 1
+            continue
+        if type(x) is list:
+            if id(x) in active:
+                continue
+            active.add(id(x))
+            stack.append(("close", id(x)))
+            for i in range(len(x) - 1, -1, -1):
+                stack.append(("open", x[i]))
+                if i:
+                    stack.append(("sep", None))
+            continue
+        s = "" if x is None or x is UNDEFINED else to_string(x)
+        size += len(s)
+        if size > MAX_STRING_LENGTH:
+            raise EvalError("RangeError: Invalid string length")
+        out.append(s)
+    if size > MAX_STRING_LENGTH:
+        raise EvalError("RangeError: Invalid string length")
+    return "".join(out)
 
 
 def truthy(v: Any) -> bool:
@@ -382,31 +475,84 @@ def to_integer(v: Any) -> int:
     return int(n)
 
 
-def to_json_value(v: Any) -> Any:
-    """Make an evaluation result JSON-compatible for the engine (see CompiledParameter)."""
+MAX_JSON_DEPTH = 200
+
+
+class _Counter:
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+
+def to_json_value(v: Any, _depth: int = 0, _count: _Counter | None = None) -> Any:
+    """Make an evaluation result JSON-compatible for the engine (see CompiledParameter).
+
+    Bounded in depth (a cycle fails clearly) and in total size (a shared graph is not
+    expanded past MAX_ARRAY_LENGTH values)."""
     t = type(v)
+    if t is list or t is dict:
+        if _count is None:
+            check_expansion(v, "JSON")
+            _count = _Counter(MAX_ARRAY_LENGTH)
+        _count.left -= len(v) + 1
+        if _count.left < 0:
+            raise EvalError("RangeError: the result is too large")
+        if _depth > MAX_JSON_DEPTH:
+            raise EvalError("TypeError: the result is nested too deeply or circular")
+        if t is list:
+            return [to_json_value(e, _depth + 1, _count) for e in v]
+        return {k: to_json_value(e, _depth + 1, _count) for k, e in v.items()
+                if e is not UNDEFINED}  # fmt: skip
     if t is str or t is int or t is bool or v is None:
         return v
     if t is float:
         return v
     if v is UNDEFINED:
         return None
-    if t is list:
-        return [to_json_value(e) for e in v]
-    if t is dict:
-        return {k: to_json_value(e) for k, e in v.items() if e is not UNDEFINED}
     if isinstance(v, HostObject):
-        return to_json_value(v.to_json())
+        return to_json_value(v.to_json(), _depth + 1, _count)
     return None
 
 
-def stringify(value: Any, indent: str = "") -> Any:
-    """JSON.stringify; returns UNDEFINED where JS does (undefined, functions)."""
+def stringify(value: Any, indent: str = "", rt: Runtime | None = None) -> Any:
+    """JSON.stringify; returns UNDEFINED where JS does (undefined, functions).
+
+    A shared graph's expansion is measured first and paid for in steps (`rt`), or refused.
+    """
+    extra = check_expansion(value, "JSON")
+    if rt is not None:
+        rt.tick(extra >> 3)
+
+    size = [0]
+    active: set[int] = set()
+
+    def grow(n: int) -> None:
+        # Counted as it is produced, so `JSON.stringify` of a shared graph stops at the cap.
+        size[0] += n
+        if size[0] > MAX_STRING_LENGTH:
+            raise EvalError("RangeError: Invalid string length")
 
     def enc(v: Any, current: str) -> str | None:
         if isinstance(v, HostObject):
             v = v.to_json()
         t = type(v)
+        if t is list or t is dict:
+            if id(v) in active:
+                raise EvalError("TypeError: Converting circular structure to JSON")
+            if len(active) > MAX_JSON_DEPTH:
+                raise EvalError("RangeError: JSON.stringify: value is nested too deeply")
+            active.add(id(v))
+            try:
+                return enc_container(v, t, current)
+            finally:
+                active.discard(id(v))
+        s = enc_leaf(v, t)
+        if s is not None:
+            grow(len(s))
+        return s
+
+    def enc_leaf(v: Any, t: type) -> str | None:
         if v is None:
             return "null"
         if t is bool:
@@ -415,6 +561,10 @@ def stringify(value: Any, indent: str = "") -> Any:
             return number_to_string(v) if math.isfinite(v) else "null"
         if t is str:
             return json.dumps(v, ensure_ascii=False)
+        return None
+
+    def enc_container(v: Any, t: type, current: str) -> str | None:
+        grow(2 + len(v) * (1 + len(indent)))
         if t is list:
             if not v:
                 return "[]"

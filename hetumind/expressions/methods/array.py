@@ -18,6 +18,7 @@ from hetumind.expressions.values import (
     MAX_STRING_LENGTH,
     UNDEFINED,
     EvalError,
+    check_expansion,
     check_string,
     is_number,
     norm_number,
@@ -177,18 +178,31 @@ def _sort(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
     return sorted(arr, key=functools.cmp_to_key(compare))
 
 
-def _flat(arr: list[Any], depth: int) -> list[Any]:
+def _flat(arr: list[Any], depth: int, rt: Runtime | None = None) -> list[Any]:
+    # Measured first: flattening a shared graph (`a = [a, a]`, 40 times) is refused
+    # instead of expanded; then flattened iteratively (depth may be Infinity).
+    extra = check_expansion(arr, "flattened array")
+    if rt is not None:
+        rt.tick((extra >> 3) + (len(arr) >> 8))
     out: list[Any] = []
-    for v in arr:
-        if type(v) is list and depth > 0:
-            out.extend(_flat(v, depth - 1))
-        else:
+    stack: list[tuple[list[Any], int, int]] = [(arr, 0, depth)]
+    while stack:
+        cur, i, d = stack.pop()
+        while i < len(cur):
+            v = cur[i]
+            i += 1
+            if type(v) is list and d > 0:
+                stack.append((cur, i, d))
+                stack.append((v, 0, d - 1))
+                break
             out.append(v)
+            if len(out) > MAX_ARRAY_LENGTH:
+                raise EvalError("RangeError: Invalid array length")
     return out
 
 
 def _flat_map(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
-    return _flat(_map(rt, arr, args), 1)
+    return _flat(_map(rt, arr, args), 1, rt)
 
 
 def _at(arr: list[Any], args: list[Any]) -> Any:
@@ -370,8 +384,8 @@ def _fill(rt: Runtime, arr: list[Any], args: list[Any]) -> list[Any]:
     start = relative_index(int_arg(args, 1, 0), n)
     end = relative_index(int_arg(args, 2, n), n)
     value = arg(args, 0)
-    for i in range(start, end):
-        arr[i] = value
+    rt.tick(max(end - start, 0) >> 8)
+    arr[start:end] = [value] * max(end - start, 0)
     return arr
 
 
@@ -397,7 +411,7 @@ ARRAY_METHODS: dict[str, Method] = {
     "toReversed": lambda rt, arr, a: arr[::-1],
     "sort": _sort_in_place,
     "toSorted": _sort,
-    "flat": lambda rt, arr, a: _flat(arr, int_arg(a, 0, 1)),
+    "flat": lambda rt, arr, a: _flat(arr, int_arg(a, 0, 1), rt),
     "flatMap": _flat_map,
     "at": lambda rt, arr, a: _at(arr, a),
     "keys": lambda rt, arr, a: list(range(len(arr))),

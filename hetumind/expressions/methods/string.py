@@ -88,22 +88,36 @@ def _split(rt: Runtime, s: str, args: list[Any]) -> list[Any]:
     if sep is UNDEFINED:
         parts = [s]
     elif isinstance(sep, JsRegExp):
-        parts = [UNDEFINED if p is None else p for p in sep.compiled.split(s)]
-        if s and sep.compiled.fullmatch("") is not None and len(parts) >= 2:
+        parts = [UNDEFINED if p is None else p for p in sep.split(rt, s)]
+        if s and sep.matches_empty() and len(parts) >= 2:
             # Python splits an empty match at both ends too; JS does not.
             parts = parts[1:-1]
     else:
         sep_s = to_string(sep)
-        parts = list(s) if sep_s == "" else s.split(sep_s)
+        if sep_s == "" and min(len(s), cap) > MAX_ARRAY_LENGTH:
+            raise EvalError("RangeError: Invalid array length")
+        parts = (
+            list(s[:cap])
+            if sep_s == ""
+            else s.split(sep_s, cap)
+            if cap < len(s)
+            else s.split(sep_s)
+        )
+    if len(parts) > MAX_ARRAY_LENGTH:
+        raise EvalError("RangeError: Invalid array length")
     return parts[:cap]
 
 
 def _match(rt: Runtime, s: str, args: list[Any]) -> Any:
     regex = _regexp(arg(args, 0))
     if regex.is_global:
-        found = [m.group(0) for m in regex.compiled.finditer(s)]
+        found = []
+        for m in regex.finditer(rt, s):
+            found.append(m.group(0))
+            if len(found) > MAX_ARRAY_LENGTH:
+                raise EvalError("RangeError: Invalid array length")
         return found or None
-    m = regex.compiled.search(s)
+    m = regex.search(rt, s)
     return match_array(m) if m else None
 
 
@@ -293,8 +307,19 @@ def _normalize(s: str, args: list[Any]) -> str:
     return unicodedata.normalize(form, s)  # type: ignore[arg-type]
 
 
-def _search(s: str, args: list[Any]) -> int:
-    m = _regexp(arg(args, 0)).compiled.search(s)
+def _match_all(rt: Runtime, s: str, args: list[Any]) -> list[Any]:
+    regex = _regexp(arg(args, 0))
+    if not regex.is_global:
+        raise EvalError("TypeError: String.prototype.matchAll called with a non-global RegExp")
+    out = []
+    for m in regex.finditer(rt, s):
+        rt.tick()
+        out.append(rt.own(match_array(m)))
+    return rt.own(out)
+
+
+def _search(rt: Runtime, s: str, args: list[Any]) -> int:
+    m = _regexp(arg(args, 0)).search(rt, s)
     return m.start() if m else -1
 
 
@@ -324,7 +349,8 @@ STRING_METHODS: dict[str, Method] = {
     "endsWith": lambda rt, s, a: s[: int_arg(a, 1, len(s))].endswith(_s(a, 0)),
     "indexOf": lambda rt, s, a: _index_of(s, a),
     "lastIndexOf": lambda rt, s, a: _last_index_of(s, a),
-    "search": lambda rt, s, a: _search(s, a),
+    "search": _search,
+    "matchAll": _match_all,
     "slice": lambda rt, s, a: _slice(s, a),
     "substring": lambda rt, s, a: _substring(s, a),
     "substr": lambda rt, s, a: _substr(s, a),
