@@ -143,9 +143,9 @@ def format_moment(dt: datetime, fmt: str) -> str:
 _MONTH_NAMES = "|".join([*_MONTHS, *(m[:3] for m in _MONTHS)])
 _DAY_NAMES = "|".join([*_DAYS, *(d[:3] for d in _DAYS), *(d[:2] for d in _DAYS)])
 _PARSERS: dict[str, tuple[str, str | None]] = {
-    "YYYY": (r"[+-]?\d{4}", "year"),
+    "YYYY": (r"\d{4}", "year"),
     "YY": (r"\d{2}", "year2"),
-    "Y": (r"[+-]?\d{1,6}", "year"),
+    "Y": (r"\d{1,6}", "year"),
     "M": (r"\d{1,2}", "month"),
     "MM": (r"\d{2}", "month"),
     "MMM": (_MONTH_NAMES, "month_name"),

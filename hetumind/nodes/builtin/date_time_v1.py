@@ -2,7 +2,8 @@
 
 Every output item is the input item with one more key, `dataPropertyName`, taken as one
 literal key even when it has dots (n8n sets it with a one-element path). moment's "local"
-zone is the n8n process's, UTC in n8n's containers and in the recordings.
+zone is the process's: the `TZ` environment variable, else UTC (n8n's containers, and the
+recordings).
 
 format: the value is a timestamp (seconds below 12 digits, else milliseconds; a fraction
 means seconds) or a text moment reads (ISO 8601, RFC 2822, what JavaScript's Date reads),
@@ -14,6 +15,8 @@ calculate: add or subtract `duration` `timeUnit`s and write the ISO instant in U
 from __future__ import annotations
 
 import math
+import os
+import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -29,7 +32,18 @@ from hetumind.nodes.builtin._per_item import ItemInputError
 
 __all__ = ["run_v1"]
 
-MOMENT_LOCAL = UTC
+
+def moment_local() -> tzinfo:
+    """The zone moment calls local: the process's `TZ`, else UTC."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        return UTC
+    try:
+        return luxon_zone(name)
+    except InvalidZone:
+        return UTC  # as Node.js does with a TZ it does not know
+
+
 _UNITS = {
     "quarters": "quarters",
     "years": "years",
@@ -60,10 +74,10 @@ def _timestamp(value: Any) -> datetime | None:
     if not float(number).is_integer():
         number *= 1000  # a fractional timestamp is seconds
         if not float(number).is_integer():
-            return datetime.fromtimestamp(number / 1000, tz=MOMENT_LOCAL)
+            return datetime.fromtimestamp(number / 1000, tz=moment_local())
     whole = int(number)
     seconds = whole if len(str(whole)) < 12 else whole / 1000
-    return datetime.fromtimestamp(seconds, tz=MOMENT_LOCAL)
+    return datetime.fromtimestamp(seconds, tz=moment_local())
 
 
 def _text(value: Any, zone: tzinfo, from_format: str | None, strict: bool) -> datetime:
@@ -76,11 +90,24 @@ def _text(value: Any, zone: tzinfo, from_format: str | None, strict: bool) -> da
             )
         return parsed
     try:
-        return parse_date(text, zone, None, zone)
+        return _default_parse(text, zone)
     except DateParseError:
         raise ItemInputError(
             'The date input format could not be recognized. Please set the "From Format" field'
         ) from None
+
+
+_ISO = re.compile(r"\s*[+-]?\d{4}-\d{2}")
+_HAS_ZONE = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?|\b(GMT|UTC|UT)([+-]\d+)?)\s*$", re.I)
+
+
+def _default_parse(value: Any, zone: tzinfo) -> datetime:
+    """moment(text): ISO 8601, RFC 2822 or what Date reads; a text without an offset is
+    wall time in `zone`."""
+    parsed = parse_date(value, UTC, None, UTC)
+    if isinstance(value, str) and not _HAS_ZONE.search(value.strip()):
+        return parsed.replace(tzinfo=None).replace(tzinfo=zone)
+    return parsed.astimezone(zone)
 
 
 def _format(ctx: NodeContext, i: int, workflow_zone: tzinfo) -> Any:
@@ -95,11 +122,15 @@ def _format(ctx: NodeContext, i: int, workflow_zone: tzinfo) -> Any:
                 'The date input format could not be recognized. Please set the "From Format" field'
             )
         source = _zone(from_tz, "fromTimezone") if from_tz else workflow_zone
-        date = _text(value, source if (from_tz or to_tz) else MOMENT_LOCAL, from_format, False)
+        if not (from_tz or to_tz) or not (from_format or _ISO.match(str(value))):
+            # moment.tz reads only ISO (or formatted) text in the zone; what it hands to
+            # JavaScript's Date fallback is wall time in the process's zone
+            source = moment_local()
+        date = _text(value, source, from_format, False)
     if from_tz or to_tz:
         date = date.astimezone(_zone(to_tz, "toTimezone") if to_tz else workflow_zone)
     else:
-        date = date.astimezone(MOMENT_LOCAL)
+        date = date.astimezone(moment_local())
     return format_moment(date, str(ctx.param("toFormat", i, "") or ""))
 
 
@@ -109,12 +140,12 @@ def _calculate(ctx: NodeContext, i: int) -> str:
     from_format = str(options.get("fromFormat") or "") or None
     date: datetime | None
     if from_format:
-        date = _text(value, MOMENT_LOCAL, from_format, True)
+        date = _text(value, moment_local(), from_format, True)
     else:
         date = _timestamp(value) if isinstance(value, int | float) else None
         if date is None:
             try:
-                date = parse_date(value, MOMENT_LOCAL, None, MOMENT_LOCAL)
+                date = _default_parse(value, moment_local())
             except DateParseError:
                 raise ItemInputError(
                     'Unrecognized date input. Please specify a format in the "From Format" field.'
@@ -127,7 +158,7 @@ def _calculate(ctx: NodeContext, i: int) -> str:
         raise ItemInputError(f"Invalid duration {ctx.param('duration', i)!r}")
     sign = -1 if ctx.param("operation", i, "add") == "subtract" else 1
     try:
-        shifted = plus(date.astimezone(MOMENT_LOCAL), {unit: sign * amount})
+        shifted = plus(date.astimezone(moment_local()), {unit: sign * amount})
     except (OverflowError, ValueError):
         raise ItemInputError(f"The resulting date is out of range ({amount} {unit})") from None
     utc = shifted.astimezone(UTC)
