@@ -175,7 +175,11 @@ def test_failure_with_continue_error_output_routes_error_items(backend: str) -> 
     result = run(doc, backend)
     assert result["status"] == "success"
     ok, errors = result["runData"]["Call"][0]["outputs"]
-    assert ok == [] and errors == [{"error": "the callee broke"}] * 3
+    # as in n8n, an error item is its paired input item's json plus `error`
+    assert ok == []
+    assert errors == [
+        {"id": i + 1, "name": n, "error": "the callee broke"} for i, n in enumerate(NAMES)
+    ]
 
 
 def test_each_failure_names_the_item(backend: str) -> None:
