@@ -11,6 +11,7 @@ and it cannot see the prelude's closure (which holds the output nonce).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hetumind.sandbox.guest_js_env import ENV_JS
@@ -160,7 +161,9 @@ PRELUDE = r"""
 
   globalThis.__hetumind_main = function (P) {
     maxLogBytes = P.maxOutputBytes;
-    const require = setupEnv(P, { luxon: () => LIBS.luxon });
+    const require = setupEnv ? setupEnv(P, { luxon: () => LIBS.luxon }) : (name) => {
+      throw new Error(`Cannot find module '${name}'`);
+    };
     if (setZones) setZones(P.zones || {}, P.zone || "UTC");
     let DateTime, Duration, Interval, $now, $today;
     if (LIBS.luxon) {
@@ -331,15 +334,25 @@ def _lib(name: str, source: str) -> str:
     )
 
 
+# The Node.js globals and the Intl shim cost ~15 ms of parsing per run: only code that
+# may use them gets them (Luxon needs Intl; a dynamic `globalThis[name]` gets them too).
+_NEEDS_ENV = re.compile(
+    r"Buffer|URL|TextEncoder|TextDecoder|require|crypto|btoa|atob|globalThis|this\b"
+)
+_NEEDS_INTL = re.compile(r"localeCompare|Intl|sort|globalThis|this\b")
+
+
 def js_argv(payload: dict[str, Any], libs: dict[str, str] | None = None) -> list[str]:
     """The QuickJS command line for one run: libraries, the prelude, the payload."""
     # ensure_ascii: no raw NUL or odd code point can cut the C string argv travels as.
     text = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+    code = str(payload.get("code", ""))
     head = "".join(_lib(name, source) for name, source in (libs or {}).items())
+    if libs or _NEEDS_ENV.search(code):
+        head += ENV_JS
+    if libs or _NEEDS_INTL.search(code):
+        head += COLLATION_JS + INTL_JS
     # JSON.parse of a string literal: QuickJS parses JSON several times faster than it
     # parses the same data as an object literal.
-    script = (
-        head + ENV_JS + COLLATION_JS + INTL_JS + PRELUDE
-        + "\n__hetumind_main(JSON.parse(" + json.dumps(text) + "));\n"
-    )  # fmt: skip
+    script = head + PRELUDE + "\n__hetumind_main(JSON.parse(" + json.dumps(text) + "));\n"
     return ["qjs", "--script", "-e", script]
