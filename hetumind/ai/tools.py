@@ -16,6 +16,8 @@ from typing import Any
 from hetumind.ai.agent import Tool
 from hetumind.ai.errors import AIConfigError, ToolError
 from hetumind.ai.structured import schema_from_example
+from hetumind.capabilities import CapabilityDenied, NetworkPolicy
+from hetumind.http.client import guarded_async_client
 
 __all__ = [
     "QUERY_SCHEMA",
@@ -114,6 +116,7 @@ def http_tool(
     body: Sequence[Mapping[str, Any]] = (),
     timeout: float = 30.0,
     max_chars: int = 20_000,
+    network: NetworkPolicy | None = None,
 ) -> Tool:
     """An HTTP request whose `{placeholders}` and model-provided fields the model fills.
 
@@ -159,7 +162,10 @@ def http_tool(
         target = _PLACEHOLDER.sub(lambda m: str(args.get(m.group(1), "")), url)
         payload = fill(body, args)
         try:
-            async with httpx.AsyncClient(timeout=timeout) as client:
+            # server mode: only where the execution's network policy allows, on the
+            # address that was checked (hetumind.capabilities)
+            guarded = guarded_async_client(network or NetworkPolicy(), library="httpx")
+            async with guarded or httpx.AsyncClient(timeout=timeout) as client:
                 response = await client.request(
                     method.upper(),
                     target,
@@ -169,6 +175,8 @@ def http_tool(
                 )
         except httpx.HTTPError as exc:
             raise ToolError(f"request to {target} failed: {exc}") from None
+        except CapabilityDenied as exc:
+            raise ToolError(f"request to {target} refused: {exc.message}") from None
         text = response.text[:max_chars]
         if response.status_code >= 400:
             raise ToolError(f"{target} answered HTTP {response.status_code}: {text[:500]}")

@@ -146,40 +146,48 @@ def pooled_client(key: TransportKey) -> httpx.Client:
         return client
 
 
-def guarded_async_client(policy: NetworkPolicy, **options: typing.Any) -> typing.Any:
-    """An async client for the `openai` SDK (which is built on `httpx2`, a fork of httpx
-    with the same design) that connects only where `policy` allows; None when the
-    policy does not restrict, so the SDK makes its usual client."""
+def guarded_async_client(
+    policy: NetworkPolicy, *, library: str = "httpx2", **options: typing.Any
+) -> typing.Any:
+    """An async client that connects only where `policy` allows; None when the policy
+    does not restrict, so the caller makes its usual client. `library`: "httpx2" for the
+    `openai` SDK (built on httpx2, a fork of httpx with the same design), or "httpx"."""
     if not policy.restricted:
         return None
-    import httpcore2
-    import httpx2
+    import importlib
 
-    class GuardedAsyncBackend(httpcore2.AnyIOBackend):
-        async def connect_tcp(
-            self,
-            host: str,
-            port: int,
-            timeout: float | None = None,
-            local_address: str | None = None,
-            socket_options: typing.Any = None,
-        ) -> typing.Any:
+    httpx2 = importlib.import_module(library)
+    httpcore2 = importlib.import_module(library.replace("httpx", "httpcore"))
+
+    base = httpcore2.AnyIOBackend
+
+    async def connect_tcp(
+        self: typing.Any,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Any = None,
+    ) -> typing.Any:
+        try:
+            addresses = await anyio.to_thread.run_sync(policy.resolve, host, port)
+        except OSError as exc:
+            raise httpcore2.ConnectError(f"cannot resolve {host!r}: {exc}") from None
+        failure: Exception = httpcore2.ConnectError(f"no address for {host!r}")
+        for address in addresses:
             try:
-                addresses = await anyio.to_thread.run_sync(policy.resolve, host, port)
-            except OSError as exc:
-                raise httpcore2.ConnectError(f"cannot resolve {host!r}: {exc}") from None
-            failure: Exception = httpcore2.ConnectError(f"no address for {host!r}")
-            for address in addresses:
-                try:
-                    return await super().connect_tcp(
-                        address, port, timeout, local_address, socket_options
-                    )
-                except httpcore2.ConnectError as exc:
-                    failure = exc
-            raise failure
+                return await base.connect_tcp(
+                    self, address, port, timeout, local_address, socket_options
+                )
+            except httpcore2.ConnectError as exc:
+                failure = exc
+        raise failure
+
+    # built with type(): the module is chosen at run time (httpx or httpx2's httpcore)
+    guarded = type("GuardedAsyncBackend", (base,), {"connect_tcp": connect_tcp})
 
     transport = httpx2.AsyncHTTPTransport()
-    transport._pool._network_backend = GuardedAsyncBackend()
+    transport._pool._network_backend = guarded()
     return httpx2.AsyncClient(transport=transport, trust_env=False, **options)
 
 

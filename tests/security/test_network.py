@@ -201,3 +201,20 @@ def test_the_servers_own_key_never_goes_to_a_chosen_base_url(
     result = _run_chat(_chat(echo.url + "/v1", ""), None)  # local mode, empty inline key
     assert result.status == "success", result.error
     assert "sk-the-servers-own" not in echo.seen[-1]["headers"].get("authorization", "")
+
+
+def test_the_ai_http_tool_follows_the_policy(echo: Recorder) -> None:
+    import asyncio
+
+    from hetumind.ai.errors import ToolError
+    from hetumind.ai.tools import http_tool
+
+    def tool(network: NetworkPolicy) -> Any:
+        return http_tool("t", "d", method="GET", url=echo.url + "/tool", network=network)
+
+    with pytest.raises(ToolError, match="not allowed"):
+        asyncio.run(tool(SERVER).call({}))
+    assert echo.seen == []
+    allowed = NetworkPolicy(True, allowed_networks=("127.0.0.1/32",))
+    assert "/tool" in asyncio.run(tool(allowed).call({}))
+    assert "/tool" in asyncio.run(tool(NetworkPolicy()).call({}))

@@ -97,6 +97,7 @@ class ToolHttpRequest(SubNodeBase):
             headers=values("parametersHeaders", "sendHeaders"),
             body=values("parametersBody", "sendBody"),
             timeout=float(view.param("options.timeout", 30_000)) / 1000,
+            network=capabilities_of(view.ctx).network,
         )
 
 
