@@ -356,7 +356,8 @@ def test_html_attribute_without_name_and_images_in_text() -> None:
 
 def test_markdown_typography_and_ignored_elements() -> None:
     assert markdown_to_html("Wait... `a...b`", {}) == "<p>Wait\u2026 <code>a...b</code></p>"
-    assert markdown_to_html("Wait...", {"ellipsis": False}) == "<p>Wait...</p>"
+    # n8n's node offers no "ellipsis" option: a stored one is dropped, typography stays
+    assert markdown_to_html("Wait...", {"ellipsis": False}) == "<p>Wait\u2026</p>"
     page = "<html><head><title>T</title><style>p{}</style></head><body><p>Hi</p></body></html>"
     assert html_to_markdown(page, {}) == "Hi"
     # "ignore" drops an element with its content, but headings keep their translator

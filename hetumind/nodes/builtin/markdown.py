@@ -48,8 +48,8 @@ def _header_id(text: str, options: Mapping[str, Any], seen: dict[str, int]) -> s
 
 
 def _ellipsis(tokens: list[Any]) -> None:
-    """showdown's `ellipsis` (on by default): "..." in running text becomes "…"; code
-    spans and blocks keep their dots."""
+    """showdown's `ellipsis`: "..." in running text becomes "…"; code spans and blocks
+    keep their dots."""
     for token in tokens:
         for child in token.children or []:
             if child.type == "text":
@@ -63,8 +63,9 @@ def markdown_to_html(text: str, options: Mapping[str, Any]) -> str:
     if options.get("strikethrough"):
         md.enable("strikethrough")
     tokens = md.parse(text)
-    if options.get("ellipsis", True) is not False:
-        _ellipsis(tokens)
+    # n8n's node has no such option (it drops unknown options), so showdown's default
+    # applies to every document
+    _ellipsis(tokens)
     seen: dict[str, int] = {}
     level_start = int(options.get("headerLevelStart") or 1)
     for i, token in enumerate(tokens):
