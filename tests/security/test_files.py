@@ -188,3 +188,13 @@ def test_a_crafted_binary_id_cannot_read_other_blobs(home: Path) -> None:
     doc = workflow([start(), crafted], chain("Start", "Extract"), pinData=pin)
     result = run_workflow(doc, capabilities=server_caps(home))
     assert "not a binary data id" in error_of(result)
+
+
+def test_the_wasm_module_node_loads_modules_only_from_the_root(home: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.wasm"
+    outside.write_bytes(b"\0asm\1\0\0\0")
+    step = wf_node(
+        "Wasm", "hetumind.wasm", 1, parameters={"source": "path", "path": str(outside)}
+    )
+    message = error_of(run_one(step, server_caps(home)))
+    assert message.startswith("Wasm: ") and str(outside) in message and "not allowed" in message

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hetumind.capabilities import CapabilityDenied, capabilities_of
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
@@ -91,9 +92,12 @@ def _module_bytes(ctx: NodeContext) -> bytes:
     raw = str(ctx.param("path", 0, "") or "")
     if not raw:
         raise NodeExecutionError("parameter 'path' is empty")
-    path = Path(raw).expanduser()
-    if path.suffix not in (".wasm", ".wat"):
+    if Path(raw).suffix not in (".wasm", ".wat"):
         raise NodeExecutionError(f"parameter 'path' must name a .wasm or .wat file: {raw!r}")
+    try:  # the execution's file policy (server mode: the file root only)
+        path = capabilities_of(ctx).check_file(raw)
+    except CapabilityDenied as exc:
+        raise NodeExecutionError(exc.message) from None
     try:
         if path.stat().st_size > MAX_MODULE_BYTES:
             raise NodeExecutionError(f"module {raw!r} is larger than 256 MB")
