@@ -193,8 +193,22 @@ def test_a_crafted_binary_id_cannot_read_other_blobs(home: Path) -> None:
 def test_the_wasm_module_node_loads_modules_only_from_the_root(home: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside.wasm"
     outside.write_bytes(b"\0asm\1\0\0\0")
-    step = wf_node(
-        "Wasm", "hetumind.wasm", 1, parameters={"source": "path", "path": str(outside)}
-    )
+    step = wf_node("Wasm", "hetumind.wasm", 1, parameters={"source": "path", "path": str(outside)})
     message = error_of(run_one(step, server_caps(home)))
     assert message.startswith("Wasm: ") and str(outside) in message and "not allowed" in message
+
+
+@pytest.mark.parametrize(
+    ("kind", "parameters"),
+    [
+        ("readBinaryFile", {"filePath": "/etc/passwd"}),
+        ("readBinaryFiles", {"fileSelector": "/etc/pass*"}),
+    ],
+)
+def test_legacy_binary_file_nodes_inherit_the_root(
+    home: Path, kind: str, parameters: dict[str, Any]
+) -> None:
+    message = error_of(
+        run_one(wf_node("Legacy", kind, 1, parameters=parameters), server_caps(home))
+    )
+    assert message.startswith("Legacy: ") and "/etc/passwd" in message and "not allowed" in message
