@@ -17,6 +17,7 @@ import pyarrow as pa
 from hetumind.capabilities import Capabilities
 from hetumind.capabilities import enter as enter_capabilities
 from hetumind.credentials import resolve_credential
+from hetumind.engine.custom_data import CustomDataView
 from hetumind.errors import ExpressionError
 from hetumind.expressions import (
     NotVectorizable,
@@ -57,6 +58,8 @@ class ExecutionInfo:
     """`$execution.resumeUrl`: where a webhook Wait is resumed (set by the server)."""
     park_waits: bool = False
     """A Wait node parks the execution instead of sleeping (see Coordinator.park_waits)."""
+    custom_data: dict[str, str] = field(default_factory=dict)
+    """`$execution.customData` set by the node runs so far (see engine/custom_data.py)."""
     capabilities: Capabilities = field(default_factory=Capabilities.local)
     """What the workflow may reach (files, network, inline credentials, $env): set by
     whoever starts the execution; the server's is `Capabilities.server_mode()`."""
@@ -364,6 +367,7 @@ class NodeRunContext:
                 "id": self._info.execution_id,
                 "mode": "test" if self._info.mode == "manual" else "production",
                 "resumeUrl": self._info.resume_url,
+                "customData": CustomDataView(self._info.custom_data, self._extra),
             },
             env=self._info.env,
             vars=self._info.vars,

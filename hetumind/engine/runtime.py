@@ -21,6 +21,7 @@ from hetumind.capabilities import Capabilities
 from hetumind.engine.backend import Backend, OutputRef, PortRef, Reference, Submitted
 from hetumind.engine.checkpoint import WAIT_KEY, Checkpoint
 from hetumind.engine.context import STATIC_DATA_KEY, ExecutionInfo
+from hetumind.engine.custom_data import CUSTOM_DATA_KEY
 from hetumind.engine.events import (
     ExecutionFinished,
     ExecutionStarted,
@@ -188,6 +189,8 @@ class Coordinator:
                     if STATIC_DATA_KEY in meta.extra:  # later runs see what this one changed
                         self._info.static_data.update(meta.extra[STATIC_DATA_KEY])
                         result.static_data = self._info.static_data
+                    if CUSTOM_DATA_KEY in meta.extra:  # $execution.customData for later runs
+                        self._info.custom_data.update(meta.extra[CUSTOM_DATA_KEY])
                     if member:  # the chain's head was announced when it was submitted
                         notify(
                             self.listeners,

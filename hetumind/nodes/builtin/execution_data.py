@@ -36,7 +36,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-@node("executionData", versions=[1, 1.1], display_name="Execution Data", params=ExecutionDataParams)
+@node(
+    "executionData",
+    versions=[1, 1.1],
+    display_name="Execution Data",
+    params=ExecutionDataParams,
+    fusible=False,  # its data reaches later nodes through the coordinator, between tasks
+)
 class ExecutionData(Node):
     """Saves custom key/value data on the execution, to filter executions by."""
 
