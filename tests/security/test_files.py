@@ -212,3 +212,21 @@ def test_legacy_binary_file_nodes_inherit_the_root(
         run_one(wf_node("Legacy", kind, 1, parameters=parameters), server_caps(home))
     )
     assert message.startswith("Legacy: ") and "/etc/passwd" in message and "not allowed" in message
+
+
+def test_the_policy_travels_to_ray_workers(home: Path, backend: str) -> None:
+    """Nodes in Ray workers obey the policy of the process that started the execution
+    (it travels with the execution's facts, not the worker's environment)."""
+    message = error_of(run_one(read("/etc/passwd"), server_caps(home), backend=backend))
+    assert message.startswith("Read: ") and "not allowed" in message
+    env = wf_node(
+        "Env",
+        "set",
+        3.4,
+        parameters={
+            "assignments": {
+                "assignments": [{"name": "p", "value": "={{ $env.PATH }}", "type": "string"}]
+            }
+        },
+    )
+    assert "access to env vars denied" in error_of(run_one(env, server_caps(home), backend=backend))
