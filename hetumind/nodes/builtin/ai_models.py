@@ -47,7 +47,9 @@ def _number(view: SubNodeView, path: str, kind: type, default: Any = None) -> An
         ) from None
 
 
-def _endpoint(view: SubNodeView) -> tuple[str | None, str | None, NetworkPolicy]:
+def _endpoint(
+    view: SubNodeView, over_http: bool = True
+) -> tuple[str | None, str | None, NetworkPolicy]:
     """Base URL, key and network policy. The process's OPENAI_API_KEY is used only in
     local mode and only for the process's own endpoint (OPENAI_BASE_URL or OpenAI's):
     never sent to a base URL the workflow chose. In server mode the base URL's host is
@@ -60,14 +62,15 @@ def _endpoint(view: SubNodeView) -> tuple[str | None, str | None, NetworkPolicy]
     if chosen is None and key is None and caps.environment_keys:
         base_url = os.environ.get("OPENAI_BASE_URL") or None
         key = os.environ.get("OPENAI_API_KEY") or None
-    if caps.network.restricted:
+    if caps.network.restricted and over_http:
         check_url_host(caps, str(base_url or OPENAI_URL), what=f"sub-node {view.name!r}")
     return (str(base_url) if base_url else None), (str(key) if key else None), caps.network
 
 
-def chat_settings(view: SubNodeView, default_model: str) -> ChatSettings:
-    """Settings from n8n's lmChatOpenAi parameters (and hetumind's extra options)."""
-    base_url, api_key, network = _endpoint(view)
+def chat_settings(view: SubNodeView, default_model: str, over_http: bool = True) -> ChatSettings:
+    """Settings from n8n's lmChatOpenAi parameters (and hetumind's extra options);
+    `over_http=False` for models reached otherwise (a Ray Serve deployment handle)."""
+    base_url, api_key, network = _endpoint(view, over_http)
     return ChatSettings(
         model=_model_name(view.param("model"), default_model),
         base_url=base_url,
@@ -118,7 +121,7 @@ class LmChatRayServe(SubNodeBase):
         deployment = view.param("deployment")
         if not deployment:
             raise AIConfigError(f"sub-node {view.name!r}: parameter 'deployment' is required")
-        settings = chat_settings(view, "")
+        settings = chat_settings(view, "", over_http=False)
         if not settings.model:
             raise AIConfigError(f"sub-node {view.name!r}: parameter 'model' is required")
         return RayServeChatModel(settings, str(deployment), str(view.param("app", "hetumind-llm")))
