@@ -93,15 +93,40 @@ class _Writer:
         return "".join(self.blocks)
 
 
-def parse_html(html: str) -> BeautifulSoup:
+def parse_html(html: str, keep_whitespace: bool = False) -> BeautifulSoup:
     """Parse like a browser (lxml wraps fragments in html/body, as cheerio does).
+
+    bs4 shrinks a whitespace-only text node to one "\n" or " " unless it sits inside a
+    "preserve whitespace" tag; with `keep_whitespace` every tag counts as one (through
+    the <html> that lxml always adds), so text and inner HTML keep their indentation as
+    cheerio's do.
 
     Text such as "page.html" is HTML to us, not a mistaken file name: bs4's warning
     about that would be an error under strict warning settings.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        if keep_whitespace:
+            soup = BeautifulSoup(html, "lxml", preserve_whitespace_tags=_PRESERVE_ALL)
+            _whitespace_into_body(soup)
+            return soup
         return BeautifulSoup(html, "lxml")
+
+
+def _whitespace_into_body(soup: BeautifulSoup) -> None:
+    """HTML5 parsers (parse5, under cheerio) put whitespace that follows </body> or
+    </html> at the end of the body; lxml leaves it after the body."""
+    body = soup.body
+    if body is None:
+        return
+    for after in (body, soup.html):
+        for sibling in list(after.next_siblings) if after is not None else []:
+            blank = isinstance(sibling, NavigableString) and not str(sibling).strip()
+            if blank and not isinstance(sibling, Comment):
+                body.append(sibling.extract())
+
+
+_PRESERVE_ALL = frozenset({"html", "pre", "textarea"})
 
 
 def html_to_text(html: str, skip_selectors: Sequence[str] = ()) -> str:

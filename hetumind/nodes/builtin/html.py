@@ -101,7 +101,7 @@ def extract_from(
     html: str, specs: Sequence[Mapping[str, Any]], options: Mapping[str, Any], version: float
 ) -> dict[str, Any]:
     """One output item: every extraction value of one HTML document."""
-    soup = parse_html(html)
+    soup = parse_html(html, keep_whitespace=True)
     out: dict[str, Any] = {}
     for spec in specs:
         selector = str(spec.get("cssSelector", ""))
