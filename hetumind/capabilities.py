@@ -250,7 +250,7 @@ class Capabilities:
         return cls(
             mode="server",
             files=FilePolicy(roots=roots, home=home),
-            network=NetworkPolicy(True, hosts, networks),
+            network=NetworkPolicy("*" not in hosts, hosts, networks),  # "*": no restriction
             env_access=_true(env.get(ALLOW_ENV_ENV)) and not _true(env.get(LEGACY_BLOCK_ENV_ENV)),
             inline_credentials=False,
             environment_keys=False,

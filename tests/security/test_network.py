@@ -74,6 +74,7 @@ def test_public_addresses_and_the_allow_list_pass() -> None:
     assert not caps.network.address_allowed("10.2.0.1")
     assert caps.network.host_allowed("db.internal")
     assert not Capabilities.local({}).network.restricted
+    assert not Capabilities.server_mode({"HETUMIND_ALLOWED_HOSTS": "*"}).network.restricted
 
 
 def test_http_request_to_loopback_is_refused_in_server_mode(echo: Recorder, tmp_path: Path) -> None:
