@@ -219,3 +219,18 @@ def test_the_ai_http_tool_follows_the_policy(echo: Recorder) -> None:
     allowed = NetworkPolicy(True, allowed_networks=("127.0.0.1/32",))
     assert "/tool" in asyncio.run(tool(allowed).call({}))
     assert "/tool" in asyncio.run(tool(NetworkPolicy()).call({}))
+
+
+def test_a_stored_model_key_goes_only_to_its_allowed_domains(echo: Recorder) -> None:
+    """The read-a-stored-secret attack on model nodes: a stored OpenAI credential with a
+    base URL the workflow chose."""
+    key = credential_key("openAiApi", {"id": "o1", "name": "openai"})
+    restricted = {
+        key: {
+            "apiKey": "sk-stored",
+            "allowedHttpRequestDomains": "domains",
+            "allowedDomains": "api.openai.com",
+        }
+    }
+    result = _run_chat(_chat(echo.url + "/v1", None), None, credentials=restricted)
+    assert "Domain not allowed" in error_of(result) and echo.seen == []

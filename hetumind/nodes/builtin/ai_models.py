@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from hetumind.ai.chat import ChatModel, ChatSettings, OpenAIChatModel
 from hetumind.ai.embeddings import Embedder
@@ -13,6 +14,8 @@ from hetumind.ai.errors import AIConfigError
 from hetumind.ai.subnodes import SubNodeView
 from hetumind.capabilities import NetworkPolicy, capabilities_of, check_url_host
 from hetumind.errors import NodeExecutionError
+from hetumind.http.auth import allowed_domains
+from hetumind.http.client import check_domain
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 
@@ -52,8 +55,10 @@ def _endpoint(
 ) -> tuple[str | None, str | None, NetworkPolicy]:
     """Base URL, key and network policy. The process's OPENAI_API_KEY is used only in
     local mode and only for the process's own endpoint (OPENAI_BASE_URL or OpenAI's):
-    never sent to a base URL the workflow chose. In server mode the base URL's host is
-    checked against the network policy before anything is sent."""
+    never sent to a base URL the workflow chose. A credential with allowed domains (n8n's
+    allowedHttpRequestDomains) goes only there, so a stored key cannot be pointed at the
+    workflow author's own server. In server mode the base URL's host is checked against
+    the network policy before anything is sent."""
     caps = capabilities_of(view.ctx)
     creds = view.credential("openAiApi")
     chosen = view.param("options.baseURL") or creds.get("url") or None
@@ -62,6 +67,10 @@ def _endpoint(
     if chosen is None and key is None and caps.environment_keys:
         base_url = os.environ.get("OPENAI_BASE_URL") or None
         key = os.environ.get("OPENAI_API_KEY") or None
+    domains = allowed_domains(creds)
+    if domains is not None and over_http:
+        url = str(base_url or OPENAI_URL)
+        check_domain(urlsplit(url).hostname or "", domains, url)
     if caps.network.restricted and over_http:
         check_url_host(caps, str(base_url or OPENAI_URL), what=f"sub-node {view.name!r}")
     return (str(base_url) if base_url else None), (str(key) if key else None), caps.network
