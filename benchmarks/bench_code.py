@@ -1,17 +1,22 @@
 """A trivial Code node over 100,000 items, both modes and both languages.
 
-Baseline: the same transform (`value * 2 + 1` into a new field, other fields kept) as a
-Set node with an expression, which vectorizes to Arrow compute. Every variant runs the
-whole workflow on the inline backend, so the numbers are node cost plus a small constant.
+Baselines, measured in the same run: the same transform (`value * 2 + 1` into a new
+field, other fields kept) as a Set node with an expression, which vectorizes to Arrow
+compute; and the bare interpreters doing it in a plain loop under the same wasmtime
+runtime and limits (rows as JSON in, JSON out, parsed back on the host: the least any
+sandboxed run can cost). Workflow variants run the whole workflow on the inline backend,
+so their numbers are node cost plus a small constant.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from benchmarks.common import best_of
 from hetumind.engine import run_workflow
-from hetumind.sandbox.assets import ensure_assets
+from hetumind.sandbox import SandboxLimits, default_runtime
+from hetumind.sandbox.assets import asset_path, ensure_assets
 from hetumind.workflow import Workflow, parse_workflow
 
 ITEMS = 100_000
@@ -63,11 +68,45 @@ def variants() -> dict[str, Workflow]:
     }
 
 
+PLAIN_JS = (
+    "const rows = JSON.parse({data});\n"
+    "print(JSON.stringify(rows.map(j => ({{...j, score: j.value * 2 + 1}}))));"
+)
+PLAIN_PY = (
+    "import json, sys\nrows = json.loads(sys.stdin.read())\n"
+    "for j in rows:\n    j['score'] = j['value'] * 2 + 1\nsys.stdout.write(json.dumps(rows))"
+)
+
+
+def plain_interpreters(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bare QuickJS and CPython loops: JSON over the boundary, nothing of Hetumind's."""
+    runtime = default_runtime()
+    limits = SandboxLimits.from_settings(SETTINGS)
+    quickjs = runtime.module(asset_path("quickjs.wasm"))
+    python = runtime.module(asset_path("python.wasm"))
+
+    def js() -> None:
+        text = json.dumps(json.dumps(rows, separators=(",", ":")))
+        out = runtime.run(quickjs, ["qjs", "--script", "-e", PLAIN_JS.format(data=text)], limits)
+        assert len(json.loads(out.stdout)) == len(rows)
+
+    def py() -> None:
+        data = json.dumps(rows).encode()
+        out = runtime.run(python, ["python", "-I", "-S", "-c", PLAIN_PY], limits, stdin=data)
+        assert len(json.loads(out.stdout)) == len(rows)
+
+    return {"plain_quickjs_loop": js, "plain_python_wasm_loop": py}
+
+
 def run(items: int = ITEMS, repeat: int = 2) -> dict[str, float]:
-    """Seconds per variant (whole workflow, best of `repeat`), baseline first."""
+    """Seconds per variant (best of `repeat`), the Set baseline first, then the bare
+    interpreter loops, then the Code nodes."""
     ensure_assets()
-    input_items = [{"json": {"id": i, "value": i % 1000, "name": f"n{i}"}} for i in range(items)]
+    rows = [{"id": i, "value": i % 1000, "name": f"n{i}"} for i in range(items)]
+    input_items = [{"json": r} for r in rows]
     results: dict[str, float] = {}
+    for name, fn in plain_interpreters(rows).items():
+        results[name] = best_of(fn, repeat=repeat, warmup=1)
     for name, wf in variants().items():
 
         def once(wf: Workflow = wf) -> None:
@@ -76,7 +115,8 @@ def run(items: int = ITEMS, repeat: int = 2) -> dict[str, float]:
             assert len(result.outputs("Node")[0]) == items
 
         results[name] = best_of(once, repeat=repeat, warmup=1)
-    return results
+    order = ["set_expression", "plain_quickjs_loop", "plain_python_wasm_loop"]
+    return {k: results[k] for k in order} | {k: v for k, v in results.items() if k not in order}
 
 
 if __name__ == "__main__":

@@ -203,20 +203,22 @@ PRELUDE = r"""
       emitRaw(P.nonce + text);
     };
     userLines = String(P.code).split("\n");
-    let fn;
-    const names = ["items", "$input", "$json", "$itemIndex", "$runIndex", "$workflow",
-      "$execution", "$vars", "$", "$node", "$items", "$prevNode", "$env", "$binary", "item",
-      "$getWorkflowStaticData", "require", "DateTime", "Duration", "Interval", "$now", "$today",
-      "$jmespath", "$item", "getWorkflowStaticData", "getBinaryData", "setBinaryData",
-      "getBinaryDataAsync", "setBinaryDataAsync", "getNodeParameter", "$parameter"];
+    // Bound once per run; the per-item names are variables of the factory's scope that
+    // `setItem` assigns before each call, so a call passes no arguments and creates no
+    // closure. The code is the body of the inner function, so it may declare names the
+    // outer scope binds (`const items = ...`, `const DateTime = require('luxon')`).
+    const names = ["items", "$input", "$runIndex", "$workflow", "$execution", "$vars", "$",
+      "$node", "$items", "$prevNode", "$env", "$getWorkflowStaticData", "require", "DateTime",
+      "Duration", "Interval", "$now", "$today", "$jmespath", "$item", "getWorkflowStaticData",
+      "getBinaryData", "setBinaryData", "getBinaryDataAsync", "setBinaryDataAsync",
+      "getNodeParameter", "$parameter"];
+    let factory;
     try {
       // Code that never awaits runs as a plain function: a promise per item is slow.
       const kind = ASYNC.test(P.code) ? "async function" : "function";
-      // The code is the body of an inner function, so it may declare names the outer
-      // one binds (`const items = ...`, `const DateTime = require('luxon')`), as in n8n.
-      const inner = kind === "function" ? "" : "await ";
-      fn = (0, eval)("(" + kind + " (" + names.join(", ") + ") { return " + inner + "(" + kind +
-        " () {\n" + P.code + "\n})(); })");
+      factory = (0, eval)("(function (" + names.join(", ") + ") { let $json, $itemIndex, " +
+        "$binary, item; return [function (a, b, c, d) { $json = a; $itemIndex = b; " +
+        "$binary = c; item = d; }, " + kind + " () {\n" + P.code + "\n}]; })");
     } catch (e) {
       emit({ ok: false, error: errorInfo(e), logs });
       return;
@@ -259,16 +261,18 @@ PRELUDE = r"""
       return v === undefined ? fallback : v;
     };
     const legacyItem = P.legacy === "functionItem";
+    const binGet = () => (current.item ? current.item.binary : undefined);
+    const binSet = (data) => { if (current.item) current.item.binary = data; };
+    const [setItem, fn] = factory(input, $input, P.runIndex, P.workflow, execution, P.vars, $,
+      $node, $items, P.prevNode, {}, $getWorkflowStaticData, require, DateTime, Duration,
+      Interval, $now, $today, $jmespath, $item, $getWorkflowStaticData, binGet, binSet,
+      async () => binGet(), async (d) => binSet(d), getNodeParameter, P.params || {});
     const call = (item, index) => {
       current.index = index;
-      const bin = { get: () => (item ? item.binary : undefined),
-        set: (data) => { if (item) item.binary = data; } };
-      return fn(input, $input, item ? item.json : {}, index, P.runIndex, P.workflow,
-        execution, P.vars, $, $node, $items, P.prevNode, {}, item ? item.binary : undefined,
-        legacyItem ? (item ? item.json : {}) : item, $getWorkflowStaticData, require,
-        DateTime, Duration, Interval, $now, $today, $jmespath, $item, $getWorkflowStaticData,
-        bin.get, bin.set, async () => bin.get(), async (d) => bin.set(d), getNodeParameter,
-        P.params || {});
+      current.item = item;
+      setItem(item ? item.json : {}, index, item ? item.binary : undefined,
+        legacyItem ? (item ? item.json : {}) : item);
+      return fn();
     };
     // Function Item hands back the (possibly replaced) binary of each item too
     const eachValue = (v, i) => {

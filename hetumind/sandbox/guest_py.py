@@ -295,11 +295,12 @@ def __hetumind_run():
         return static[key]
 
     n_items = len(items)
+    run_index = payload["runIndex"]
 
     def call(index):
         current[0] = index
         item = items[index] if index < n_items else JsObject(json=JsObject())
-        return fn(inp, item["json"], index, payload["runIndex"], workflow, execution,
+        return fn(inp, item["json"], index, run_index, workflow, execution,
                   variables, node_ref, items, item, node_proxy, prev_node, items, get_static,
                   now, today, jmespath_search)
 
@@ -350,25 +351,35 @@ def __hetumind_run():
             return None
         return {"keys": keys, "values": values, "n": B_len(rows)}
 
+    class Failure:
+        __slots__ = ("info",)
+        def __init__(self, info):
+            self.info = info
+
     _gc.freeze()  # what the prelude built is never garbage: keep it out of collections
     _gc.set_threshold(50_000, 20, 20)
     _gc.enable()
     if payload["mode"] == "runOnceForEachItem":
-        results = []
-        for i in range(len(items)):
+        values = []  # one per item run: its value, or a Failure
+        push = values.append
+        keep_going = payload.get("continueOnFail")
+        for i in range(n_items):
             try:
-                results.append({"value": call(i)})
+                push(call(i))
             except BaseException as exc:
                 info = error_info(exc)
-                results.append({"error": info})
-                if not payload.get("continueOnFail") or info["kind"] != "user":
+                push(Failure(info))
+                if not keep_going or info["kind"] != "user":
                     break
         _gc.disable()
-        cols = None
-        if B_len(results) == B_len(items) and B_all("value" in r for r in results):
-            cols = columnar([r["value"] for r in results])
-        emit({"ok": True, "cols": cols, "logs": logs} if cols else
-             {"ok": True, "results": results, "logs": logs})
+        failed = B_any(B_type(v) is Failure for v in values)
+        cols = None if failed or B_len(values) != n_items else columnar(values)
+        if cols:
+            emit({"ok": True, "cols": cols, "logs": logs})
+        else:
+            results = [{"error": v.info} if B_type(v) is Failure else {"value": v}
+                       for v in values]
+            emit({"ok": True, "results": results, "logs": logs})
     else:
         try:
             value = call(0)
