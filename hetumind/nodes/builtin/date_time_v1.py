@@ -98,7 +98,9 @@ def _text(value: Any, zone: tzinfo, from_format: str | None, strict: bool) -> da
 
 
 _ISO = re.compile(r"\s*[+-]?\d{4}-\d{2}")
-_HAS_ZONE = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?|\b(GMT|UTC|UT)([+-]\d+)?)\s*$", re.I)
+_HAS_ZONE = re.compile(
+    r"(\d:\d{2}(:\d{2}([.,]\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)|\b(GMT|UTC|UT)([+-]\d+)?)\s*$", re.I
+)
 
 
 def _default_parse(value: Any, zone: tzinfo) -> datetime:

@@ -96,7 +96,8 @@ def build_request_v1(
         str(k): v if isinstance(v, str) else json.dumps(v)
         for k, v in (parts.get("headers") or {}).items()
     }
-    body = parts.get("body")
+    # n8n's request helper sends no body with GET and HEAD (recorded: legacy_http_v1_multipart)
+    body = parts.get("body") if method not in ("GET", "HEAD") else None
     kind = "none"
     if isinstance(body, bytes):
         kind = "content"
