@@ -6,10 +6,12 @@ The workflow (issue 17): Set total = price x qty -> If total > 100 -> Set tax = 
 fresh process (wall time of the work inside it, reading and writing Parquet included;
 peak memory of that process and its children, Ray's included):
 
-* hand-written pyarrow, 1 thread (the baseline), Polars and DuckDB at 1 and 2 threads;
+* hand-written pyarrow, 1 thread (the baseline), Polars and DuckDB at 1 and 2 threads
+  (best of 3 after a warm-up);
 * `hetumind batch` at parallelism 1 and 2: warm (a Ray of that many CPUs already running
   in the process, best of 3 after a warm-up) and cold (the `hetumind batch` command in a
-  new process starting its own Ray: process wall time).
+  new process: process wall time; with `--parallelism 1` it runs inline, without Ray,
+  and once more with `--executor ray` to show what starting Ray costs).
 
 Outputs are compared: group order and counts must be identical everywhere; the tax sums of
 the hetumind run must equal the exactly rounded sum (math.fsum) of each group's taxes,
@@ -226,14 +228,18 @@ def _child(variant: str, src: str, dst: str, threads: int) -> None:
     if variant == "pyarrow":
         pa.set_cpu_count(threads)
         pa.set_io_thread_count(threads)
-    t0 = time.perf_counter()
     if variant == "hetumind-warm":
         print(json.dumps(_hetumind_warm(src, dst, threads)))
         return
-    {"pyarrow": lambda: _pyarrow(src, dst), "polars": lambda: _polars(src, dst)}.get(
+    work = {"pyarrow": lambda: _pyarrow(src, dst), "polars": lambda: _polars(src, dst)}.get(
         variant, lambda: _duckdb(src, dst, threads)
-    )()
-    print(json.dumps([time.perf_counter() - t0]))
+    )
+    times = []
+    for _ in range(4):  # a warm-up (imports, page cache), then best of 3, as for hetumind
+        t0 = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - t0)
+    print(json.dumps(times[1:]))
 
 
 def kernels(src: str, rows: int = BLOCK_ROWS, repeat: int = 5) -> dict[str, float]:
@@ -480,6 +486,8 @@ VARIANTS = [
     ("hetumind batch, parallelism 1, cold (the command: inline, no Ray)", "hetumind-cold", 1),
     ("hetumind batch, parallelism 1, cold (the command, --executor ray)", "hetumind-cold-ray", 1),
     ("hetumind batch, parallelism 2, cold (the command; own Ray)", "hetumind-cold", 2),
+    # The baseline again: on a shared machine the load drifts during the run.
+    ("hand-written pyarrow, 1 thread, again at the end", "pyarrow", 1),
 ]
 
 
@@ -585,10 +593,91 @@ def run(rows: int = ROWS) -> dict[str, float]:
     return {name: float(v["seconds"]) for name, v in results["variants"].items()}
 
 
+def render(results: dict[str, Any]) -> str:
+    """The RESULTS.md section for one run of `run_all`."""
+    variants = results["variants"]
+    base = variants["hand-written pyarrow, 1 thread"]["seconds"]
+    rows = results["rows"]
+    lines = [
+        f"## Batch run: {rows:,} rows of float data through five nodes, side by side",
+        "",
+        "Parquet in and out; `id, price (float), qty, cat`; Set total = price x qty -> If "
+        "total > 100 -> Set tax = total x 0.2 -> Sort by total -> Summarize count(id), "
+        "sum(tax) by cat (`python -m benchmarks.bench_batch`, all rows from one run). Each "
+        "variant runs in a fresh process; time is the work inside it, best of 3 after a "
+        "warm-up (hetumind warm: on a Ray of that many CPUs already running in the "
+        "process); cold rows are the whole `hetumind batch` process, started once. Peak "
+        "memory: the process and its children (Ray's too).",
+        "",
+        "| variant | time | rows/s | vs hand-written pyarrow, 1 thread | peak memory |",
+        "|---|---|---|---|---|",
+    ]
+    for name, v in variants.items():
+        lines.append(
+            f"| {name} | {v['seconds'] * 1000:,.1f} ms | {rows / v['seconds']:,.0f} | "
+            f"{v['seconds'] / base:.2f}x | {v['peak'] / 2**20:,.0f} MiB |"
+        )
+    p1 = variants["hetumind batch, parallelism 1, warm Ray"]["seconds"]
+    p2 = variants["hetumind batch, parallelism 2, warm Ray"]["seconds"]
+    lines += ["", f"Scaling, warm Ray, parallelism 1 -> 2: {p1 / p2:.2f}x.", ""]
+    for key in results:
+        if key.startswith("memory at"):
+            lines += [f"Memory {key[len('memory ') :]}:", ""]
+            lines += ["| variant | time | peak memory | ran |", "|---|---|---|---|"]
+            for name, v in results[key].items():
+                lines.append(
+                    f"| {name} | {v['seconds'] * 1000:,.1f} ms | {v['peak'] / 2**20:,.0f} MiB "
+                    f"| {v.get('executor', '')} |"
+                )
+            lines.append("")
+    lines += ["Outputs:", ""]
+    for name, check in results["equality"].items():
+        lines.append(
+            f"- {name}: groups, order and counts "
+            f"{'identical' if check['same groups, order and counts'] else 'DIFFER'}; sums "
+            + (
+                "exactly rounded"
+                if check["sums exactly rounded"]
+                else f"within {check['max relative difference from exact sums']:.1e} "
+                "(relative) of the exactly rounded sums"
+            )
+        )
+    for key in results:
+        if key.startswith("one inline run"):
+            lines += ["", f"Against {key} (`run_workflow`, the definition of correct):", ""]
+            for name, check in results[key].items():
+                if isinstance(check, dict):
+                    lines.append(
+                        f"- {name}: groups, order and counts "
+                        f"{'identical' if check['same groups, order and counts'] else 'DIFFER'}"
+                        + (
+                            "; sums bit for bit"
+                            if check["sums bit for bit"]
+                            else f"; sums within {check['max relative difference']:.1e}"
+                        )
+                    )
+    kernels = results.get("per-block kernels, ms", {})
+    if kernels:
+        lines += ["", "Per-block kernel, one 500,000-row block in memory, 1 thread:", ""]
+        lines += ["| engine | ms per block |", "|---|---|"]
+        lines += [f"| {name} | {ms:.1f} |" for name, ms in kernels.items()]
+    load = ", ".join(f"{x:.1f}" for x in results["load"])
+    after = ", ".join(f"{x:.1f}" for x in results["load after"])
+    lines += [
+        "",
+        f"_Load average (1, 5, 15 min) at the start: {load}; at the end: {after} (2 cores "
+        "shared with other sessions)._",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--kernels":
         print(json.dumps(kernels(sys.argv[2]), indent=1))
     elif len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    elif len(sys.argv) > 2 and sys.argv[1] == "--render":
+        print(render(json.loads(Path(sys.argv[2]).read_text())))
     else:
         print(json.dumps(run_all(), indent=1, default=str))
