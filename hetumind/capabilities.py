@@ -92,8 +92,11 @@ class FilePolicy:
     def check(self, path: str | os.PathLike[str], *, node: str | None = None) -> Path:
         """`path` with `~`, `..` and symlinks resolved, or CapabilityDenied."""
         given = str(path)
-        resolved = Path(given).expanduser().resolve()
         who = f"node {node!r}: " if node else ""
+        try:
+            resolved = Path(given).expanduser().resolve()
+        except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL byte
+            raise CapabilityDenied(f"{who}the path {given!r} cannot be resolved: {exc}") from None
         roots = [Path(r) for r in self.roots]
         inside = [r for r in roots if _within(resolved, r)]
         if roots and not inside:

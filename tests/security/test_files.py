@@ -230,3 +230,10 @@ def test_the_policy_travels_to_ray_workers(home: Path, backend: str) -> None:
         },
     )
     assert "access to env vars denied" in error_of(run_one(env, server_caps(home), backend=backend))
+
+
+def test_unresolvable_paths_fail_cleanly(home: Path) -> None:
+    loop = home / "files" / "loop"
+    loop.symlink_to(loop)
+    for bad in (str(loop / "x"), "/tmp/a\0b"):
+        assert "Read: " in error_of(run_one(read(bad), server_caps(home)))
