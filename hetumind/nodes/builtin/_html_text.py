@@ -75,10 +75,16 @@ class _Writer:
             if shown:
                 self.text(f" {shown}" if self.line else shown, False)
             return
-        breaks = 2 if name in _PARAGRAPHS else 1 if name in _LINES else 0
+        # html-to-text formats a list item only inside a list: the inner HTML of a
+        # selected <ul> has bare <li>s, which read as inline text ("x y")
+        listed = name == "li" and tag.parent is not None and tag.parent.name in ("ul", "ol")
+        if name == "li" and not listed:
+            breaks = 0
+        else:
+            breaks = 2 if name in _PARAGRAPHS else 1 if name in _LINES else 0
         if breaks:
             self.block(breaks)
-        if name == "li":
+        if listed:
             self.text("*", False)  # starts the line (and its break); text() strips a lead
             self.line = " * "
         self.walk(tag, upper or name in ("h1", "h2", "h3", "h4", "h5", "h6"))
