@@ -39,8 +39,10 @@ def _prop(ctx: NodeContext, i: int) -> str:
 
 def _read_entry(path: str) -> dict[str, Any]:
     resolved = checked_path(path)
+    if not resolved.exists():  # Node's words, as n8n shows them
+        raise ItemError(f"ENOENT: no such file or directory, stat '{path}'")
     if not resolved.is_file():
-        raise ItemError(f'The file "{path}" could not be accessed.')
+        raise ItemError(f"EISDIR: illegal operation on a directory, read '{path}'")
     return put_binary(resolved.read_bytes(), file_name=os.path.abspath(path))
 
 
