@@ -1,4 +1,5 @@
-"""HTTP Request 1-4.x workflows recorded from n8n 1.123 against this loopback server.
+"""HTTP Request 1-4.x workflows recorded from n8n 1.123 against this loopback server, run
+on both backends.
 
 The recordings (cases/NAME.json, expected/NAME.json) were made with the server on port
 RECORDED_PORT; here each workflow's URLs point at this module's server instead. Cases
@@ -28,9 +29,9 @@ def _pointed_at(value: Any, url: str) -> Any:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
-def test_matches_n8n(case: Path, server: LoopbackServer) -> None:
+def test_matches_n8n(case: Path, server: LoopbackServer, backend: str) -> None:
     wf = _pointed_at(json.loads(case.read_text()), server.url)
     want = _pointed_at(json.loads((HERE / "expected" / case.name).read_text()), server.url)
-    got = run_workflow(wf, backend="inline").to_json()
+    got = run_workflow(wf, backend=backend).to_json()
     problem = mismatch(wf, want, got)
     assert problem is None, problem
