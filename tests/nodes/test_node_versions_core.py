@@ -8,6 +8,7 @@ these tests pin the edge rules each version's code implements.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -374,3 +375,74 @@ def test_json_of_cases_is_valid() -> None:
     assert len(cases) >= 50
     for case in cases:
         assert json.loads(case.read_text())["nodes"]
+
+
+# -- odd parameters never crash -----------------------------------------------------------
+
+_ODD: list[Any] = [None, 1, "s", [], {}, [1, "x", None], {"x": 1}, True, -1, 99, 1.5]
+_ODD += ["={{ $json.e }}", "={{ $json.d }}", "={{ $json.c }}"]
+
+
+def _odd_cases() -> list[tuple[Any, dict[str, Any], float]]:
+    import random
+
+    rnd = random.Random(7)
+    ops = ["equal", "larger", "contains", "endsWith", "regex", "isEmpty", "after", "bogus", None]
+    out: list[tuple[Any, dict[str, Any], float]] = []
+    for _ in range(60):
+        v, w, op = rnd.choice(_ODD), rnd.choice(_ODD), rnd.choice(ops)
+        cond = {"value1": v, "operation": op, "value2": w}
+        out += [
+            (
+                If(),
+                {
+                    "conditions": rnd.choice([v, {"number": v}, {"string": [cond]}]),
+                    "combineOperation": w,
+                },
+                1,
+            ),
+            (
+                Set(),
+                {
+                    "values": rnd.choice([v, {"number": [{"name": v, "value": w}]}]),
+                    "keepOnlySet": v,
+                    "options": rnd.choice([v, {"dotNotation": w}]),
+                },
+                2,
+            ),
+            (
+                Switch(),
+                {
+                    "dataType": rnd.choice(["number", "string", "dateTime", v]),
+                    "value1": v,
+                    "rules": {"rules": rnd.choice([v, [cond]])},
+                    "fallbackOutput": w,
+                },
+                rnd.choice([1, 2]),
+            ),
+            (
+                Merge(),
+                {
+                    "mode": rnd.choice(["mergeByKey", "mergeByIndex", "combine", v]),
+                    "propertyName1": v,
+                    "propertyName2": w,
+                    "join": w,
+                    "combinationMode": rnd.choice(["mergeByFields", "mergeByPosition", v]),
+                    "mergeByFields": rnd.choice([v, {"values": [v]}]),
+                    "options": rnd.choice([v, {}]),
+                },
+                rnd.choice([1, 2, 2.1]),
+            ),
+        ]
+    return out
+
+
+def test_odd_parameters_fail_clearly_or_run() -> None:
+    from hetumind.errors import HetumindError
+
+    rows: list[dict[str, Any]] = [{"a": 1, "b": "x", "c": None, "d": [1], "e": {"k": 1}}, {}]
+    for node, params, version in _odd_cases():
+        inputs = (rows, rows[:1]) if isinstance(node, Merge) else (rows,)
+        # a clear, typed error is fine; any other exception fails the test
+        with contextlib.suppress(HetumindError):
+            run_node(node, params, *inputs, type_version=version)

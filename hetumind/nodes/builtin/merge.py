@@ -141,6 +141,32 @@ def select_merge(clash: Mapping[str, Any]) -> Callable[..., dict[str, Any]]:
     return _deep_merge(custom and clash.get("mergeMode") == "deepMerge")
 
 
+def merge_options(ctx: NodeContext) -> Mapping[str, Any]:
+    """The node's `options` collection; anything but an object is a clear error."""
+    options = ctx.param("options", 0, {}) or {}
+    if not isinstance(options, Mapping):
+        raise NodeExecutionError("parameter 'options' must be an object", node=ctx.node_name)
+    return options
+
+
+def clash_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
+    """options.clashHandling.values, or {} when unset or not an object."""
+    handling = options.get("clashHandling")
+    values = handling.get("values") if isinstance(handling, Mapping) else None
+    return values if isinstance(values, Mapping) else {}
+
+
+def field_pairs(raw: Any) -> list[tuple[str, str]]:
+    """`mergeByFields.values` as (field1, field2) pairs; entries that are not objects are
+    skipped (a list of something else is what no editor writes)."""
+    entries = raw if isinstance(raw, list) else []
+    return [
+        (js_string(p.get("field1", "")), js_string(p.get("field2", "")))
+        for p in entries
+        if isinstance(p, Mapping)
+    ]
+
+
 def check_field_pairs(pairs: Sequence[tuple[str, str]], node_name: str) -> None:
     """n8n's checks on "Fields to Match" (Merge, Compare Datasets): at least one pair,
     and both fields named in each."""
@@ -298,8 +324,7 @@ def _combine_by_fields(
     ctx: NodeContext, params: MergeParams, input1: list[PortItem], input2: list[PortItem]
 ) -> list[PortItem]:
     if params.advanced:
-        raw = ctx.param("mergeByFields.values", 0, []) or []
-        pairs = [(str(p.get("field1", "")), str(p.get("field2", ""))) for p in raw]
+        pairs = field_pairs(ctx.param("mergeByFields.values", 0, []))
     else:
         names = [f.strip() for f in str(ctx.param("fieldsToMatchString", 0, "") or "").split(",")]
         pairs = [(f, f) for f in names]
@@ -307,8 +332,8 @@ def _combine_by_fields(
     join = params.joinMode
     # outputDataFrom is only shown (so only kept by n8n) for these two join modes.
     source = params.outputDataFrom if join in ("keepMatches", "keepNonMatches") else "both"
-    options = ctx.param("options", 0, {}) or {}
-    clash = (options.get("clashHandling") or {}).get("values") or {}
+    options = merge_options(ctx)
+    clash = clash_options(options)
     if not input1 or not input2:
         if not input1 and join == "keepNonMatches" and source == "input1":
             return []
@@ -354,8 +379,8 @@ def _combine_by_fields(
 
 
 def _combine_by_position(ctx: NodeContext, inputs: list[list[PortItem]]) -> list[PortItem]:
-    options = ctx.param("options", 0, {}) or {}
-    clash = (options.get("clashHandling") or {}).get("values") or {}
+    options = merge_options(ctx)
+    clash = clash_options(options)
     include_unpaired = bool(options.get("includeUnpaired", False))
     resolve = str(clash.get("resolveClash") or "")
     if resolve.startswith("preferInput") and resolve[len("preferInput") :].isdigit():
@@ -385,8 +410,8 @@ def _combine_by_position(ctx: NodeContext, inputs: list[list[PortItem]]) -> list
 def _combine_all(
     ctx: NodeContext, input1: list[PortItem], input2: list[PortItem]
 ) -> list[PortItem]:
-    options = ctx.param("options", 0, {}) or {}
-    clash = (options.get("clashHandling") or {}).get("values") or {}
+    options = merge_options(ctx)
+    clash = clash_options(options)
     resolve = clash.get("resolveClash")
     if resolve == "preferInput1":
         input1, input2 = input2, input1

@@ -10,7 +10,7 @@ position with an empty input) is handled here.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from hetumind.errors import NodeExecutionError
@@ -25,6 +25,8 @@ from hetumind.nodes.builtin.merge import (
     _combine_by_fields,
     _combine_by_position,
     check_field_pairs,
+    field_pairs,
+    merge_options,
     port_batch,
     port_items,
 )
@@ -187,15 +189,11 @@ def run_merge_v2(ctx: NodeContext, inputs: Sequence[ItemBatch]) -> ItemBatch:
         return _batch(_by_position_v2(ctx, in1, in2))
     if combination != "mergeByFields":
         raise NodeExecutionError(f"Unknown Combination Mode '{combination}'", node=ctx.node_name)
-    raw = ctx.param("mergeByFields.values", 0, [{"field1": "", "field2": ""}]) or []
-    pairs = [
-        (str(p.get("field1", "")), str(p.get("field2", ""))) for p in raw if isinstance(p, Mapping)
-    ]
+    pairs = field_pairs(ctx.param("mergeByFields.values", 0, [{"field1": "", "field2": ""}]))
     check_field_pairs(pairs, ctx.node_name)
     join = str(ctx.param("joinMode", 0, "keepMatches"))
     if ctx.type_version < 2.1:
-        options = ctx.param("options", 0, {}) or {}
-        disable_dot = bool(isinstance(options, Mapping) and options.get("disableDotNotation"))
+        disable_dot = bool(merge_options(ctx).get("disableDotNotation"))
         fields1, fields2 = [p[0] for p in pairs], [p[1] for p in pairs]
         _check_fields_present(in1, fields1, disable_dot, "Input 1", ctx.node_name)
         _check_fields_present(in2, fields2, disable_dot, "Input 2", ctx.node_name)
