@@ -20,9 +20,10 @@ from hetumind.http.build import build_request
 from hetumind.http.pagination import PageContext, Pagination, page_context, paginate
 from hetumind.http.request import RequestSpec
 from hetumind.http.response import OutputItem, ResponseOptions, response_items
-from hetumind.http.transport import HttpResponse, RequestFailed, RetryPolicy, send
+from hetumind.http.transport import HttpResponse, RequestFailed, RetryPolicy
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Expr, Node, NodeContext, NodeParams, node
+from hetumind.nodes.builtin._http_redirects import send_keeping_credentials_home
 from hetumind.nodes.builtin.http_request_v1 import (
     build_request_v1,
     load_auth_v1,
@@ -276,7 +277,7 @@ def _send_all(jobs: list[_Job], settings: RunSettings) -> dict[int, Outcome]:
 
 def _execute(job: _Job, settings: RunSettings) -> Outcome:
     def send_page(spec: RequestSpec) -> HttpResponse:
-        return send(spec, settings.retry)
+        return send_keeping_credentials_home(spec, settings.retry)
 
     try:
         if settings.pagination is not None and job.page_ctx is not None:

@@ -146,6 +146,9 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, {"slow": True})
         elif path == "/loop":
             self._send(302, b"", "text/plain", {"Location": "/loop"})
+        elif path == "/goto":  # ?to=URL, ?status=302
+            code = int(query.get("status", "302"))
+            self._send(code, b"", "text/plain", {"Location": query.get("to", "/echo")})
         elif path == "/redirect/plain":
             self._send(302, b"", "text/plain", {"Location": "/echo/plain?redirected=1"})
         elif path == "/redirect":
