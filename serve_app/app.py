@@ -18,7 +18,8 @@ from ray.serve.handle import DeploymentHandle
 
 from serve_app.errors import install_error_handlers
 from serve_app.events import EventBus
-from serve_app.routes import credentials, executions, live, webhooks, workflows
+from serve_app.hardening import Hardening
+from serve_app.routes import admin, auth, credentials, executions, live, webhooks, workflows
 from serve_app.scheduler import Scheduler
 from serve_app.services import Services, install, opened, services
 from serve_app.settings import ServerSettings
@@ -45,10 +46,39 @@ def create_fastapi_app() -> FastAPI:
         svc = opened()
         return {"status": "ok", "store": None if svc is None else svc.store.dialect}
 
-    # Webhooks first: they are the hot path, and routes are matched in order.
-    for module in (webhooks, workflows, executions, credentials, live):
-        api.include_router(module.router)
+    # Webhooks first: they are the hot path, and routes are matched in order. Webhooks,
+    # login and refresh are public; every other route depends on `principal` itself.
+    for router in (
+        webhooks.router,
+        auth.router,
+        auth.keys_router,
+        admin.users_router,
+        admin.projects_router,
+        admin.audit_router,
+        workflows.router,
+        executions.router,
+        credentials.router,
+        live.router,
+    ):
+        api.include_router(router)
+    _cors(api)
+    api.add_middleware(Hardening)
     return api
+
+
+def _cors(api: FastAPI) -> None:
+    """Cross-origin calls only from HETUMIND_CORS_ORIGINS (none by default)."""
+    origins = ServerSettings.from_env().cors_origins
+    if origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        api.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_credentials="*" not in origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
 
 
 fastapi_app = create_fastapi_app()

@@ -91,6 +91,18 @@ def as_api_error(exc: Exception) -> ApiError:
         return ApiError(422, exc.message)
     if isinstance(exc, Forbidden):
         return ApiError(403, exc.message)
+    from hetumind.auth import AccountInvalid, TooManyAttempts, Unauthenticated
+
+    if isinstance(exc, Unauthenticated):
+        err = ApiError(401, exc.message)
+        err.headers["WWW-Authenticate"] = 'Bearer realm="hetumind"'
+        return err
+    if isinstance(exc, TooManyAttempts):
+        err = ApiError(429, exc.message)
+        err.headers["Retry-After"] = str(exc.retry_after)
+        return err
+    if isinstance(exc, AccountInvalid):
+        return ApiError(422, exc.message)
     if isinstance(exc, HetumindError):
         return ApiError(400, exc.message)
     if is_unavailable(exc):

@@ -261,7 +261,7 @@ class Executor:
             execution_id, loop.create_future(), loop.create_future(), threading.Event()
         )
         engine = self._backend(plan, len(request.input_items))
-        credentials = await self._credentials(plan)
+        credentials = await self._credentials(plan, request.workflow_id)
         recorder = await self._recording.begin(
             execution_id,
             doc=request.doc,
@@ -316,17 +316,26 @@ class Executor:
             return None
         return record.static_data
 
-    async def _credentials(self, plan: Plan) -> dict[str, dict[str, Any]]:
+    async def _credentials(
+        self, plan: Plan, workflow_id: str | None = None
+    ) -> dict[str, dict[str, Any]]:
         """The data of every credential the workflow's nodes name, looked up now: nodes
-        running in Ray workers have no store to ask (hetumind.credentials)."""
+        running in Ray workers have no store to ask (hetumind.credentials). A stored
+        workflow reaches only its own project's credentials (docs/security.md)."""
         found: dict[str, dict[str, Any]] = {}
         store = self._recording.store
+        project_id: str | None = None
+        if workflow_id is not None:
+            try:
+                project_id = (await store.workflows.get(workflow_id)).project_id
+            except HetumindError:
+                project_id = None
         for wf_node in plan.workflow.nodes:
             for kind, ref in wf_node.credentials.items():
                 if not isinstance(ref, dict) or not (ref.get("id") or ref.get("name")):
                     continue
                 try:
-                    data = await store.credentials.resolve(kind, ref)
+                    data = await store.credentials.resolve(kind, ref, project_id=project_id)
                 except HetumindError:
                     continue  # the node says what is missing when it asks for it
                 found[credential_key(kind, ref)] = dict(data.data)

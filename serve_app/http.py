@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from typing import Any
 
 from fastapi import Request
@@ -45,9 +46,14 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+MAX_DEPTH = 200
+"""Deepest nesting a body may have: deeper documents cannot be stored, validated or
+shown back without recursion limits (n8n workflows are a few levels deep)."""
+
+
 def parse_json(raw: bytes, what: str = "request body") -> Any:
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except UnicodeDecodeError:
         raise ApiError(400, f"malformed JSON in the {what}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -56,6 +62,47 @@ def parse_json(raw: bytes, what: str = "request body") -> Any:
             f"malformed JSON in the {what} at line {exc.lineno} column {exc.colno}: {exc.msg}",
             details={"line": exc.lineno, "column": exc.colno},
         ) from None
+    except RecursionError:
+        raise ApiError(400, f"the {what} is nested too deeply (limit {MAX_DEPTH})") from None
+    except ValueError as exc:  # e.g. an integer literal over Python's 4300-digit limit
+        raise ApiError(400, f"malformed JSON in the {what}: {exc}") from None
+    problem = check_value(value)
+    if problem:
+        raise ApiError(400, f"the {what} {problem}")
+    return value
+
+
+def _lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_value(value: Any, max_depth: int = MAX_DEPTH) -> str | None:
+    """Why a parsed JSON value cannot be stored (too deep, a lone surrogate `\ud800`
+    that no database accepts, a number too big to compare), or None. Iterative, so a
+    hostile depth cannot blow the stack."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > max_depth:
+                return f"is nested too deeply (limit {max_depth})"
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in children:
+                if isinstance(key, str) and _lone_surrogate(key):
+                    return "has a key with a lone UTF-16 surrogate; send valid Unicode"
+                stack.append((child, depth + 1))
+        elif isinstance(item, str):
+            if _lone_surrogate(item):
+                return "has a string with a lone UTF-16 surrogate; send valid Unicode"
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 1 << 63:
+            return f"has an integer beyond 64 bits ({str(item)[:20]}...); send it as a string"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "has NaN or Infinity, which are not JSON"
+    return None
 
 
 async def read_json(request: Request, max_bytes: int, *, default: Any = None) -> Any:
@@ -79,10 +126,11 @@ def decode_cursor(cursor: str | None) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         offset = data["offset"]
-        if not isinstance(offset, int) or offset < 0:
+        # Databases take 64-bit offsets at most; 2**70 is a forged cursor, not a page.
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < 1 << 62:
             raise ValueError
         return offset
-    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
         raise ApiError(400, f"invalid cursor {cursor!r}; pass back a nextCursor value") from None
 
 

@@ -8,11 +8,15 @@ build it when the replica starts.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hetumind.auth import TokenIssuer, derive_secret, ensure_owner
 from hetumind.store import ExecutionData, Store, open_blob_store
+from hetumind.store.crypto import load_or_create_key
 from hetumind.subworkflows import set_store as set_subworkflow_store
 from serve_app.cache import WorkflowCache
 from serve_app.events import EventPublisher
@@ -35,6 +39,8 @@ class Services:
     scheduler: Any
     """DeploymentHandle of the Scheduler (None: schedules off)."""
     cache: WorkflowCache
+    issuer: TokenIssuer
+    """Signs and checks session tokens; every replica derives the same secret."""
 
     @classmethod
     async def open(cls, settings: ServerSettings, bus: Any, scheduler: Any) -> Services:
@@ -45,7 +51,31 @@ class Services:
         set_subworkflow_store(data)
         publisher = EventPublisher(bus) if bus is not None else None
         executor = Executor(Recording(store, data), publisher, settings)
-        return cls(settings, store, data, executor, publisher, bus, scheduler, WorkflowCache(store))
+        owner = await ensure_owner(store, {**os.environ, **settings.store_env})
+        if owner is not None:
+            # Served without `hetumind serve` (which creates the owner itself and prints
+            # it): the replica's log is the one place the generated password shows up.
+            logging.getLogger(__name__).warning(
+                "created the owner account %s with password %s (shown once; change it)",
+                owner.email,
+                owner.password,
+            )
+        master = store_settings.encryption_key or load_or_create_key(store_settings.home)
+        secret = os.environ.get("HETUMIND_JWT_SECRET") or settings.store_env.get(
+            "HETUMIND_JWT_SECRET"
+        )
+        issuer = TokenIssuer(secret.encode() if secret else derive_secret(master))
+        return cls(
+            settings,
+            store,
+            data,
+            executor,
+            publisher,
+            bus,
+            scheduler,
+            WorkflowCache(store),
+            issuer,
+        )
 
     async def workflow_changed(self, workflow_id: str) -> None:
         """A workflow was saved, (de)activated or deleted: drop cached copies here and in

@@ -20,6 +20,10 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name}: expected an integer, got {raw!r}") from None
 
 
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in env.get(name, "").split(",") if p.strip())
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """What the API replicas need to know.
@@ -50,6 +54,12 @@ class ServerSettings:
     max_queue: int = 1000
     max_concurrency_per_workflow: int = 0
     idempotency_hours: int = 24
+    server_hosts: tuple[str, ...] = ()
+    """Host header values served besides localhost and public_url's host
+    (HETUMIND_SERVER_HOSTS, comma-separated; `*` serves any: DNS rebinding is then on you)."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins allowed cross-origin calls and WebSocket connections (HETUMIND_CORS_ORIGINS);
+    none by default."""
     store_env: dict[str, str] = field(default_factory=dict)
     """The HETUMIND_* variables where the app was built: replicas run in other processes
     (on other machines, in a cluster) and must open the same store."""
@@ -75,5 +85,7 @@ class ServerSettings:
                 env, "HETUMIND_MAX_CONCURRENCY_PER_WORKFLOW", cls.max_concurrency_per_workflow
             ),
             idempotency_hours=_int(env, "HETUMIND_IDEMPOTENCY_HOURS", cls.idempotency_hours),
+            server_hosts=_list(env, "HETUMIND_SERVER_HOSTS"),
+            cors_origins=_list(env, "HETUMIND_CORS_ORIGINS"),
             store_env={k: v for k, v in env.items() if k.startswith("HETUMIND_")},
         )

@@ -1,7 +1,9 @@
 """`hetumind workflow ...` and `hetumind execution ...`: a client of a running server.
 
-The server is `--url`, else HETUMIND_URL, else http://127.0.0.1:8000. Exit codes: 0 done,
-1 the server failed or cannot be reached, 2 the request was refused (bad input, 4xx).
+The server is `--url`, else HETUMIND_URL, else http://127.0.0.1:8000. It authenticates
+with an API key: HETUMIND_API_KEY, else `apiKey` in the config file (HETUMIND_CONFIG, else
+~/.config/hetumind/config.json, which may also name the `url`). Exit codes: 0 done, 1 the
+server failed or cannot be reached, 2 the request was refused (bad input, 4xx).
 """
 
 from __future__ import annotations
@@ -33,8 +35,29 @@ class ClientError(Exception):
         self.code = code
 
 
+def _config() -> dict[str, Any]:
+    path = Path(
+        os.environ.get("HETUMIND_CONFIG") or Path.home() / ".config" / "hetumind" / "config.json"
+    ).expanduser()
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ClientError(f"cannot read the client config {path}: {exc}", 2) from None
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def _base(url: str | None) -> str:
-    return (url or os.environ.get("HETUMIND_URL") or DEFAULT_URL).rstrip("/")
+    return (
+        url or os.environ.get("HETUMIND_URL") or _config().get("url") or DEFAULT_URL
+    ).rstrip("/")
+
+
+def api_key() -> str | None:
+    """The key the client sends in X-HETUMIND-API-KEY."""
+    key = os.environ.get("HETUMIND_API_KEY") or _config().get("apiKey")
+    return key if isinstance(key, str) and key else None
 
 
 def request(url: str | None, method: str, path: str, **kwargs: Any) -> Any:
@@ -43,7 +66,9 @@ def request(url: str | None, method: str, path: str, **kwargs: Any) -> Any:
 
     base = _base(url)
     try:
-        response = httpx.request(method, f"{base}{path}", timeout=60, **kwargs)
+        key = api_key()
+        headers = {**kwargs.pop("headers", {}), **({"X-HETUMIND-API-KEY": key} if key else {})}
+        response = httpx.request(method, f"{base}{path}", timeout=60, headers=headers, **kwargs)
     except httpx.HTTPError as exc:
         raise ClientError(f"cannot reach the server at {base}: {exc}", 1) from None
     if response.status_code >= 400:

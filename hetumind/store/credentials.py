@@ -20,7 +20,7 @@ from hetumind.store.credential_types import (
 )
 from hetumind.store.crypto import Cipher
 from hetumind.store.errors import Conflict, InvalidData
-from hetumind.store.models import CredentialRecord, utcnow
+from hetumind.store.models import DEFAULT_PROJECT_ID, CredentialRecord, utcnow
 
 if TYPE_CHECKING:
     from hetumind.store.db import Store
@@ -38,12 +38,14 @@ class CredentialView:
     data: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    project_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
             "type": self.type,
+            "projectId": self.project_id,
             "data": self.data,
             "createdAt": self.created_at.isoformat(),
             "updatedAt": self.updated_at.isoformat(),
@@ -91,12 +93,21 @@ class CredentialRepository(Repository):
             redact(record.type, data),
             record.created_at,
             record.updated_at,
+            record.project_id,
         )
 
-    async def create(self, *, name: str, type: str, data: dict[str, Any]) -> CredentialView:
-        """Validate `data` for `type` (CredentialInvalid names each bad field) and store it."""
+    async def create(
+        self, *, name: str, type: str, data: dict[str, Any], project_id: str | None = None
+    ) -> CredentialView:
+        """Validate `data` for `type` (CredentialInvalid names each bad field) and store it
+        in `project_id` (by default the default project)."""
         clean = validate_credential(type, data)
-        record = CredentialRecord(name=_name(name), type=type, data=self._cipher.encrypt(clean))
+        record = CredentialRecord(
+            name=_name(name),
+            type=type,
+            data=self._cipher.encrypt(clean),
+            project_id=project_id or DEFAULT_PROJECT_ID,
+        )
         async with self._store.transaction() as session:
             session.add(record)
         return self._view(record)
@@ -105,10 +116,14 @@ class CredentialRepository(Repository):
         async with self._store.sessions() as session:
             return self._view(await get_or_raise(session, CredentialRecord, id, "credential"))
 
-    async def list(self, *, type: str | None = None) -> builtins.list[CredentialView]:
+    async def list(
+        self, *, type: str | None = None, project_ids: Sequence[str] | None = None
+    ) -> builtins.list[CredentialView]:
         query = select(CredentialRecord).order_by(
             col(CredentialRecord.name), col(CredentialRecord.id)
         )
+        if project_ids is not None:
+            query = query.where(col(CredentialRecord.project_id).in_(list(project_ids)))
         if type is not None:
             query = query.where(col(CredentialRecord.type) == type)
         async with self._store.sessions() as session:
@@ -143,16 +158,27 @@ class CredentialRepository(Repository):
         data = self._cipher.decrypt(record.data, what=f"credential {id!r}")
         return DecryptedCredential(record.id, record.name, record.type, data)
 
-    async def resolve(self, credential_type: str, ref: Mapping[str, Any]) -> DecryptedCredential:
+    async def resolve(
+        self,
+        credential_type: str,
+        ref: Mapping[str, Any],
+        *,
+        project_id: str | None = None,
+    ) -> DecryptedCredential:
         """The credential a node refers to, n8n style: `{"id": ..., "name": ...}` (the id
-        wins; a name alone must be unambiguous within the type)."""
+        wins; a name alone must be unambiguous within the type). With `project_id`, only
+        that project's credentials exist for the caller: another project's is NotFound."""
         id, name = ref.get("id"), ref.get("name")
         if id:
             found = await self.reveal(str(id))
+            if project_id is not None and await self._project_of(found.id) != project_id:
+                raise NotFound(f"{credential_type} credential", str(id))
         elif name:
             query = select(CredentialRecord).where(
                 col(CredentialRecord.type) == credential_type, col(CredentialRecord.name) == name
             )
+            if project_id is not None:
+                query = query.where(col(CredentialRecord.project_id) == project_id)
             async with self._store.sessions() as session:
                 rows = list((await session.execute(query)).scalars())
             if not rows:
@@ -172,6 +198,11 @@ class CredentialRepository(Repository):
                 f"credential {found.id!r} is of type {found.type!r}, not {credential_type!r}"
             )
         return found
+
+    async def _project_of(self, id: str) -> str | None:
+        async with self._store.sessions() as session:
+            record = await get_or_raise(session, CredentialRecord, id, "credential")
+        return record.project_id
 
     async def secrets_of(self, ids: Sequence[str]) -> builtins.list[str]:
         """Every secret value of the given credentials (unknown ids are skipped)."""

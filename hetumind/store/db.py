@@ -78,13 +78,16 @@ class Store:
         settings: StoreSettings | None = None,
         loop_thread: LoopThread | None = None,
     ) -> None:
+        from hetumind.store.audit import AuditRepository
         from hetumind.store.credentials import CredentialRepository
         from hetumind.store.crypto import Cipher
         from hetumind.store.executions import ExecutionRepository
         from hetumind.store.idempotency import IdempotencyRepository
         from hetumind.store.leases import LeaseRepository
+        from hetumind.store.projects import ProjectRepository
         from hetumind.store.schedule_ticks import ScheduleTickRepository
         from hetumind.store.tags import TagRepository
+        from hetumind.store.users import ApiKeyRepository, UserRepository
         from hetumind.store.webhooks import WebhookRepository
         from hetumind.store.workflows import WorkflowRepository
 
@@ -102,6 +105,10 @@ class Store:
         self.idempotency = IdempotencyRepository(self)
         self.leases = LeaseRepository(self)
         self.schedule_ticks = ScheduleTickRepository(self)
+        self.users = UserRepository(self)
+        self.api_keys = ApiKeyRepository(self)
+        self.projects = ProjectRepository(self)
+        self.audit = AuditRepository(self)
 
     @property
     def dialect(self) -> str:

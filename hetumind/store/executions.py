@@ -21,6 +21,7 @@ from hetumind.store.models import (
     FINISHED_STATUSES,
     ExecutionRecord,
     NodeRunRecord,
+    WorkflowRecord,
     utcnow,
 )
 
@@ -135,10 +136,17 @@ class ExecutionRepository(Repository):
         parent_execution_id: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        project_ids: Sequence[str] | None = None,
     ) -> builtins.list[ExecutionRecord]:
-        """Newest first; `parent_execution_id` keeps the sub-executions of that execution."""
+        """Newest first; `parent_execution_id` keeps the sub-executions of that execution;
+        `project_ids` those of workflows in these projects."""
         limit, offset = page(limit, offset)
         query = select(ExecutionRecord)
+        if project_ids is not None:
+            owned = select(WorkflowRecord.id).where(
+                col(WorkflowRecord.project_id).in_(list(project_ids))
+            )
+            query = query.where(col(ExecutionRecord.workflow_id).in_(owned))
         if workflow_id is not None:
             query = query.where(col(ExecutionRecord.workflow_id) == workflow_id)
         if status is not None:

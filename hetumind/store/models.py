@@ -18,13 +18,18 @@ __all__ = [
     "EXECUTION_MODES",
     "EXECUTION_STATUSES",
     "FINISHED_STATUSES",
+    "ApiKeyRecord",
+    "AuditRecord",
     "CredentialRecord",
     "ExecutionRecord",
     "IdempotencyKeyRecord",
+    "MembershipRecord",
     "NodeRunRecord",
+    "ProjectRecord",
     "ScheduleTickRecord",
     "TagRecord",
     "UTCDateTime",
+    "UserRecord",
     "WebhookRecord",
     "WorkflowRecord",
     "WorkflowTagLink",
@@ -91,6 +96,8 @@ class WorkflowRecord(SQLModel, table=True):
     data: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
     static_data: dict[str, Any] | None = _json()
     """$getWorkflowStaticData: kept between executions of any version (n8n's staticData)."""
+    project_id: str | None = Field(default=None, max_length=36, index=True)
+    """The project owning it (its executions, webhooks and credentials follow it)."""
     created_at: datetime = _time()
     updated_at: datetime = _time()
 
@@ -242,6 +249,8 @@ class CredentialRecord(SQLModel, table=True):
     name: str = Field(max_length=255)
     type: str = Field(max_length=64)
     data: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    project_id: str | None = Field(default=None, max_length=36, index=True)
+    """Only workflows of this project may use it."""
     created_at: datetime = _time()
     updated_at: datetime = _time()
 
@@ -276,3 +285,102 @@ class ScheduleTickRecord(SQLModel, table=True):
     tick: datetime = Field(sa_column=sa.Column(UTCDateTime(), primary_key=True))
     execution_id: str | None = Field(default=None, max_length=36)
     claimed_at: datetime = _time()
+
+
+DEFAULT_PROJECT_ID = "default"
+"""The project that rows from before projects existed belong to (migration 0006)."""
+
+
+class UserRecord(SQLModel, table=True):
+    """A person who logs in. `role` is the instance-wide role (owner, admin, member);
+    what they may do inside a project is their membership's role there."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (sa.UniqueConstraint("email", name="uq_user_account_email"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    email: str = Field(max_length=255)
+    name: str = Field(default="", max_length=255)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="member", max_length=16)
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = _time(nullable=True)
+    token_version: int = 0
+    """Bumped on logout-everywhere and password change: older tokens stop working."""
+    created_at: datetime = _time()
+
+
+class ApiKeyRecord(SQLModel, table=True):
+    """An API key: only its SHA-256 is kept (keys are 256-bit random, so a fast hash is
+    as safe as a slow one and keeps lookups cheap)."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (sa.UniqueConstraint("key_hash", name="uq_api_key_key_hash"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(36),
+            sa.ForeignKey("user_account.id", ondelete="CASCADE", name="fk_api_key_user"),
+            nullable=False,
+            index=True,
+        )
+    )
+    name: str = Field(default="", max_length=255)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64)
+    scopes: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
+    expires_at: datetime | None = _time(nullable=True)
+    revoked_at: datetime | None = _time(nullable=True)
+    last_used_at: datetime | None = _time(nullable=True)
+    created_at: datetime = _time()
+
+
+class ProjectRecord(SQLModel, table=True):
+    """A project owns workflows, credentials and (through workflows) executions."""
+
+    __tablename__ = "project"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=255)
+    created_at: datetime = _time()
+
+
+class MembershipRecord(SQLModel, table=True):
+    """A user's role in a project: owner, admin, editor or viewer."""
+
+    __tablename__ = "project_member"
+
+    project_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(36),
+            sa.ForeignKey("project.id", ondelete="CASCADE", name="fk_project_member_project"),
+            primary_key=True,
+        )
+    )
+    user_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(36),
+            sa.ForeignKey("user_account.id", ondelete="CASCADE", name="fk_project_member_user"),
+            primary_key=True,
+        )
+    )
+    role: str = Field(max_length=16)
+    created_at: datetime = _time()
+
+
+class AuditRecord(SQLModel, table=True):
+    """One security-relevant event: who (actor), did what (action), to what (target)."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _time(index=True)
+    actor_id: str | None = Field(default=None, max_length=36, index=True)
+    action: str = Field(max_length=64, index=True)
+    target_type: str | None = Field(default=None, max_length=32)
+    target_id: str | None = Field(default=None, max_length=64)
+    project_id: str | None = Field(default=None, max_length=36, index=True)
+    ip: str | None = Field(default=None, max_length=64)
+    details: dict[str, Any] | None = _json()

@@ -15,6 +15,7 @@ from hetumind.errors import NotFound
 from hetumind.store._repo import Repository, get_or_raise, page
 from hetumind.store.errors import Conflict, InvalidData
 from hetumind.store.models import (
+    DEFAULT_PROJECT_ID,
     TagRecord,
     WorkflowRecord,
     WorkflowTagLink,
@@ -58,8 +59,10 @@ class WorkflowRepository(Repository):
         id: str | None = None,
         active: bool | None = None,
         tags: Sequence[str] | None = None,
+        project_id: str | None = None,
     ) -> WorkflowRecord:
-        """Store a new workflow as version 1; `tags` are names (created when missing),
+        """Store a new workflow as version 1 (in `project_id`, else the default project);
+        `tags` are names (created when missing),
         by default those the document lists (n8n exports carry them).
 
         Raises Conflict when `id` is taken.
@@ -67,7 +70,13 @@ class WorkflowRepository(Repository):
         name, data = _split(doc)
         tags = _doc_tags(doc) if tags is None else tags
         is_active = bool(doc.get("active", False)) if active is None else active
-        record = WorkflowRecord(name=name, data=data, active=is_active, version=1)
+        record = WorkflowRecord(
+            name=name,
+            data=data,
+            active=is_active,
+            version=1,
+            project_id=project_id or DEFAULT_PROJECT_ID,
+        )
         if id is not None:
             record.id = id
         try:
@@ -101,10 +110,14 @@ class WorkflowRepository(Repository):
         name: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        project_ids: Sequence[str] | None = None,
     ) -> builtins.list[WorkflowRecord]:
-        """Workflows by name then id; filter by active flag, tag name, or name substring."""
+        """Workflows by name then id; filter by active flag, tag name, name substring, or
+        the projects they belong to."""
         limit, offset = page(limit, offset)
         query = select(WorkflowRecord)
+        if project_ids is not None:
+            query = query.where(col(WorkflowRecord.project_id).in_(list(project_ids)))
         if active is not None:
             query = query.where(col(WorkflowRecord.active) == active)
         if name:

@@ -6,13 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from serve_app.access import credential_for, target_project
 from serve_app.errors import ApiError
 from serve_app.http import page_args, page_response, read_json
+from serve_app.routes.auth import client_ip
+from serve_app.schemas import ERRORS
+from serve_app.security import Auth
 from serve_app.services import Services, services
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
+router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"], responses=ERRORS)
 Svc = Annotated[Services, Depends(services)]
 
 
@@ -24,15 +28,25 @@ def _object(body: Any) -> dict[str, Any]:
 
 @router.get("")
 async def list_credentials(
-    svc: Svc, type: str | None = None, limit: int | None = None, cursor: str | None = None
+    svc: Svc,
+    who: Auth,
+    type: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
+    who.require_scope("credential:read")
     size, offset = page_args(limit, cursor)
-    rows = await svc.store.credentials.list(type=type)
+    rows = await svc.store.credentials.list(type=type, project_ids=who.visible_projects())
     return page_response([c.to_json() for c in rows[offset : offset + size + 1]], size, offset)
 
 
 @router.post("", status_code=201)
-async def create_credential(request: Request, svc: Svc) -> dict[str, Any]:
+async def create_credential(
+    request: Request, svc: Svc, who: Auth, projectId: str | None = None
+) -> dict[str, Any]:
+    """A credential in `projectId` (default: the caller's own project); only workflows of
+    that project can use it."""
+    project = target_project(who, projectId, "credential")
     body = _object(await read_json(request, svc.settings.max_body_bytes))
     missing = [k for k in ("name", "type", "data") if k not in body]
     if missing:
@@ -40,18 +54,35 @@ async def create_credential(request: Request, svc: Svc) -> dict[str, Any]:
     if not isinstance(body["type"], str) or not isinstance(body["data"], dict):
         raise ApiError(422, "credential 'type' must be a string and 'data' an object")
     view = await svc.store.credentials.create(
-        name=body["name"], type=body["type"], data=body["data"]
+        name=body["name"], type=body["type"], data=body["data"], project_id=project
     )
+    await _audit(svc, who, request, "credential.created", view.id, project)
     return view.to_json()
 
 
+async def _audit(
+    svc: Services, who: Any, request: Request, action: str, id: str, project: str | None
+) -> None:
+    await svc.store.audit.log(
+        action,
+        actor_id=who.user_id,
+        target_type="credential",
+        target_id=id,
+        project_id=project,
+        ip=client_ip(request),
+    )
+
+
 @router.get("/{credential_id}")
-async def get_credential(credential_id: str, svc: Svc) -> dict[str, Any]:
-    return (await svc.store.credentials.get(credential_id)).to_json()
+async def get_credential(credential_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    return (await credential_for(svc, who, credential_id)).to_json()
 
 
 @router.patch("/{credential_id}")
-async def update_credential(credential_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+async def update_credential(
+    credential_id: str, request: Request, svc: Svc, who: Auth
+) -> dict[str, Any]:
+    current = await credential_for(svc, who, credential_id, "write")
     body = _object(await read_json(request, svc.settings.max_body_bytes))
     unknown = sorted(set(body) - {"name", "data"})
     if unknown:
@@ -59,11 +90,15 @@ async def update_credential(credential_id: str, request: Request, svc: Svc) -> d
     view = await svc.store.credentials.update(
         credential_id, name=body.get("name"), data=body.get("data")
     )
+    await _audit(svc, who, request, "credential.updated", credential_id, current.project_id)
     return view.to_json()
 
 
 @router.delete("/{credential_id}")
-async def delete_credential(credential_id: str, svc: Svc) -> dict[str, Any]:
-    await svc.store.credentials.get(credential_id)
+async def delete_credential(
+    credential_id: str, request: Request, svc: Svc, who: Auth
+) -> dict[str, Any]:
+    current = await credential_for(svc, who, credential_id, "write")
     await svc.store.credentials.delete(credential_id)
+    await _audit(svc, who, request, "credential.deleted", credential_id, current.project_id)
     return {"id": credential_id, "deleted": True}

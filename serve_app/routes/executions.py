@@ -11,16 +11,19 @@ from fastapi.responses import JSONResponse
 
 from hetumind.nodes.registry import default_registry
 from hetumind.store import EXECUTION_STATUSES, FINISHED_STATUSES, ExecutionRecord
+from serve_app.access import execution_for, workflow_for
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
 from serve_app.http import encode_cursor, page_args
 from serve_app.routes.workflows import respond_with_run
+from serve_app.schemas import ERRORS
+from serve_app.security import Auth
 from serve_app.services import Services, services
 from serve_app.triggers import check_workflow
 
 __all__ = ["execution_json", "router"]
 
-router = APIRouter(prefix="/api/v1/executions", tags=["executions"])
+router = APIRouter(prefix="/api/v1/executions", tags=["executions"], responses=ERRORS)
 Svc = Annotated[Services, Depends(services)]
 
 _SCAN_PAGE = 250
@@ -66,6 +69,7 @@ def _time(value: str | None, name: str) -> datetime | None:
 @router.get("")
 async def list_executions(
     svc: Svc,
+    who: Auth,
     workflowId: str | None = None,
     status: str | None = None,
     startedAfter: str | None = None,
@@ -76,6 +80,10 @@ async def list_executions(
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """Newest first; `parentExecutionId` lists the sub-executions an execution started."""
+    who.require_scope("execution:read")
+    if workflowId is not None:
+        await workflow_for(svc, who, workflowId)
+    projects = who.visible_projects()
     size, offset = page_args(limit, cursor)
     statuses = None
     if status:
@@ -96,6 +104,7 @@ async def list_executions(
             parent_execution_id=parentExecutionId,
             limit=_SCAN_PAGE,
             offset=position,
+            project_ids=projects,
         )
         for i, row in enumerate(rows):
             if before is not None and row.created_at > before:
@@ -119,9 +128,10 @@ async def list_executions(
 async def get_execution(
     execution_id: str,
     svc: Svc,
+    who: Auth,
     includeData: Annotated[bool, Query()] = False,
 ) -> dict[str, Any]:
-    record = await svc.store.executions.get(execution_id)
+    record = await execution_for(svc, who, execution_id)
     body = execution_json(record)
     if includeData:
         data = await svc.data.to_json(execution_id, include_data=True)
@@ -131,8 +141,8 @@ async def get_execution(
 
 
 @router.delete("/{execution_id}")
-async def delete_execution(execution_id: str, svc: Svc) -> dict[str, Any]:
-    record = await svc.store.executions.get(execution_id)
+async def delete_execution(execution_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    record = await execution_for(svc, who, execution_id, "write")
     if record.status not in FINISHED_STATUSES:
         raise ApiError(409, f"execution {execution_id!r} is {record.status}; stop it first")
     await svc.data.delete(execution_id)
@@ -160,6 +170,7 @@ async def _trigger_items(svc: Services, record: ExecutionRecord, doc: dict[str, 
 async def retry_execution(
     execution_id: str,
     svc: Svc,
+    who: Auth,
     wait: Annotated[bool, Query()] = False,
     fromNode: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any] | JSONResponse:
@@ -167,7 +178,7 @@ async def retry_execution(
     starts at the node that failed, reusing the stored items of the nodes before it;
     `fromNode` starts it at that node instead (a partial run). Nodes whose items were not
     saved run again."""
-    record = await svc.store.executions.get(execution_id)
+    record = await execution_for(svc, who, execution_id, "write")
     if record.status not in FINISHED_STATUSES:
         raise ApiError(409, f"execution {execution_id!r} is {record.status}; it can't be retried")
     if record.workflow_id is None:
@@ -212,8 +223,8 @@ async def _failed_node(svc: Services, record: ExecutionRecord) -> str | None:
 
 
 @router.post("/{execution_id}/stop")
-async def stop_execution(execution_id: str, svc: Svc) -> dict[str, Any]:
-    record = await svc.store.executions.get(execution_id)
+async def stop_execution(execution_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    record = await execution_for(svc, who, execution_id, "write")
     if record.status in FINISHED_STATUSES:
         raise ApiError(409, f"execution {execution_id!r} already finished ({record.status})")
     if not svc.executor.stop(execution_id) and svc.bus is not None:

@@ -18,9 +18,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
-from hetumind.errors import NotFound
+from hetumind.auth import Principal
+from hetumind.errors import HetumindError, NotFound
 from hetumind.store import FINISHED_STATUSES, ExecutionRecord
+from serve_app.access import execution_for, workflow_for
 from serve_app.errors import ApiError
+from serve_app.security import Auth, authenticate
 from serve_app.services import Services, services
 
 __all__ = ["router"]
@@ -50,13 +53,15 @@ def _sse(event: dict[str, Any]) -> str:
 
 
 @router.get("/api/v1/executions/{execution_id}/events", response_model=None)
-async def execution_events(execution_id: str, svc: Svc) -> StreamingResponse:
+async def execution_events(execution_id: str, svc: Svc, who: Auth) -> StreamingResponse:
     if svc.bus is None:
         raise ApiError(404, "live events are off on this server")
     record: ExecutionRecord | None
     try:
-        record = await svc.store.executions.get(execution_id)
+        record = await execution_for(svc, who, execution_id)
     except NotFound:
+        if await svc.store.executions.exists(execution_id) or not who.is_instance_admin:
+            raise  # another project's, or not recorded yet: only instance admins wait
         record = None
     first, cursor = await svc.bus.poll.remote([execution_id], [], 0, 0.0)
     if record is None and not first and not svc.executor.running_here(execution_id):
@@ -93,7 +98,22 @@ class _Subscriptions:
         self.changed = asyncio.Event()
 
 
-async def _receive(ws: WebSocket, subs: _Subscriptions, svc: Services) -> None:
+async def _allowed(svc: Services, who: Principal, execution_id: Any, workflow_id: Any) -> bool:
+    """May `who` watch these? Executions not recorded yet: instance admins only."""
+    try:
+        if workflow_id:
+            await workflow_for(svc, who, str(workflow_id))
+        if execution_id:
+            if await svc.store.executions.exists(str(execution_id)):
+                await execution_for(svc, who, str(execution_id))
+            elif not who.is_instance_admin:
+                return False
+    except HetumindError:
+        return False
+    return True
+
+
+async def _receive(ws: WebSocket, subs: _Subscriptions, svc: Services, who: Principal) -> None:
     while True:
         try:
             message = json.loads(await ws.receive_text())
@@ -110,6 +130,9 @@ async def _receive(ws: WebSocket, subs: _Subscriptions, svc: Services) -> None:
                     "message": "send {action: subscribe|unsubscribe, executionId|workflowId}",
                 }
             )
+            continue
+        if action == "subscribe" and not await _allowed(svc, who, execution_id, workflow_id):
+            await ws.send_json({"type": "error", "message": "not found"})
             continue
         if action == "subscribe":
             if execution_id:
@@ -173,6 +196,13 @@ async def _send(ws: WebSocket, subs: _Subscriptions, svc: Services) -> None:
 @router.websocket("/api/v1/ws")
 async def websocket_events(ws: WebSocket) -> None:
     svc = await services()
+    headers = {k.lower(): v for k, v in ws.headers.items()}
+    try:
+        who = await authenticate(svc, headers, dict(ws.cookies), "GET")
+    except HetumindError as refused:
+        # Refused before the handshake completes: the client sees a failed upgrade (403).
+        await ws.close(code=1008, reason=refused.message[:120])
+        return
     await ws.accept()
     if svc.bus is None:
         await ws.send_json({"type": "error", "message": "live events are off on this server"})
@@ -180,7 +210,7 @@ async def websocket_events(ws: WebSocket) -> None:
         return
     subs = _Subscriptions()
     tasks = [
-        asyncio.ensure_future(_receive(ws, subs, svc)),
+        asyncio.ensure_future(_receive(ws, subs, svc, who)),
         asyncio.ensure_future(_send(ws, subs, svc)),
     ]
     try:

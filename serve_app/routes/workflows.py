@@ -9,16 +9,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from hetumind.store import WebhookRoute, WorkflowRecord
+from serve_app.access import target_project, workflow_for
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
 from serve_app.http import page_args, page_response, read_json
 from serve_app.idempotency import REPLAYED_HEADER, claim
+from serve_app.schemas import ERRORS
+from serve_app.security import Auth
 from serve_app.services import Services, services
 from serve_app.triggers import check_workflow, manual_triggers, webhook_routes
 
 __all__ = ["input_items", "respond_with_run", "router", "workflow_json"]
 
-router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"])
+router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"], responses=ERRORS)
 Svc = Annotated[Services, Depends(services)]
 
 
@@ -72,21 +75,32 @@ async def _routes_on(svc: Services, record: WorkflowRecord) -> None:
 @router.get("")
 async def list_workflows(
     svc: Svc,
+    who: Auth,
     limit: int | None = None,
     cursor: str | None = None,
     active: bool | None = None,
     name: str | None = None,
     tags: str | None = None,
 ) -> dict[str, Any]:
+    who.require_scope("workflow:read")
     size, offset = page_args(limit, cursor)
     rows = await svc.store.workflows.list(
-        active=active, tag=tags, name=name, limit=size + 1, offset=offset
+        active=active,
+        tag=tags,
+        name=name,
+        limit=size + 1,
+        offset=offset,
+        project_ids=who.visible_projects(),
     )
     return page_response([workflow_json(r) for r in rows], size, offset)
 
 
 @router.post("", status_code=201)
-async def create_workflow(request: Request, svc: Svc) -> dict[str, Any]:
+async def create_workflow(
+    request: Request, svc: Svc, who: Auth, projectId: str | None = None
+) -> dict[str, Any]:
+    """Import an n8n workflow into `projectId` (default: the caller's own project)."""
+    project = target_project(who, projectId, "workflow")
     doc = await read_json(request, svc.settings.max_body_bytes)
     data = _storable(doc)
     tags = _tag_names(data)
@@ -94,10 +108,12 @@ async def create_workflow(request: Request, svc: Svc) -> dict[str, Any]:
     if wf_id is not None and len(wf_id) > 36:
         raise ApiError(422, "workflow field 'id' must be at most 36 characters")
     active = bool(data.get("active", False))
-    record = await svc.store.workflows.create(data, id=wf_id, active=False, tags=tags)
+    record = await svc.store.workflows.create(
+        data, id=wf_id, active=False, tags=tags, project_id=project
+    )
     if active:
         try:
-            record = await _activate(svc, record.id)
+            record = await _activate(svc, record.id, who)
         except BaseException:
             await svc.store.workflows.delete(record.id)  # no half-imported workflow
             raise
@@ -105,17 +121,19 @@ async def create_workflow(request: Request, svc: Svc) -> dict[str, Any]:
 
 
 @router.get("/{workflow_id}")
-async def get_workflow(workflow_id: str, svc: Svc) -> dict[str, Any]:
-    record = await svc.store.workflows.get(workflow_id)
+async def get_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    record = await workflow_for(svc, who, workflow_id)
     return workflow_json(record, await svc.store.workflows.tags_of(workflow_id))
 
 
 @router.put("/{workflow_id}")
-async def update_workflow(workflow_id: str, request: Request, svc: Svc) -> dict[str, Any]:
+async def update_workflow(
+    workflow_id: str, request: Request, svc: Svc, who: Auth
+) -> dict[str, Any]:
+    current = await workflow_for(svc, who, workflow_id, "write")
     doc = await read_json(request, svc.settings.max_body_bytes)
     data = _storable(doc)
     tags = _tag_names(data)
-    current = await svc.store.workflows.get(workflow_id)
     if current.active:
         # Routes first: a clash leaves both the routes and the document as they were.
         new = WorkflowRecord(id=workflow_id, name=current.name, data=data, active=True)
@@ -131,15 +149,15 @@ async def update_workflow(workflow_id: str, request: Request, svc: Svc) -> dict[
 
 
 @router.delete("/{workflow_id}")
-async def delete_workflow(workflow_id: str, svc: Svc) -> dict[str, Any]:
-    record = await svc.store.workflows.get(workflow_id)
+async def delete_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    record = await workflow_for(svc, who, workflow_id, "write")
     await svc.store.workflows.delete(workflow_id)
     await svc.workflow_changed(workflow_id)
     return workflow_json(record)
 
 
-async def _activate(svc: Services, workflow_id: str) -> WorkflowRecord:
-    record = await svc.store.workflows.get(workflow_id)
+async def _activate(svc: Services, workflow_id: str, who: Any) -> WorkflowRecord:
+    record = await workflow_for(svc, who, workflow_id, "write")
     await _routes_on(svc, record)
     try:
         record = await svc.store.workflows.set_active(workflow_id, True)
@@ -147,27 +165,42 @@ async def _activate(svc: Services, workflow_id: str) -> WorkflowRecord:
         await svc.store.webhooks.replace_for_workflow(workflow_id, [])
         raise
     await svc.workflow_changed(workflow_id)
+    await svc.store.audit.log(
+        "workflow.activated",
+        actor_id=who.user_id,
+        target_type="workflow",
+        target_id=workflow_id,
+        project_id=record.project_id,
+    )
     return record
 
 
 @router.post("/{workflow_id}/activate")
-async def activate_workflow(workflow_id: str, svc: Svc) -> dict[str, Any]:
-    return workflow_json(await _activate(svc, workflow_id))
+async def activate_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    return workflow_json(await _activate(svc, workflow_id, who))
 
 
 @router.post("/{workflow_id}/deactivate")
-async def deactivate_workflow(workflow_id: str, svc: Svc) -> dict[str, Any]:
-    await svc.store.workflows.get(workflow_id)
+async def deactivate_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    current = await workflow_for(svc, who, workflow_id, "write")
     await svc.store.webhooks.replace_for_workflow(workflow_id, [])
     record = await svc.store.workflows.set_active(workflow_id, False)
     await svc.workflow_changed(workflow_id)
+    await svc.store.audit.log(
+        "workflow.deactivated",
+        actor_id=who.user_id,
+        target_type="workflow",
+        target_id=workflow_id,
+        project_id=current.project_id,
+    )
     return workflow_json(record)
 
 
 @router.get("/{workflow_id}/versions")
 async def list_versions(
-    workflow_id: str, svc: Svc, limit: int | None = None, cursor: str | None = None
+    workflow_id: str, svc: Svc, who: Auth, limit: int | None = None, cursor: str | None = None
 ) -> dict[str, Any]:
+    await workflow_for(svc, who, workflow_id)
     size, offset = page_args(limit, cursor)
     versions = await svc.store.workflows.versions(workflow_id)
     rows = [
@@ -223,11 +256,13 @@ async def run_workflow(
     workflow_id: str,
     request: Request,
     svc: Svc,
+    who: Auth,
     wait: Annotated[bool, Query()] = False,
 ) -> dict[str, Any] | JSONResponse:
+    who.require_scope("execution:write")
+    record = await workflow_for(svc, who, workflow_id, "write")
     body = await read_json(request, svc.settings.max_body_bytes, default=[])
     items = input_items(body)
-    record = await svc.store.workflows.get(workflow_id)
     doc = record.document()
     workflow = check_workflow(doc)
     async with claim(svc, request, record.id) as claimed:

@@ -17,6 +17,13 @@ if str(ROOT) not in sys.path:  # serve_app sits next to the hetumind package
     sys.path.insert(0, str(ROOT))
 
 
+OWNER_EMAIL = "owner@localhost"
+OWNER_PASSWORD = "owner-password-for-tests"
+OWNER_KEY = "hmk_testowner_" + "k" * 40
+"""Provisioned at first start (HETUMIND_OWNER_API_KEY): the test clients act as the owner."""
+AUTH = {"X-HETUMIND-API-KEY": OWNER_KEY}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -41,8 +48,11 @@ class Server:
                 "HETUMIND_MAX_BODY_BYTES": str(64 * 1024),
                 # test servers the workflows call listen on loopback (hetumind.capabilities)
                 "HETUMIND_ALLOWED_HOSTS": "127.0.0.1",
+                "HETUMIND_OWNER_PASSWORD": OWNER_PASSWORD,
+                "HETUMIND_OWNER_API_KEY": OWNER_KEY,
             }
         )
+        self.client.headers.update(AUTH)
         serve.run(build_app(settings, replicas=self.replicas), name="hetumind", route_prefix="/")
 
     def restart(self) -> None:

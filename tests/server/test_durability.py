@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.helpers import Server, manual_workflow, webhook_workflow
+from tests.server.helpers import AUTH, OWNER_KEY, Server, manual_workflow, webhook_workflow
 
 pytestmark = pytest.mark.slow
 
@@ -105,10 +105,11 @@ def small_server(server: Server) -> Iterator[httpx.Client]:
             "HETUMIND_HOME": str(server.home / "small"),
             "HETUMIND_MAX_CONCURRENCY": "1",
             "HETUMIND_MAX_QUEUE": "1",
+            "HETUMIND_OWNER_API_KEY": OWNER_KEY,
         }
     )
     serve.run(build_app(settings), name="hetumind-small", route_prefix="/small")
-    with httpx.Client(base_url=f"{server.url}/small", timeout=60) as client:
+    with httpx.Client(base_url=f"{server.url}/small", timeout=60, headers=AUTH) as client:
         yield client
     serve.delete("hetumind-small", _blocking=True)
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.server.helpers import Server, manual_workflow, webhook_workflow
+from tests.server.helpers import AUTH, Server, manual_workflow, webhook_workflow
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ EXPECTED = [
 
 def _sse(url: str) -> list[dict[str, Any]]:
     events = []
-    with httpx.stream("GET", url, timeout=30) as r:
+    with httpx.stream("GET", url, timeout=30, headers=AUTH) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
         kind = None
@@ -61,7 +61,7 @@ def test_sse_unknown_execution_is_404(server: Server) -> None:
 def test_websocket_subscribes_to_workflow_and_execution(server: Server) -> None:
     wf = server.create(webhook_workflow("ws-hook", "lastNode"), activate=True)
     ws_url = server.url.replace("http://", "ws://") + "/api/v1/ws"
-    with connect(ws_url, open_timeout=30) as ws:
+    with connect(ws_url, open_timeout=30, additional_headers=AUTH) as ws:
         ws.send(json.dumps({"action": "subscribe", "workflowId": wf["id"]}))
         ack = json.loads(ws.recv(timeout=30))
         assert ack["type"] == "subscribed" and ack["workflowId"] == wf["id"]
@@ -96,7 +96,7 @@ def test_websocket_execution_subscription_replays(server: Server) -> None:
     run = server.client.post(f"/api/v1/workflows/{wf['id']}/run?wait=true", json={"n": 3})
     execution_id = run.json()["executionId"]
     ws_url = server.url.replace("http://", "ws://") + "/api/v1/ws"
-    with connect(ws_url, open_timeout=30) as ws:
+    with connect(ws_url, open_timeout=30, additional_headers=AUTH) as ws:
         ws.send(json.dumps({"action": "subscribe", "executionId": execution_id}))
         assert json.loads(ws.recv(timeout=30))["type"] == "subscribed"
         events = [json.loads(ws.recv(timeout=30)) for _ in EXPECTED]

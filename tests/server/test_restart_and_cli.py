@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hetumind.cli.main import app
-from tests.server.helpers import Server, manual_workflow, webhook_workflow
+from tests.server.helpers import OWNER_KEY, Server, manual_workflow, webhook_workflow
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,10 @@ def test_restart_keeps_workflows_executions_and_active_webhooks(server: Server) 
     assert r.status_code == 200 and r.json()["greeting"] == "Hello Gus"
 
 
-def test_cli_client_commands(server: Server, tmp_path: Path) -> None:
+def test_cli_client_commands(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HETUMIND_API_KEY", OWNER_KEY)
     runner = CliRunner()
     doc = {**webhook_workflow("cli-hook", "lastNode"), "id": "cliwf0000000001"}
     (tmp_path / "one.json").write_text(json.dumps(doc))
