@@ -98,6 +98,21 @@ def test_n8n_pinned_data(
     assert out == [{"data": want}]
 
 
+def test_n8n_pinned_timestamps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """n8n's workflow.timestamp.json: every kind of timestamp, default format."""
+    monkeypatch.setenv("TZ", "UTC")
+    values = [
+        1682918315906,
+        1682918315.906,
+        1682918315,
+        "1682918315906",
+        "1682918315.906",
+        "1682918315",
+    ]
+    out = run({"value": "={{ $json.d }}", "options": {}}, [{"d": v} for v in values])
+    assert [r["data"] for r in out] == ["05/01/2023"] * len(values)
+
+
 def test_moment_tokens() -> None:
     d = datetime(2024, 3, 9, 7, 5, 3, 45000, tzinfo=UTC)
     assert (

@@ -133,7 +133,8 @@ def _format(ctx: NodeContext, i: int, workflow_zone: tzinfo) -> Any:
         date = date.astimezone(_zone(to_tz, "toTimezone") if to_tz else workflow_zone)
     else:
         date = date.astimezone(moment_local())
-    return format_moment(date, str(ctx.param("toFormat", i, "") or ""))
+    # n8n fills the parameter's default, MM/DD/YYYY, when an export leaves it out
+    return format_moment(date, str(ctx.param("toFormat", i, "MM/DD/YYYY") or ""))
 
 
 def _calculate(ctx: NodeContext, i: int) -> str:
