@@ -20,22 +20,21 @@ def run(params: dict[str, Any], rows: list[dict[str, Any]], **kw: Any) -> list[d
     return run_node(DateTimeNode(), params, rows, type_version=1, **kw)[0]
 
 
-# n8n's packages/nodes-base/nodes/DateTime/test/node/DateTimeFormatCalculate.workflow.json.
-# Its pinned answers were not all made in one zone: the calculations on a machine in
-# Europe/Berlin, the formats in UTC (where n8n's CI runs them).
-N8N_PINNED_BERLIN = [
-    ({"action": "calculate", "value": "08/01/2022", "duration": 10}, "2022-08-10T22:00:00.000Z"),
+# n8n's packages/nodes-base/nodes/DateTime/test/node/DateTimeWorklfow.test.json (the
+# UTC recording of DateTimeFormatCalculate.workflow.json, whose pins were made in Berlin).
+N8N_PINNED_CALCULATE = [
+    ({"action": "calculate", "value": "08/01/2022", "duration": 10}, "2022-08-11T00:00:00.000Z"),
     (
         {"action": "calculate", "value": "08/01/2022", "operation": "subtract", "duration": 2},
-        "2022-07-29T22:00:00.000Z",
+        "2022-07-30T00:00:00.000Z",
     ),
     (
         {"action": "calculate", "value": "08/01/2022", "duration": 2, "timeUnit": "quarters"},
-        "2023-01-31T23:00:00.000Z",
+        "2023-02-01T00:00:00.000Z",
     ),
     (
         {"action": "calculate", "value": "08/01/2022", "duration": 2, "timeUnit": "months"},
-        "2022-09-30T22:00:00.000Z",
+        "2022-10-01T00:00:00.000Z",
     ),
     (
         {
@@ -45,7 +44,7 @@ N8N_PINNED_BERLIN = [
             "duration": 2,
             "timeUnit": "months",
         },
-        "2022-05-31T22:00:00.000Z",
+        "2022-06-01T00:00:00.000Z",
     ),
     ({"value": "08/01/2022", "toFormat": "YYYY/MM/DD"}, "2022/08/01"),
 ]
@@ -87,8 +86,7 @@ N8N_PINNED_UTC = [
 
 @pytest.mark.parametrize(
     ("zone", "params", "want"),
-    [("Europe/Berlin", *case) for case in N8N_PINNED_BERLIN]
-    + [("UTC", *case) for case in N8N_PINNED_UTC],
+    [("UTC", *case) for case in N8N_PINNED_CALCULATE + N8N_PINNED_UTC],
 )
 def test_n8n_pinned_data(
     zone: str, params: dict[str, Any], want: str, monkeypatch: pytest.MonkeyPatch
@@ -96,6 +94,16 @@ def test_n8n_pinned_data(
     monkeypatch.setenv("TZ", zone)
     out = run({"options": {}, **params}, [{}])
     assert out == [{"data": want}]
+
+
+def test_n8n_pinned_millisecond_timestamps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same file's "Mock Data" branch: its pins were made in a zone one or two hours
+    east of UTC (23:00 UTC shows as the next day), so it runs in Europe/Berlin here."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    rows = [{"Start_time": 1663801200000}, {"Start_time": 1663797600000}]
+    for value in ("={{ $json.Start_time }}", "={{ $json.Start_time.toString() }}", "1663801200000"):
+        out = run({"value": value, "options": {"fromFormat": "x"}}, rows)
+        assert [r["data"] for r in out] == ["09/22/2022", "09/22/2022"]
 
 
 def test_n8n_pinned_timestamps(monkeypatch: pytest.MonkeyPatch) -> None:
