@@ -8,6 +8,7 @@ ignored). Guest-side failures come back as typed `SandboxError`s.
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import re
 import secrets
@@ -107,7 +108,7 @@ def run_code(
         if "_jmespath" in code:
             body["jmespathSource"] = _jmespath_source()
         module = runtime.module(asset_path("python.wasm"))
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data = _python_stdin(body)
         output = runtime.run(module, PY_ARGV, limits, stdin=data)
     marker = nonce.encode("utf-8")
     line = next(
@@ -150,6 +151,16 @@ def _library(name: str) -> str:
 def _read_library(path: str) -> str:
     with open(path, encoding="utf-8") as fh:
         return fh.read()
+
+
+def _python_stdin(body: dict[str, Any]) -> bytes:
+    """marshal when it can carry the payload (CPython decodes it far faster than JSON),
+    else JSON; the first byte says which."""
+    try:
+        return b"M" + marshal.dumps(body, 4)
+    except ValueError:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+        return b"J" + text.encode("utf-8")
 
 
 def _offset_minutes(zone: str) -> int:
