@@ -1,5 +1,11 @@
 """`hetumind serve`: local Ray plus the Serve app (API, webhooks, scheduler) on embedded
-defaults, optionally importing workflows first (`--import examples/`)."""
+defaults, optionally importing workflows first (`--import examples/`).
+
+Secure by default (docs/security.md): the first start creates the owner account and prints
+its password once; the embedded Ray binds loopback with its token authentication on (the
+token lives in HETUMIND_HOME/ray-auth-token, mode 0600); `--ssl-certfile/--ssl-keyfile`
+serve HTTPS.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,16 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-__all__ = ["register", "start_server"]
+from hetumind.auth import OwnerCreated
+
+__all__ = ["embedded_ray_env", "register", "start_server"]
+
+RAY_TOKEN_FILE = "ray-auth-token"
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -35,7 +45,39 @@ def _importable_serve_app() -> None:
         os.environ["PYTHONPATH"] = os.pathsep.join(paths)
 
 
-def start_server(host: str, port: int, replicas: int = 1) -> str:
+def embedded_ray_env(home: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The variables that turn Ray's token authentication on for a local cluster of our
+    own: an explicit RAY_AUTH_MODE wins; the token is created once (0600) under `home`."""
+    env = dict(os.environ if env is None else env)
+    if env.get("RAY_AUTH_MODE"):
+        return {}
+    path = home / RAY_TOKEN_FILE
+    if not path.exists():
+        import secrets
+
+        home.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(secrets.token_hex(32))
+    return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(path)}
+
+
+def _home() -> Path:
+    return Path(os.environ.get("HETUMIND_HOME") or "~/.hetumind").expanduser()
+
+
+def start_server(
+    host: str,
+    port: int,
+    replicas: int = 1,
+    *,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+) -> str:
     """Start (or join, with RAY_ADDRESS) Ray and run the app; returns its base URL."""
     _importable_serve_app()
     import ray
@@ -45,12 +87,21 @@ def start_server(host: str, port: int, replicas: int = 1) -> str:
 
     if not ray.is_initialized():
         # RAY_ADDRESS joins a cluster; otherwise a local Ray of our own, even when another
-        # one runs on this machine (plain ray.init() would join that one).
-        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+        # one runs on this machine (plain ray.init() would join that one), on loopback
+        # and with token authentication on.
         address = os.environ.get("RAY_ADDRESS") or "local"
-        ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
-    serve.start(http_options={"host": host, "port": port})
-    url = f"http://{host}:{port}"
+        extra: dict[str, Any] = {}
+        if address == "local":
+            os.environ.update(embedded_ray_env(_home()))
+            extra["_node_ip_address"] = "127.0.0.1"
+        ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING, **extra)
+    http: dict[str, object] = {"host": host, "port": port}
+    if ssl_certfile or ssl_keyfile:
+        if not (ssl_certfile and ssl_keyfile):
+            raise typer.BadParameter("--ssl-certfile and --ssl-keyfile go together")
+        http.update(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    serve.start(http_options=http)
+    url = f"{'https' if ssl_certfile else 'http'}://{host}:{port}"
     settings = ServerSettings.from_env()
     if settings.public_url == ServerSettings.public_url:
         settings = dataclasses.replace(settings, public_url=url)
@@ -71,6 +122,12 @@ def register(app: typer.Typer) -> None:
         activate: Annotated[
             bool, typer.Option("--activate", help="activate the imported workflows")
         ] = False,
+        ssl_certfile: Annotated[
+            str | None, typer.Option("--ssl-certfile", help="TLS certificate (PEM): HTTPS")
+        ] = None,
+        ssl_keyfile: Annotated[
+            str | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM)")
+        ] = None,
     ) -> None:
         """Run the API server (REST, webhooks, live events, schedules) until Ctrl-C."""
         from hetumind.cli.client import ClientError, load_documents, upsert_workflow
@@ -80,16 +137,40 @@ def register(app: typer.Typer) -> None:
         except ClientError as exc:
             err.print(exc.message, markup=False)
             raise typer.Exit(2) from None
-        url = start_server(host, port, replicas)
+        owner, import_key = _prepare_accounts(bool(documents))
+        url = start_server(host, port, replicas, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
         code = 0
-        for path, doc in documents:
-            try:
-                saved = upsert_workflow(url, doc, activate=activate)
-                out.print(f"imported {path}: {saved['id']} {saved['name']!r}", markup=False)
-            except ClientError as exc:
-                err.print(f"{path}: {exc.message}", markup=False)
-                code = 2
+        previous = os.environ.get("HETUMIND_API_KEY")
+        if import_key is not None:
+            os.environ["HETUMIND_API_KEY"] = import_key[1]
+        try:
+            for path, doc in documents:
+                try:
+                    saved = upsert_workflow(url, doc, activate=activate)
+                    out.print(f"imported {path}: {saved['id']} {saved['name']!r}", markup=False)
+                except ClientError as exc:
+                    err.print(f"{path}: {exc.message}", markup=False)
+                    code = 2
+        finally:
+            if import_key is not None:
+                _revoke(import_key[0])
+                if previous is None:
+                    os.environ.pop("HETUMIND_API_KEY", None)
+                else:
+                    os.environ["HETUMIND_API_KEY"] = previous
         out.print(f"Hetumind is serving on {url} (API docs: {url}/docs); Ctrl-C stops it.")
+        if owner is not None:
+            out.print(
+                f"Created the owner account: {owner.email} / password {owner.password}\n"
+                "  (shown once; log in with POST /api/v1/auth/login, create API keys with "
+                "POST /api/v1/keys or `hetumind user create`)",
+                markup=False,
+            )
+        else:
+            out.print(
+                "Log in with POST /api/v1/auth/login; the CLI client reads HETUMIND_API_KEY.",
+                markup=False,
+            )
         if code:
             err.print("some workflows were not imported (see above)")
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
@@ -102,6 +183,43 @@ def register(app: typer.Typer) -> None:
 
             ray_serve.shutdown()
             ray.shutdown()
+
+
+def _prepare_accounts(importing: bool) -> tuple[OwnerCreated | None, tuple[str, str] | None]:
+    """Create the owner on first start (returned, to print its password once) and, when
+    workflows are to be imported, a short-lived owner key for this process only."""
+    from hetumind.auth import create_api_key, ensure_owner
+    from hetumind.store import Store
+
+    store = Store.open_sync()
+    try:
+        owner = store.run_sync(ensure_owner(store))
+        key = None
+        if importing:
+            users = [u for u in store.run_sync(store.users.list()) if u.role == "owner"]
+            created = store.run_sync(
+                create_api_key(
+                    store,
+                    users[0].id,
+                    name="hetumind serve --import",
+                    scopes=["workflow:read", "workflow:write"],
+                    expires_in_days=1 / 24,
+                )
+            )
+            key = (created.record.id, created.plaintext)
+        return owner, key
+    finally:
+        store.close_sync()
+
+
+def _revoke(key_id: str) -> None:
+    from hetumind.store import Store
+
+    store = Store.open_sync()
+    try:
+        store.run_sync(store.api_keys.revoke(key_id))
+    finally:
+        store.close_sync()
 
 
 def _interrupt(signum: int, frame: object) -> None:

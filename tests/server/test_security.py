@@ -77,9 +77,8 @@ def test_every_non_public_route_answers_401_to_anonymous_callers(api: TestClient
                 assert r.json()["error"]["code"] == "unauthorized"
                 checked += 1
         elif isinstance(route, APIWebSocketRoute):
-            with pytest.raises(WebSocketDisconnect):
-                with api.websocket_connect(route.path) as ws:
-                    ws.receive_json()
+            with pytest.raises(WebSocketDisconnect), api.websocket_connect(route.path) as ws:
+                ws.receive_json()
             checked += 1
     assert checked >= 30
     # A wrong key or a forged token is no better than none.
