@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from hetumind.expressions.datetime import DateTime, parse_datetime
+from hetumind.expressions.datetime import DateTime, from_iso, parse_datetime
 from hetumind.expressions.jsobjects import (
     ERROR_NAMES,
     ErrorObject,
@@ -324,7 +324,7 @@ DATETIME_NS = Namespace("DateTime", {
     "now": NativeFunction("now", lambda rt, a: DateTime(_now(rt))),
     "local": NativeFunction("local", lambda rt, a: DateTime(_now(rt))),
     "utc": NativeFunction("utc", lambda rt, a: DateTime(_now(rt).astimezone(UTC))),
-    "fromISO": _fn("fromISO", lambda a: _datetime_from(to_string(arg(a, 0)))),
+    "fromISO": _fn("fromISO", lambda a: from_iso(to_string(arg(a, 0)), arg(a, 1))),
     "fromMillis": _fn("fromMillis", lambda a: _datetime_from(to_number(arg(a, 0)))),
     "fromSeconds": _fn("fromSeconds", lambda a: _datetime_from(to_number(arg(a, 0)) * 1000)),
     "fromJSDate": _fn("fromJSDate", lambda a: _datetime_from(arg(a, 0))),

@@ -12,6 +12,13 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from hetumind.expressions.luxon_zone import (
+    days_in_month,
+    from_wall,
+    is_in_dst,
+    wall_ms,
+    zone_for,
+)
 from hetumind.expressions.values import (
     UNDEFINED,
     EvalError,
@@ -169,62 +176,112 @@ class DateTime(HostObject):
         return tok
 
     # -- arithmetic ----------------------------------------------------------------------
+    def offset_minutes(self) -> int:
+        return int((self.dt.utcoffset() or timedelta(0)).total_seconds() // 60)
+
+    def with_wall(self, local_ts: int) -> DateTime:
+        """Same zone, new wall-clock time; the current offset is Luxon's first guess."""
+        return DateTime(from_wall(local_ts, self.dt.tzinfo or UTC, self.offset_minutes()))
+
+    def wall(self) -> int:
+        d = self.dt
+        return wall_ms(d.year, d.month, d.day, d.hour, d.minute, d.second,
+                       d.microsecond // 1000)  # fmt: skip
+
     def shifted(self, amount: Any, sign: int) -> DateTime:
+        """Luxon's plus/minus: calendar units move the wall clock (a day stays a day across
+        DST), time units move the instant."""
         if is_number(amount):
-            return DateTime(self.dt + sign * timedelta(milliseconds=amount))
+            return self.plus_millis(sign * amount)
         if not isinstance(amount, dict):
             raise EvalError("plus/minus need an object like {days: 1} or milliseconds")
-        dt = self.dt
+        units: dict[str, float] = {}
         for key, value in amount.items():
             unit = _unit(key)
-            n = to_number(value) * sign
-            if unit in ("year", "quarter", "month"):
-                months = int(n) * {"year": 12, "quarter": 3, "month": 1}[unit]
-                dt = _add_months(dt, months)
-            else:
-                dt = dt + timedelta(milliseconds=n * _MS[unit])
-        return DateTime(dt)
+            units[unit] = units.get(unit, 0) + to_number(value) * sign
+        d = self.dt
+        months = (
+            int(units.get("year", 0)) * 12
+            + int(units.get("quarter", 0)) * 3
+            + int(units.get("month", 0))
+        )
+        days = int(units.get("day", 0)) + int(units.get("week", 0)) * 7
+        millis = sum(units.get(u, 0) * _MS[u] for u in ("hour", "minute", "second", "millisecond"))
+        # Fractions of calendar units count as time, as Luxon's Duration does (casually).
+        millis += (
+            units.get("day", 0) % 1 if units.get("day", 0) >= 0 else -(-units.get("day", 0) % 1)
+        ) * _MS["day"]
+        out = self
+        if months or days:
+            year, month = d.year, d.month + months
+            ny = year + (month - 1) // 12
+            nm = (month - 1) % 12 + 1
+            if not 1 <= ny <= 9999:
+                raise EvalError("DateTime out of range")
+            day = min(d.day, days_in_month(ny, nm)) + days
+            out = self.with_wall(wall_ms(ny, nm, day, d.hour, d.minute, d.second,
+                                         d.microsecond // 1000))  # fmt: skip
+        return out.plus_millis(millis) if millis else out
+
+    def plus_millis(self, millis: float) -> DateTime:
+        """Move the instant (aware datetime arithmetic in Python moves the wall clock)."""
+        try:
+            moved = self.dt.astimezone(UTC) + timedelta(milliseconds=millis)
+            return DateTime(moved.astimezone(self.dt.tzinfo))
+        except OverflowError:
+            raise EvalError("DateTime out of range") from None
 
     def start_of(self, unit: str) -> datetime:
         d = self.dt
+        ms = d.microsecond // 1000
         if unit == "year":
-            return d.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-        if unit == "quarter":
-            month = (d.month - 1) // 3 * 3 + 1
-            return d.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
-        if unit == "month":
-            return d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        if unit == "week":
-            day = d - timedelta(days=d.weekday())
-            return day.replace(hour=0, minute=0, second=0, microsecond=0)
-        if unit == "day":
-            return d.replace(hour=0, minute=0, second=0, microsecond=0)
-        if unit == "hour":
-            return d.replace(minute=0, second=0, microsecond=0)
-        if unit == "minute":
-            return d.replace(second=0, microsecond=0)
-        if unit == "second":
-            return d.replace(microsecond=d.microsecond // 1000 * 1000)
-        return d
+            fields = (d.year, 1, 1, 0, 0, 0, 0)
+        elif unit == "quarter":
+            fields = (d.year, (d.month - 1) // 3 * 3 + 1, 1, 0, 0, 0, 0)
+        elif unit == "month":
+            fields = (d.year, d.month, 1, 0, 0, 0, 0)
+        elif unit == "week":
+            fields = (d.year, d.month, d.day - d.weekday(), 0, 0, 0, 0)
+        elif unit == "day":
+            fields = (d.year, d.month, d.day, 0, 0, 0, 0)
+        elif unit == "hour":
+            fields = (d.year, d.month, d.day, d.hour, 0, 0, 0)
+        elif unit == "minute":
+            fields = (d.year, d.month, d.day, d.hour, d.minute, 0, 0)
+        elif unit == "second":
+            fields = (d.year, d.month, d.day, d.hour, d.minute, d.second, 0)
+        else:
+            fields = (d.year, d.month, d.day, d.hour, d.minute, d.second, ms)
+        return self.with_wall(wall_ms(*fields)).dt
 
     def end_of(self, unit: str) -> datetime:
-        start = DateTime(self.start_of(unit))
-        if unit in ("year", "quarter", "month"):
-            nxt = start.shifted({unit: 1}, 1).dt
+        # Luxon: plus one unit, back to its start, minus a millisecond.
+        nxt = DateTime(self.shifted({unit: 1}, 1).start_of(unit))
+        return nxt.plus_millis(-1).dt
+
+    def _calendar_diff(self, o: DateTime, unit: str) -> float:
+        """Whole calendar units between the two wall clocks, then the rest in time."""
+        step = {"year": ("month", 12), "quarter": ("month", 3), "month": ("month", 1),
+                "week": ("day", 7), "day": ("day", 1)}[unit]  # fmt: skip
+        later, earlier, sign = (self, o, 1) if self.millis() >= o.millis() else (o, self, -1)
+        ld, ed = later.dt, earlier.dt
+        if step[0] == "month":
+            guess = ((ld.year - ed.year) * 12 + ld.month - ed.month) // step[1]
         else:
-            nxt = start.dt + timedelta(milliseconds=_MS[unit])
-        return nxt - timedelta(milliseconds=1)
+            guess = (ld.date() - ed.date()).days // step[1]
+        count = max(guess - 1, 0)
+        while earlier.shifted({step[0]: (count + 1) * step[1]}, 1).millis() <= later.millis():
+            count += 1
+        anchor = earlier.shifted({step[0]: count * step[1]}, 1)
+        rest = later.millis() - anchor.millis()
+        casual = {"year": 365 * _MS["day"], "quarter": 91 * _MS["day"], "month": 30 * _MS["day"],
+                  "week": _MS["week"], "day": _MS["day"]}[unit]  # fmt: skip
+        return sign * (count + rest / casual)
 
     def diff(self, other: Any, unit: str) -> float | int:
         o = _coerce(other)
-        if unit in ("year", "quarter", "month"):
-            months = (self.dt.year - o.dt.year) * 12 + self.dt.month - o.dt.month
-            anchor = _add_months(o.dt, months)
-            span = (self.dt - anchor).total_seconds() * 1000
-            month_ms = 30.436875 * _MS["day"]
-            value = months + span / month_ms
-            div = {"year": 12, "quarter": 3, "month": 1}[unit]
-            return norm_number(value / div)
+        if unit in ("year", "quarter", "month", "week", "day"):
+            return norm_number(self._calendar_diff(o, unit))
         return norm_number((self.millis() - o.millis()) / _MS[unit])
 
     # -- members -------------------------------------------------------------------------
@@ -237,8 +294,10 @@ class DateTime(HostObject):
             "weekdayShort": _DAYS[d.weekday()][:3], "monthLong": _MONTHS[d.month],
             "monthShort": _MONTHS[d.month][:3], "ordinal": d.timetuple().tm_yday,
             "quarter": (d.month - 1) // 3 + 1, "weekNumber": d.isocalendar().week,
-            "zoneName": str(d.tzinfo), "isValid": True,
-            "offset": int((d.utcoffset() or timedelta(0)).total_seconds() // 60),
+            "zoneName": _zone_name(d), "isValid": True, "localWeekday": d.isoweekday(),
+            "weekYear": d.isocalendar().year, "zone": {"name": _zone_name(d)},
+            "offset": self.offset_minutes(), "isInDST": is_in_dst(d),
+            "offsetNameShort": d.tzname(), "isOffsetFixed": not isinstance(d.tzinfo, ZoneInfo),
             "daysInMonth": calendar.monthrange(d.year, d.month)[1],
             "isInLeapYear": calendar.isleap(d.year), "ts": self.millis(),
         }  # fmt: skip
@@ -257,6 +316,41 @@ class DateTime(HostObject):
         return method(self, a)
 
 
+def from_iso(text: str, opts: Any = UNDEFINED) -> DateTime:
+    """Luxon's DateTime.fromISO(text, {zone, setZone}): a text without an offset is wall
+    time in `zone` (default UTC); with an offset it is that instant, shown in `zone`, or in
+    its own offset with `setZone: true`."""
+    zone_opt = opts.get("zone") if isinstance(opts, dict) else None
+    set_zone = bool(opts.get("setZone")) if isinstance(opts, dict) else False
+    zone = zone_for(to_string(zone_opt)) if zone_opt not in (None, UNDEFINED) else UTC
+    dt = parse_datetime(text, _NAIVE)
+    if dt is None:
+        raise EvalError(f"Invalid DateTime: {text}")
+    if dt.tzinfo is _NAIVE:
+        d = dt.replace(tzinfo=None)
+        return DateTime(from_wall(wall_ms(d.year, d.month, d.day, d.hour, d.minute, d.second,
+                                          d.microsecond // 1000), zone))  # fmt: skip
+    if set_zone:
+        return DateTime(dt)
+    return DateTime(dt.astimezone(zone))
+
+
+class _Naive(tzinfo):
+    """Marks a parsed text that had no offset (so its zone comes from the options)."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "UTC"
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+
+_NAIVE = _Naive()
+
+
 def _coerce(value: Any) -> DateTime:
     if isinstance(value, DateTime):
         return value
@@ -269,31 +363,69 @@ def _coerce(value: Any) -> DateTime:
     raise EvalError(f"Invalid DateTime: {to_string(value)}")
 
 
+def _zone_name(d: datetime) -> str:
+    z = d.tzinfo
+    if z is UTC or z is None:
+        return "UTC"
+    if isinstance(z, ZoneInfo):
+        return z.key
+    off = int((d.utcoffset() or timedelta(0)).total_seconds() // 60)
+    if off == 0:
+        return "UTC"
+    h, m = divmod(abs(off), 60)
+    return f"UTC{'+' if off > 0 else '-'}{h}" + (f":{m:02d}" if m else "")
+
+
 def _set(d: DateTime, values: Any) -> DateTime:
     if not isinstance(values, dict):
         raise EvalError("set() needs an object like {hour: 0}")
-    names = {"year": "year", "month": "month", "day": "day", "hour": "hour",
-             "minute": "minute", "second": "second"}  # fmt: skip
-    kwargs: dict[str, int] = {}
+    t = d.dt
+    fields = {"year": t.year, "month": t.month, "day": t.day, "hour": t.hour,
+              "minute": t.minute, "second": t.second,
+              "millisecond": t.microsecond // 1000}  # fmt: skip
     for k, v in values.items():
-        if k == "millisecond":
-            kwargs["microsecond"] = int(to_number(v)) * 1000
-        elif k in names:
-            kwargs[names[k]] = int(to_number(v))
+        key = _UNIT_ALIASES.get(k, k)
+        if key in fields:
+            fields[key] = int(to_number(v))
     try:
-        return DateTime(d.dt.replace(**kwargs))  # type: ignore[arg-type]
+        datetime(fields["year"], fields["month"], fields["day"])
     except ValueError as e:
         raise EvalError(f"Invalid DateTime: {e}") from None
+    return d.with_wall(wall_ms(*fields.values()))
 
 
-def _set_zone(d: DateTime, zone: Any) -> DateTime:
-    name = to_string(zone)
-    if name.upper() == "UTC":
-        return DateTime(d.dt.astimezone(UTC))
-    try:
-        return DateTime(d.dt.astimezone(ZoneInfo(name)))
-    except (KeyError, ValueError) as e:
-        raise EvalError(f"Invalid zone {name}") from e
+def _set_zone(d: DateTime, zone: Any, opts: Any = UNDEFINED) -> DateTime:
+    tz = zone_for(to_string(zone)) if zone is not UNDEFINED else UTC
+    if isinstance(opts, dict) and opts.get("keepLocalTime"):
+        return DateTime(from_wall(d.wall(), tz))
+    return DateTime(d.dt.astimezone(tz))
+
+
+_N8N_UNITS = {"ms": "millisecond", "sec": "second", "secs": "second", "hr": "hour",
+              "hrs": "hour", "min": "minute", "mins": "minute"}  # fmt: skip
+
+
+def _n8n_shift(d: DateTime, a: list[Any], sign: int) -> DateTime:
+    """n8n's plus/minus also take (amount, unit): `plus(5, 'days')`."""
+    if a[1] is UNDEFINED or isinstance(a[0], dict):
+        return d.shifted(a[0], sign)
+    unit = _N8N_UNITS.get(to_string(a[1]), to_string(a[1]))
+    return d.shifted({unit: a[0]}, sign)
+
+
+def _extract(d: DateTime, part: Any) -> Any:
+    name = "week" if part is UNDEFINED else to_string(part)
+    if name == "yearDayNumber":
+        return d.dt.timetuple().tm_yday
+    name = {"week": "weekNumber"}.get(name, _UNIT_ALIASES.get(name, name))
+    return d.get_member(None, name)  # type: ignore[arg-type]
+
+
+def _diff_to(d: DateTime, other: Any, unit: Any) -> Any:
+    units = ["days"] if unit is UNDEFINED else unit if isinstance(unit, list) else [unit]
+    if len(units) > 1:
+        return {to_string(u): d.diff(other, _unit(u)) for u in units}
+    return d.diff(other, _unit(units[0] if units else "days"))
 
 
 def _diff_object(d: DateTime, other: Any, unit: Any) -> dict[str, Any]:
@@ -321,16 +453,27 @@ _METHODS: dict[str, Any] = {
     "getTime": lambda d, a: d.millis(),
     "toSeconds": lambda d, a: norm_number(d.millis() / 1000),
     "toUnixInteger": lambda d, a: d.millis() // 1000,
-    "plus": lambda d, a: d.shifted(a[0], 1),
-    "minus": lambda d, a: d.shifted(a[0], -1),
+    "plus": lambda d, a: _n8n_shift(d, a, 1),
+    "minus": lambda d, a: _n8n_shift(d, a, -1),
+    "beginningOf": lambda d, a: DateTime(d.start_of("week" if a[0] is UNDEFINED else _unit(a[0]))),
+    "endOfMonth": lambda d, a: DateTime(d.end_of("month")),
+    "extract": lambda d, a: _extract(d, a[0]),
+    "format": lambda d, a: d.format(to_string(a[0])),
+    "isDst": lambda d, a: is_in_dst(d.dt),
+    "toInt": lambda d, a: d.millis(),
+    "toFloat": lambda d, a: d.millis(),
+    "toBoolean": lambda d, a: UNDEFINED,
+    "isEmpty": lambda d, a: False,
+    "isNotEmpty": lambda d, a: True,
+    "toDateTime": lambda d, a: d,
     "startOf": lambda d, a: DateTime(d.start_of(_unit(a[0]))),
     "endOf": lambda d, a: DateTime(d.end_of(_unit(a[0]))),
     "set": lambda d, a: _set(d, a[0]),
-    "setZone": lambda d, a: _set_zone(d, a[0]),
+    "setZone": lambda d, a: _set_zone(d, a[0], a[1]),
     "toUTC": lambda d, a: DateTime(d.dt.astimezone(UTC)),
     "toLocal": lambda d, a: d,
     "diff": lambda d, a: _diff_object(d, a[0], a[1]),
-    "diffTo": lambda d, a: _coerce(a[0]).diff(d, "day" if a[1] is UNDEFINED else _unit(a[1])),
+    "diffTo": lambda d, a: _diff_to(d, a[0], a[1]),
     "equals": lambda d, a: isinstance(a[0], DateTime) and d.dt == a[0].dt,
     "hasSame": lambda d, a: _has_same(d, a[0], a[1]),
     "isBetween": lambda d, a: _coerce(a[0]).millis() <= d.millis() <= _coerce(a[1]).millis(),

@@ -44,6 +44,7 @@ class ExpressionParser:
         self.i = 0
         self.depth = 0
         self.no_in = False  # inside a `for (... in` head, `in` is not an operator
+        self.parenthesized: set[int] = set()  # ids of nodes written inside ( )
 
     # -- token helpers -------------------------------------------------------------------
     @property
@@ -167,8 +168,18 @@ class ExpressionParser:
             self.enter()
             right = self.binary(prec - 1 if op == "**" else prec)
             self.depth -= 1
-            cls = ast.Logical if op in _LOGICAL else ast.Binary
-            left = cls(left.pos, right.end, op, left, right)
+            if op in _LOGICAL:
+                self._check_nullish_mix(op, left, right, tok)
+                left = ast.Logical(left.pos, right.end, op, left, right)
+            else:
+                left = ast.Binary(left.pos, right.end, op, left, right)
+
+    def _check_nullish_mix(self, op: str, left: ast.Node, right: ast.Node, tok: Token) -> None:
+        # JavaScript refuses `a ?? b || c` and `a || b ?? c` without parentheses.
+        for side in (left, right):
+            bare = isinstance(side, ast.Logical) and id(side) not in self.parenthesized
+            if bare and (op == "??") != (side.op == "??"):  # type: ignore[attr-defined]
+                raise self.error("cannot mix ?? with || or && without parentheses", tok)
 
     def unary(self) -> ast.Node:
         tok = self.tok
@@ -296,6 +307,7 @@ class ExpressionParser:
                 node = self.expression()
                 self.no_in = saved
                 self.expect(")")
+                self.parenthesized.add(id(node))
                 return node
             if tok.value == "[":
                 return self.array_literal()

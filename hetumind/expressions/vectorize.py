@@ -231,14 +231,14 @@ def _method(name: str, obj: _V, args: list[_V]) -> _V:
                 return _V("bool", fn(obj.value, pattern=lit[0]), False)
     if obj.kind in ("int", "float") and name == "round" and len(lit) <= 1:
         places = lit[0] if lit else 0
-        if type(places) is not int or not 0 <= places <= 15:
+        # n8n's round() is `+x.toFixed(places)`: exact for whole numbers (halves go away
+        # from zero); with decimal places it rounds the exact binary value, so per item.
+        if places != 0 or type(places) is not int:
             raise NotVectorizable
         if obj.kind == "int":
             return obj
-        factor = 10**places
-        scaled = pc.multiply(obj.value, float(factor)) if places else obj.value
-        rounded = pc.floor(pc.add(scaled, 0.5))
-        return _V("float", pc.divide(rounded, float(factor)) if places else rounded, False)
+        rounded = pc.round(obj.value, 0, round_mode="half_towards_infinity")
+        return _V("float", rounded, False)
     raise NotVectorizable
 
 

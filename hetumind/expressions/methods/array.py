@@ -273,6 +273,8 @@ def _chunk(arr: list[Any], args: list[Any]) -> list[Any]:
 
 
 def _pluck(arr: list[Any], args: list[Any]) -> list[Any]:
+    # As n8n: the values of the named fields in the object's own key order, a lone value
+    # unwrapped, objects without any of the fields skipped.
     fields = [to_string(f) for f in args]
     if not fields:
         return list(arr)
@@ -280,12 +282,28 @@ def _pluck(arr: list[Any], args: list[Any]) -> list[Any]:
     for v in arr:
         if type(v) is not dict:
             continue
-        if len(fields) == 1:
-            value = v.get(fields[0], UNDEFINED)
-            if value is not None and value is not UNDEFINED:
-                out.append(value)
-        else:
-            out.append({f: v[f] for f in fields if f in v})
+        picked = [v[k] for k in v for f in fields if f == k]
+        if picked:
+            out.append(picked[0] if len(picked) == 1 else picked)
+    return out
+
+
+def _rename_keys(arr: list[Any], args: list[Any]) -> list[Any]:
+    if not args or len(args) % 2:
+        raise EvalError("renameKeys(): expected an even amount of args: from1, to1 [, from2, "
+                        'to2, ...]. e.g. .renameKeys("name", "title")')  # fmt: skip
+    out = []
+    for v in arr:
+        if type(v) is not dict:
+            out.append(v)
+            continue
+        new = dict(v)
+        for i in range(0, len(args), 2):
+            old, to = to_string(args[i]), to_string(args[i + 1])
+            if old in new:
+                value = new.pop(old)
+                new[to] = value
+        out.append(new)
     return out
 
 
@@ -313,7 +331,10 @@ def _list_arg(args: list[Any], name: str) -> list[Any]:
 
 
 def _smart_join(arr: list[Any], args: list[Any]) -> dict[str, Any]:
-    key_field, value_field = to_string(arg(args, 0)), to_string(arg(args, 1))
+    key_arg, value_arg = arg(args, 0), arg(args, 1)
+    if type(key_arg) is not str or type(value_arg) is not str or not key_arg or not value_arg:
+        raise EvalError('smartJoin(): expected two string args, e.g. .smartJoin("name", "value")')
+    key_field, value_field = key_arg, value_arg
     out: dict[str, Any] = {}
     for v in arr:
         if type(v) is dict and key_field in v:
@@ -322,11 +343,26 @@ def _smart_join(arr: list[Any], args: list[Any]) -> dict[str, Any]:
 
 
 def _merge(arr: list[Any], args: list[Any]) -> dict[str, Any]:
+    """n8n: without an argument, all objects merged (first wins); with an array, each
+    object merged with the one at the same index of the argument (the receiver's wins)."""
     out: dict[str, Any] = {}
-    for v in arr + (_list_arg(args, "merge") if args else []):
-        if type(v) is dict:
-            for k, e in v.items():
-                out.setdefault(k, e)
+    if not args or arg(args, 0) is UNDEFINED:
+        for v in arr:
+            if type(v) is dict:
+                for k, e in v.items():
+                    out.setdefault(k, e)
+        return out
+    others = arg(args, 0)
+    if type(others) is not list:
+        raise EvalError("merge(): expected array arg, e.g. .merge([{ id: 1, otherValue: 3 }])")
+    for i in range(max(len(arr), len(others))):
+        mine = arr[i] if i < len(arr) else UNDEFINED
+        theirs = others[i] if i < len(others) else UNDEFINED
+        if type(mine) is dict and type(theirs) is dict:
+            pair = dict(mine)
+            for k, e in theirs.items():
+                pair.setdefault(k, e)
+            out.update(pair)
     return out
 
 
@@ -442,6 +478,7 @@ ARRAY_METHODS: dict[str, Method] = {
     "difference": lambda rt, arr, a: _difference(rt, arr, a),
     "intersection": lambda rt, arr, a: _intersection(rt, arr, a),
     "union": lambda rt, arr, a: _union(rt, arr, a),
+    "renameKeys": lambda rt, arr, a: _rename_keys(arr, a),
     "merge": lambda rt, arr, a: _merge(arr, a),
     "smartJoin": lambda rt, arr, a: _smart_join(arr, a),
     "append": lambda rt, arr, a: _concat(arr, [list(a)]),

@@ -14,6 +14,7 @@ from hetumind.expressions.values import (
     EvalError,
     norm_number,
     number_to_string,
+    to_number,
     to_string,
 )
 
@@ -92,21 +93,47 @@ def _to_radix(x: float | int, args: list[Any]) -> str:
 
 
 def _round(x: float | int, args: list[Any]) -> float | int:
-    places = int_arg(args, 0, 0)
-    if places == 0:
-        return js_round(x)
-    factor = 10**places
-    return norm_number(js_round(x * factor) / factor)
+    # n8n's round() is `+value.toFixed(decimalPlaces)`: halves go away from zero.
+    return to_number(to_fixed(x, int_arg(args, 0, 0)))
+
+
+# (group separator, decimal separator, minimum digits before grouping applies)
+_LOCALES: dict[str, tuple[str, str, int]] = {
+    "en": (",", ".", 1), "de": (".", ",", 1), "fr": ("\u202f", ",", 1), "es": (".", ",", 2),
+    "it": (".", ",", 1), "pt": (".", ",", 1), "nl": (".", ",", 1), "ru": ("\u00a0", ",", 1),
+    "pl": ("\u00a0", ",", 2), "sv": ("\u00a0", ",", 1), "ja": (",", ".", 1), "zh": (",", ".", 1),
+    "de-CH": ("\u2019", ".", 1), "pt-PT": ("\u00a0", ",", 2), "en-IN": (",", ".", 1),
+}  # fmt: skip
 
 
 def _format(x: float | int, args: list[Any]) -> str:
-    """Intl.NumberFormat('en-US') defaults: grouping, at most 3 fraction digits."""
+    """Intl.NumberFormat(locale, {minimumFractionDigits, maximumFractionDigits,
+    useGrouping, style: 'percent'}).format(x) for common locales (en-US by default)."""
+    locale = "en-US" if arg(args, 0) is UNDEFINED else to_string(arg(args, 0))
+    opts = arg(args, 1) if type(arg(args, 1)) is dict else {}
+    group, point, min_group = (
+        _LOCALES.get(locale) or _LOCALES.get(locale.split("-")[0]) or (_LOCALES["en"])
+    )
     if not math.isfinite(x):
         return "NaN" if x != x else ("∞" if x > 0 else "-∞")
-    text = f"{Decimal(x).quantize(Decimal('0.001'), rounding=ROUND_HALF_UP):,f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    percent = opts.get("style") == "percent"
+    if percent:
+        x = x * 100
+    min_fd = int(to_number(opts.get("minimumFractionDigits", 0)))
+    max_fd = int(to_number(opts.get("maximumFractionDigits", max(min_fd, 0 if percent else 3))))
+    max_fd = max(max_fd, min_fd)
+    text = (
+        f"{Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-max_fd), rounding=ROUND_HALF_UP):f}"
+    )
+    whole, _, frac = text.lstrip("-").partition(".")
+    frac = frac.rstrip("0")
+    frac = frac + "0" * (min_fd - len(frac))
+    if opts.get("useGrouping", True) is not False and len(whole) >= 4 + (min_group - 1):
+        head = len(whole) % 3 or 3
+        whole = whole[:head] + "".join(group + whole[i : i + 3] for i in range(head, len(whole), 3))
+    out = whole + (point + frac if frac else "")
+    negative = text.startswith("-") and any(c not in "0." for c in text[1:])
+    return ("-" if negative else "") + out + ("%" if percent else "")
 
 
 def _parity(x: float | int, want_even: bool) -> bool:

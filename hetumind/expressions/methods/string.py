@@ -275,11 +275,29 @@ def _base64_decode(s: str) -> str:
         raise EvalError(f"Invalid base64 string: {e}") from None
 
 
+# n8n strips these currency signs before Number() (string-extensions' CURRENCY_REGEXP).
+_CURRENCY = re.compile(
+    "Lek|؋|\\$|ƒ|₼|Br|BZ\\$|\\$b|KM|P|лв|R\\$|៛|¥|₡|kn|₱|Kč|kr|RD\\$|£|€|¢|Q|L|Ft|₹|Rp|﷼|₪|"
+    "J\\$|₩|₭|ден|RM|₨|₮|MT|C\\$|₦|B/\\.|Gs|S/\\.|zł|lei|₽|Дин\\.|S|R|CHF|NT\\$|฿|TT\\$|₺|₴|"
+    "\\$U|Bs|₫|Z\\$"
+)
+
+
 def _to_number(s: str) -> Any:
-    n = string_to_number(s)
+    n = string_to_number(_CURRENCY.sub("", s))
     if n != n:
-        raise EvalError(f"cannot convert '{s}' to a number")
+        raise EvalError("cannot convert to number")
     return n
+
+
+def _extract_url_path(s: str) -> Any:
+    try:
+        parts = urllib.parse.urlsplit(s.strip())
+    except ValueError:
+        return UNDEFINED
+    if not parts.scheme or not (parts.netloc or parts.scheme in ("mailto", "data", "file")):
+        return UNDEFINED
+    return parts.path or "/"
 
 
 def _to_datetime(s: str) -> DateTime:
@@ -378,6 +396,7 @@ STRING_METHODS: dict[str, Method] = {
     "extractEmail": lambda rt, s, a: m.group(0) if (m := _EMAIL.search(s)) else UNDEFINED,
     "extractUrl": lambda rt, s, a: m.group(0) if (m := _URL.search(s)) else UNDEFINED,
     "extractDomain": lambda rt, s, a: _extract_domain(s),
+    "extractUrlPath": lambda rt, s, a: _extract_url_path(s),
     "isEmail": lambda rt, s, a: bool(_EMAIL.fullmatch(s)),
     "isUrl": lambda rt, s, a: bool(_URL.fullmatch(s)),
     "isDomain": lambda rt, s, a: bool(_DOMAIN.fullmatch(s)),
@@ -390,6 +409,8 @@ STRING_METHODS: dict[str, Method] = {
     "hash": lambda rt, s, a: _hash(s, a),
     "toInt": lambda rt, s, a: parse_int(s),
     "toFloat": lambda rt, s, a: parse_float(s),
+    "toWholeNumber": lambda rt, s, a: parse_int(s),
+    "toDecimalNumber": lambda rt, s, a: parse_float(s),
     "toNumber": lambda rt, s, a: _to_number(s),
     "toBoolean": lambda rt, s, a: s.strip().lower() not in ("false", "no", "0", "", "n", "off"),
     "urlEncode": lambda rt, s, a: _url_encode(s, a),
