@@ -180,3 +180,19 @@ def test_irregular_results_take_the_row_path(code: str) -> None:
     outcome = run_code("javaScript", code, _payload(rows), SandboxLimits())
     assert outcome.columns is None
     assert isinstance(outcome.value, list) and len(outcome.value) == 100
+
+
+def test_python_collects_cyclic_garbage_of_user_code() -> None:
+    # the prelude turns the collector off only around its own work: cycles the code makes
+    # are still collected, so this fits in 64 MB
+    code = "for i in range(400000):\n    a = [None] * 16\n    a.append(a)\nreturn [{'done': True}]"
+    limits = SandboxLimits(memory_mb=64)
+    assert run_code("python", code, _payload(), limits).value == [{"done": True}]
+
+
+def test_python_payload_marshal_cannot_carry_falls_back_to_json() -> None:
+    import datetime
+
+    payload = _payload(vars={"when": datetime.date(2024, 1, 2)})
+    value = run_code("python", "return [{'w': _vars.when}]", payload, SandboxLimits()).value
+    assert value == [{"w": "2024-01-02"}]
