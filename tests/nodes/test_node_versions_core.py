@@ -446,3 +446,44 @@ def test_odd_parameters_fail_clearly_or_run() -> None:
         # a clear, typed error is fine; any other exception fails the test
         with contextlib.suppress(HetumindError):
             run_node(node, params, *inputs, type_version=version)
+
+
+# -- Item Lists per version -----------------------------------------------------------------
+
+
+def _item_lists(version: float, params: dict[str, Any], rows: list[dict[str, Any]]) -> Any:
+    from hetumind.nodes.builtin.item_lists import ItemLists
+
+    return run_node(ItemLists(), params, rows, type_version=version)[0]
+
+
+def test_item_lists_split_checks_by_version() -> None:
+    rows: list[dict[str, Any]] = [{"a": [1, 2], "n": None, "o": {"x": 1}}]
+    split = {"fieldToSplitOut": "nope"}
+    with pytest.raises(NodeExecutionError, match="Couldn't find the field 'nope'"):
+        _item_lists(2, split, rows)
+    assert _item_lists(2.1, split, rows) == []
+    with pytest.raises(NodeExecutionError, match=r"'o' is not an array$"):
+        _item_lists(1, {"fieldToSplitOut": "o"}, rows)
+    with pytest.raises(NodeExecutionError, match="'n' is not an array or object"):
+        _item_lists(2.1, {"fieldToSplitOut": "n"}, rows)
+    assert _item_lists(2.2, {"fieldToSplitOut": "n"}, rows) == [{"n": None}]
+
+
+def test_item_lists_aggregate_and_summarize_missing_fields_by_version() -> None:
+    rows: list[dict[str, Any]] = [{"a": 1}, {"a": 2}]
+    agg = {
+        "operation": "aggregateItems",
+        "fieldsToAggregate": {"fieldToAggregate": [{"fieldToAggregate": "nope"}]},
+    }
+    with pytest.raises(NodeExecutionError, match="Couldn't find the field 'nope'"):
+        _item_lists(2, agg, rows)
+    assert _item_lists(2, {**agg, "options": {"keepMissing": True}}, rows) == [{"nope": [None] * 2}]
+    assert _item_lists(2.1, agg, rows) == [{"nope": []}]
+    summ = {
+        "operation": "summarize",
+        "fieldsToSummarize": {"values": [{"aggregation": "count", "field": "nope"}]},
+    }
+    with pytest.raises(NodeExecutionError, match="does not exist in any items"):
+        _item_lists(2, summ, rows)
+    assert _item_lists(2.1, summ, rows) == [{"count_nope": 0}]

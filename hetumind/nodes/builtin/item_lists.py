@@ -57,11 +57,11 @@ def delegate_for(
     if operation == "limit":
         return Limit(), 1, params
     if operation == "summarize":
-        # version 3 stopped checking that the summarized fields exist
+        # version 2.1 stopped checking that the summarized fields exist
         return (
             Summarize(),
             1,
-            _with_options(params, continueIfFieldNotFound=True) if version >= 3 else params,
+            _with_options(params, continueIfFieldNotFound=True) if version >= 2.1 else params,
         )
     raise NodeExecutionError(f'The operation "{operation}" is not supported!')
 
@@ -152,7 +152,32 @@ class ItemLists(Node):
             raise NodeExecutionError(exc.reason, node=ctx.node_name) from None
         if operation == "splitOutItems" and ctx.type_version < 2.2 and inputs:
             _check_split_fields(ctx, inputs[0])
+        aggregate = ctx.param("aggregate", 0, "aggregateIndividualFields")
+        individual = operation == "aggregateItems" and aggregate == "aggregateIndividualFields"
+        if individual and ctx.type_version < 2.1 and inputs and len(inputs[0]):
+            _check_aggregate_fields(ctx, inputs[0])
         return target.run(_Delegated(ctx, version, params), inputs)
+
+
+def _check_aggregate_fields(ctx: NodeContext, batch: ItemBatch) -> None:
+    """Item Lists before 2.1: every field to aggregate must be named and be in some item
+    (unless "Keep Missing And Null Values" is on); Aggregate never checks."""
+    disable_dot = bool(ctx.param("options.disableDotNotation", 0, False))
+    keep_missing = bool(ctx.param("options.keepMissing", 0, False))
+    entries = ctx.param("fieldsToAggregate.fieldToAggregate", 0, []) or []
+    rows = batch.to_json()
+    for entry in entries if isinstance(entries, list) else []:
+        field = str(entry.get("fieldToAggregate", "")) if isinstance(entry, Mapping) else ""
+        if field == "":
+            raise NodeExecutionError(
+                "Field to aggregate is blank. Please add a field to aggregate",
+                node=ctx.node_name,
+            )
+        found = any(get_path(row, field, disable_dot) is not MISSING for row in rows)
+        if not found and (not keep_missing or (disable_dot and "." in field)):
+            raise NodeExecutionError(
+                f"Couldn't find the field '{field}' in the input data", node=ctx.node_name
+            )
 
 
 def _check_split_fields(ctx: NodeContext, batch: ItemBatch) -> None:
