@@ -209,3 +209,44 @@ def test_debug_helper_errors_memory_and_seeded_random_data() -> None:
     assert all(len(r["nanoId"]) == 5 and set(r["nanoId"]) <= {"a", "b"} for r in nano.to_json())
     with pytest.raises(NodeExecutionError, match="Unknown randomDataType"):
         run(DebugHelper(), {**params, "randomDataType": "dragons"}, [{}])
+
+
+# n8n's packages/nodes-base/nodes/SpreadsheetFile/test/SpreadsheetFile.test.ts (workflow.json,
+# workflow.empty.json, workflow.bom.json) with its spreadsheet.csv: version 1 reads CSV as
+# SheetJS does. Its ODS/RTF/XLS writes are formats we refuse (test above).
+N8N_CSV = b"A,B,C\n1,2,3\n4,5,6"
+
+
+@pytest.mark.parametrize(
+    ("options", "want"),
+    [
+        ({}, [{"A": 1, "B": 2, "C": 3}, {"A": 4, "B": 5, "C": 6}]),
+        ({"range": "A2:B3"}, [{"1": 4, "2": 5}]),
+        ({"headerRow": False}, [{"row": ["A", "B", "C"]}, {"row": [1, 2, 3]}, {"row": [4, 5, 6]}]),
+        ({"rawData": True}, [{"A": "1", "B": "2", "C": "3"}, {"A": "4", "B": "5", "C": "6"}]),
+        ({"readAsString": True}, [{"A": 1, "B": 2, "C": 3}, {"A": 4, "B": 5, "C": 6}]),
+    ],
+)
+def test_n8n_spreadsheet_v1_reads(options: dict[str, Any], want: list[dict[str, Any]]) -> None:
+    items = file_items((N8N_CSV, "spreadsheet.csv"))
+    assert run(SpreadsheetFile(), {"options": options}, items).to_json() == want
+
+
+def test_n8n_spreadsheet_v1_csv_write_and_empty_cells() -> None:
+    rows = [{"A": 1, "B": 2, "C": 3}, {"A": 4, "B": 5, "C": 6}]
+    out = run(SpreadsheetFile(), {"operation": "toFile", "fileFormat": "csv", "options": {}}, rows)
+    entry = binary_of(out)["data"]
+    assert (entry["mimeType"], entry["fileName"], entry["fileSize"]) == (
+        "text/csv",
+        "spreadsheet.csv",
+        "20 B",
+    )
+    assert file_bytes(out) == "\ufeffA,B,C\n1,2,3\n4,5,6".encode()
+    empty = file_items((b"A,B,C\n1,,3", "includeempty.csv"))
+    v2 = {"fileFormat": "csv"}
+    assert run(
+        SpreadsheetFile(), {**v2, "options": {"includeEmptyCells": True}}, empty, version=2
+    ).to_json() == [{"A": "1", "B": "", "C": "3"}]
+    assert run(SpreadsheetFile(), {**v2, "options": {}}, empty, version=2).to_json() == [
+        {"A": "1", "C": "3"}
+    ]

@@ -16,13 +16,22 @@ saying so.
 
 from __future__ import annotations
 
-import re
+import csv
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
-from hetumind.nodes.builtin._files import ItemError
+from hetumind.nodes.builtin._files import (
+    ItemError,
+    binary_entry,
+    decode_text,
+    describe,
+    entry_bytes,
+    item_options,
+)
+from hetumind.nodes.builtin._sheetjs_csv import sheetjs_csv_rows
 from hetumind.nodes.builtin.convert_to_file import ConvertToFile
 from hetumind.nodes.builtin.extract_from_file import ExtractFromFile
 
@@ -30,7 +39,6 @@ __all__ = ["SpreadsheetFile"]
 
 _FORMATS = ("csv", "html", "xlsx")
 _N8N_ONLY = ("ods", "rtf", "xls")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 class SpreadsheetFileParams(NodeParams):
@@ -91,31 +99,19 @@ def _detect(entry: Mapping[str, Any] | None) -> str:
     return "xlsx"
 
 
-def _sheet_value(value: Any) -> Any:
-    """A CSV cell as SheetJS types it."""
-    if not isinstance(value, str):
-        return value
-    if value in ("TRUE", "FALSE"):
-        return value == "TRUE"
-    text = value.strip()
-    if _NUMBER.fullmatch(text):
-        number = float(text)
-        return int(number) if number.is_integer() and "e" not in text.lower() else number
-    return value
-
-
-def _typed(batch: ItemBatch) -> ItemBatch:
-    rows = []
-    for row in batch.to_json():
-        if isinstance(row.get("row"), list):
-            rows.append({"row": [None if v == "" else _sheet_value(v) for v in row["row"]]})
-        elif isinstance(row.get("row"), dict) and len(row) == 1:
-            cells = row["row"]
-            width = max((int(k) for k in cells), default=-1) + 1
-            rows.append({"row": [_sheet_value(cells.get(str(k))) for k in range(width)]})
-        else:
-            rows.append({k: _sheet_value(v) for k, v in row.items()})
-    return ItemBatch.from_json(rows, binary=batch.binary).with_pairing(batch.paired)
+def _v1_csv(ctx: NodeContext, batch: ItemBatch, i: int) -> ItemBatch:
+    """Version 1 reads CSV with SheetJS: typed cells and sheet_to_json's options."""
+    prop = str(ctx.param("binaryPropertyName", i, "data") or "data")
+    options = item_options(ctx, i)
+    try:
+        data = entry_bytes(binary_entry(batch, i, prop), prop)
+        rows = sheetjs_csv_rows(decode_text(data, "utf-8"), options)
+    except (HetumindError, ValueError, csv.Error) as exc:
+        message = describe(exc)
+        if not ctx.continue_on_fail:
+            raise ItemError(message, node=ctx.node_name, item_index=i) from None
+        rows = [{"error": message}]
+    return ItemBatch.from_json(rows, paired=[i] * len(rows))
 
 
 @node(
@@ -148,12 +144,13 @@ class SpreadsheetFile(Node):
                 prop = str(ctx.param("binaryPropertyName", i, "data") or "data")
                 fmt = _detect((prop_binary[i] or {}).get(prop))
             _check_format(fmt, ctx)
+            if ctx.type_version < 2 and fmt == "csv":
+                parts.append(_v1_csv(ctx, batch, i))
+                continue
             one = batch.take([i])
             renamed = cast(NodeContext, _Offset(ctx, fmt, i))
             out = ExtractFromFile().run(renamed, [one])[0]
-            paired = [i] * len(out)
-            out = out.with_pairing(paired)
-            parts.append(_typed(out) if ctx.type_version < 2 and fmt == "csv" else out)
+            parts.append(out.with_pairing([i] * len(out)))
         return [ItemBatch.concat(parts)]
 
 
