@@ -26,8 +26,6 @@ _DEFAULTS: dict[str, tuple[Any, str, Any]] = {
     "number": (0, "smaller", 0),
     "string": ("", "equal", ""),
 }
-_BOOLEAN_OPS = frozenset({"equal", "notEqual"})
-_DATE_OPS = frozenset({"after", "before"})
 
 
 def _matches(ctx: NodeContext, i: int, need_all: bool) -> bool:
@@ -42,9 +40,8 @@ def _matches(ctx: NodeContext, i: int, need_all: bool) -> bool:
             operation = str(entry.get("operation", op_default))
             if data_type == "dateTime":
                 value1, value2 = to_epoch_ms(value1), to_epoch_ms(value2)
-            allowed = _BOOLEAN_OPS if data_type == "boolean" else None
-            allowed = _DATE_OPS if data_type == "dateTime" else allowed
-            result = compare(operation, value1, value2, allowed)
+            # n8n looks every operation up in one table, whatever the data type offers
+            result = compare(operation, value1, value2)
             if result and not need_all:
                 return True
             if not result and need_all:
