@@ -3,6 +3,7 @@ Execution Data and Debug Helper (workflow cases from n8n: tests/conformance/case
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -250,3 +251,53 @@ def test_n8n_spreadsheet_v1_csv_write_and_empty_cells() -> None:
     assert run(SpreadsheetFile(), {**v2, "options": {}}, empty, version=2).to_json() == [
         {"A": "1", "C": "3"}
     ]
+
+
+def test_n8n_move_binary_data_workflow(tmp_path: Path) -> None:
+    """n8n's MoveBinaryData.test.ts expectations (its sample.json read with Read Binary File)."""
+    sample = b'{\n\t"id": 1,\n\t"title": "My Title",\n\t"description": "Lorem Ipsum ..."\n}'
+    (tmp_path / "sample.json").write_bytes(sample)
+    read = run(ReadBinaryFile(), {"filePath": str(tmp_path / "sample.json")}, [{}])
+    b64 = base64.b64encode(sample).decode()
+    doc = {"id": 1, "title": "My Title", "description": "Lorem Ipsum ..."}
+    cases: list[tuple[dict[str, Any], list[dict[str, Any]]]] = [
+        ({"options": {}}, [doc]),
+        ({"setAllData": False, "options": {}}, [{"data": sample.decode()}]),
+        ({"setAllData": False, "options": {"jsonParse": True}}, [{"data": doc}]),
+        ({"setAllData": False, "options": {"encoding": "base64"}}, [{"data": b64}]),
+        ({"setAllData": False, "options": {"keepAsBase64": True}}, [{"data": b64}]),
+    ]
+    for params, want in cases:
+        assert run(MoveBinaryData(), params, read).to_json() == want, params
+    as_json = run(MoveBinaryData(), {"options": {}}, read)
+    all_data = run(MoveBinaryData(), {"mode": "jsonToBinary", "options": {}}, as_json)
+    entry = binary_of(all_data)["data"]
+    assert all_data.to_json() == [{}]
+    assert (entry["mimeType"], entry["fileType"], entry["fileSize"], entry["fileExtension"]) == (
+        "application/json",
+        "json",
+        "59 B",
+        "json",
+    )
+    assert "fileName" not in entry
+    assert base64.b64encode(file_bytes(all_data)).decode() == (
+        "eyJpZCI6MSwidGl0bGUiOiJNeSBUaXRsZSIsImRlc2NyaXB0aW9uIjoiTG9yZW0gSXBzdW0gLi4uIn0="
+    )
+    one = run(
+        MoveBinaryData(),
+        {
+            "mode": "jsonToBinary",
+            "convertAllData": False,
+            "sourceKey": "title",
+            "options": {"fileName": "example.json"},
+        },
+        as_json,
+    )
+    assert one.to_json() == [{"id": 1, "description": "Lorem Ipsum ..."}]
+    entry = binary_of(one)["data"]
+    assert (entry["fileName"], entry["fileSize"], entry["mimeType"]) == (
+        "example.json",
+        "10 B",
+        "application/json",
+    )
+    assert file_bytes(one) == b'"My Title"'

@@ -70,6 +70,26 @@ def _parse(text: str, where: str) -> Any:
         raise ItemError(f"{where} is not valid JSON ({exc.msg} at position {exc.pos})") from None
 
 
+def _decode(data: bytes, encoding: str, strip_bom: bool) -> str:
+    # iconv-lite's byte encodings, which Python's text codecs do not have
+    if encoding.lower() == "base64":
+        return base64.b64encode(data).decode("ascii")
+    if encoding.lower() == "hex":
+        return data.hex()
+    return decode_text(data, encoding, strip_bom)
+
+
+def _encode(text: str, encoding: str, add_bom: bool) -> bytes:
+    try:
+        if encoding.lower() == "base64":
+            return base64.b64decode(text)
+        if encoding.lower() == "hex":
+            return bytes.fromhex(text)
+    except (binascii.Error, ValueError):
+        raise ItemError(f"the value is not {encoding} text") from None
+    return encode_text(text, encoding, add_bom)
+
+
 @node(
     "moveBinaryData",
     versions=[1, 1.1],
@@ -111,7 +131,7 @@ def _to_json(
     encoding = str(options.get("encoding") or "utf8")
     strip_bom = options.get("stripBOM", True) is not False
     if ctx.param("setAllData", i, True):
-        parsed = _parse(decode_text(data, encoding, strip_bom), f"binary field '{source}'")
+        parsed = _parse(_decode(data, encoding, strip_bom), f"binary field '{source}'")
         new_json = parsed if isinstance(parsed, dict) else {"data": parsed}
     else:
         new_json = copy.deepcopy(row)
@@ -119,7 +139,7 @@ def _to_json(
         if options.get("keepAsBase64") is True:
             value = base64.b64encode(data).decode("ascii")
         else:
-            value = decode_text(data, encoding, strip_bom)
+            value = _decode(data, encoding, strip_bom)
         if options.get("jsonParse"):
             value = _parse(value, f"binary field '{source}'")
         set_path(new_json, str(ctx.param("destinationKey", i, "data") or "data"), value)
@@ -147,7 +167,7 @@ def _to_binary(
         if options.get("useRawData") is not True or not isinstance(value, str):
             value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             mime = mime or "application/json"
-        data = encode_text(
+        data = _encode(
             str(value), str(options.get("encoding") or "utf8"), bool(options.get("addBOM"))
         )
     if mime is None and ctx.type_version == 1:
