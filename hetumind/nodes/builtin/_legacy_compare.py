@@ -119,12 +119,17 @@ _OPERATIONS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def compare(
-    operation: str, value1: Any, value2: Any, allowed: frozenset[str] | None = None
+    operation: str,
+    value1: Any,
+    value2: Any,
+    allowed: frozenset[str] | None = None,
+    entry: str = "compareData",
 ) -> bool:
-    """Apply a legacy operation; unknown operations fail as they do in n8n."""
+    """Apply a legacy operation; an unknown one fails with V8's message for n8n's lookup
+    (`entry` names the variable n8n's code reads the operation from)."""
     op = _OPERATIONS.get(operation)
     if op is None or (allowed is not None and operation not in allowed):
-        raise LegacyCompareError(f"compareOperationFunctions[{operation!r}] is not a function")
+        raise LegacyCompareError(f"compareOperationFunctions[{entry}.operation] is not a function")
     return op(value1, value2)
 
 

@@ -109,7 +109,7 @@ def _route(ctx: NodeContext, i: int, outputs: int, version: float) -> int | None
         if data_type == "dateTime":
             value2 = to_epoch_ms(value2)
         operation = str(rule.get("operation", _DEFAULT_OPERATION.get(data_type, "equal")))
-        if compare(operation, value1, value2, _SWITCH_OPS):
+        if compare(operation, value1, value2, _SWITCH_OPS, entry="ruleData"):
             if version < 2:
                 return _check_range(rule.get("output", 0), outputs)
             # Switch 2 checks `rule.output` (always absent) and routes by position.
