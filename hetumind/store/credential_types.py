@@ -98,7 +98,32 @@ class OpenAiApi(CredentialData):
     url: str = Field(default="https://api.openai.com/v1", pattern=r"^https?://")
 
 
+class JwtAuth(CredentialData):
+    """n8n's jwtAuth: a passphrase (HS*) or a PEM key pair (RS*, ES*, PS*)."""
+
+    secret_fields = ("secret", "privateKey")
+    keyType: Literal["passphrase", "pemKey"] = "passphrase"
+    secret: str = ""
+    privateKey: str = ""
+    publicKey: str = ""
+    algorithm: Literal[
+        "HS256",
+        "HS384",
+        "HS512",
+        "RS256",
+        "RS384",
+        "RS512",
+        "ES256",
+        "ES384",
+        "ES512",
+        "PS256",
+        "PS384",
+        "PS512",
+    ] = "HS256"
+
+
 CREDENTIAL_TYPES: dict[str, type[CredentialData]] = {
+    "jwtAuth": JwtAuth,
     "httpHeaderAuth": HttpHeaderAuth,
     "httpBasicAuth": HttpBasicAuth,
     "httpBearerAuth": HttpBearerAuth,

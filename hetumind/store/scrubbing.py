@@ -63,6 +63,8 @@ def _array(arr: pa.Array, secrets: Sequence[str]) -> pa.Array:
             arr = pc.replace_substring(arr, pattern=secret, replacement=MASK)
         return arr
     if pa.types.is_struct(kind):
+        if kind.num_fields == 0:  # `{}` columns: nothing to mask, and no child gives a length
+            return arr
         children = [_array(arr.field(i), secrets) for i in range(kind.num_fields)]
         return pa.StructArray.from_arrays(
             children, fields=list(kind), mask=arr.is_null() if arr.null_count else None

@@ -16,13 +16,23 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from hetumind.nodes.builtin.webhook import WebhookResponse, header_entries, webhook_methods
+from hetumind.errors import HetumindError
+from hetumind.nodes.builtin.webhook import (
+    AUTH_CREDENTIALS,
+    WebhookRefused,
+    WebhookResponse,
+    check_webhook_request,
+    header_entries,
+    webhook_methods,
+)
 from hetumind.store import WorkflowRecord, normalize_path
+from serve_app.access import check
 from serve_app.errors import ApiError, error_body
 from serve_app.executor import RunRequest
 from serve_app.http import parse_json, read_body
 from serve_app.idempotency import REPLAYED_HEADER, claim
 from serve_app.resumer import Resumer
+from serve_app.security import principal
 from serve_app.services import Services, services
 from serve_app.triggers import WEBHOOK_TYPES, match_path
 
@@ -146,17 +156,70 @@ def _received_response(params: dict[str, Any]) -> WebhookResponse:
     return WebhookResponse(status, headers, {"message": "Workflow was started"})
 
 
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def _authorize(
+    svc: Services, request: Request, record: WorkflowRecord, node_name: str
+) -> dict[str, Any] | None:
+    """The Webhook node's own checks (IP allowlist, basic/header/bearer/JWT auth against
+    a credential of the workflow's project); the JWT payload when there is one."""
+    node = next(
+        (
+            n
+            for n in record.data.get("nodes", [])
+            if isinstance(n, dict) and n.get("name") == node_name
+        ),
+        {},
+    )
+    params = node.get("parameters") or {}
+    kind = params.get("authentication", "none")
+    credential = None
+    if kind in AUTH_CREDENTIALS:
+        refs = node.get("credentials") or {}
+        ref = refs.get(AUTH_CREDENTIALS[kind]) if isinstance(refs, dict) else None
+        if isinstance(ref, dict) and (ref.get("id") or ref.get("name")):
+            try:
+                found = await svc.store.credentials.resolve(
+                    AUTH_CREDENTIALS[kind], ref, project_id=record.project_id
+                )
+                credential = found.data
+            except HetumindError:  # missing, another project's, wrong type: none at all
+                credential = None
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return check_webhook_request(params, credential, headers, _client_ip(request))
+
+
 async def _handle(request: Request, svc: Services, path: str, test: bool) -> Response:
+    try:
+        return await _serve(request, svc, path, test)
+    except WebhookRefused as refused:
+        # n8n answers these with its plain-text message and a Basic challenge.
+        return Response(
+            refused.message,
+            status_code=refused.status,
+            media_type="text/plain; charset=utf-8",
+            headers={"WWW-Authenticate": 'Basic realm="Webhook"'},
+        )
+
+
+async def _serve(request: Request, svc: Services, path: str, test: bool) -> Response:
     method = request.method.upper()
     try:
         clean = normalize_path(path)
     except Exception:
         raise ApiError(404, "a webhook path is required after /webhook/") from None
     if test:
+        # Test URLs run saved, possibly inactive, workflows: only for someone who may run
+        # the workflow (n8n opens them only while its editor listens).
+        who = await principal(request, svc)
         record, node, params = await _find_test(svc, clean, method)
+        check(who, record.project_id, "write", "workflow", record.id)
     else:
         workflow_id, node, params = await _find_active(svc, clean, method)
         record = await svc.cache.workflow(workflow_id)
+    jwt_payload = await _authorize(svc, request, record, node)
     raw = await read_body(request, svc.settings.max_body_bytes)
     prefix = "webhook-test" if test else "webhook"
     item = {
@@ -167,6 +230,8 @@ async def _handle(request: Request, svc: Services, path: str, test: bool) -> Res
         "webhookUrl": f"{svc.settings.public_url.rstrip('/')}/{prefix}/{clean}",
         "executionMode": "test" if test else "production",
     }
+    if jwt_payload is not None:
+        item["jwtPayload"] = jwt_payload
     async with claim(svc, request, record.id) as claimed:
         if claimed.duplicate_of is not None:
             return JSONResponse(

@@ -46,3 +46,11 @@ def test_no_secrets_is_the_same_batch() -> None:
     assert scrub_batch(batch, []) is batch
     assert scrub_batch(batch, [""]) is batch
     assert scrub_batch(ItemBatch.from_json([{}]), ["x"]).to_json() == [{}]
+
+
+def test_empty_object_columns_keep_their_length() -> None:
+    """A webhook item's `params: {}` is a struct column without fields."""
+    batch = ItemBatch.from_json([{"params": {}, "token": "s3cret-value"}])
+    masked = scrub_batch(batch, ["s3cret-value"])
+    assert masked.to_json()[0]["params"] == {}
+    assert "s3cret-value" not in str(masked.to_json())

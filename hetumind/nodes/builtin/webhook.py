@@ -8,21 +8,27 @@ its expressions see the run's items, and leaves it in RunMeta.extra for the serv
 
 from __future__ import annotations
 
+import base64
+import hmac
+import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hetumind.errors import NodeExecutionError
+from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 
 __all__ = [
+    "AUTH_CREDENTIALS",
     "RESPONSE_KEY",
     "RespondToWebhook",
     "Webhook",
     "WebhookParams",
+    "WebhookRefused",
     "WebhookResponse",
+    "check_webhook_request",
     "header_entries",
     "webhook_methods",
 ]
@@ -166,3 +172,129 @@ class RespondToWebhook(Node):
             f"respondWith {respond_with!r} is not supported; use json, text, "
             "firstIncomingItem, allIncomingItems, noData or redirect"
         )
+
+
+AUTH_CREDENTIALS = {
+    "basicAuth": "httpBasicAuth",
+    "headerAuth": "httpHeaderAuth",
+    "jwtAuth": "jwtAuth",
+    "bearerAuth": "httpBearerAuth",
+}
+"""The Webhook node's `authentication` values and the credential type each reads."""
+
+
+class WebhookRefused(HetumindError):
+    """A webhook call that n8n's Webhook node would refuse: `status` with n8n's text."""
+
+    def __init__(self, status: int, message: str | None = None) -> None:
+        default = {401: "Authorization is required!", 403: "Authorization data is wrong!"}
+        super().__init__(message or default.get(status, "Authorization problem!"))
+        self.status = status
+
+
+def _ip_allowed(whitelist: Any, ip: str) -> bool:
+    """n8n's options.ipWhitelist: comma-separated addresses (CIDR ranges too, here);
+    invalid entries are ignored as n8n's BlockList ignores them."""
+    if whitelist is None or whitelist == "":
+        return True
+    entries = whitelist if isinstance(whitelist, list) else str(whitelist).split(",")
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    for entry in entries:
+        try:
+            if address in ipaddress.ip_network(str(entry).strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(
+        given.encode("utf-8", "replace"), expected.encode("utf-8", "replace")
+    )
+
+
+def check_webhook_request(
+    params: Mapping[str, Any],
+    credential: Mapping[str, Any] | None,
+    headers: Mapping[str, str],
+    client_ip: str,
+) -> dict[str, Any] | None:
+    """Refuse (WebhookRefused) a call as n8n's Webhook node does: the IP allowlist first,
+    then basic, header, bearer or JWT authentication against the node's credential.
+    Returns the JWT payload for jwtAuth (n8n puts it on the item as `jwtPayload`).
+
+    `headers` have lower-case names.
+    """
+    options = params.get("options") or {}
+    if not _ip_allowed(
+        options.get("ipWhitelist") if isinstance(options, Mapping) else None, client_ip
+    ):
+        raise WebhookRefused(403, "IP is not whitelisted to access the webhook!")
+    kind = params.get("authentication", "none") or "none"
+    if kind == "none":
+        return None
+    if kind not in AUTH_CREDENTIALS:
+        raise WebhookRefused(403, f"unknown webhook authentication {kind!r}")
+    data = dict(credential or {})
+    missing = WebhookRefused(403, "No authentication data defined on node!")
+    if kind == "basicAuth":
+        user, password = str(data.get("user") or ""), str(data.get("password") or "")
+        if not user or not password:
+            raise missing
+        scheme, _, encoded = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic" or not encoded:
+            raise WebhookRefused(401)
+        try:
+            given_user, _, given_password = (
+                base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+            )
+        except (ValueError, UnicodeDecodeError):
+            raise WebhookRefused(403) from None
+        if not (_same(given_user, user) & _same(given_password, password)):
+            raise WebhookRefused(403)
+        return None
+    if kind == "headerAuth":
+        name, value = str(data.get("name") or ""), str(data.get("value") or "")
+        if not name or not value:
+            raise missing
+        given = headers.get(name.lower())
+        if given is None or not _same(given, value):
+            raise WebhookRefused(403)
+        return None
+    if kind == "bearerAuth":
+        token = str(data.get("token") or "")
+        if not token:
+            raise missing
+        if not _same(headers.get("authorization", ""), f"Bearer {token}"):
+            raise WebhookRefused(403)
+        return None
+    return _check_jwt(data, headers, missing)
+
+
+def _check_jwt(
+    data: Mapping[str, Any], headers: Mapping[str, str], missing: WebhookRefused
+) -> dict[str, Any]:
+    import jwt
+
+    if not data:
+        raise missing
+    parts = headers.get("authorization", "").split(" ")
+    token = parts[1] if len(parts) > 1 else ""
+    if not token:
+        raise WebhookRefused(401, "No token provided")
+    algorithm = str(data.get("algorithm") or "HS256")
+    if data.get("keyType", "passphrase") == "passphrase":
+        key: str = str(data.get("secret") or "")
+    else:
+        key = str(data.get("publicKey") or "").replace("\\n", "\n")
+    try:
+        payload = jwt.decode(token, key, algorithms=[algorithm], options={"verify_aud": False})
+    except jwt.PyJWTError as exc:
+        raise WebhookRefused(403, str(exc)) from None
+    except (ValueError, TypeError) as exc:  # a key that does not fit the algorithm
+        raise WebhookRefused(403, f"invalid key: {exc}") from None
+    return dict(payload)
