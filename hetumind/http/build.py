@@ -14,7 +14,14 @@ from hetumind.http.client import TransportKey
 from hetumind.http.request import FilePart, RequestSpec, idempotency_key, set_path
 from hetumind.nodes.api import NodeContext
 
-__all__ = ["ACCEPT", "BuildError", "build_request", "file_part", "response_format"]
+__all__ = [
+    "ACCEPT",
+    "BuildError",
+    "build_request",
+    "checked_url",
+    "file_part",
+    "response_format",
+]
 
 DEFAULT_TIMEOUT_MS = 300_000  # n8n's default when options.timeout is not set
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,16 +43,32 @@ def response_format(ctx: NodeContext, item_index: int = 0) -> str:
     return str(ctx.param("options.response.response.responseFormat", item_index, "autodetect"))
 
 
+def checked_url(url: Any) -> str:
+    """The URL parameter trimmed, or n8n's error for a value that cannot be one."""
+    if not isinstance(url, str):
+        kind = (
+            "null"
+            if url is None
+            else "boolean"
+            if isinstance(url, bool)
+            else "number"
+            if isinstance(url, int | float)
+            else "object"
+        )
+        raise BuildError(f"URL parameter must be a string, got {kind}")
+    url = url.strip()
+    if not url:
+        raise BuildError("URL parameter cannot be empty")
+    if not url.startswith(("http://", "https://")):
+        raise BuildError(f'Invalid URL: {url}. URL must start with "http" or "https".')
+    return url
+
+
 def build_request(
     ctx: NodeContext, i: int, binary: Mapping[str, Any] | None, execution_id: str
 ) -> RequestSpec:
     """The request for input item `i` (auth is applied by the caller)."""
-    url = ctx.param("url", i, "")
-    if not isinstance(url, str):
-        kind = "null" if url is None else type(url).__name__
-        raise BuildError(f"URL parameter must be a string, got {kind}")
-    if not url.startswith(("http://", "https://")):
-        raise BuildError(f'Invalid URL: {url}. URL must start with "http" or "https".')
+    url = checked_url(ctx.param("url", i, ""))
     method = str(ctx.param("method", i, "GET") or "GET").upper()
     headers = _headers(ctx, i)
     body_kind, body, body_headers = _body(ctx, i, binary)

@@ -19,7 +19,7 @@ from typing import Any
 from hetumind.binary import put_binary
 from hetumind.capabilities import capabilities_of
 from hetumind.http.auth import Auth, load_auth
-from hetumind.http.build import ACCEPT, BuildError, file_part
+from hetumind.http.build import ACCEPT, BuildError, checked_url, file_part
 from hetumind.http.client import TransportKey
 from hetumind.http.request import RequestSpec
 from hetumind.http.response import OutputItem, ResponseError
@@ -81,9 +81,7 @@ def build_request_v1(
     ctx: NodeContext, i: int, binary: Mapping[str, Any] | None
 ) -> tuple[RequestSpec, bool]:
     """Item `i`'s request and whether its body is raw (sent and answered as text)."""
-    url = ctx.param("url", i, "")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise BuildError(f'Invalid URL: {url}. URL must start with "http" or "https".')
+    url = checked_url(ctx.param("url", i, ""))
     method = str(ctx.param("requestMethod", i, "GET") or "GET").upper()
     options = _options(ctx, i)
     content_type = str(options.get("bodyContentType") or "json")

@@ -99,6 +99,20 @@ def test_bad_url_and_bad_json_parameters_name_the_problem(server: LoopbackServer
     assert "no valid JSON" in out[0]["error"]
 
 
+@pytest.mark.parametrize("version", [1, 2, 4.2])
+def test_url_checks_as_n8n(server: LoopbackServer, version: float) -> None:
+    """n8n's HttpRequestV1/V2 tests: a blank URL, a non-string URL, a URL with spaces."""
+    key = "url"
+    with pytest.raises(NodeExecutionError, match="URL parameter cannot be empty"):
+        run_http({key: "   "}, version=version)
+    for value, kind in ((None, "null"), (42, "number")):
+        with pytest.raises(NodeExecutionError, match=f"URL parameter must be a string, got {kind}"):
+            run_http({key: value}, version=version)
+    assert run_http({key: f"  {server.url}/same  "}, version=version).to_json() == [
+        {"always": "the same"}
+    ]
+
+
 def test_binary_body_raw_and_multipart(server: LoopbackServer) -> None:
     item = {
         "json": {},
