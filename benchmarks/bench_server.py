@@ -168,9 +168,14 @@ def measure() -> dict[str, dict[str, float]]:
 
         from serve_app import ServerSettings, build_app
 
-        settings = ServerSettings.from_env({"HETUMIND_HOME": home})
+        # The API needs a principal: a key provisioned for the owner at first start.
+        owner_key = "hmk_bench_" + "k" * 40
+        auth = {"X-HETUMIND-API-KEY": owner_key}
+        settings = ServerSettings.from_env(
+            {"HETUMIND_HOME": home, "HETUMIND_OWNER_API_KEY": owner_key}
+        )
         serve.run(build_app(settings), name="hetumind", route_prefix="/")
-        with httpx.Client(base_url=base, timeout=60) as c:
+        with httpx.Client(base_url=base, timeout=60, headers=auth) as c:
             wf = c.post("/api/v1/workflows", json=WORKFLOW).json()
             c.post(f"/api/v1/workflows/{wf['id']}/activate").raise_for_status()
         for clients in CLIENTS:
@@ -178,7 +183,7 @@ def measure() -> dict[str, dict[str, float]]:
                 f"{base}/webhook/bench", clients
             )
         time.sleep(1.0)  # the last runs' data is written after their responses
-        with httpx.Client(base_url=base, timeout=60) as c:
+        with httpx.Client(base_url=base, timeout=60, headers=auth) as c:
             saved = c.get("/api/v1/executions", params={"limit": 5}).json()["data"]
             if not saved or not all(e["dataSaved"] for e in saved):
                 raise RuntimeError(f"execution data was not saved: {saved}")

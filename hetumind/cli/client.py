@@ -49,9 +49,9 @@ def _config() -> dict[str, Any]:
 
 
 def _base(url: str | None) -> str:
-    return (
-        url or os.environ.get("HETUMIND_URL") or _config().get("url") or DEFAULT_URL
-    ).rstrip("/")
+    return (url or os.environ.get("HETUMIND_URL") or _config().get("url") or DEFAULT_URL).rstrip(
+        "/"
+    )
 
 
 def api_key() -> str | None:

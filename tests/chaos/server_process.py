@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.server.helpers import OWNER_KEY
+
 __all__ = ["ServerProcess"]
 
 
@@ -46,6 +48,8 @@ class ServerProcess:
             # the counting servers these tests notify listen on loopback, which server
             # mode refuses unless allow-listed (hetumind.capabilities)
             "HETUMIND_ALLOWED_HOSTS": "127.0.0.1",
+            # the API needs a principal: the clients act as the owner (tests/server/helpers)
+            "HETUMIND_OWNER_API_KEY": OWNER_KEY,
             **({} if default_beats else beats),
             **(env or {}),
         }

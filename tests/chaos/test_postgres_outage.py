@@ -45,7 +45,7 @@ from tests.chaos.counting_server import (
 )
 from tests.chaos.private_postgres import PrivatePostgres, private_postgres
 from tests.chaos.server_process import ServerProcess
-from tests.server.helpers import free_port
+from tests.server.helpers import AUTH, free_port
 
 LOAD_SECONDS = 35.0
 OUTAGE_AT = 10.0
@@ -280,7 +280,7 @@ def test_a_ten_second_postgres_outage_loses_and_repeats_nothing(
         server = ServerProcess(tmp_path, free_port(), env)
         server.start()
         try:
-            with httpx.Client(base_url=server.url, timeout=120) as client:
+            with httpx.Client(base_url=server.url, timeout=120, headers=AUTH) as client:
                 run_wf = client.post("/api/v1/workflows", json=_run_workflow(counter.url)).json()
                 hook_wf = client.post("/api/v1/workflows", json=_webhook_workflow()).json()
                 assert client.post(f"/api/v1/workflows/{hook_wf['id']}/activate").is_success

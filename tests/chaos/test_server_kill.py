@@ -20,7 +20,7 @@ import pytest
 
 from tests.chaos.counting_server import CountingServer, counting_server, notifying_workflow
 from tests.chaos.server_process import ServerProcess
-from tests.server.helpers import free_port
+from tests.server.helpers import AUTH, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,7 @@ def test_sigkill_during_100_executions_loses_and_repeats_none(
     server = ServerProcess(tmp_path, free_port())
     server.start()
     try:
-        with httpx.Client(base_url=server.url, timeout=60) as client:
+        with httpx.Client(base_url=server.url, timeout=60, headers=AUTH) as client:
             wf = client.post("/api/v1/workflows", json=_workflow(counter.url)).json()
             accepted: dict[str, int] = {}
             for n in range(EXECUTIONS):
@@ -73,7 +73,7 @@ def test_sigkill_during_100_executions_loses_and_repeats_none(
         sent_before_kill = len(seen)
 
         server.start()
-        with httpx.Client(base_url=server.url, timeout=60) as client:
+        with httpx.Client(base_url=server.url, timeout=60, headers=AUTH) as client:
 
             def finished() -> list[dict[str, Any]] | None:
                 try:

@@ -34,7 +34,7 @@ import httpx
 import pytest
 
 from tests.chaos.server_process import ServerProcess
-from tests.server.helpers import free_port
+from tests.server.helpers import AUTH, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -392,7 +392,7 @@ def test_soak_answers_every_request_with_flat_memory(
     assert server.proc is not None
     recorder = Recorder(server.proc.pid)
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    with httpx.Client(base_url=server.url, timeout=60, limits=limits) as client:
+    with httpx.Client(base_url=server.url, timeout=60, limits=limits, headers=AUTH) as client:
         last_id = _create(
             client,
             _chain("soak last node", [_webhook("soak-last", "lastNode"), _double(BODY_N)]),
@@ -478,7 +478,7 @@ def test_overload_refuses_the_excess_and_finishes_the_accepted(
     assert server.proc is not None
     recorder = Recorder(server.proc.pid)
     accepted_runs: list[tuple[str, int]] = []  # (execution id, n) of 202 answers
-    with httpx.Client(base_url=server.url, timeout=60) as client:
+    with httpx.Client(base_url=server.url, timeout=60, headers=AUTH) as client:
         # Executor threads rather than Ray tasks: the slow part is a wait, not work.
         hook_id = _create(
             client,
@@ -530,7 +530,7 @@ def test_overload_refuses_the_excess_and_finishes_the_accepted(
         # starts (building a Client takes a while: it loads CA certificates).
         with contextlib.ExitStack() as clients:
             own = [
-                clients.enter_context(httpx.Client(base_url=server.url, timeout=120))
+                clients.enter_context(httpx.Client(base_url=server.url, timeout=120, headers=AUTH))
                 for _ in range(OVERLOAD_CLIENTS)
             ]
             start = time.monotonic()
