@@ -164,7 +164,8 @@ def __hetumind_run():
 
     names = ["_input", "_json", "_itemIndex", "_runIndex", "_workflow", "_execution",
              "_vars", "_", "_items", "_item", "_node", "_prevNode", "items",
-             "_getWorkflowStaticData", "_now", "_today", "_jmespath"]
+             "_getWorkflowStaticData", "_now", "_today", "_jmespath", "item", "_binary",
+             "_parameter", "_getNodeParameter", "_env"]
     source = "def __user(" + ", ".join(names) + "):\n" + indent(payload["code"]) + "\n    pass\n"
     try:
         scope = {"__name__": "__code__", "__builtins__": _builtins}
@@ -315,8 +316,22 @@ def __hetumind_run():
         current[0] = index
         item = items[index] if index < n_items else JsObject(json=JsObject())
         return fn(inp, item["json"], index, run_index, workflow, execution,
-                  variables, node_ref, items, item, node_proxy, prev_node, items, get_static,
-                  now, today, jmespath_search)
+                  variables, node_ref, all_items, item, node_proxy, prev_node, items, get_static,
+                  now, today, jmespath_search, item, dict.get(item, "binary"), parameters,
+                  get_parameter, env)
+
+    class ItemList(list):
+        """`_items`: the input items (pythonNative), and n8n's `$items(node, output)`."""
+        __slots__ = ()
+        def __call__(self, name=None, output=0, run_index=None):
+            return self if name is None else node_ref(name).all(output)
+
+    all_items = ItemList(items)
+    parameters = convert(payload.get("params") or {})
+    env = JsObject()
+
+    def get_parameter(name, index=0, fallback=None):
+        return parameters.get(name, fallback)
 
     class NodeProxy:
         """n8n's `_node["Name"]`: the first item's json of a referenced node."""

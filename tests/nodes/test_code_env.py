@@ -196,3 +196,15 @@ def test_python_payload_marshal_cannot_carry_falls_back_to_json() -> None:
     payload = _payload(vars={"when": datetime.date(2024, 1, 2)})
     value = run_code("python", "return [{'w': _vars.when}]", payload, SandboxLimits()).value
     assert value == [{"w": "2024-01-02"}]
+
+
+def test_python_gets_n8ns_other_underscore_names() -> None:
+    code = (
+        "return [{'json': {'all': len(_items), 'data': len(_items('Data')),"
+        " 'lang': _parameter.language, 'mode': _getNodeParameter('mode'), 'env': dict(_env)}}]"
+    )
+    got = run("inline", py(code))
+    assert got["outputs"][0] == [{"all": 3, "data": 3, "lang": "python",
+                                  "mode": "runOnceForAllItems", "env": {}}]  # fmt: skip
+    got = run("inline", py("return {'json': {'n': item.json.name}}", mode="runOnceForEachItem"))
+    assert got["outputs"][0] == [{"n": "Ada"}, {"n": "Grace"}, {"n": "Alan"}]

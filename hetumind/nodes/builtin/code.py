@@ -28,9 +28,11 @@ from hetumind.nodes.builtin.code_output import (
 __all__ = ["Code"]
 
 _LANGUAGES = {"javaScript": "javaScript", "python": "python", "pythonNative": "python"}
-# $('Name') / $("Name") / $(`Name`) in JavaScript, _('Name') in Python, $node["Name"].
+# $('Name') / $("Name") / $(`Name`) in JavaScript, _('Name') in Python, $node["Name"] /
+# _node["Name"], and $items('Name') / _items('Name').
 _REFERENCE = re.compile(
-    r"""(?:\$|(?<![\w$])_)\(\s*(['"`])((?:(?!\1).)+)\1\s*\)|(?:\$|(?<![\w$])_)node\[\s*(['"])((?:(?!\3).)+)\3"""
+    r"""(?:\$|(?<![\w$])_)(?:items)?\(\s*(['"`])((?:(?!\1).)+)\1\s*[,)]"""
+    r"""|(?:\$|(?<![\w$])_)node\[\s*(['"])((?:(?!\3).)+)\3"""
 )
 
 
