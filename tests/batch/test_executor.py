@@ -63,6 +63,15 @@ def test_small_input_runs_inline_without_ray(tmp_path: Path) -> None:
     assert not (tmp_path / "ray").exists()  # Ray never started
 
 
+def test_parallelism_one_runs_inline_whatever_the_size(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    env["HETUMIND_BATCH_INLINE_ROWS"] = "10"  # 2,000 rows is "large" now
+    done = _cli(tmp_path, env, "--parallelism", "1")
+    assert done.returncode == 0, done.stderr
+    assert "running inline in this process (no Ray): --parallelism 1" in done.stderr
+    assert read_jsonl(tmp_path / "out.jsonl") == single_run(DOC, table(2_000), "Stats")
+
+
 @pytest.mark.usefixtures("ray_session")
 def test_a_running_cluster_is_joined(tmp_path: Path) -> None:
     import ray
