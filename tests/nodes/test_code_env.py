@@ -208,3 +208,17 @@ def test_python_gets_n8ns_other_underscore_names() -> None:
                                   "mode": "runOnceForAllItems", "env": {}}]  # fmt: skip
     got = run("inline", py("return {'json': {'n': item.json.name}}", mode="runOnceForEachItem"))
     assert got["outputs"][0] == [{"n": "Ada"}, {"n": "Grace"}, {"n": "Alan"}]
+
+
+def test_rows_batch_is_from_json() -> None:
+    from hetumind.nodes.builtin.code_output import rows_batch
+
+    rows: list[dict[str, Any]] = [
+        {"i": 1, "f": 1.5, "s": "a", "b": True, "mix": 1, "big": 2**70, "n": None, "d": {}},
+        {"i": 2, "f": 2.5, "s": "b", "b": False, "mix": 1.0, "big": 1, "n": None, "d": {"x": 1}},
+        {"i": 3, "f": 0.5, "s": "c", "b": True, "mix": True, "extra": [1, "x"], "n": None},
+    ]
+    for sample in (rows, rows[:2], [{"a": 1}] * 3, []):
+        got, want = rows_batch(sample), ItemBatch.from_json(sample)
+        assert got.table.schema == want.table.schema
+        assert got.to_json() == want.to_json() == sample

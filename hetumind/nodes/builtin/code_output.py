@@ -18,13 +18,14 @@ import pyarrow as pa
 
 from hetumind.binary import BLOB_MARKER, put_binary
 from hetumind.errors import HetumindError
-from hetumind.items import ItemBatch, arange, to_arrow_column
+from hetumind.items import _MISSING, ItemBatch, arange, to_arrow_column  # the "no key" mark
 
 __all__ = [
     "EACH_ITEM",
     "CodeOutputError",
     "batch_columns",
     "columns_batch",
+    "rows_batch",
     "normalize_all",
     "normalize_each",
 ]
@@ -114,7 +115,7 @@ def normalize_all(value: Any) -> ItemBatch:
             row, bin_ = v, None
         rows.append(row)
         binary.append(bin_)
-    return ItemBatch.from_json(rows, binary=binary)
+    return rows_batch(rows, binary=binary)
 
 
 def normalize_each(results: Sequence[Any], batch: ItemBatch, continue_on_fail: bool) -> ItemBatch:
@@ -152,7 +153,7 @@ def normalize_each(results: Sequence[Any], batch: ItemBatch, continue_on_fail: b
         paired.append(i)
     if len(results) < len(batch) and not any(isinstance(r, GuestFailure) for r in results):
         raise CodeOutputError("the code stopped before every item ran")
-    return ItemBatch.from_json(rows, binary=binary, paired=paired)
+    return rows_batch(rows, binary=binary, paired=paired)
 
 
 # Column types whose Arrow type is certain from the Python types alone: the exact round
@@ -176,6 +177,33 @@ def _column(name: str, values: list[Any]) -> tuple[pa.Field, pa.Array]:
             except (pa.ArrowInvalid, OverflowError):
                 pass  # e.g. an int beyond int64: the general path decides
     return to_arrow_column(name, values)
+
+
+def rows_batch(
+    rows: list[dict[str, Any]],
+    *,
+    binary: list[dict[str, Any] | None] | None = None,
+    paired: list[int] | None = None,
+) -> ItemBatch:
+    """`ItemBatch.from_json`, with the plain-typed columns built without its exact round
+    trip check (the same batch, several times faster for large results)."""
+    keys: dict[str, None] = {}
+    for row in rows:
+        keys.update(dict.fromkeys(row))
+    fields, arrays = [], []
+    for key in keys:
+        values = [row.get(key, _MISSING) for row in rows]
+        f, arr = _column(key, values)
+        fields.append(f)
+        arrays.append(arr)
+    table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    has_binary = binary is not None and any(binary)
+    return ItemBatch(
+        table,
+        len(rows),
+        binary=list(binary) if has_binary and binary is not None else None,
+        paired=None if paired is None else pa.array(paired, type=pa.int64()),
+    )
 
 
 def columns_batch(columns: dict[str, Any], each_item: bool) -> ItemBatch:
