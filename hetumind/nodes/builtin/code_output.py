@@ -25,9 +25,9 @@ __all__ = [
     "CodeOutputError",
     "batch_columns",
     "columns_batch",
-    "rows_batch",
     "normalize_all",
     "normalize_each",
+    "rows_batch",
 ]
 
 EACH_ITEM = "runOnceForEachItem"
