@@ -313,6 +313,9 @@ class DateTime(HostObject):
         if method is None:
             return super().call_method(rt, key, args)
         a = [*args, UNDEFINED, UNDEFINED]
+        if key in ("isInLast", "diffToNow"):
+            now = DateTime(rt.ctx.now if rt.ctx.now is not None else datetime.now(UTC))
+            a = [*a[:2], now]
         return method(self, a)
 
 
@@ -421,6 +424,21 @@ def _extract(d: DateTime, part: Any) -> Any:
     return d.get_member(None, name)  # type: ignore[arg-type]
 
 
+def _now_of(a: list[Any]) -> DateTime:
+    """The evaluation's `$now`, passed by call_method after the arguments."""
+    now = a[-1]
+    return now if isinstance(now, DateTime) else DateTime(datetime.now(UTC))
+
+
+def _is_in_last(d: DateTime, a: list[Any]) -> bool:
+    """n8n: now minus (amount, unit, default minutes) <= d <= now."""
+    amount = 0 if a[0] is UNDEFINED else a[0]
+    unit = "minutes" if a[1] is UNDEFINED else to_string(a[1])
+    now = _now_of(a)
+    start = now.shifted({_N8N_UNITS.get(unit, unit): amount}, -1)
+    return start.millis() <= d.millis() <= now.millis()
+
+
 def _diff_to(d: DateTime, other: Any, unit: Any) -> Any:
     units = ["days"] if unit is UNDEFINED else unit if isinstance(unit, list) else [unit]
     if len(units) > 1:
@@ -466,6 +484,8 @@ _METHODS: dict[str, Any] = {
     "isEmpty": lambda d, a: False,
     "isNotEmpty": lambda d, a: True,
     "toDateTime": lambda d, a: d,
+    "isInLast": lambda d, a: _is_in_last(d, a),
+    "diffToNow": lambda d, a: _diff_to(d, _now_of(a), a[0]),
     "startOf": lambda d, a: DateTime(d.start_of(_unit(a[0]))),
     "endOf": lambda d, a: DateTime(d.end_of(_unit(a[0]))),
     "set": lambda d, a: _set(d, a[0]),

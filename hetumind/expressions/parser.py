@@ -317,7 +317,7 @@ class ExpressionParser:
 
     def sub_expression(self, tokens: tuple[Token, ...]) -> ast.Node:
         """A template literal's `${...}`, parsed with the same nesting budget."""
-        sub = ExpressionParser(self.text, tokens)
+        sub = type(self)(self.text, tokens)
         sub.depth = self.depth
         return sub.parse_all()
 

@@ -148,13 +148,7 @@ class Runtime:
         self.fuel -= 1
         if self.fuel < 0:
             raise self.out_of_fuel()
-        result = fn.invoke(self, args)
-        t = type(result)
-        if (t is list or t is dict) and isinstance(fn, NativeFunction):
-            if fn.name in _FRESH_METHODS:
-                self.owned[id(result)] = result
-            self.charge_size(result)
-        return result
+        return fn.invoke(self, args)
 
 
 def to_string_safe(v: Any) -> str:
@@ -174,7 +168,13 @@ class NativeFunction(JsCallable):
         self.impl = impl
 
     def invoke(self, rt: Runtime, args: list[Any]) -> Any:
-        return self.impl(rt, args)
+        result = self.impl(rt, args)
+        t = type(result)
+        if t is list or t is dict:
+            if self.name in _FRESH_METHODS:
+                rt.owned[id(result)] = result
+            rt.charge_size(result)
+        return result
 
     def __repr__(self) -> str:
         return f"<function {self.name}>"

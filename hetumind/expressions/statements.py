@@ -56,16 +56,21 @@ class _Return:
 class JsFunction(JsCallable):
     """An arrow function or function expression closed over the scope it was made in."""
 
-    __slots__ = ("body", "hoisted", "is_arrow", "name", "params", "scope")
+    __slots__ = ("body", "expr_body", "hoisted", "is_arrow", "name", "params", "scope", "simple")
 
     def __init__(self, name: str | None, params: list[tuple[bool, Binder]], body: Sv,
-                 hoisted: tuple[str, ...], is_arrow: bool, scope: Scope) -> None:  # fmt: skip
+                 hoisted: tuple[str, ...], is_arrow: bool, scope: Scope,
+                 simple: tuple[str, ...] | None, expr_body: bool) -> None:  # fmt: skip
         self.name = name or "anonymous"
         self.params = params
         self.body = body
         self.hoisted = hoisted
         self.is_arrow = is_arrow
         self.scope = scope
+        # Plain parameter names of an arrow function without hoisting (`x => x * 2`):
+        # bound directly, the common case inside map/filter callbacks.
+        self.simple = simple
+        self.expr_body = expr_body
 
     def invoke(self, rt: Runtime, args: list[Any]) -> Any:
         if rt.depth >= MAX_CALL_DEPTH:
@@ -74,6 +79,15 @@ class JsFunction(JsCallable):
         try:
             sc = Scope(self.scope)
             v = sc.vars
+            simple = self.simple
+            if simple is not None:
+                n = len(args)
+                for i, name in enumerate(simple):
+                    v[name] = args[i] if i < n else UNDEFINED
+                result = self.body(rt, sc)
+                if self.expr_body:
+                    return result
+                return result.value if type(result) is _Return else UNDEFINED
             if not self.is_arrow:
                 v["arguments"] = rt.own(list(args))
                 if self.name != "anonymous":
@@ -86,6 +100,8 @@ class JsFunction(JsCallable):
                     break
                 bind(rt, sc, args[i] if i < len(args) else UNDEFINED)
             result = self.body(rt, sc)
+            if self.expr_body:
+                return result
             return result.value if type(result) is _Return else UNDEFINED
         finally:
             rt.depth -= 1
@@ -258,16 +274,15 @@ def _function(node: ast.Node, local: frozenset[str]) -> Ev:
     param_names = set(bound_names(list(node.params)))
     hoist = tuple(sorted(hoisted - param_names))
     body: Sv
+    expr_body = not isinstance(node.body, ast.Block)
     if isinstance(node.body, ast.Block):
         body = _block(node.body, inner, own_scope=False)
     else:
-        expr = compile_node(node.body, inner)
-
-        def body(rt: Runtime, sc: Scope) -> Any:
-            return _Return(expr(rt, sc))
-
+        body = compile_node(node.body, inner)
     name, is_arrow = node.name, node.is_arrow
-    return lambda rt, sc: JsFunction(name, params, body, hoist, is_arrow, sc)
+    plain = all(isinstance(p, ast.Ident) for p in node.params)
+    simple = tuple(p.name for p in node.params) if plain and is_arrow and not hoist else None  # type: ignore[attr-defined]
+    return lambda rt, sc: JsFunction(name, params, body, hoist, is_arrow, sc, simple, expr_body)
 
 
 # -- assignment ------------------------------------------------------------------------------

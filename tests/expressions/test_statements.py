@@ -191,3 +191,17 @@ def test_sandbox_stays_closed(ev: Evaluate) -> None:
         except ExpressionError:
             continue
         assert result is None, expr
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("[1].toInt() === undefined && ({}).toDateTime() === undefined", True),
+        ("(true).toDateTime()", None),
+        ("DateTime.now().minus({minutes: 5}).isInLast(10, 'minutes')", True),
+        ("DateTime.now().minus({days: 2}).isInLast(1, 'days')", False),
+        ("Math.round(DateTime.now().minus({days: 2}).diffToNow('days'))", -2),
+    ],
+)
+def test_remaining_n8n_extensions(ev: Evaluate, expr: str, expected: Any) -> None:
+    assert ev(expr) == expected

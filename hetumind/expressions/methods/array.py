@@ -479,6 +479,11 @@ ARRAY_METHODS: dict[str, Method] = {
     "intersection": lambda rt, arr, a: _intersection(rt, arr, a),
     "union": lambda rt, arr, a: _union(rt, arr, a),
     "renameKeys": lambda rt, arr, a: _rename_keys(arr, a),
+    # n8n lists these conversions for arrays and objects; they answer undefined.
+    "toInt": lambda rt, arr, a: UNDEFINED,
+    "toFloat": lambda rt, arr, a: UNDEFINED,
+    "toBoolean": lambda rt, arr, a: UNDEFINED,
+    "toDateTime": lambda rt, arr, a: UNDEFINED,
     "merge": lambda rt, arr, a: _merge(arr, a),
     "smartJoin": lambda rt, arr, a: _smart_join(arr, a),
     "append": lambda rt, arr, a: _concat(arr, [list(a)]),

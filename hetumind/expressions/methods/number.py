@@ -180,4 +180,5 @@ BOOLEAN_METHODS: dict[str, Method] = {
     "toNumber": lambda rt, b, a: 1 if b else 0,
     "toFloat": lambda rt, b, a: 1 if b else 0,
     "toBoolean": lambda rt, b, a: b,
+    "toDateTime": lambda rt, b, a: UNDEFINED,
 }

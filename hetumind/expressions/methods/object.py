@@ -67,5 +67,9 @@ OBJECT_METHODS: dict[str, Method] = {
     "merge": lambda rt, o, a: _merge(o, a),
     "renameKeys": lambda rt, o, a: _rename_keys(o, a),
     "toJsonString": lambda rt, o, a: stringify(o),
+    "toInt": lambda rt, o, a: UNDEFINED,
+    "toFloat": lambda rt, o, a: UNDEFINED,
+    "toBoolean": lambda rt, o, a: UNDEFINED,
+    "toDateTime": lambda rt, o, a: UNDEFINED,
     "urlEncode": lambda rt, o, a: _url_encode(o),
 }
