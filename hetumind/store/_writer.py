@@ -1,8 +1,18 @@
 """Write-behind: operations from a synchronous thread, applied in order on the store's loop.
 
 The coordinator must not wait for the database after every node run: each commit costs a
-disk flush (milliseconds on PostgreSQL). Operations queue up while one batch commits, and
-the next batch takes all of them in one transaction.
+disk flush (milliseconds on PostgreSQL), and every statement a hop between threads that
+competes with the coordinator for the GIL. So writes are group-committed: the first
+operation of a batch arms a timer (GROUP_COMMIT_SECONDS), the operations that arrive
+meanwhile (the node runs of that window) join it, and the batch goes in one transaction.
+An operation submitted with wait=True (a side-effecting node's start mark, the end of the
+execution) does not wait for the timer: it commits at once, with everything before it.
+Operations queue up while one batch commits, and the next batch takes all of them.
+
+Nothing acknowledged depends on the delay: an execution is acknowledged only after its
+wait=True operation committed, and a crash within the window loses only checkpoints of
+runs that a resumed execution runs again (pure nodes) or fails as interrupted (marked
+ones: their mark was committed before they ran), as docs/reliability.md says.
 
 A database outage does not lose the record: a batch that could not reach the database is
 retried, whole and in order, with backoff, for up to HETUMIND_STORE_RETRY_SECONDS
@@ -15,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -31,6 +42,9 @@ __all__ = ["OrderedWriter"]
 log = logging.getLogger(__name__)
 Op = TypeVar("Op")
 
+GROUP_COMMIT_SECONDS = float(os.environ.get("HETUMIND_GROUP_COMMIT_MS", "50")) / 1000
+"""How long the first write of a batch waits for others to join it before it commits."""
+
 
 class OrderedWriter(Generic[Op]):
     """Applies submitted operations in submission order, batching those that pile up."""
@@ -42,7 +56,10 @@ class OrderedWriter(Generic[Op]):
         self._apply = apply
         self._lock = threading.Lock()
         self._ops: list[tuple[Op, concurrent.futures.Future[None] | None]] = []
-        self._running = False
+        self._armed = False
+        """A kick (timer or immediate) is on its way for the queued operations."""
+        self._draining = False  # touched on the loop thread only
+        self._task: asyncio.Future[None] | None = None
 
     def submit(self, op: Op, *, wait: bool = False, timeout: float | None = None) -> None:
         """Queue `op`; with wait=True block until it (and everything before it) committed,
@@ -64,19 +81,31 @@ class OrderedWriter(Generic[Op]):
             done = concurrent.futures.Future()
         with self._lock:
             self._ops.append((op, done))
-            start = not self._running
-            self._running = True
-        if start:
-            asyncio.run_coroutine_threadsafe(self._drain(), loop)
+            arm = not self._armed
+            self._armed = True
         if done is not None:
+            loop.call_soon_threadsafe(self._kick)
             done.result(timeout)
+        elif arm:
+            loop.call_soon_threadsafe(self._arm, loop)
+
+    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.call_later(GROUP_COMMIT_SECONDS, self._kick)
+
+    def _kick(self) -> None:
+        # On the loop thread, like the end of _drain: at most one drain at a time. A kick
+        # that comes while one drains is not needed: the drain takes everything queued.
+        if not self._draining:
+            self._draining = True
+            self._task = asyncio.ensure_future(self._drain())
 
     async def _drain(self) -> None:
         while True:
             with self._lock:
                 batch, self._ops = self._ops, []
+                self._armed = False
                 if not batch:
-                    self._running = False
+                    self._draining = False
                     return
             ops = [op for op, _ in batch]
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -123,23 +123,55 @@ _Op = _Start | _Run | _Finish
 
 
 async def _apply(session: AsyncSession, ops: list[_Op]) -> None:
+    """One transaction for a batch: the checkpoint blobs of all its runs first (one hop to
+    a worker thread), then a few bulk statements instead of an ORM unit of work per op."""
     # Only a node's latest state matters to a resumed execution (earlier runs are restored,
     # not run): of the runs of one node in this batch, only the last writes its state.
     last_of_node = {op.row.node: i for i, op in enumerate(ops) if isinstance(op, _Run)}
-    for i, op in enumerate(ops):
+    writes = [
+        (op, last_of_node[op.row.node] == i) for i, op in enumerate(ops) if isinstance(op, _Run)
+    ]
+    if writes:
+        # The checkpoint (blobs) goes first: a row never points at items not written yet.
+        await asyncio.to_thread(_write_blobs, writes)
+    runs: list[_Run] = []
+    for op in ops:
+        if isinstance(op, _Run):
+            runs.append(op)
+            continue
+        if runs:
+            await _record_runs(session, runs, finish=op if isinstance(op, _Finish) else None)
+            runs = []
         if isinstance(op, _Start):
             await _start(session, op.row)
-        elif isinstance(op, _Run):
-            await _record_run(session, op, with_state=last_of_node[op.row.node] == i)
         else:
             await _finish(session, op)
+    if runs:
+        await _record_runs(session, runs, finish=None)
 
 
-async def _record_run(session: AsyncSession, op: _Run, *, with_state: bool) -> None:
-    row = op.row
-    # The checkpoint (blob) goes first: a row never points at items not written yet.
-    row.blob_ref = await asyncio.to_thread(op.write, with_state)
-    if op.replace:
+def _write_blobs(writes: list[tuple[_Run, bool]]) -> None:
+    for op, with_state in writes:
+        op.row.blob_ref = op.write(with_state)
+
+
+def _row_values(record: Any) -> dict[str, Any]:
+    """A row's column values for a Core insert (the id only when set)."""
+    return {
+        c.name: getattr(record, c.name)
+        for c in record.__table__.columns
+        if c.name != "id" or getattr(record, "id", None) is not None
+    }
+
+
+async def _record_runs(session: AsyncSession, ops: list[_Run], *, finish: _Finish | None) -> None:
+    # The same run twice in one batch (its RUNNING mark, then its end): the later row wins.
+    latest: dict[tuple[str, str, int], _Run] = {}
+    for op in ops:
+        latest.pop((op.row.execution_id, op.row.node, op.row.run_index), None)
+        latest[(op.row.execution_id, op.row.node, op.row.run_index)] = op
+    replaced = [op.row for op in latest.values() if op.replace]
+    for row in replaced:
         await session.execute(
             delete(NodeRunRecord).where(
                 col(NodeRunRecord.execution_id) == row.execution_id,
@@ -147,29 +179,41 @@ async def _record_run(session: AsyncSession, op: _Run, *, with_state: bool) -> N
                 col(NodeRunRecord.run_index) == row.run_index,
             )
         )
-    session.add(row)
+    await session.execute(
+        insert(NodeRunRecord.__table__),  # type: ignore[attr-defined]
+        [_row_values(op.row) for op in latest.values()],
+    )
+    last = ops[-1].row
+    if finish is not None and finish.execution_id == last.execution_id and finish.last_node:
+        return  # the finish that follows sets last_node_executed itself
     await session.execute(
         update(ExecutionRecord)
-        .where(col(ExecutionRecord.id) == row.execution_id)
-        .values(last_node_executed=row.node)
+        .where(col(ExecutionRecord.id) == last.execution_id)
+        .values(last_node_executed=last.node)
     )
 
 
 async def _start(session: AsyncSession, row: ExecutionRecord) -> None:
-    existing = await session.get(ExecutionRecord, row.id)
-    if existing is not None:  # created beforehand (API, retries): start it
-        existing.status = "running"
-        existing.started_at = row.started_at
+    # Created beforehand (API runs, retries): start it; else insert it. One statement
+    # in the common case instead of a lookup, an insert and a flush.
+    started = await session.execute(
+        update(ExecutionRecord)
+        .where(col(ExecutionRecord.id) == row.id)
+        .values(status="running", started_at=row.started_at)
+    )
+    if started.rowcount:  # type: ignore[attr-defined]
         return
+    values = _row_values(row)
     if row.workflow_version is None and row.workflow_id:
-        workflow = await session.get(WorkflowRecord, row.workflow_id)
-        row.workflow_version = None if workflow is None else workflow.version
-    session.add(row)
-    await session.flush()  # node runs reference it
+        values["workflow_version"] = (
+            select(WorkflowRecord.version)
+            .where(col(WorkflowRecord.id) == row.workflow_id)
+            .scalar_subquery()
+        )
+    await session.execute(insert(ExecutionRecord.__table__).values(**values))  # type: ignore[attr-defined]
 
 
 async def _finish(session: AsyncSession, op: _Finish) -> None:
-    await session.flush()
     saved = op.data_saved()
     if not saved:  # the save settings (or a failed write) drop the items once it is over
         await session.execute(
