@@ -88,6 +88,19 @@ SECTIONS = [
         unit="prompts/s",
     ),
     Section(
+        "bench_startup",
+        "Cold start: short command-line runs, whole process",
+        "Fresh processes, best of 7 after a warm-up (the node index warm, as after the "
+        "first run on a machine). Floor: Python doing nothing.",
+    ),
+    Section(
+        "bench_recovery",
+        "Recovery after SIGKILL: 100 accepted webhook executions, default settings",
+        "Webhook (onReceived) → Wait 4 s → Set on `hetumind serve` with its own Ray and "
+        "the embedded SQLite store; the process group is SIGKILLed 1 s after the 100 calls "
+        "and started again. Baseline: the same 100 executions on a running server.",
+    ),
+    Section(
         "bench_store",
         "Recording executions in the store",
         "examples/hello-world.json (5 nodes, inline): not recorded (baseline) vs recorded "
