@@ -98,10 +98,14 @@ INTL_JS = r"""
       const off = offsetAt(this._zone, ms);
       const d = new Date(ms + off * 60000);
       const o = this._opts, parts = [];
-      const add = (type, value) => { if (parts.length) parts.push({ type: "literal", value: type === "hour" ? ", " : type === "minute" || type === "second" ? ":" : type === "era" ? " " : "/" }); parts.push({ type, value: String(value) }); };
+      const textual = o.month === "long" || o.month === "short";
+      const sep = (type) => type === "hour" ? ", " : type === "minute" || type === "second" ? ":" :
+        type === "era" || (textual && type === "day") ? " " : textual && type === "year" ? ", " :
+        type === "month" && o.weekday ? ", " : "/";
+      const add = (type, value) => { if (parts.length) parts.push({ type: "literal", value: sep(type) }); parts.push({ type, value: String(value) }); };
       const y = d.getUTCFullYear();
       const any = o.year || o.month || o.day || o.hour || o.minute || o.second || o.weekday || o.era;
-      if (o.weekday) add("weekday", DAYS[d.getUTCDay()].slice(0, o.weekday === "long" ? 9 : 3));
+      if (o.weekday) add("weekday", o.weekday === "long" ? DAYS[d.getUTCDay()] : DAYS[d.getUTCDay()].slice(0, 3));
       if (o.month || !any) add("month", o.month === "long" ? MONTHS[d.getUTCMonth()] : o.month === "short" ? MONTHS[d.getUTCMonth()].slice(0, 3) : o.month === "2-digit" ? p2(d.getUTCMonth() + 1) : d.getUTCMonth() + 1);
       if (o.day || !any) add("day", o.day === "2-digit" ? p2(d.getUTCDate()) : d.getUTCDate());
       if (o.year || !any) add("year", y > 0 ? y : 1 - y);
@@ -116,14 +120,28 @@ INTL_JS = r"""
     format(date) { return this.formatToParts(date).map((p) => p.value).join(""); }
     static supportedLocalesOf(l) { return [].concat(l || []); }
   }
+  class ListFormat {
+    constructor(locale, opts) { this._opts = opts || {}; }
+    format(list) {
+      const a = Array.from(list, String);
+      if (this._opts.style === "narrow" || this._opts.style === "short" || a.length < 2) return a.join(", ");
+      const word = this._opts.type === "disjunction" ? "or" : "and";
+      return a.length === 2 ? `${a[0]} ${word} ${a[1]}` : a.slice(0, -1).join(", ") + `, ${word} ` + a[a.length - 1];
+    }
+  }
   class NumberFormat {
     constructor(locale, opts) { this._opts = opts || {}; }
+    formatToParts(n) { return [{ type: "integer", value: this.format(n) }]; }
     resolvedOptions() { return { locale: "en-US", numberingSystem: "latn", ...this._opts }; }
     format(n) {
       const o = this._opts;
       let s = o.maximumFractionDigits !== undefined ? Number(n).toFixed(o.maximumFractionDigits).replace(/\.?0+$/, (m) => (m.includes(".") ? "" : m)) : String(n);
       if (o.minimumIntegerDigits) { const neg = s.startsWith("-"); s = s.replace("-", ""); const [i, f] = s.split("."); s = (neg ? "-" : "") + i.padStart(o.minimumIntegerDigits, "0") + (f ? "." + f : ""); }
       if (o.useGrouping !== false) { const [i, f] = s.split("."); s = i.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (f ? "." + f : ""); }
+      if (o.style === "unit" && o.unit) {
+        const u = String(o.unit);
+        return o.unitDisplay === "long" ? `${s} ${u}${Number(n) === 1 ? "" : "s"}` : `${s} ${u}`;
+      }
       return s;
     }
   }
@@ -136,7 +154,7 @@ INTL_JS = r"""
       return n < 0 || Object.is(n, -0) ? `${a} ${u} ago` : `in ${a} ${u}`;
     }
   }
-  G.Intl = { DateTimeFormat, NumberFormat, PluralRules, RelativeTimeFormat,
+  G.Intl = { DateTimeFormat, NumberFormat, PluralRules, RelativeTimeFormat, ListFormat,
     Collator: G.__hetumind_Collator, getCanonicalLocales: (l) => [].concat(l || []) };
   G.__hetumind_set_zones = (zones, def) => { ZONES = zones; DEFAULT_ZONE = canon(def) || "UTC"; };
 })();
