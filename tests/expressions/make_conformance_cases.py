@@ -366,8 +366,12 @@ GROUPS: dict[str, list[str]] = {
 
 # Fields left out of the recorded cases, by (group, index): n8n 1.123 answers them oddly
 # (docs/compatibility.md, "Expressions: the JavaScript subset"): spreading a Map's keys
-# gives [], toKebabCase/toCamelCase give null, and Date.toISO() does not exist.
-EXCLUDED = {("lang_statements", 15), ("string_1", 3), ("string_1", 4), ("string_3", 1)}
+# gives [], toKebabCase/toCamelCase give null, and Date.toISO() does not exist. Ambiguous
+# autumn wall times are left out too: Luxon resolves them from the zone's offset at the
+# moment the code runs, so their answer changes with the season (tests/expressions/
+# test_datetime_zones.py checks both outcomes).
+EXCLUDED = {("lang_statements", 15), ("string_1", 3), ("string_1", 4), ("string_3", 1),
+            ("date_1", 7), ("date_1", 9), ("date_1", 12), ("date_3", 2)}  # fmt: skip
 
 
 def source(group: str, expr: str) -> str:
