@@ -60,7 +60,10 @@ def _is_ident_part(c: str) -> bool:
     return c.isalnum() or c in "_$"
 
 
-def tokenize(text: str, pos: int, stop: str) -> tuple[list[Token], int]:
+MAX_TEMPLATE_DEPTH = 60
+
+
+def tokenize(text: str, pos: int, stop: str, depth_: int = 0) -> tuple[list[Token], int]:
     """Tokens from `pos` up to `stop` ("}}", "}" or "" for end of text).
 
     Returns the tokens (ending with an eof token) and the offset just past the stopper.
@@ -102,7 +105,7 @@ def tokenize(text: str, pos: int, stop: str) -> tuple[list[Token], int]:
             value_s, pos = _string(text, pos)
             tokens.append(Token("str", value_s, start, pos))
         elif c == "`":
-            tmpl, pos = _template(text, pos)
+            tmpl, pos = _template(text, pos, depth_ + 1)
             tokens.append(Token("template", tmpl, start, pos))
         elif _is_ident_start(c):
             while pos < n and _is_ident_part(text[pos]):
@@ -233,8 +236,14 @@ def _string(text: str, pos: int) -> tuple[str, int]:
             pos += 1
 
 
-def _template(text: str, pos: int) -> tuple[Template, int]:
+def _template(text: str, pos: int, depth: int) -> tuple[Template, int]:
     start = pos
+    if depth > MAX_TEMPLATE_DEPTH:
+        raise _error(
+            text,
+            f"expression is nested too deeply (templates within {MAX_TEMPLATE_DEPTH} templates)",
+            pos,
+        )
     pos += 1
     strings: list[str] = []
     parts: list[tuple[Token, ...]] = []
@@ -253,7 +262,7 @@ def _template(text: str, pos: int) -> tuple[Template, int]:
         elif c == "$" and text.startswith("${", pos):
             strings.append("".join(chunk))
             chunk = []
-            toks, pos = tokenize(text, pos + 2, "}")
+            toks, pos = tokenize(text, pos + 2, "}", depth)
             parts.append(tuple(toks))
         else:
             chunk.append(c)

@@ -14,6 +14,7 @@ from hetumind.expressions.lexer import Template, Token, tokenize
 __all__ = ["MAX_DEPTH", "ExpressionParser", "parse_expression", "parse_tokens"]
 
 MAX_DEPTH = 120
+MAX_CHAIN = 300  # `.a`, `[k]` and `(...)` links after one primary
 
 _BINARY_PRECEDENCE: dict[str, int] = {
     "??": 1, "||": 2, "&&": 3, "|": 4, "^": 5, "&": 6,
@@ -215,8 +216,13 @@ class ExpressionParser:
     def postfix(self) -> ast.Node:
         node = self.primary()
         optional_seen = False
+        links = 0
         while True:
             tok = self.tok
+            links += 1
+            if links > MAX_CHAIN:
+                raise self.error(f"expression is nested too deeply (a chain of more than "
+                                 f"{MAX_CHAIN} member accesses or calls)")  # fmt: skip
             if tok.kind == "template" and not optional_seen:
                 raise self.error("tagged templates are not supported")
             if tok.kind != "punct":
