@@ -206,7 +206,7 @@ async def _start(session: AsyncSession, row: ExecutionRecord) -> None:
     values = _row_values(row)
     if row.workflow_version is None and row.workflow_id:
         values["workflow_version"] = (
-            select(WorkflowRecord.version)
+            select(col(WorkflowRecord.version))
             .where(col(WorkflowRecord.id) == row.workflow_id)
             .scalar_subquery()
         )
