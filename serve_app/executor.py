@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hetumind.capabilities import Capabilities
-from hetumind.credentials import credential_key
 from hetumind.engine import Backend, Checkpoint, InlineBackend, Listener, Plan, build_plan
 from hetumind.engine.events import ExecutionFinished, NodeFinished
 from hetumind.engine.result import ExecutionResult
@@ -32,6 +31,7 @@ from hetumind.nodes.builtin.webhook import RESPONSE_KEY
 from hetumind.store.scrubbing import credential_secrets
 from hetumind.workflow import parse_workflow
 from serve_app.admission import Admission
+from serve_app.credential_cache import CredentialCache
 from serve_app.error_workflows import ErrorWorkflows
 from serve_app.recording import RecorderHandle, Recording
 from serve_app.settings import ServerSettings
@@ -136,6 +136,7 @@ class Executor:
         max_threads: int = 64,
     ) -> None:
         self._recording = recording
+        self.credential_cache = CredentialCache(recording.store)
         self._publisher = publisher
         self._settings = settings
         self.error_workflows = ErrorWorkflows(recording.store, self.start, settings.public_url)
@@ -321,8 +322,17 @@ class Executor:
     ) -> dict[str, dict[str, Any]]:
         """The data of every credential the workflow's nodes name, looked up now: nodes
         running in Ray workers have no store to ask (hetumind.credentials). A stored
-        workflow reaches only its own project's credentials (docs/security.md)."""
-        found: dict[str, dict[str, Any]] = {}
+        workflow reaches only its own project's credentials (docs/security.md). Served
+        from this replica's cache while each credential's version is unchanged
+        (serve_app/credential_cache.py); a workflow without credentials asks nothing."""
+        refs = [
+            (kind, ref)
+            for wf_node in plan.workflow.nodes
+            for kind, ref in wf_node.credentials.items()
+            if isinstance(ref, dict) and (ref.get("id") or ref.get("name"))
+        ]
+        if not refs:
+            return {}
         store = self._recording.store
         project_id: str | None = None
         if workflow_id is not None:
@@ -330,16 +340,7 @@ class Executor:
                 project_id = (await store.workflows.get(workflow_id)).project_id
             except HetumindError:
                 project_id = None
-        for wf_node in plan.workflow.nodes:
-            for kind, ref in wf_node.credentials.items():
-                if not isinstance(ref, dict) or not (ref.get("id") or ref.get("name")):
-                    continue
-                try:
-                    data = await store.credentials.resolve(kind, ref, project_id=project_id)
-                except HetumindError:
-                    continue  # the node says what is missing when it asks for it
-                found[credential_key(kind, ref)] = dict(data.data)
-        return found
+        return await self.credential_cache.resolve(refs, project_id)
 
     async def _beat(self) -> None:
         """Keep the heartbeat of this process's executions fresh, so that no other
