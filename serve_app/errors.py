@@ -5,6 +5,7 @@ from Hetumind's error types to HTTP statuses (chosen here, at the edge, as DESIG
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -125,6 +126,17 @@ def store_unavailable(exc: BaseException) -> ApiError:
     return err
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    paths = request.app.openapi().get("paths", {})
+    found: set[str] = set()
+    for template, operations in paths.items():
+        pattern = re.sub(r"\\{[^}/]+:path\\}", ".+", re.escape(template))
+        pattern = re.sub(r"\\{[^}/]+\\}", "[^/]+", pattern)
+        if re.fullmatch(pattern, request.url.path):
+            found.update(m.upper() for m in operations)
+    return sorted(found)
+
+
 def _respond(err: ApiError) -> JSONResponse:
     return JSONResponse(
         error_body(err.code, err.message, err.details),
@@ -139,8 +151,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_exception(_: Request, exc: Exception) -> JSONResponse:
         return _respond(as_api_error(exc))
 
-    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _respond(ApiError(exc.status_code, str(exc.detail)))
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        err = ApiError(exc.status_code, str(exc.detail))
+        err.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first matching route only; one path has
+            # a route per method here, so list them all (RFC 9110 Allow).
+            err.headers["Allow"] = ", ".join(_allowed_methods(request))
+        return _respond(err)
 
     async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
@@ -152,6 +170,9 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
             return _respond(ApiError(400, "malformed JSON body", details=problems))
+        if all(e.get("loc", ("",))[0] in ("query", "path") for e in exc.errors()):
+            text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+            return _respond(ApiError(400, f"bad query parameters: {text}", details=problems))
         text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return _respond(ApiError(422, f"invalid request: {text}", details=problems))
 

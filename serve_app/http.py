@@ -6,16 +6,19 @@ import base64
 import binascii
 import json
 import math
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Query, Request
 
 from serve_app.errors import ApiError
 
-__all__ = ["decode_cursor", "encode_cursor", "page_args", "read_body", "read_json"]
+__all__ = ["Limit", "decode_cursor", "encode_cursor", "page_args", "read_body", "read_json"]
 
 MAX_LIMIT = 250
 DEFAULT_LIMIT = 100
+
+Limit = Annotated[int | None, Query(ge=1, le=MAX_LIMIT)]
+"""A page size query parameter (1..250, default 100); outside it a 400."""
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:

@@ -19,6 +19,7 @@ __all__ = [
     "RefreshBody",
     "UserCreate",
     "UserUpdate",
+    "body_of",
 ]
 
 M = TypeVar("M", bound="Body")
@@ -68,6 +69,37 @@ class Body(BaseModel):
             raise ApiError(422, f"invalid request: {text}", details=problems) from None
 
 
+def body_of(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """`openapi_extra` declaring a route's JSON body (routes read bodies themselves, to
+    answer 400/413/415 in the one error shape before validating)."""
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+Scope = Literal[
+    "*",
+    "workflow:read",
+    "workflow:write",
+    "execution:read",
+    "execution:write",
+    "credential:read",
+    "credential:write",
+    "project:read",
+    "project:write",
+    "user:read",
+    "user:write",
+    "audit:read",
+    "audit:write",
+]
+"""hetumind.auth.SCOPES and `*` (tests/server/test_security.py checks they agree)."""
+
+EMAIL = r"^[^@\s]+@[^@\s]+$"
+
+
 class LoginBody(Body):
     email: str = Field(max_length=255)
     password: str = Field(max_length=1024)
@@ -79,12 +111,12 @@ class RefreshBody(Body):
 
 class KeyCreate(Body):
     name: str = Field(default="", max_length=255)
-    scopes: list[str] = Field(default_factory=lambda: ["*"], max_length=64)
+    scopes: list[Scope] = Field(default_factory=lambda: ["*"], min_length=1, max_length=64)
     expiresInDays: float | None = Field(default=90, gt=0, le=3650)
 
 
 class UserCreate(Body):
-    email: str = Field(max_length=255)
+    email: str = Field(max_length=255, pattern=EMAIL)
     password: str = Field(min_length=12, max_length=1024)
     name: str = Field(default="", max_length=255)
     role: Literal["admin", "member"] = "member"

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Request
 from hetumind.auth import Principal, create_user, hash_password
 from hetumind.errors import Forbidden, NotFound
 from hetumind.store.models import AuditRecord
-from serve_app.http import page_args, page_response, read_json
+from serve_app.http import Limit, page_args, page_response, read_json
 from serve_app.routes.auth import client_ip, user_json
-from serve_app.schemas import ERRORS, MemberBody, ProjectCreate, UserCreate, UserUpdate
+from serve_app.schemas import ERRORS, MemberBody, ProjectCreate, UserCreate, UserUpdate, body_of
 from serve_app.security import Auth
 from serve_app.services import Services, services
 
@@ -41,7 +41,7 @@ async def list_users(svc: Svc, who: Auth) -> dict[str, Any]:
     return {"data": [user_json(u) for u in await svc.store.users.list()], "nextCursor": None}
 
 
-@users_router.post("", status_code=201)
+@users_router.post("", status_code=201, openapi_extra=body_of(UserCreate))
 async def add_user(request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     _admin(who, "user:write")
     body = UserCreate.parse(await read_json(request, svc.settings.max_body_bytes))
@@ -57,7 +57,7 @@ async def add_user(request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     return user_json(user)
 
 
-@users_router.patch("/{user_id}")
+@users_router.patch("/{user_id}", openapi_extra=body_of(UserUpdate))
 async def change_user(user_id: str, request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     body = UserUpdate.parse(await read_json(request, svc.settings.max_body_bytes))
     self_service = user_id == who.user_id and body.role is None and body.disabled is None
@@ -125,7 +125,7 @@ async def list_projects(svc: Svc, who: Auth) -> dict[str, Any]:
     return {"data": [_project_json(p, who.project_role(p.id)) for p in rows], "nextCursor": None}
 
 
-@projects_router.post("", status_code=201)
+@projects_router.post("", status_code=201, openapi_extra=body_of(ProjectCreate))
 async def create_project(request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     who.require_scope("project:write")
     body = ProjectCreate.parse(await read_json(request, svc.settings.max_body_bytes))
@@ -152,7 +152,7 @@ async def get_project(project_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     return {**_project_json(project, who.project_role(project_id)), "members": members}
 
 
-@projects_router.put("/{project_id}/members/{user_id}")
+@projects_router.put("/{project_id}/members/{user_id}", openapi_extra=body_of(MemberBody))
 async def set_member(
     project_id: str, user_id: str, request: Request, svc: Svc, who: Auth
 ) -> dict[str, Any]:
@@ -218,7 +218,7 @@ async def list_audit(
     who: Auth,
     action: str | None = None,
     actorId: str | None = None,
-    limit: int | None = None,
+    limit: Limit = None,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """Newest first. Project admins see their projects' events only."""

@@ -27,7 +27,7 @@ from hetumind.auth import (
 from hetumind.store.models import ApiKeyRecord, utcnow
 from serve_app.errors import ApiError
 from serve_app.http import read_json
-from serve_app.schemas import ERRORS, KeyCreate, LoginBody, RefreshBody
+from serve_app.schemas import ERRORS, KeyCreate, LoginBody, RefreshBody, body_of
 from serve_app.security import CSRF_COOKIE, SESSION_COOKIE, Auth
 from serve_app.services import Services, services
 
@@ -83,7 +83,7 @@ def _set_cookies(request: Request, response: Response, token: str, csrf: str, tt
     response.set_cookie(CSRF_COOKIE, csrf, max_age=ttl, samesite="strict", secure=secure)
 
 
-@router.post("/login")
+@router.post("/login", openapi_extra=body_of(LoginBody))
 async def login(request: Request, response: Response, svc: Svc) -> dict[str, Any]:
     """Email and password for tokens (and a browser session cookie)."""
     body = LoginBody.parse(await read_json(request, svc.settings.max_body_bytes))
@@ -115,7 +115,7 @@ async def login(request: Request, response: Response, svc: Svc) -> dict[str, Any
     return {**tokens, "csrfToken": csrf, "user": user_json(user)}
 
 
-@router.post("/refresh")
+@router.post("/refresh", openapi_extra=body_of(RefreshBody))
 async def refresh(request: Request, response: Response, svc: Svc) -> dict[str, Any]:
     """A refresh token for a new pair of tokens."""
     body = RefreshBody.parse(await read_json(request, svc.settings.max_body_bytes))
@@ -188,7 +188,7 @@ async def list_keys(svc: Svc, who: Auth) -> dict[str, Any]:
     return {"data": [key_json(r) for r in rows], "nextCursor": None}
 
 
-@keys_router.post("", status_code=201)
+@keys_router.post("", status_code=201, openapi_extra=body_of(KeyCreate, required=False))
 async def create_key(request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     """A new key for the caller; `key` is in this answer only. A key cannot hold scopes
     the key that creates it lacks."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from serve_app.access import credential_for, target_project
 from serve_app.errors import ApiError
-from serve_app.http import page_args, page_response, read_json
+from serve_app.http import Limit, page_args, page_response, read_json
 from serve_app.routes.auth import client_ip
 from serve_app.schemas import ERRORS
 from serve_app.security import Auth
@@ -31,7 +31,7 @@ async def list_credentials(
     svc: Svc,
     who: Auth,
     type: str | None = None,
-    limit: int | None = None,
+    limit: Limit = None,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     who.require_scope("credential:read")

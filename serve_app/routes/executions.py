@@ -14,7 +14,7 @@ from hetumind.store import EXECUTION_STATUSES, FINISHED_STATUSES, ExecutionRecor
 from serve_app.access import execution_for, workflow_for
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
-from serve_app.http import encode_cursor, page_args
+from serve_app.http import Limit, encode_cursor, page_args
 from serve_app.routes.workflows import respond_with_run
 from serve_app.schemas import ERRORS
 from serve_app.security import Auth
@@ -55,7 +55,7 @@ def execution_json(record: ExecutionRecord) -> dict[str, Any]:
 
 
 def _time(value: str | None, name: str) -> datetime | None:
-    if value is None:
+    if not value:  # absent or empty (`?startedAfter=`): no bound
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -76,7 +76,7 @@ async def list_executions(
     startedBefore: str | None = None,
     mode: str | None = None,
     parentExecutionId: str | None = None,
-    limit: int | None = None,
+    limit: Limit = None,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """Newest first; `parentExecutionId` lists the sub-executions an execution started."""

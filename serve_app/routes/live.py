@@ -23,12 +23,13 @@ from hetumind.errors import HetumindError, NotFound
 from hetumind.store import FINISHED_STATUSES, ExecutionRecord
 from serve_app.access import execution_for, workflow_for
 from serve_app.errors import ApiError
+from serve_app.schemas import ERRORS
 from serve_app.security import Auth, authenticate
 from serve_app.services import Services, services
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["live"])
+router = APIRouter(tags=["live"], responses=ERRORS)
 Svc = Annotated[Services, Depends(services)]
 POLL_SECONDS = 10.0
 

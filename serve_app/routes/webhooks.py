@@ -32,13 +32,14 @@ from serve_app.executor import RunRequest
 from serve_app.http import parse_json, read_body
 from serve_app.idempotency import REPLAYED_HEADER, claim
 from serve_app.resumer import Resumer
+from serve_app.schemas import ERRORS
 from serve_app.security import principal
 from serve_app.services import Services, services
 from serve_app.triggers import WEBHOOK_TYPES, match_path
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["webhooks"], include_in_schema=True)
+router = APIRouter(tags=["webhooks"], include_in_schema=True, responses=ERRORS)
 Svc = Annotated[Services, Depends(services)]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -276,7 +277,6 @@ async def _serve(request: Request, svc: Services, path: str, test: bool) -> Resp
     return _render(last, head)
 
 
-@router.api_route("/webhook-waiting/{execution_id}", methods=METHODS, response_model=None)
 async def resume_webhook(execution_id: str, request: Request, svc: Svc) -> Response:
     """`$execution.resumeUrl`: wake an execution parked by a Wait node (resume: webhook);
     the request becomes the Wait node's output item. Exactly one call resumes it."""
@@ -293,11 +293,25 @@ async def resume_webhook(execution_id: str, request: Request, svc: Svc) -> Respo
     return JSONResponse({"message": "Workflow was resumed", "executionId": execution_id})
 
 
-@router.api_route("/webhook/{path:path}", methods=METHODS, response_model=None)
 async def production_webhook(path: str, request: Request, svc: Svc) -> Response:
     return await _handle(request, svc, path, test=False)
 
 
-@router.api_route("/webhook-test/{path:path}", methods=METHODS, response_model=None)
 async def test_webhook(path: str, request: Request, svc: Svc) -> Response:
     return await _handle(request, svc, path, test=True)
+
+
+# One route per method, so each has an OpenAPI operation id of its own.
+for _method in METHODS:
+    for _path, _endpoint in (
+        ("/webhook-waiting/{execution_id}", resume_webhook),
+        ("/webhook/{path:path}", production_webhook),
+        ("/webhook-test/{path:path}", test_webhook),
+    ):
+        router.add_api_route(
+            _path,
+            _endpoint,
+            methods=[_method],
+            response_model=None,
+            operation_id=f"{_endpoint.__name__}_{_method.lower()}",
+        )

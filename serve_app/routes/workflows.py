@@ -12,7 +12,7 @@ from hetumind.store import WebhookRoute, WorkflowRecord
 from serve_app.access import target_project, workflow_for
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
-from serve_app.http import page_args, page_response, read_json
+from serve_app.http import Limit, page_args, page_response, read_json
 from serve_app.idempotency import REPLAYED_HEADER, claim
 from serve_app.schemas import ERRORS
 from serve_app.security import Auth
@@ -76,7 +76,7 @@ async def _routes_on(svc: Services, record: WorkflowRecord) -> None:
 async def list_workflows(
     svc: Svc,
     who: Auth,
-    limit: int | None = None,
+    limit: Limit = None,
     cursor: str | None = None,
     active: bool | None = None,
     name: str | None = None,
@@ -198,7 +198,7 @@ async def deactivate_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str
 
 @router.get("/{workflow_id}/versions")
 async def list_versions(
-    workflow_id: str, svc: Svc, who: Auth, limit: int | None = None, cursor: str | None = None
+    workflow_id: str, svc: Svc, who: Auth, limit: Limit = None, cursor: str | None = None
 ) -> dict[str, Any]:
     await workflow_for(svc, who, workflow_id)
     size, offset = page_args(limit, cursor)
