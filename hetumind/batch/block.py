@@ -37,6 +37,8 @@ class BlockJob:
     specs: dict[str, NodeRunSpec] = field(default_factory=dict)
     sort: tuple[str, bool] | None = None
     """(field, descending) of a Sort run as a sample sort (sample_sort.py)."""
+    columns: frozenset[str] | None = None
+    """The only input columns the run reads (plan.needed_columns), or None for all."""
 
 
 def make_specs(plan: BatchPlan, info: ExecutionInfo) -> dict[str, NodeRunSpec]:
@@ -73,7 +75,12 @@ def run_block(job: BlockJob, index: int, source: SourceBlock | pa.Table) -> dict
     # Ray only when it runs the block: importing it costs an inline run more than it does.
     ray = sys.modules.get("ray")
     t0 = time.perf_counter()
-    table = read_table(source) if isinstance(source, SourceBlock) else source
+    if isinstance(source, SourceBlock):
+        table = read_table(source, job.columns)
+    elif job.columns is not None:
+        table = source.select([n for n in source.column_names if n in job.columns])
+    else:
+        table = source
     stats: dict[str, Any] = {
         "block": index,
         "rowsIn": table.num_rows,

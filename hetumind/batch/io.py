@@ -227,11 +227,15 @@ def _stream(f: Location, fmt: str) -> Iterator[pa.RecordBatch]:
         raise BatchIOError(f"--input: {f.uri}: cannot read as {fmt}: {exc}") from None
 
 
-def read_table(block: SourceBlock) -> pa.Table:
-    """One Parquet block, reading only the row groups that overlap it."""
+def read_table(block: SourceBlock, columns: frozenset[str] | None = None) -> pa.Table:
+    """One Parquet block, reading only the row groups that overlap it (and only `columns`
+    of it, in file order, when given)."""
     with block.location.fs.open_input_file(block.location.path) as fh:
         pf = pq.ParquetFile(fh)
         meta = pf.metadata
+        wanted = None
+        if columns is not None:
+            wanted = [n for n in pf.schema_arrow.names if n in columns]
         groups, first, offset = [], None, 0
         for g in range(meta.num_row_groups):
             n = meta.row_group(g).num_rows
@@ -239,7 +243,7 @@ def read_table(block: SourceBlock) -> pa.Table:
                 groups.append(g)
                 first = offset if first is None else first
             offset += n
-        table = pf.read_row_groups(groups)
+        table = pf.read_row_groups(groups, columns=wanted)
     return table.slice(block.start - (first or 0), block.length)
 
 

@@ -86,6 +86,70 @@ class BatchPlan:
         }
 
 
+_JSON_REF = re.compile(r"""\$json(?:\.([A-Za-z_$][\w$]*)|\[\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*\])""")
+_JSON_ANY = re.compile(r"\$json\b")
+_PRUNABLE = frozenset({"set", "if", "filter", "noOp"})
+
+
+def needed_columns(bplan: BatchPlan) -> frozenset[str] | None:
+    """The input columns a `summarize` run reads, or None when it cannot tell (all).
+
+    Only the Summarize's fields, its split field, the absorbed Sort's fields and what the
+    per-item nodes' expressions name as `$json.field` / `$json["field"]` matter to its
+    output; a block need not read the rest (Parquet reads only these columns). Any other
+    use of `$json` (`$json[key]`, `Object.keys($json)`, ...) or another node type keeps
+    every column.
+    """
+    if bplan.mode != "summarize" or bplan.whole_node is None:
+        return None
+    names: set[str] = set()
+    for step in bplan.steps:
+        node = bplan.plan.nodes[step.name].node
+        if _short(node.type) not in _PRUNABLE:
+            return None
+        text = "\n".join(_strings(node.parameters))
+        refs = _JSON_REF.findall(text)
+        if len(refs) != len(_JSON_ANY.findall(text)):
+            return None
+        names.update(next(part for part in ref if part) for ref in refs)
+        # Field names written or listed (assignment names that merge into an object,
+        # include / exclude lists, ...): keeping a few columns too many costs nothing.
+        names.update(_words(node.parameters))
+    summarize = bplan.plan.nodes[bplan.whole_node].node.parameters
+    values = (summarize.get("fieldsToSummarize") or {}).get("values") or []
+    names.update(str(v.get("field")) for v in values)
+    split = summarize.get("fieldsToSplitBy", "")
+    names.update(k.strip() for k in (split if isinstance(split, list) else str(split).split(",")))
+    if bplan.sort_node is not None:
+        sort = bplan.plan.nodes[bplan.sort_node].node.parameters
+        names.update(
+            str(f.get("fieldName")) for f in (sort.get("sortFieldsUi") or {}).get("sortField", [])
+        )
+    names.discard("")
+    return frozenset(names)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _words(value: Any) -> set[str]:
+    """The leading segment of every plain string and list item in `value`."""
+    if isinstance(value, str) and not value.startswith("="):
+        return {re.split(r"[.\[]", part.strip(), maxsplit=1)[0] for part in value.split(",")}
+    if isinstance(value, dict):
+        return set().union(*(_words(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_words(v) for v in value))
+    return set()
+
+
 def _short(type_name: str) -> str:
     return type_name.rsplit(".", 1)[-1]
 

@@ -21,7 +21,7 @@ from hetumind.batch.block import BlockJob, make_specs, part_name, run_block
 from hetumind.batch.executor import Executor, TaskFailed, choose_executor
 from hetumind.batch.finish import concat_parts, finish_whole, list_files, sort_range_rest
 from hetumind.batch.io import BatchIOError, Location, Source, format_of, locate, write_table
-from hetumind.batch.plan import BatchPlan, plan_batch
+from hetumind.batch.plan import BatchPlan, needed_columns, plan_batch
 from hetumind.batch.progress import Progress
 from hetumind.batch.report import BatchReport
 from hetumind.batch.sample_sort import range_bounds, sort_range
@@ -152,8 +152,13 @@ def _run(
         params = bplan.plan.nodes[bplan.whole_node].node.parameters
         first = params["sortFieldsUi"]["sortField"][0]
         sort_field = (str(first["fieldName"]), first.get("order") == "descending")
-    job = BlockJob(bplan, info, stage, part_format, spec, make_specs(bplan, info), sort_field)
+    columns = needed_columns(bplan)
+    job = BlockJob(
+        bplan, info, stage, part_format, spec, make_specs(bplan, info), sort_field, columns
+    )
     report = BatchReport(plan=bplan.describe())
+    if columns is not None:
+        report.plan["columnsRead"] = sorted(columns)
     report.executor = executor.how
     limit = None
     if bplan.mode == "limit":

@@ -237,3 +237,37 @@ def test_ordered_float_sums_gather_and_equal_one_run_bit_for_bit(tmp_path: Path)
     assert [r["group"] for r in got] == [r["group"] for r in want]
     for a, b in zip(got, want, strict=True):
         assert _same(a["sum_price"], b["sum_price"])
+
+
+def test_only_the_columns_the_run_reads_are_read(tmp_path: Path) -> None:
+    data = float_table(1_200)
+    data = data.append_column("notes", pa.array([f"n{i}" for i in range(1_200)]))
+    data = data.append_column("flag", pa.array([i % 2 == 0 for i in range(1_200)]))
+    scaled = node("Scaled", "set", 3.4, **assign("scaled", '={{ $json["qty"] * 2 }}'))
+    doc = chain(TRIGGER, scaled, sort_by(("id", "ascending")), summarize(("sum", "scaled")))
+    pq.write_table(data, tmp_path / "in.parquet")
+    report = run_batch(
+        parse_workflow(doc),
+        BatchOptions(
+            input=str(tmp_path / "in.parquet"),
+            output=str(tmp_path / "out.jsonl"),
+            block_rows=300,
+            progress=False,
+        ),
+    )
+    assert report.status == "success" and report.plan["mode"] == "summarize"
+    read = set(report.plan["columnsRead"])
+    assert {"qty", "id", "group", "scaled"} <= read and not {"notes", "flag", "price"} & read
+    assert read_jsonl(tmp_path / "out.jsonl") == single_run(doc, data, "Stats")
+    # $json used as a whole: every column is read.
+    keys = node("Keys", "set", 3.4, **assign("n", "={{ Object.keys($json).length }}"))
+    doc = chain(TRIGGER, keys, summarize(("sum", "n")))
+    out = tmp_path / "out2.jsonl"
+    report = run_batch(
+        parse_workflow(doc),
+        BatchOptions(
+            input=str(tmp_path / "in.parquet"), output=str(out), block_rows=300, progress=False
+        ),
+    )
+    assert report.status == "success" and "columnsRead" not in report.plan
+    assert read_jsonl(out) == single_run(doc, data, "Stats")
