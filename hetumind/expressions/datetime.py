@@ -465,7 +465,6 @@ _METHODS: dict[str, Any] = {
     "toSQLDate": lambda d, a: d.iso()[:10],
     "toISOString": lambda d, a: DateTime(d.dt.astimezone(UTC)).iso(),
     "toFormat": lambda d, a: d.format(to_string(a[0])),
-    "toLocaleString": lambda d, a: d.format("M/d/yyyy, h:mm:ss a"),
     "toMillis": lambda d, a: d.millis(),
     "valueOf": lambda d, a: d.millis(),
     "getTime": lambda d, a: d.millis(),
@@ -506,4 +505,7 @@ _METHODS: dict[str, Any] = {
     "getMinutes": lambda d, a: d.dt.minute,
     "getSeconds": lambda d, a: d.dt.second,
 }
+from hetumind.expressions.jsdate import DATE_METHODS  # noqa: E402  (it needs DateTime)
+
+_METHODS.update(DATE_METHODS)
 _METHOD_NAMES = frozenset(_METHODS)
