@@ -109,9 +109,13 @@ class RefreshBody(Body):
     refreshToken: str = Field(max_length=4096)
 
 
+def _all_scopes() -> list[Scope]:
+    return ["*"]
+
+
 class KeyCreate(Body):
     name: str = Field(default="", max_length=255)
-    scopes: list[Scope] = Field(default_factory=lambda: ["*"], min_length=1, max_length=64)
+    scopes: list[Scope] = Field(default_factory=_all_scopes, min_length=1, max_length=64)
     expiresInDays: float | None = Field(default=90, gt=0, le=3650)
 
 

@@ -2,8 +2,8 @@
 defaults, optionally importing workflows first (`--import examples/`).
 
 Secure by default (docs/security.md): the first start creates the owner account and prints
-its password once; the embedded Ray binds loopback with its token authentication on (the
-token lives in HETUMIND_HOME/ray-auth-token, mode 0600); `--ssl-certfile/--ssl-keyfile`
+its password once; the embedded Ray runs with its token authentication on (the token
+lives in HETUMIND_HOME/ray-auth-token, mode 0600); `--ssl-certfile/--ssl-keyfile`
 serve HTTPS.
 """
 
@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -87,14 +87,13 @@ def start_server(
 
     if not ray.is_initialized():
         # RAY_ADDRESS joins a cluster; otherwise a local Ray of our own, even when another
-        # one runs on this machine (plain ray.init() would join that one), on loopback
-        # and with token authentication on.
+        # one runs on this machine (plain ray.init() would join that one), with token
+        # authentication on. (Ray 2.60 turns a loopback node address into the machine's
+        # own, see resolve_ip_for_localhost, so the token is what keeps others out.)
         address = os.environ.get("RAY_ADDRESS") or "local"
-        extra: dict[str, Any] = {}
         if address == "local":
             os.environ.update(embedded_ray_env(_home()))
-            extra["_node_ip_address"] = "127.0.0.1"
-        ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING, **extra)
+        ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
     http: dict[str, object] = {"host": host, "port": port}
     if ssl_certfile or ssl_keyfile:
         if not (ssl_certfile and ssl_keyfile):

@@ -65,3 +65,42 @@ def test_embedded_ray_gets_token_auth_with_a_private_token(tmp_path: Path) -> No
     assert stat.S_IMODE(token.stat().st_mode) == 0o600
     assert embedded_ray_env(tmp_path, {}) == env  # the same token on the next start
     assert embedded_ray_env(tmp_path, {"RAY_AUTH_MODE": "disabled"}) == {}  # explicit wins
+
+
+RAY_SCRIPT = """
+import logging, os, subprocess, sys
+from pathlib import Path
+os.environ.pop("RAY_AUTH_MODE", None)
+from hetumind.cli.serve import embedded_ray_env
+os.environ.update(embedded_ray_env(Path(sys.argv[1])))
+import ray
+ctx = ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING, num_cpus=1)
+gcs = ctx.address_info["gcs_address"]
+join = "import ray, sys; ray.init(address=sys.argv[1], logging_level=40); print('JOINED')"
+def attempt(env):
+    r = subprocess.run([sys.executable, "-c", join, gcs], env=env, capture_output=True,
+                       text=True, timeout=120)
+    return "JOINED" in r.stdout
+stranger = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+stranger.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN="0" * 64)
+print("stranger", attempt(stranger))
+print("holder", attempt(dict(os.environ)))
+ray.shutdown()
+"""
+
+
+@pytest.mark.slow
+def test_the_embedded_ray_refuses_a_process_without_its_token(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run(
+        [sys.executable, "-c", RAY_SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+        env={k: v for k, v in __import__("os").environ.items() if k != "RAY_ADDRESS"},
+    )
+    assert "stranger False" in r.stdout and "holder True" in r.stdout, r.stdout + r.stderr[-3000:]
