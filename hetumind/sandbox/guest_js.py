@@ -120,17 +120,22 @@ PRELUDE = r"""
       "for(let i=0;i<n;i++){out[i]={json:{" + body + "}};}return out;})");
     return build(P.cols.n, ...P.cols.values);
   }
-  const plainObject = (v) => v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
+  // captured now: user code may replace them before the result is encoded
+  const getProto = Object.getPrototypeOf, objectKeys = Object.keys, OBJECT = Object.prototype;
+  const plainObject = (v) => v !== null && typeof v === "object" && getProto(v) === OBJECT;
   const N8N_KEYS = ["json", "binary", "pairedItem", "error", "index"];
   // The result as columns when it is a list of same-keyed plain rows (bare, or {json}):
   // a fraction of the bytes to stringify and parse. null: send it as it is.
   function columnar(list) {
+    try { return columnarOrNull(list); } catch (e) { return null; }  // then as rows
+  }
+  function columnarOrNull(list) {
     if (!Array.isArray(list) || list.length < 64) return null;
     const first = list[0];
-    const wrapped = plainObject(first) && Object.keys(first).length === 1 && "json" in first;
+    const wrapped = plainObject(first) && objectKeys(first).length === 1 && "json" in first;
     const row0 = wrapped ? first.json : first;
     if (!plainObject(row0)) return null;
-    const keys = Object.keys(row0);
+    const keys = objectKeys(row0);
     if (!wrapped && keys.some((k) => N8N_KEYS.includes(k))) return null;
     const K = keys.length;
     const decl = keys.map((_, i) => "const c" + i + "=new Array(n);").join("");
@@ -141,7 +146,7 @@ PRELUDE = r"""
     const extract = (0, eval)("(function(list,plain,keysOf){const n=list.length;" + decl +
       "let v;for(let i=0;i<n;i++){" + get + "if(!plain(j)||keysOf(j).length!==" + K + ")return null;" +
       pick + "}return [" + keys.map((_, i) => "c" + i).join(",") + "];})");
-    const values = extract(list, plainObject, Object.keys);
+    const values = extract(list, plainObject, objectKeys);
     return values && { keys, values, n: list.length };
   }
 
@@ -152,7 +157,7 @@ PRELUDE = r"""
       data,
       api: Object.freeze({
         set(key, value) { check(key); data[key.slice(0, 50)] = String(value).slice(0, 255); },
-        setAll(obj) { for (const k of Object.keys(obj || {})) this.set(k, obj[k]); },
+        setAll(obj) { for (const k of objectKeys(obj || {})) this.set(k, obj[k]); },
         get(key) { return data[key]; },
         getAll() { return { ...data }; },
       }),
@@ -193,7 +198,7 @@ PRELUDE = r"""
     };
     const emit = (obj) => {
       if (staticUsed) obj.staticData = staticData;
-      if (Object.keys(custom.data).length) obj.customData = custom.data;
+      if (objectKeys(custom.data).length) obj.customData = custom.data;
       if (logOverflow) {
         obj = { ok: false, error: { message: "logs", line: null, kind: "output" }, logs: [] };
       }
@@ -280,8 +285,13 @@ PRELUDE = r"""
       return { value: v === undefined ? null : v, binary: input[i].binary, undef: v === undefined };
     };
     const eachResult = (results) => {
-      if (!legacyItem && results.length === input.length && results.every((r) => "value" in r)) {
-        const cols = columnar(results.map((r) => r.value));
+      if (!legacyItem && results.length === input.length) {
+        const values = new Array(results.length);
+        let all = true;
+        for (let i = 0; i < results.length && all; i++) {
+          if ("value" in results[i]) values[i] = results[i].value; else all = false;
+        }
+        const cols = all ? columnar(values) : null;
         if (cols) return { ok: true, cols, logs };
       }
       return { ok: true, results, logs };

@@ -222,3 +222,24 @@ def test_rows_batch_is_from_json() -> None:
         got, want = rows_batch(sample), ItemBatch.from_json(sample)
         assert got.table.schema == want.table.schema
         assert got.to_json() == want.to_json() == sample
+
+
+def test_patched_builtins_cannot_forge_a_malformed_batch() -> None:
+    code = (
+        "const all = $input.all();\n"
+        "Array.prototype.map = function () { return ['x']; };\n"
+        "Object.keys = () => ['a', 'b'];\n"
+        "return all;"
+    )
+    trigger = {"name": "S", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1,
+               "position": [0, 0], "parameters": {}}  # fmt: skip
+    node = {"name": "Code", "type": "n8n-nodes-base.code", "typeVersion": 2,
+            "position": [0, 0], "parameters": {"jsCode": code}}  # fmt: skip
+    wf = {
+        "nodes": [trigger, node],
+        "connections": {"S": {"main": [[{"node": "Code", "type": "main", "index": 0}]]}},
+    }
+    rows = [{"a": n} for n in range(100)]
+    got = run_workflow(wf, backend="inline", input_items=[{"json": r} for r in rows]).to_json()
+    # the prelude encodes with what it captured before the code ran: the items come back
+    assert got["runData"]["Code"][0]["outputs"][0] == rows

@@ -107,7 +107,7 @@ class Code(Node):
                 kept.update(changed)
         try:
             if outcome.columns is not None:
-                return [columns_batch(outcome.columns, mode == EACH_ITEM)]
+                return [columns_batch(outcome.columns, mode == EACH_ITEM, len(batch))]
             if mode == EACH_ITEM:
                 return [normalize_each(outcome.results, batch, ctx.continue_on_fail)]
             return [normalize_all(outcome.value)]

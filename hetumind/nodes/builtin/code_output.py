@@ -206,13 +206,28 @@ def rows_batch(
     )
 
 
-def columns_batch(columns: dict[str, Any], each_item: bool) -> ItemBatch:
+def columns_batch(columns: dict[str, Any], each_item: bool, inputs: int | None = None) -> ItemBatch:
     """The batch for results the guest sent as columns (same-keyed plain rows); each-item
     results pair one to one with the input items."""
-    n = int(columns["n"])
+    # The guest's helpers run after user code, which may have patched the builtins they
+    # use: check the shape rather than trust it.
+    n, keys, values = columns.get("n"), columns.get("keys"), columns.get("values")
+    well_formed = (
+        isinstance(n, int)
+        and isinstance(keys, list)
+        and isinstance(values, list)
+        and len(keys) == len(values)
+        and len(set(map(str, keys))) == len(keys)
+        and all(isinstance(k, str) for k in keys)
+        and all(isinstance(v, list) and len(v) == n for v in values)
+        and not (each_item and inputs is not None and n != inputs)
+    )
+    if not well_formed:
+        raise CodeOutputError("Code doesn't return items properly")
+    assert isinstance(n, int) and isinstance(keys, list) and isinstance(values, list)
     fields, arrays = [], []
-    for name, values in zip(columns["keys"], columns["values"], strict=True):
-        f, arr = _column(str(name), values)
+    for name, column in zip(keys, values, strict=True):
+        f, arr = _column(str(name), column)
         fields.append(f)
         arrays.append(arr)
     table = pa.Table.from_arrays(arrays, schema=pa.schema(fields))
