@@ -3,8 +3,9 @@
 The coordinator must not wait for the database after every node run: each commit costs a
 disk flush (milliseconds on PostgreSQL), and every statement a hop between threads that
 competes with the coordinator for the GIL. So writes are group-committed: the first
-operation of a batch arms a timer (GROUP_COMMIT_SECONDS), the operations that arrive
-meanwhile (the node runs of that window) join it, and the batch goes in one transaction.
+operation of a batch waits for the next tick (at most GROUP_COMMIT_SECONDS), the
+operations that arrive meanwhile (the node runs of that window) join it, and the batch
+goes in one transaction.
 An operation submitted with wait=True (a side-effecting node's start mark, the end of the
 execution) does not wait for the timer: it commits at once, with everything before it.
 Operations queue up while one batch commits, and the next batch takes all of them.
@@ -27,8 +28,9 @@ import concurrent.futures
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +46,64 @@ Op = TypeVar("Op")
 
 GROUP_COMMIT_SECONDS = float(os.environ.get("HETUMIND_GROUP_COMMIT_MS", "50")) / 1000
 """How long the first write of a batch waits for others to join it before it commits."""
+
+
+class _Ticker:
+    """Kicks the writers of one loop that have operations waiting, every
+    GROUP_COMMIT_SECONDS. Arming a timer per batch would wake the loop from the
+    coordinator's thread each time (a self-pipe write and a GIL hand-over, which on a busy
+    machine cost about as much as the commit); the ticker runs while there is work and
+    stops after a second without any, so only the first write of a burst wakes the loop."""
+
+    IDLE_TICKS = max(1, round(1.0 / max(GROUP_COMMIT_SECONDS, 0.001)))
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._pending: list[OrderedWriter[Any]] = []
+        self._running = False
+        self._idle = 0
+
+    def add(self, writer: OrderedWriter[Any]) -> None:
+        with self._lock:
+            self._pending.append(writer)
+            start = not self._running
+            self._running = True
+        if start:
+            self._loop.call_soon_threadsafe(self._start)
+
+    def _start(self) -> None:
+        self._idle = 0
+        self._loop.call_later(GROUP_COMMIT_SECONDS, self._tick)
+
+    def _tick(self) -> None:
+        # A timer callback, not a task: nothing is left pending when the loop closes.
+        with self._lock:
+            writers, self._pending = self._pending, []
+            if not writers:
+                self._idle += 1
+                if self._idle >= self.IDLE_TICKS:
+                    self._running = False
+                    return
+        if writers:
+            self._idle = 0
+        for writer in writers:
+            writer._kick()
+        self._loop.call_later(GROUP_COMMIT_SECONDS, self._tick)
+
+
+_TICKERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ticker] = (
+    weakref.WeakKeyDictionary()
+)
+_TICKERS_LOCK = threading.Lock()
+
+
+def _ticker(loop: asyncio.AbstractEventLoop) -> _Ticker:
+    with _TICKERS_LOCK:
+        ticker = _TICKERS.get(loop)
+        if ticker is None:
+            ticker = _TICKERS[loop] = _Ticker(loop)
+        return ticker
 
 
 class OrderedWriter(Generic[Op]):
@@ -87,10 +147,7 @@ class OrderedWriter(Generic[Op]):
             loop.call_soon_threadsafe(self._kick)
             done.result(timeout)
         elif arm:
-            loop.call_soon_threadsafe(self._arm, loop)
-
-    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
-        loop.call_later(GROUP_COMMIT_SECONDS, self._kick)
+            _ticker(loop).add(self)
 
     def _kick(self) -> None:
         # On the loop thread, like the end of _drain: at most one drain at a time. A kick

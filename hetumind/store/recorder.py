@@ -23,11 +23,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -108,11 +110,28 @@ class _Finish:
     wait_till: datetime | None = None
 
 
+@dataclass
+class _RunRow:
+    """A node_run row's values. Not a NodeRunRecord: building a SQLModel instance costs
+    more than writing the row, on the coordinator's thread, for every node run."""
+
+    execution_id: str
+    node: str
+    run_index: int
+    status: str
+    started_at: datetime | None
+    execution_time_ms: float = 0.0
+    counts: list[int] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    extra: dict[str, Any] | None = None
+    blob_ref: str | None = None
+
+
 @dataclass(frozen=True)
 class _Run:
     """A finished node run: its row, and the checkpoint write of its items and state."""
 
-    row: NodeRunRecord
+    row: _RunRow
     write: Callable[[bool], str | None]
     """Writes the items (and the node's state, when asked) and returns the blob prefix."""
     replace: bool = False
@@ -134,6 +153,22 @@ async def _apply(session: AsyncSession, ops: list[_Op]) -> None:
     if writes:
         # The checkpoint (blobs) goes first: a row never points at items not written yet.
         await asyncio.to_thread(_write_blobs, writes)
+    first, last = ops[0], ops[-1]
+    if (
+        isinstance(first, _Start)
+        and isinstance(last, _Finish)
+        and first.row.id == last.execution_id
+        and all(isinstance(op, _Run) for op in ops[1:-1])
+    ):
+        # A whole short execution in one batch: its row goes in once, already finished.
+        saved, values = _finish_values(last)
+        await _start(session, first.row, {**values, "started_at": first.row.started_at})
+        middle = [op for op in ops[1:-1] if isinstance(op, _Run)]
+        if middle:
+            await _record_runs(session, middle, finish=last)
+        if not saved:
+            await _drop_items(session, last.execution_id)
+        return
     runs: list[_Run] = []
     for op in ops:
         if isinstance(op, _Run):
@@ -181,7 +216,7 @@ async def _record_runs(session: AsyncSession, ops: list[_Run], *, finish: _Finis
         )
     await session.execute(
         insert(NodeRunRecord.__table__),  # type: ignore[attr-defined]
-        [_row_values(op.row) for op in latest.values()],
+        [asdict(op.row) for op in latest.values()],
     )
     last = ops[-1].row
     if finish is not None and finish.execution_id == last.execution_id and finish.last_node:
@@ -193,34 +228,41 @@ async def _record_runs(session: AsyncSession, ops: list[_Run], *, finish: _Finis
     )
 
 
-async def _start(session: AsyncSession, row: ExecutionRecord) -> None:
-    # Created beforehand (API runs, retries): start it; else insert it. One statement
-    # in the common case instead of a lookup, an insert and a flush.
-    started = await session.execute(
-        update(ExecutionRecord)
-        .where(col(ExecutionRecord.id) == row.id)
-        .values(status="running", started_at=row.started_at)
-    )
-    if started.rowcount:  # type: ignore[attr-defined]
-        return
-    values = _row_values(row)
+async def _start(
+    session: AsyncSession, row: ExecutionRecord, changes: dict[str, Any] | None = None
+) -> None:
+    """Insert the execution's row, or, when it was created beforehand (API runs,
+    retries), start it: apply `changes` (by default status running and the start time).
+    One upsert where the database has one, instead of a lookup, an insert and a flush."""
+    changes = changes or {"status": "running", "started_at": row.started_at}
+    values = {**_row_values(row), **changes}
     if row.workflow_version is None and row.workflow_id:
         values["workflow_version"] = (
             select(col(WorkflowRecord.version))
             .where(col(WorkflowRecord.id) == row.workflow_id)
             .scalar_subquery()
         )
-    await session.execute(insert(ExecutionRecord.__table__).values(**values))  # type: ignore[attr-defined]
-
-
-async def _finish(session: AsyncSession, op: _Finish) -> None:
-    saved = op.data_saved()
-    if not saved:  # the save settings (or a failed write) drop the items once it is over
+    table = ExecutionRecord.__table__  # type: ignore[attr-defined]
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    if dialect in ("sqlite", "postgresql"):
+        upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
         await session.execute(
-            update(NodeRunRecord)
-            .where(col(NodeRunRecord.execution_id) == op.execution_id)
-            .values(blob_ref=None)
+            upsert(table)
+            .values(**values)
+            .on_conflict_do_update(index_elements=["id"], set_=changes)
         )
+        return
+    started = await session.execute(
+        update(ExecutionRecord).where(col(ExecutionRecord.id) == row.id).values(**changes)
+    )
+    if not started.rowcount:  # type: ignore[attr-defined]
+        await session.execute(insert(table).values(**values))
+
+
+def _finish_values(op: _Finish) -> tuple[bool, dict[str, Any]]:
+    """Whether the items are kept (asked now: a checkpoint write may have failed), and
+    the execution row's final values."""
+    saved = op.data_saved()
     values: dict[str, Any] = {
         "status": op.status,
         "error": op.error,
@@ -230,6 +272,22 @@ async def _finish(session: AsyncSession, op: _Finish) -> None:
     }
     if op.last_node is not None:
         values["last_node_executed"] = op.last_node
+    return saved, values
+
+
+async def _drop_items(session: AsyncSession, execution_id: str) -> None:
+    # The save settings (or a failed write) drop the items once it is over.
+    await session.execute(
+        update(NodeRunRecord)
+        .where(col(NodeRunRecord.execution_id) == execution_id)
+        .values(blob_ref=None)
+    )
+
+
+async def _finish(session: AsyncSession, op: _Finish) -> None:
+    saved, values = _finish_values(op)
+    if not saved:
+        await _drop_items(session, op.execution_id)
     await session.execute(
         update(ExecutionRecord).where(col(ExecutionRecord.id) == op.execution_id).values(**values)
     )
@@ -320,7 +378,7 @@ class ExecutionRecorder(Listener):
     def _node_started(self, event: NodeStarted) -> None:
         """A side-effecting node starts: say so in the store, so that a resumed execution
         knows it may have acted and does not run it again (checkpoint.RUNNING)."""
-        row = NodeRunRecord(
+        row = _RunRow(
             execution_id=event.execution_id,
             node=event.node,
             run_index=event.run_index,
@@ -354,7 +412,7 @@ class ExecutionRecorder(Listener):
 
     def _node_finished(self, event: NodeFinished) -> None:
         meta = event.meta
-        run = NodeRunRecord(
+        run = _RunRow(
             execution_id=event.execution_id,
             node=meta.node,
             run_index=meta.run_index,
