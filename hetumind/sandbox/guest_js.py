@@ -136,6 +136,7 @@ PRELUDE = r"""
     const row0 = wrapped ? first.json : first;
     if (!plainObject(row0)) return null;
     const keys = objectKeys(row0);
+    if (keys.includes("__proto__")) return null;  // j["__proto__"] reads the prototype
     if (!wrapped && keys.some((k) => N8N_KEYS.includes(k))) return null;
     const K = keys.length;
     const decl = keys.map((_, i) => "const c" + i + "=new Array(n);").join("");

@@ -243,3 +243,33 @@ def test_patched_builtins_cannot_forge_a_malformed_batch() -> None:
     got = run_workflow(wf, backend="inline", input_items=[{"json": r} for r in rows]).to_json()
     # the prelude encodes with what it captured before the code ran: the items come back
     assert got["runData"]["Code"][0]["outputs"][0] == rows
+
+
+@pytest.mark.parametrize("language", ["javaScript", "python"])
+def test_a_proto_key_stays_data(language: str) -> None:
+    rows = [{"__proto__": {"polluted": n}, "a": n} for n in range(100)]
+    code = "return $input.all();" if language == "javaScript" else "return _input.all()"
+    got = run_workflow(
+        {
+            "nodes": [
+                {
+                    "name": "S",
+                    "type": "n8n-nodes-base.manualTrigger",
+                    "typeVersion": 1,
+                    "position": [0, 0],
+                    "parameters": {},
+                },
+                {
+                    "name": "Code",
+                    "type": "n8n-nodes-base.code",
+                    "typeVersion": 2,
+                    "position": [0, 0],
+                    "parameters": {"language": language, "jsCode": code, "pythonCode": code},
+                },
+            ],
+            "connections": {"S": {"main": [[{"node": "Code", "type": "main", "index": 0}]]}},
+        },
+        backend="inline",
+        input_items=[{"json": r} for r in rows],
+    ).to_json()
+    assert got["runData"]["Code"][0]["outputs"][0] == rows

@@ -239,6 +239,8 @@ def batch_columns(batch: ItemBatch) -> dict[str, Any] | None:
     (so every item has every key), for the guest to rebuild rows from; else None."""
     if batch.binary is not None or not batch.table.num_columns or not len(batch):
         return None
+    if "__proto__" in batch.columns:  # a JavaScript literal would set the prototype
+        return None
     values = []
     for name in batch.columns:
         column = batch.typed_column(name)
