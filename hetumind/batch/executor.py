@@ -1,10 +1,11 @@
 """Where a batch run's tasks execute: on Ray, or inline in this process for small inputs.
 
-Starting a local Ray costs seconds, far more than a small file takes to run, so a run with
-no cluster to join and at most `INLINE_ROWS` rows (or `--parallelism 1`) runs its block
-tasks here, one after the other. Every task is the same function either way, so the
-output is the same. A cluster is joined when one is named (`--address`, `RAY_ADDRESS`)
-or already running on this machine (`ray start`); otherwise a new local Ray is started.
+Starting or joining a Ray costs seconds, more than a small file takes to run, so a run
+with no cluster named and at most `INLINE_ROWS` rows (or `--parallelism 1`) runs its
+block tasks here, one after the other. Every task is the same function either way, so the
+output is the same. Otherwise a cluster is joined when one is named (`--address`,
+`RAY_ADDRESS`) or already running on this machine (`ray start`), else a new local Ray is
+started.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def _running_local_cluster() -> bool:
 def choose_executor(
     address: str | None, rows: int | None, mode: str, cpus: int | None = None
 ) -> Executor:
-    """Ray when a cluster is running or named, or the input is large; inline otherwise.
+    """Inline for small inputs or one CPU unless a cluster is named; else Ray.
 
     `mode`: "auto", "inline" or "ray" (`--executor`); `cpus`: the CPUs of a new local Ray
     (`--parallelism`; all of the machine's when None). Says on stderr what it chose.
@@ -123,13 +124,13 @@ def choose_executor(
     if ray_mod is not None and ray_mod.is_initialized():
         return _say(Executor("ray", "on the Ray this process is already connected to"))
     target = address or os.environ.get("RAY_ADDRESS")
-    if target is None and mode == "auto" and _running_local_cluster():
-        target = "auto"
     if target is None and mode == "auto" and rows is not None and rows <= INLINE_ROWS:
         return _say(Executor("inline", f"inline in this process (no Ray): {rows:,} rows is small"))
     if target is None and mode == "auto" and cpus == 1:
-        # A new one-CPU Ray would run the blocks one at a time too, after seconds of start.
+        # One CPU runs the blocks one at a time on Ray too, after seconds of start-up.
         return _say(Executor("inline", "inline in this process (no Ray): --parallelism 1"))
+    if target is None and _running_local_cluster():
+        target = "auto"
     import ray
 
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
