@@ -79,6 +79,8 @@ def _literal(node: ast.Node, local: frozenset[str]) -> Ev:
 def _regex(node: ast.Node, local: frozenset[str]) -> Ev:
     assert isinstance(node, ast.Regex)
     regex = JsRegExp.create(node.pattern, node.flags, node.pos)
+    if "g" in node.flags or "y" in node.flags:
+        return lambda rt, sc: regex.fresh()  # it carries lastIndex state
     return lambda rt, sc: regex
 
 

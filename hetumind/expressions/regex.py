@@ -161,13 +161,21 @@ class _Clock:
 
 
 class JsRegExp(HostObject):
-    __slots__ = ("compiled", "flags", "source")
+    __slots__ = ("compiled", "flags", "last_index", "source")
     js_class = "RegExp"
 
     def __init__(self, source: str, flags: str, compiled: _regex.Pattern[str]) -> None:
         self.source = source
         self.flags = flags
         self.compiled = compiled
+        # `lastIndex`: where exec/test of a global or sticky regex go on from, so the
+        # `while ((m = re.exec(s)) !== null)` loop works as in JavaScript.
+        self.last_index = 0
+
+    def fresh(self) -> JsRegExp:
+        """A new object for each evaluation of a literal (JS does the same), so lastIndex
+        never carries over between items."""
+        return JsRegExp(self.source, self.flags, self.compiled)
 
     @classmethod
     def create(cls, source: str, flags: str, pos: int | None = None) -> JsRegExp:
@@ -219,15 +227,41 @@ class JsRegExp(HostObject):
             return self.flags
         if key == "global":
             return self.is_global
+        if key == "lastIndex":
+            return self.last_index
+        if key in ("ignoreCase", "multiline", "sticky", "unicode", "dotAll", "hasIndices"):
+            flag = {"ignoreCase": "i", "multiline": "m", "sticky": "y", "unicode": "u",
+                    "dotAll": "s", "hasIndices": "d"}[key]  # fmt: skip
+            return flag in self.flags
         return UNDEFINED
+
+    def set_member(self, rt: Runtime, key: str, value: Any) -> None:
+        if key != "lastIndex":
+            raise EvalError(f"Cannot set property '{key}' of RegExp")
+        from hetumind.expressions.values import to_integer
+
+        self.last_index = max(0, to_integer(value))
+
+    def _stateful_match(self, rt: Runtime, subject: str) -> _regex.Match[str] | None:
+        if not ("g" in self.flags or "y" in self.flags):
+            return self.search(rt, subject)
+        start = self.last_index
+        if start > len(subject):
+            self.last_index = 0
+            return None
+        m = self.search(rt, subject, start)
+        if m is not None and "y" in self.flags and m.start() != start:
+            m = None
+        self.last_index = 0 if m is None else m.end()
+        return m
 
     def call_method(self, rt: Runtime, key: str, args: list[Any]) -> Any:
         subject = to_string(args[0]) if args else "undefined"
         if key == "test":
-            return self.search(rt, subject) is not None
+            return self._stateful_match(rt, subject) is not None
         if key == "exec":
-            m = self.search(rt, subject)
-            return match_array(m) if m else None
+            m = self._stateful_match(rt, subject)
+            return rt.own(match_array(m)) if m else None
         if key == "toString":
             return self.to_primitive("string")
         raise EvalError(f"RegExp.{key} is not a function")

@@ -205,3 +205,13 @@ def test_sandbox_stays_closed(ev: Evaluate) -> None:
 )
 def test_remaining_n8n_extensions(ev: Evaluate, expr: str, expected: Any) -> None:
     assert ev(expr) == expected
+
+
+def test_global_regex_exec_loop(ev: Evaluate) -> None:
+    loop = ("(() => { const re = /(\\d+)/g; const s = 'a1b22c333'; const out = []; let m;"
+            " while ((m = re.exec(s)) !== null) { out.push(m[1]) } return [out, re.lastIndex] })()")  # fmt: skip
+    assert ev(loop) == [["1", "22", "333"], 0]
+    assert ev("(() => { const re = /a/g; return [re.test('aa'), re.lastIndex, re.test('aa'),"
+              " re.test('aa')] })()") == [True, 1, True, False]  # fmt: skip
+    # Each evaluation of a literal is a new object: no state leaks between items.
+    assert ev("[1, 2].map(() => /a/g.test('a'))") == [True, True]
