@@ -17,6 +17,7 @@ otherwise differ by at most the sequential sum's own error (docs/batch.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -78,10 +79,10 @@ class ExactSum:
 
 
 _BINS = 1 << 22
-"""Above groups x 2048 exponents of this many bins, per-(group, exponent) sums use a hash
+"""Above groups x 4096 (sign, exponent) bins of this many, per-bin sums use a hash
 group-by instead of numpy's bincount."""
 _CHUNK = 1 << 25
-"""Rows summed at once: float64 bincount sums of |parts| < 2**27 stay exact below 2**53."""
+"""Rows summed at once: float64 bincount sums of parts under 2**27 stay exact below 2**53."""
 
 
 def block_sums(codes: np.ndarray, groups: int, column: pa.ChunkedArray) -> list[ExactSum]:
@@ -96,11 +97,18 @@ def block_sums(codes: np.ndarray, groups: int, column: pa.ChunkedArray) -> list[
 
 
 def _add_chunk(out: list[ExactSum], codes: np.ndarray, values: np.ndarray, groups: int) -> None:
-    # Read the IEEE fields straight from the bits: value = sign * m * 2**(biased - 1075),
-    # m = fraction | 2**52 for normal numbers, fraction for subnormals (biased 0 -> 1).
+    # Read the IEEE fields straight from the bits: |value| = m * 2**(max(biased, 1) - 1075)
+    # with m = fraction | 2**52 for normal numbers, the bare fraction for zeros and
+    # subnormals (biased 0). The top 12 bits (sign, biased exponent) pick the bin, so the
+    # magnitudes are added per sign and exponent and the sign is applied per bin.
     bits = values.view(np.int64)
-    biased = (bits >> 52) & 0x7FF
+    top = (bits >> 52) & 0xFFF
+    biased = top & 0x7FF
     fraction = bits & ((1 << 52) - 1)
+    m = fraction | (1 << 52)
+    low = biased == 0
+    if low.any():
+        m[low] = fraction[low]
     special = biased == 0x7FF
     if special.any():
         nan = special & (fraction != 0)
@@ -112,20 +120,18 @@ def _add_chunk(out: list[ExactSum], codes: np.ndarray, values: np.ndarray, group
             if mask.any():
                 for g, c in enumerate(np.bincount(codes[mask], minlength=groups).tolist()):
                     setattr(out[g], name, getattr(out[g], name) + c)
-        fraction = np.where(special, 0, fraction)
-    m = np.where(biased > 0, fraction | (1 << 52), fraction)
-    m = np.where(bits < 0, -m, m)
-    exponent = np.maximum(biased, 1)
+        m[special] = 0
     hi = (m >> _LOW_BITS).astype(np.float64)
     lo = (m & ((1 << _LOW_BITS) - 1)).astype(np.float64)
-    if groups * 2048 <= _BINS:
-        key = codes * 2048 + exponent
-        his = np.bincount(key, weights=hi, minlength=groups * 2048)
-        los = np.bincount(key, weights=lo, minlength=groups * 2048)
+    rows: Any
+    if groups * 4096 <= _BINS:
+        key = codes * 4096 + top
+        his = np.bincount(key, weights=hi, minlength=groups * 4096)
+        los = np.bincount(key, weights=lo, minlength=groups * 4096)
         used = np.flatnonzero((his != 0) | (los != 0))
         rows = zip(
-            (used // 2048).tolist(),
-            (used % 2048).tolist(),
+            (used // 4096).tolist(),
+            (used % 4096).tolist(),
             his[used].astype(np.int64).tolist(),
             los[used].astype(np.int64).tolist(),
             strict=True,
@@ -134,7 +140,7 @@ def _add_chunk(out: list[ExactSum], codes: np.ndarray, values: np.ndarray, group
         table = pa.table(
             {
                 "g": pa.array(codes),
-                "x": pa.array(exponent),
+                "x": pa.array(top),
                 "hi": pa.array(hi.astype(np.int64)),
                 "lo": pa.array(lo.astype(np.int64)),
             }
@@ -149,5 +155,6 @@ def _add_chunk(out: list[ExactSum], codes: np.ndarray, values: np.ndarray, group
             sums.column("lo_sum").to_pylist(),
             strict=True,
         )
-    for g, x, h, lo_sum in rows:
-        out[g].add(ExactSum((int(h) << _LOW_BITS) + int(lo_sum), x - 1075))
+    for g, t, h, lo_sum in rows:
+        magnitude = (int(h) << _LOW_BITS) + int(lo_sum)
+        out[g].add(ExactSum(-magnitude if t & 0x800 else magnitude, max(t & 0x7FF, 1) - 1075))
