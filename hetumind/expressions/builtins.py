@@ -33,6 +33,7 @@ from hetumind.expressions.values import (
     EvalError,
     HostObject,
     JsCallable,
+    js_keys,
     norm_number,
     stringify,
     to_number,
@@ -232,10 +233,18 @@ def _from_entries(rt: Runtime, args: list[Any]) -> dict[str, Any]:
     return out
 
 
+def _values(o: dict[str, Any]) -> list[Any]:
+    return [o[k] for k in js_keys(o)]
+
+
+def _entries(o: dict[str, Any]) -> list[Any]:
+    return [[k, o[k]] for k in js_keys(o)]
+
+
 OBJECT_NS = Namespace("Object", {
-    "keys": _fn("keys", lambda a: list(_object_arg(a, "keys"))),
-    "values": _fn("values", lambda a: list(_object_arg(a, "values").values())),
-    "entries": _fn("entries", lambda a: [[k, v] for k, v in _object_arg(a, "entries").items()]),
+    "keys": _fn("keys", lambda a: js_keys(_object_arg(a, "keys"))),
+    "values": _fn("values", lambda a: _values(_object_arg(a, "values"))),
+    "entries": _fn("entries", lambda a: _entries(_object_arg(a, "entries"))),
     "assign": NativeFunction("assign", _assign),
     "fromEntries": NativeFunction("fromEntries", _from_entries),
     "freeze": _fn("freeze", lambda a: arg(a, 0)),

@@ -28,6 +28,7 @@ from hetumind.expressions.values import (
     EvalError,
     HostObject,
     JsCallable,
+    js_keys,
     strict_eq,
     to_string,
     truthy,
@@ -321,7 +322,7 @@ def _for(node: ast.Node, local: frozenset[str]) -> Sv:
 def _keys(rt: Runtime, obj: Any) -> list[Any]:
     t = type(obj)
     if t is dict:
-        return list(obj)
+        return js_keys(obj)
     if t is list or t is str:
         return [str(i) for i in range(len(obj))]
     if isinstance(obj, HostObject):

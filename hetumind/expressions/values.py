@@ -124,6 +124,20 @@ class HostObject:
         return []
 
 
+def _is_array_index(k: str) -> bool:
+    return k.isdigit() and k.isascii() and (k == "0" or k[0] != "0") and int(k) < 4294967295
+
+
+def js_keys(d: dict[str, Any]) -> list[str]:
+    """An object's keys in JavaScript's order: integer-like keys ascending, then the rest
+    in insertion order (V8 orders `{"b": 1, "2": 2, "1": 3}` as "1", "2", "b")."""
+    ints = [k for k in d if k[:1].isdigit() and _is_array_index(k)]
+    if not ints:
+        return list(d)
+    ints.sort(key=int)
+    return ints + [k for k in d if not (k[:1].isdigit() and _is_array_index(k))]
+
+
 def is_number(v: object) -> bool:
     t = type(v)
     return t is int or t is float
@@ -577,7 +591,8 @@ def stringify(value: Any, indent: str = "", rt: Runtime | None = None) -> Any:
             inner = current + indent
             sep = ": " if indent else ":"
             parts = []
-            for k, e in v.items():
+            for k in js_keys(v):
+                e = v[k]
                 s = enc(e, inner)
                 if s is not None:
                     parts.append(json.dumps(str(k), ensure_ascii=False) + sep + s)

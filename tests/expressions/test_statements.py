@@ -215,3 +215,11 @@ def test_global_regex_exec_loop(ev: Evaluate) -> None:
               " re.test('aa')] })()") == [True, 1, True, False]  # fmt: skip
     # Each evaluation of a literal is a new object: no state leaks between items.
     assert ev("[1, 2].map(() => /a/g.test('a'))") == [True, True]
+
+
+def test_object_keys_follow_javascript_order(ev: Evaluate) -> None:
+    assert ev("JSON.stringify({b: 1, 2: 2, 1: 3, a: 4})") == '{"1":3,"2":2,"b":1,"a":4}'
+    assert ev("Object.keys({b: 1, 10: 2, 9: 3, '01': 4})") == ["9", "10", "b", "01"]
+    assert ev(
+        "(() => { const k = []; for (const x in {z: 1, 3: 1, 1: 1}) k.push(x); return k })()"
+    ) == ["1", "3", "z"]

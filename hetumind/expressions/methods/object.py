@@ -9,7 +9,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 from hetumind.expressions.methods._args import arg
-from hetumind.expressions.values import UNDEFINED, EvalError, stringify, to_string
+from hetumind.expressions.values import UNDEFINED, EvalError, js_keys, stringify, to_string
 
 if TYPE_CHECKING:
     from hetumind.expressions.runtime import Method
@@ -46,9 +46,9 @@ def _url_encode(obj: dict[str, Any]) -> str:
 
 
 OBJECT_METHODS: dict[str, Method] = {
-    "keys": lambda rt, o, a: list(o),
-    "values": lambda rt, o, a: list(o.values()),
-    "entries": lambda rt, o, a: [[k, v] for k, v in o.items()],
+    "keys": lambda rt, o, a: js_keys(o),
+    "values": lambda rt, o, a: [o[k] for k in js_keys(o)],
+    "entries": lambda rt, o, a: [[k, o[k]] for k in js_keys(o)],
     "hasOwnProperty": lambda rt, o, a: to_string(arg(a, 0)) in o,
     "toString": lambda rt, o, a: "[object Object]",
     "valueOf": lambda rt, o, a: o,
