@@ -24,6 +24,7 @@ from hetumind.auth import (
     create_api_key,
     verify_password,
 )
+from hetumind.errors import NotFound
 from hetumind.store.models import ApiKeyRecord, utcnow
 from serve_app.errors import ApiError
 from serve_app.http import read_json
@@ -122,7 +123,7 @@ async def refresh(request: Request, response: Response, svc: Svc) -> dict[str, A
     claims = svc.issuer.check(body.refreshToken, REFRESH)
     try:
         user = await svc.store.users.get(claims.user_id)
-    except Exception:
+    except NotFound:
         raise Unauthenticated("the user of this token no longer exists") from None
     if user.disabled or user.token_version != claims.token_version:
         raise Unauthenticated("this session was ended; log in again")

@@ -343,3 +343,35 @@ def test_a_forged_2_pow_70_cursor_is_a_400(api: TestClient) -> None:
     for path in ("/api/v1/workflows", "/api/v1/executions", "/api/v1/credentials", "/api/v1/audit"):
         r = api.get(path, params={"cursor": cursor}, headers=AUTH)
         assert r.status_code == 400, (path, r.text)
+
+
+def test_expired_keys_and_disabled_users_are_refused(api: TestClient) -> None:
+    from datetime import timedelta
+
+    from hetumind.store.models import ApiKeyRecord, utcnow
+    from serve_app.services import opened
+
+    svc = opened()
+    assert svc is not None
+    carol = _member(api, "carol@example.com")
+    assert api.get("/api/v1/auth/me", headers=carol).status_code == 200
+    me = api.get("/api/v1/auth/me", headers=carol).json()
+
+    async def expire() -> None:
+        async with svc.store.transaction() as session:
+            for key in await svc.store.api_keys.list(me["id"]):
+                row = await session.get(ApiKeyRecord, key.id)
+                assert row is not None
+                row.expires_at = utcnow() - timedelta(seconds=1)
+
+    api.portal.call(expire)  # type: ignore[attr-defined]
+    assert api.get("/api/v1/auth/me", headers=carol).status_code == 401
+    fresh = {"X-HETUMIND-API-KEY": _key(api, AUTH)}  # the owner's, to disable Carol
+    assert (
+        api.patch(f"/api/v1/users/{me['id']}", json={"disabled": True}, headers=fresh).status_code
+        == 200
+    )
+    login = api.post(
+        "/api/v1/auth/login", json={"email": "carol@example.com", "password": "a-long-password-1"}
+    )
+    assert login.status_code == 401
