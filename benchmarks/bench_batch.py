@@ -379,6 +379,11 @@ def run(rows: int = ROWS) -> dict[str, float]:
     return {name: float(v["seconds"]) for name, v in results["variants"].items()}
 
 
+def render_section() -> str:
+    """run_all.py: this benchmark's whole RESULTS.md section, memory and output checks too."""
+    return render(run_all(ROWS))
+
+
 def render(results: dict[str, Any]) -> str:
     """The RESULTS.md section for one run of `run_all`."""
     variants = results["variants"]
