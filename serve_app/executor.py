@@ -137,6 +137,7 @@ class Executor:
     ) -> None:
         self._recording = recording
         self.credential_cache = CredentialCache(recording.store)
+        self._capabilities_cache: tuple[frozenset[tuple[str, str]], Capabilities] | None = None
         self._publisher = publisher
         self._settings = settings
         self.error_workflows = ErrorWorkflows(recording.store, self.start, settings.public_url)
@@ -300,11 +301,21 @@ class Executor:
             park_waits=True,
             credentials=credentials,
             # what the workflow may reach: the server's policy (hetumind.capabilities)
-            capabilities=Capabilities.server_mode({**os.environ, **self._settings.store_env}),
+            capabilities=self._capabilities(),
             static_data=await self._static_data(request, plan),
             resume_url=f"{self._settings.public_url.rstrip('/')}/webhook-waiting/{execution_id}",
         )
         return running, coordinator, recorder.deferred
+
+    def _capabilities(self) -> Capabilities:
+        """The server's policy for what workflows may reach, parsed once per environment:
+        parsing resolves file roots on disk, a cost every run paid before."""
+        env = {**os.environ, **self._settings.store_env}
+        key = frozenset(env.items())
+        cached = self._capabilities_cache
+        if cached is None or cached[0] != key:
+            cached = self._capabilities_cache = (key, Capabilities.server_mode(env))
+        return cached[1]
 
     async def _static_data(self, request: RunRequest, plan: Plan) -> dict[str, Any] | None:
         """The workflow's static data as its last execution left it (None: the document's
