@@ -136,7 +136,7 @@ def register(app: typer.Typer) -> None:
         except ClientError as exc:
             err.print(exc.message, markup=False)
             raise typer.Exit(2) from None
-        owner, import_key = _prepare_accounts(bool(documents))
+        owner, import_key, cli_key = _prepare_accounts(bool(documents))
         url = start_server(host, port, replicas, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
         code = 0
         previous = os.environ.get("HETUMIND_API_KEY")
@@ -161,7 +161,8 @@ def register(app: typer.Typer) -> None:
         if owner is not None:
             out.print(
                 f"Created the owner account: {owner.email} / password {owner.password}\n"
-                "  (shown once; log in with POST /api/v1/auth/login, create API keys with "
+                f"  and an API key for the CLI: export HETUMIND_API_KEY={cli_key}\n"
+                "  (shown once; log in with POST /api/v1/auth/login, more keys with "
                 "POST /api/v1/keys or `hetumind user create`)",
                 markup=False,
             )
@@ -184,18 +185,26 @@ def register(app: typer.Typer) -> None:
             ray.shutdown()
 
 
-def _prepare_accounts(importing: bool) -> tuple[OwnerCreated | None, tuple[str, str] | None]:
-    """Create the owner on first start (returned, to print its password once) and, when
-    workflows are to be imported, a short-lived owner key for this process only."""
+def _prepare_accounts(
+    importing: bool,
+) -> tuple[OwnerCreated | None, tuple[str, str] | None, str | None]:
+    """Create the owner on first start (returned, with an API key of theirs, to print
+    once) and, when workflows are to be imported, a short-lived owner key for this
+    process only."""
     from hetumind.auth import create_api_key, ensure_owner
     from hetumind.store import Store
 
     store = Store.open_sync()
     try:
         owner = store.run_sync(ensure_owner(store))
+        users = [u for u in store.run_sync(store.users.list()) if u.role == "owner"]
+        cli_key = None
+        if owner is not None and users:
+            cli_key = store.run_sync(
+                create_api_key(store, users[0].id, name="first start", expires_in_days=90)
+            ).plaintext
         key = None
-        if importing:
-            users = [u for u in store.run_sync(store.users.list()) if u.role == "owner"]
+        if importing and users:
             created = store.run_sync(
                 create_api_key(
                     store,
@@ -206,7 +215,7 @@ def _prepare_accounts(importing: bool) -> tuple[OwnerCreated | None, tuple[str, 
                 )
             )
             key = (created.record.id, created.plaintext)
-        return owner, key
+        return owner, key, cli_key
     finally:
         store.close_sync()
 

@@ -104,3 +104,25 @@ def test_the_embedded_ray_refuses_a_process_without_its_token(tmp_path: Path) ->
         env={k: v for k, v in __import__("os").environ.items() if k != "RAY_ADDRESS"},
     )
     assert "stranger False" in r.stdout and "holder True" in r.stdout, r.stdout + r.stderr[-3000:]
+
+
+def test_serve_first_start_makes_an_owner_and_a_cli_key_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hetumind.cli.serve import _prepare_accounts
+
+    monkeypatch.setenv("HETUMIND_HOME", str(tmp_path))
+    monkeypatch.delenv("HETUMIND_OWNER_PASSWORD", raising=False)
+    owner, import_key, cli_key = _prepare_accounts(importing=True)
+    assert owner is not None and len(owner.password) >= 12
+    assert cli_key and import_key
+    again, _, no_key = _prepare_accounts(importing=False)
+    assert again is None and no_key is None  # printed once only
+    with local_app(tmp_path) as api:
+        assert (
+            api.get("/api/v1/auth/me", headers={"X-HETUMIND-API-KEY": cli_key}).status_code == 200
+        )
+        r = api.post("/api/v1/auth/login", json={"email": owner.email, "password": owner.password})
+        assert r.status_code == 200
+        narrow = {"X-HETUMIND-API-KEY": import_key[1]}
+        assert api.get("/api/v1/credentials", headers=narrow).status_code == 403
