@@ -157,11 +157,15 @@ def _libs(target: Path, tarballs: dict[str, bytes] | None, tmp: str) -> None:
         if _present(target, [name]):
             continue
         data = (tarballs or {}).get(spec) or _npm_tarball(spec, tmp)
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tf:
-            extracted = tf.extractfile(member)
-            if extracted is None:
-                raise SandboxUnavailable(f"{member} is missing from {spec}")
-            _write(target, name, extracted.read(), spec)
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tf:
+                extracted = tf.extractfile(member)
+                content = extracted.read() if extracted is not None else None
+        except (KeyError, tarfile.TarError):
+            content = None
+        if content is None:
+            raise SandboxUnavailable(f"{member} is missing from {spec}")
+        _write(target, name, content, spec)
 
 
 def ensure_assets(
@@ -175,7 +179,9 @@ def ensure_assets(
         for candidate in asset_dirs():
             if _present(candidate, list(_PINNED)):
                 return candidate
-    target = directory or wasm_dir()
+    # complete an install that has the interpreters but not yet the libraries in place
+    partial = [d for d in asset_dirs() if _present(d, list(WASM_FILES))]
+    target = directory or (partial[0] if partial else wasm_dir())
     if _present(target, list(_PINNED)):
         return target
     target.mkdir(parents=True, exist_ok=True)

@@ -191,3 +191,32 @@ def test_home_without_assets_still_finds_the_installed_interpreters(
     monkeypatch.setenv("HETUMIND_HOME", str(tmp_path / "home"))
     with pytest.raises(SandboxUnavailable, match=r"quickjs.wasm is not installed in .*nowhere"):
         asset_path("quickjs.wasm")
+
+
+def test_libraries_are_added_next_to_installed_interpreters(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    from hetumind.sandbox.assets import JS_LIBS
+
+    installed = ensure_assets()
+    target = tmp_path / "wasm"
+    target.mkdir()
+    for name in WASM_FILES:
+        (target / name).write_bytes((installed / name).read_bytes())
+    tarballs = {}
+    for name, (spec, member, _) in JS_LIBS.items():
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+            data = (installed / name).read_bytes()
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        tarballs[spec] = buf.getvalue()
+    assert ensure_assets(target, tarballs=tarballs) == target
+    assert all((target / name).is_file() for name in JS_LIBS)
+    bad = {spec: tarballs[spec] for spec in tarballs}
+    (target / "luxon.js").unlink()
+    bad["luxon@3.4.4"] = tarballs["jmespath@0.16.0"]  # wrong member: refused
+    with pytest.raises(SandboxUnavailable):
+        ensure_assets(target, tarballs=bad)
