@@ -184,25 +184,27 @@ class _GroupWriter:
                     meta.run_index,
                     [scrub_batch(b, item.secrets) for b in result.backend.outputs(run.outputs)],
                 )
+            # A plain row, not a NodeRunRecord: the SQLModel instance cost more than its insert.
             records.append(
-                NodeRunRecord(
-                    execution_id=item.execution_id,
-                    node=meta.node,
-                    run_index=meta.run_index,
-                    status=meta.status,
-                    started_at=_time(meta.started_at),
-                    execution_time_ms=meta.execution_time_ms,
-                    counts=list(meta.counts),
-                    error=scrub(meta.error, item.secrets),
-                    blob_ref=blob_ref,
-                )
+                {
+                    "execution_id": item.execution_id,
+                    "node": meta.node,
+                    "run_index": meta.run_index,
+                    "status": meta.status,
+                    "started_at": _time(meta.started_at),
+                    "execution_time_ms": meta.execution_time_ms,
+                    "counts": list(meta.counts),
+                    "error": scrub(meta.error, item.secrets),
+                    "blob_ref": blob_ref,
+                    "extra": None,
+                }
             )
         return records
 
     async def _commit(self, rows: list[Any]) -> None:
         # Bulk inserts of plain rows: the ORM's unit of work costs more than the rows.
         executions = [_values(r) for r in rows if isinstance(r, ExecutionRecord)]
-        runs = [_values(r) for r in rows if isinstance(r, NodeRunRecord)]
+        runs = [r for r in rows if isinstance(r, dict)]
         async with self._store.transaction() as session:
             await session.execute(insert(ExecutionRecord.__table__), executions)  # type: ignore[attr-defined]
             if runs:
