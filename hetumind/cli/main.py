@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hetumind.cli._startup import skip_pyarrow_pandas_probe
 from hetumind.engine import ExecutionResult, build_plan, make_backend
 from hetumind.engine.checkpoint import checkpoint_from_json
 from hetumind.engine.runtime import Coordinator
@@ -172,6 +173,8 @@ def run(
     if backend not in ("ray", "inline"):
         err.print(f"--backend: unknown backend {backend!r}; choose 'ray' or 'inline'")
         raise typer.Exit(EXIT_INVALID)
+    if backend == "inline":
+        skip_pyarrow_pandas_probe()
     try:
         items = _parse_input(input)
         previous = _previous_run(from_node, data)

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from hetumind.errors import HetumindError
-from hetumind.expressions.regex import compile_js
+from hetumind.errors import ExpressionError, HetumindError
+from hetumind.expressions.regex import compile_js, regex_test
 from hetumind.expressions.values import (
     UNDEFINED,
     compare_lt,
@@ -89,11 +89,15 @@ def _regex(value: Any, pattern: Any) -> bool:
     literal = _text(pattern)
     m = _REGEX_LITERAL.match(literal)
     source, flags = (m.group(1), m.group(2)) if m else (literal, "")
+    flags = flags.replace("g", "").replace("y", "")
     try:
-        compiled = compile_js(source, flags.replace("g", "").replace("y", ""))
+        compile_js(source, flags)
     except re.error as exc:
         raise LegacyCompareError(f"Invalid regular expression: /{source}/: {exc}") from None
-    return compiled.search(_text(value)) is not None
+    try:  # under the expression language's time limit, not for as long as it takes
+        return regex_test(source, _text(value), flags)
+    except ExpressionError as exc:
+        raise LegacyCompareError(exc.message) from None
 
 
 _OPERATIONS: dict[str, Callable[[Any, Any], bool]] = {

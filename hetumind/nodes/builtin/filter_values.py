@@ -16,7 +16,8 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
-from hetumind.expressions.regex import compile_js
+from hetumind.errors import ExpressionError
+from hetumind.expressions.regex import compile_js, regex_test
 from hetumind.expressions.values import (
     UNDEFINED,
     HostObject,
@@ -302,9 +303,9 @@ def _string(operation: str, left: Any, right: Any, ignore_case: bool) -> bool:
         case "notEndsWith":
             return not lhs.endswith(rhs)
         case "regex":
-            return _regex(rhs, ignore_case).search(lhs) is not None
+            return _regex_matches(rhs, lhs, ignore_case)
         case "notRegex":
-            return _regex(rhs, ignore_case).search(lhs) is None
+            return not _regex_matches(rhs, lhs, ignore_case)
     return False
 
 
@@ -312,16 +313,27 @@ _REGEX_LITERAL = re.compile(r"^/(.*?)/([gimusy]*)$", re.DOTALL)
 
 
 @lru_cache(maxsize=256)
-def _regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    """n8n's parseRegexPattern: `/source/flags` or a bare source."""
+def _regex(pattern: str, ignore_case: bool) -> tuple[str, str]:
+    """n8n's parseRegexPattern: `/source/flags` or a bare source, checked to compile."""
     m = _REGEX_LITERAL.match(pattern)
     source, flags = (m.group(1), m.group(2)) if m else (pattern, "")
     if ignore_case and "i" not in flags:
         flags += "i"
     try:
-        return compile_js(source, flags)
+        compile_js(source, flags)
     except re.error as exc:
         raise FilterFailure(f"Invalid regular expression: /{source}/{flags}: {exc}") from None
+    return source, flags
+
+
+def _regex_matches(pattern: str, subject: str, ignore_case: bool) -> bool:
+    """Whether `subject` matches, under the expression language's regex time limit: a
+    catastrophic pattern fails the item instead of holding the worker."""
+    source, flags = _regex(pattern, ignore_case)
+    try:
+        return regex_test(source, subject, flags)
+    except ExpressionError as exc:
+        raise FilterFailure(exc.message) from None
 
 
 def _js_gt(a: Any, b: Any) -> bool:
