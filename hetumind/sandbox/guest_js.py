@@ -142,12 +142,12 @@ PRELUDE = r"""
     const decl = keys.map((_, i) => "const c" + i + "=new Array(n);").join("");
     const pick = keys.map((k, i) => "v=j[" + stringify(k) + "];if(v===undefined||typeof v===\"function\"||typeof v===\"symbol\")return null;c" + i + "[i]=v;").join("");
     const get = wrapped
-      ? "const r=list[i];if(!plain(r)||keysOf(r).length!==1||!(\"json\" in r))return null;const j=r.json;"
+      ? "const r=list[i];if(r===null||typeof r!==\"object\"||proto(r)!==OBJ||keysOf(r).length!==1)return null;const j=r.json;"
       : "const j=list[i];";
-    const extract = (0, eval)("(function(list,plain,keysOf){const n=list.length;" + decl +
-      "let v;for(let i=0;i<n;i++){" + get + "if(!plain(j)||keysOf(j).length!==" + K + ")return null;" +
+    const extract = (0, eval)("(function(list,proto,OBJ,keysOf){const n=list.length;" + decl +
+      "let v;for(let i=0;i<n;i++){" + get + "if(j===null||typeof j!==\"object\"||proto(j)!==OBJ||keysOf(j).length!==" + K + ")return null;" +
       pick + "}return [" + keys.map((_, i) => "c" + i).join(",") + "];})");
-    const values = extract(list, plainObject, objectKeys);
+    const values = extract(list, getProto, OBJECT, objectKeys);
     return values && { keys, values, n: list.length };
   }
 
