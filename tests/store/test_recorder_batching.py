@@ -122,7 +122,7 @@ def test_a_side_effecting_node_is_marked_before_it_runs(data: ExecutionData) -> 
             runs = store.run_sync(store.executions.node_runs(ev.execution_id))
             found.extend(r.status for r in runs if r.node == "Send")
 
-    recorder.on_event = spy  # type: ignore[method-assign]
+    recorder.on_event = spy  # type: ignore[method-assign,assignment]
     result = run_workflow(doc, listeners=[recorder])
     assert found == ["running"]
     runs = store.run_sync(store.executions.node_runs(result.execution_id))
