@@ -1,9 +1,11 @@
-"""Webhook throughput: Hetumind's Serve app against a bare Ray Serve echo (the floor).
+"""Webhook throughput: Hetumind's Serve app against a bare Ray Serve echo (the floor),
+and against a real n8n 1.123 in the same run.
 
-A webhook -> set -> respondToWebhook workflow (responseMode lastNode, execution data
-saved to the embedded SQLite store and blob directory) under closed-loop load from a
-second process on loopback, at 1 and 16 concurrent clients. Reported: requests per
-second and p50/p99 latency; `run()` returns seconds per request (1 / throughput).
+A webhook -> set workflow (responseMode lastNode, execution data saved to the embedded
+SQLite store and blob directory; n8n saves to its default SQLite as well) under
+closed-loop load from a second process on loopback, at 1 and 16 concurrent clients.
+Reported: requests per second and p50/p99 latency; `run()` returns seconds per request
+(1 / throughput). HETUMIND_BENCH_N8N=0 leaves n8n out.
 
 Reference figures on the lead's machine (README of the issue): the Serve echo floor gave
 153 req/s (p50 6 ms) at 1 client and 86 req/s (p50 151 ms, p99 708 ms) at 16; n8n 1.123
@@ -37,38 +39,46 @@ WORKFLOW: dict[str, Any] = {
             "name": "Webhook",
             "type": "n8n-nodes-base.webhook",
             "typeVersion": 2,
+            # n8n registers production paths by webhookId; without one it prefixes the path
+            "webhookId": "5b0f7a52-1a1c-4d8e-9a51-6f3f2c1e0b11",
+            "position": [0, 0],
             "parameters": {"httpMethod": "POST", "path": "bench", "responseMode": "lastNode"},
         },
         {
             "name": "Set",
             "type": "n8n-nodes-base.set",
             "typeVersion": 3.4,
+            "position": [200, 0],
             "parameters": {
                 "assignments": {
                     "assignments": [
                         {
+                            "id": "a1",
                             "name": "greeting",
                             "value": "=Hello {{ $json.body.name }}",
                             "type": "string",
                         },
-                        {"name": "n", "value": "={{ $json.body.n * 2 }}", "type": "number"},
+                        {
+                            "id": "a2",
+                            "name": "n",
+                            "value": "={{ $json.body.n * 2 }}",
+                            "type": "number",
+                        },
                     ]
                 },
                 "options": {},
             },
         },
-        {
-            "name": "Respond",
-            "type": "n8n-nodes-base.respondToWebhook",
-            "typeVersion": 1.1,
-            "parameters": {"respondWith": "firstIncomingItem", "options": {}},
-        },
     ],
     "connections": {
         "Webhook": {"main": [[{"node": "Set", "type": "main", "index": 0}]]},
-        "Set": {"main": [[{"node": "Respond", "type": "main", "index": 0}]]},
     },
 }
+"""Webhook -> Set, answered with the last node's first item (responseMode lastNode). Not
+Webhook -> Set -> Respond to Webhook: n8n refuses a Respond node under lastNode."""
+
+N8N_HOME = Path(os.environ.get("N8N_ORACLE_HOME", str(Path.home() / ".cache" / "n8n-oracle")))
+N8N_ID = "hetumindBench001"
 
 # The load generator runs in its own process so it does not share the server's GIL.
 LOAD = r"""
@@ -132,6 +142,70 @@ def load(url: str, clients: int) -> dict[str, float]:
     return result
 
 
+def _n8n_env(folder: Path, port: int) -> dict[str, str]:
+    return dict(
+        os.environ,
+        N8N_USER_FOLDER=str(folder),
+        N8N_PORT=str(port),
+        N8N_LISTEN_ADDRESS="127.0.0.1",
+        N8N_DIAGNOSTICS_ENABLED="false",
+        N8N_VERSION_NOTIFICATIONS_ENABLED="false",
+        N8N_PERSONALIZATION_ENABLED="false",
+        N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS="false",
+        N8N_RUNNERS_ENABLED="false",
+        N8N_LOG_LEVEL="warn",
+        # isolated-vm (the default "vm" engine) does not build here: n8n-oracle's choice too
+        N8N_EXPRESSION_ENGINE="legacy",
+    )
+
+
+def measure_n8n() -> dict[str, dict[str, float]]:
+    """The same workflow on a real n8n (`n8n start`, its default SQLite and execution
+    saving), imported and activated through its CLI. {} with a message on stderr when
+    n8n is not installed (../shared/tools/n8n-oracle install)."""
+    import httpx
+
+    n8n = N8N_HOME / "node_modules" / ".bin" / "n8n"
+    if not n8n.exists():
+        print(f"n8n not measured: {n8n} is missing", file=sys.stderr)
+        return {}
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="hetumind-bench-n8n-") as tmp:
+        port = _free_port()
+        env = _n8n_env(Path(tmp) / "user", port)
+        doc = Path(tmp) / "workflow.json"
+        doc.write_text(json.dumps([{**WORKFLOW, "id": N8N_ID, "settings": {}}]))
+        for args in (
+            ["import:workflow", f"--input={doc}"],
+            ["update:workflow", f"--id={N8N_ID}", "--active=true"],
+        ):
+            subprocess.run([str(n8n), *args], env=env, check=True, capture_output=True)
+        server = subprocess.Popen(
+            [str(n8n), "start"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/webhook/bench"
+            deadline = time.monotonic() + 120
+            while True:  # up once the workflow's webhook answers
+                try:
+                    if httpx.post(url, json={"name": "Ada", "n": 21}, timeout=5).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("n8n did not start serving the webhook")
+                time.sleep(1.0)
+            for clients in CLIENTS:
+                results[f"n8n 1.123 webhook, {clients} client(s)"] = load(url, clients)
+        finally:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return results
+
+
 def _echo_app() -> Any:
     from ray import serve
     from starlette.requests import Request
@@ -152,7 +226,8 @@ def measure() -> dict[str, dict[str, float]]:
 
     home = tempfile.mkdtemp(prefix="hetumind-bench-")
     os.environ["HETUMIND_HOME"] = home
-    if not ray.is_initialized():
+    own_ray = not ray.is_initialized()
+    if own_ray:
         # Our own local Ray: never join a cluster someone else started on this machine.
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
@@ -194,6 +269,15 @@ def measure() -> dict[str, dict[str, float]]:
         )
     finally:
         serve.shutdown()
+        if own_ray:
+            ray.shutdown()
+    # n8n last, on a machine without our servers running.
+    if os.environ.get("HETUMIND_BENCH_N8N", "1") != "0":
+        try:
+            results.update(measure_n8n())
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+            # Our rows stand on their own; say why n8n's are missing.
+            print(f"n8n not measured: {exc}", file=sys.stderr)
     return results
 
 
