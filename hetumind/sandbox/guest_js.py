@@ -151,8 +151,8 @@ PRELUDE = r"""
     return values && { keys, values, n: list.length };
   }
 
-  function customData() {
-    const data = {};
+  function customData(initial) {
+    const data = { ...(initial || {}) };  // what earlier nodes of the execution set
     const check = (key) => { if (typeof key !== "string") throw new Error("Custom data key must be a string"); };
     return {
       data,
@@ -183,7 +183,7 @@ PRELUDE = r"""
       if (!LIBS.jmespath) throw new Error("$jmespath is not available");
       return LIBS.jmespath.search(data, expr);
     };
-    const custom = customData();
+    const custom = customData(P.customData);
     const execution = { ...P.execution, customData: custom.api };
     // $getWorkflowStaticData: handed back (changed in place) when the code used it.
     const staticData = P.staticData || {};

@@ -113,7 +113,7 @@ def __hetumind_run():
     _sys.stderr = _io.StringIO()
 
     static_used = []  # keys of $getWorkflowStaticData the code asked for
-    custom = {}  # $execution.customData
+    custom = dict(payload.get("customData") or {})  # $execution.customData so far
 
     def emit(obj):
         if static_used:

@@ -273,3 +273,33 @@ def test_a_proto_key_stays_data(language: str) -> None:
         input_items=[{"json": r} for r in rows],
     ).to_json()
     assert got["runData"]["Code"][0]["outputs"][0] == rows
+
+
+@pytest.mark.parametrize("language", ["javaScript", "python"])
+def test_custom_data_set_by_an_earlier_node_is_read(language: str) -> None:
+    first = "$execution.customData.set('a', 'one');\nreturn [{x: 1}];"
+    read = (
+        "return [{json: {got: $execution.customData.get('a')}}];"
+        if language == "javaScript"
+        else "return [{'json': {'got': _execution.customData.get('a')}}]"
+    )
+    key = "jsCode" if language == "javaScript" else "pythonCode"
+
+    def node(name: str, params: dict[str, Any]) -> dict[str, Any]:
+        return {"name": name, "type": "n8n-nodes-base.code", "typeVersion": 2,
+                "position": [0, 0], "parameters": params}  # fmt: skip
+
+    wf = {
+        "nodes": [
+            {"name": "S", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1,
+             "position": [0, 0], "parameters": {}},
+            node("A", {"jsCode": first}),
+            node("B", {"language": language, key: read}),
+        ],
+        "connections": {
+            "S": {"main": [[{"node": "A", "type": "main", "index": 0}]]},
+            "A": {"main": [[{"node": "B", "type": "main", "index": 0}]]},
+        },
+    }  # fmt: skip
+    got = run_workflow(wf, backend="inline").to_json()
+    assert got["runData"]["B"][0]["outputs"][0] == [{"got": "one"}]

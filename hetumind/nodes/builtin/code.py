@@ -172,4 +172,6 @@ def _payload(ctx: NodeContext, batch: ItemBatch, mode: str) -> dict[str, Any]:
             "resumeUrl": getattr(facts, "resume_url", ""),
         },
         "vars": dict(getattr(facts, "vars", {}) or {}),
+        # what earlier node runs put into $execution.customData (engine/custom_data.py)
+        "customData": dict(getattr(facts, "custom_data", {}) or {}),
     }
