@@ -62,11 +62,11 @@ SECTIONS = [
     Section(
         "bench_server",
         "Webhook round trips under closed-loop load",
-        "webhook → set → respond (responseMode lastNode), execution data saved, load from "
-        "a second process on loopback; baseline: a bare Ray Serve echo deployment on the "
-        "same machine. Time is per request (so req/s = 1 / time); p50/p99 latencies are "
-        "printed by `python -m benchmarks.bench_server`. n8n 1.123 reference on this kind "
-        "of machine: 63 req/s at 1 client, 70 req/s at 16.",
+        "webhook → set (responseMode lastNode), execution data saved, load from a second "
+        "process on loopback; baseline: a bare Ray Serve echo deployment on the same "
+        "machine; n8n 1.123 (`n8n start`, the same workflow) measured in the same run. "
+        "Time is per request (so req/s = 1 / time); p50/p99 latencies are printed by "
+        "`python -m benchmarks.bench_server`.",
         per=1,
         unit="req/s",
     ),
