@@ -247,7 +247,9 @@ def test_independent_branches_run_at_the_same_time_on_ray(ray_session: None) -> 
             parameters={"errorMessage": "x"},
             retryOnFail=True,
             maxTries=2,
-            waitBetweenTries=1500,
+            # Long enough that a second Ray worker, started on demand on a busy machine,
+            # still begins before the first branch ends.
+            waitBetweenTries=3000,
             onError="continueRegularOutput",
         )
 
