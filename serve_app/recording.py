@@ -15,7 +15,6 @@ import concurrent.futures
 import functools
 import logging
 import queue
-import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,8 +43,6 @@ log = logging.getLogger(__name__)
 MAX_BACKLOG = 256
 """Finished executions waiting to be written before new runs wait for the writer."""
 GROUP = 64
-SWITCH_INTERVAL = 0.001
-"""Seconds a thread holds the GIL before handing it over (CPython's default: 0.005)."""
 
 
 def _time(text: str | None) -> datetime | None:
@@ -116,12 +113,6 @@ class _GroupWriter:
             queue.SimpleQueue()
         )
         self._backlog = threading.BoundedSemaphore(MAX_BACKLOG)
-        # This thread writes while the replica's loop serves the next requests. With
-        # CPython's default 5 ms GIL switch interval, a loop woken by a request could wait
-        # that long for the GIL held by this thread: at one client, most of the gap to a
-        # bare Serve echo. 1 ms keeps the loop's wait short at little cost.
-        if sys.getswitchinterval() > SWITCH_INTERVAL:
-            sys.setswitchinterval(SWITCH_INTERVAL)
         self._thread = threading.Thread(target=self._serve, name="hetumind-record", daemon=True)
         self._thread.start()
 
