@@ -26,6 +26,7 @@ SAMPLES = {
     "httpHeaderAuth": ({"name": "X-Api-Key", "value": "s3cret-h"}, "s3cret-h"),
     "httpBasicAuth": ({"user": "ada", "password": "s3cret-b"}, "s3cret-b"),
     "httpBearerAuth": ({"token": "s3cret-t"}, "s3cret-t"),
+    "jwtAuth": ({"secret": "s3cret-jwt-passphrase"}, "s3cret-jwt-passphrase"),
     "httpQueryAuth": ({"name": "api_key", "value": "s3cret-q"}, "s3cret-q"),
     "redis": ({"host": "r", "password": "s3cret-r"}, "s3cret-r"),
     "postgres": ({"host": "db", "user": "u", "password": "s3cret-p", "port": 5433}, "s3cret-p"),
