@@ -14,8 +14,9 @@ with an error naming its nodes.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,6 +97,11 @@ class _RaySubmitted(Submitted):
     nodes: tuple[str, ...] = ()
     blocking: tuple[str, ...] = ()
     run_index: int = 0
+    submitted_at: float = field(default_factory=time.monotonic)
+
+
+CANCEL_AFTER_SECONDS = 0.5
+"""Runs younger than this are not cancelled but abandoned (see RayBackend.cancel)."""
 
 
 class RayBackend:
@@ -190,6 +196,16 @@ class RayBackend:
         return Submitted(ray.put(metas), ray.put(outputs), ray.put(states))
 
     def cancel(self, runs: Sequence[Submitted]) -> None:
+        """Stop runs that are no longer wanted (a stop request, a failed sibling, a timeout).
+
+        Cancelling a task while Ray still resolves its dependencies, just after it was
+        submitted, aborts the whole driver process (ray-project/ray#56123: `Check failed:
+        submitted_task_ref_count > 0`; it still happens on Ray 2.60). A run that has been
+        out for half a second is past that point: it is cancelled. A younger one is abandoned
+        instead: it finishes on its own, and its results are dropped with their references.
+        """
+        now = time.monotonic()
         for run in runs:
-            if isinstance(run, _RaySubmitted):  # restored runs are objects, not tasks
+            # Restored runs are objects, not tasks: nothing to cancel.
+            if isinstance(run, _RaySubmitted) and now - run.submitted_at >= CANCEL_AFTER_SECONDS:
                 ray.cancel(run.metas, force=True)
