@@ -115,7 +115,7 @@ def validate_workflow(workflow: Workflow, registry: NodeRegistry) -> list[Proble
             continue
         definition = cls.definition
         definitions[n.name] = definition
-        if float(n.type_version) not in definition.versions:
+        if not definition.supports_version(n.type_version):
             supported = ", ".join(f"{v:g}" for v in definition.versions)
             problems.append(
                 Problem(

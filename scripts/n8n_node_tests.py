@@ -51,7 +51,7 @@ def unregistered(doc: dict[str, Any]) -> list[str]:
         cls = registry.get(n.type)
         if cls is None:
             missing.append(n.type)
-        elif float(n.type_version) not in cls.definition.versions:
+        elif not cls.definition.supports_version(n.type_version):
             missing.append(f"{n.type}@{n.type_version:g}")
     return missing
 

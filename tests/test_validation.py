@@ -80,7 +80,9 @@ def test_a_workflow_needs_a_trigger() -> None:
 
 
 def test_unsupported_type_version_is_reported() -> None:
-    found = problems(wf([START, {**n("A"), "typeVersion": 7}], {"Start": to(("A", 0))}))
+    found = problems(
+        wf([START, {**n("A", "n8n-nodes-base.sort"), "typeVersion": 7}], {"Start": to(("A", 0))})
+    )
     assert any("typeVersion 7" in p and "'A'" in p for p in found)
 
 
@@ -242,3 +244,21 @@ def test_a_chain_of_5000_nodes_validates() -> None:
     names = [f"N{i}" for i in range(5000)]
     connections = {a: to((b, 0)) for a, b in zip(["Start", *names], names, strict=False)}
     assert problems(wf([START, *(n(x) for x in names)], connections)) == []
+
+
+def test_plain_n8n_nodes_run_at_any_type_version() -> None:
+    """n8n runs a node it describes without versions (No Operation, Manual Trigger) at
+    whatever typeVersion the export names; a versioned node's unknown version is refused."""
+    doc = {
+        "nodes": [
+            {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1.1},
+            {"name": "Pass", "type": "n8n-nodes-base.noOp", "typeVersion": 1.7},
+            {"name": "Sort", "type": "n8n-nodes-base.sort", "typeVersion": 9},
+        ],
+        "connections": {
+            "Start": {"main": [[{"node": "Pass", "type": "main", "index": 0}]]},
+            "Pass": {"main": [[{"node": "Sort", "type": "main", "index": 0}]]},
+        },
+    }
+    problems = [str(p) for p in validate_workflow(parse_workflow(doc), default_registry())]
+    assert len(problems) == 1 and "typeVersion 9" in problems[0] and "Sort" in problems[0]

@@ -84,6 +84,9 @@ class NodeDefinition:
     sleeps: bool = False
     """Its run is mostly a timer (Wait): it needs no CPU while it runs, so a server may run
     it in one of its threads rather than hold a Ray worker's CPU for the whole sleep."""
+    any_version: bool = False
+    """n8n describes the node without versioned descriptions (a plain node type), so n8n
+    runs it whatever typeVersion a workflow names; so does Hetumind."""
 
     @property
     def type_names(self) -> tuple[str, ...]:
@@ -91,6 +94,10 @@ class NodeDefinition:
         if self.n8n:
             names.append(f"n8n-nodes-base.{self.name}")
         return (*names, *self.aliases)
+
+    def supports_version(self, version: float) -> bool:
+        """Whether a workflow may use this node at typeVersion `version`."""
+        return self.any_version or float(version) in self.versions
 
     def input_count(self, parameters: Mapping[str, Any]) -> int:
         return self.inputs(parameters) if callable(self.inputs) else self.inputs
@@ -253,6 +260,7 @@ def node(
     accepts: Sequence[str] = (),
     fusible: bool = True,
     sleeps: bool = False,
+    any_version: bool = False,
 ) -> Callable[[N], N]:
     """Declare a node type; the definition is checked here, once.
 
@@ -296,6 +304,7 @@ def node(
             accepts=tuple(accepts),
             fusible=fusible,
             sleeps=sleeps,
+            any_version=any_version,
         )
         return cls
 

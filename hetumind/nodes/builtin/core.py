@@ -16,6 +16,7 @@ from hetumind.nodes.api import Expr, Node, NodeContext, NodeParams, node
     inputs=0,
     trigger=True,
     aliases=("n8n-nodes-base.start",),
+    any_version=True,
 )
 class ManualTrigger(Node):
     """Starts a workflow by hand; emits the run's input items, or one empty item."""
@@ -27,7 +28,7 @@ class ManualTrigger(Node):
         return [ItemBatch.from_json([{}])]
 
 
-@node("noOp", versions=[1], display_name="No Operation, do nothing")
+@node("noOp", versions=[1], display_name="No Operation, do nothing", any_version=True)
 class NoOp(Node):
     """Passes its items through unchanged."""
 
