@@ -16,7 +16,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import ExecutionFacts, Node, NodeContext, NodeParams, SubNode, node
 from hetumind.nodes.builtin._fields import MISSING, get_path
 from hetumind.nodes.builtin.aggregate import Aggregate
-from hetumind.nodes.builtin.remove_duplicates import RemoveDuplicates
+from hetumind.nodes.builtin.remove_duplicates import ALLOW_MIXED_TYPES, RemoveDuplicates
 from hetumind.nodes.builtin.sort_limit import Limit, Sort
 from hetumind.nodes.builtin.split_out import SplitOut
 from hetumind.nodes.builtin.summarize import Summarize
@@ -51,7 +51,9 @@ def delegate_for(
     if operation in ("concatenateItems", "aggregateItems"):
         return Aggregate(), 1, params
     if operation == "removeDuplicates":
-        return RemoveDuplicates(), 1.1 if version >= 3.1 else 1, params
+        if version >= 3.1:
+            return RemoveDuplicates(), 1.1, _with_options(params, **{ALLOW_MIXED_TYPES: True})
+        return RemoveDuplicates(), 1, params
     if operation == "sort":
         return Sort(), 1, params
     if operation == "limit":

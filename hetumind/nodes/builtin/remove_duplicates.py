@@ -21,6 +21,11 @@ from hetumind.nodes.builtin._fields import (
     typed_path,
 )
 
+ALLOW_MIXED_TYPES = "allowMixedTypes"
+"""An option only Item Lists 3.1 sets when it delegates here: n8n's Item Lists 3.1 compares
+values of different types (the string "1" and the number 1 are two values) where Remove
+Duplicates refuses them as "isn't always the same type"."""
+
 
 class RemoveDuplicatesParams(NodeParams):
     operation: str = "removeDuplicateInputItems"
@@ -79,7 +84,8 @@ class RemoveDuplicates(Node):
         keys = self._keys(ctx, batch, params, disable_dot)
         kept = self._fast(batch, keys, disable_dot, ctx.type_version)
         if kept is None:
-            kept = self._slow(ctx, batch, keys, disable_dot)
+            mixed_types = bool(ctx.param(f"options.{ALLOW_MIXED_TYPES}", 0, False))
+            kept = self._slow(ctx, batch, keys, disable_dot, check_types=not mixed_types)
         idx = pa.array(kept, pa.int64())
         out = batch.take(idx).with_pairing(idx)
         if remove_others:
@@ -147,7 +153,14 @@ class RemoveDuplicates(Node):
         return sorted(firsts.column("__i_min").to_pylist())
 
     @staticmethod
-    def _slow(ctx: NodeContext, batch: ItemBatch, keys: list[str], disable_dot: bool) -> list[int]:
+    def _slow(
+        ctx: NodeContext,
+        batch: ItemBatch,
+        keys: list[str],
+        disable_dot: bool,
+        *,
+        check_types: bool = True,
+    ) -> list[int]:
         columns = [column_values(batch, k, disable_dot) for k in keys]
         for key, values in zip(keys, columns, strict=True):
             if key == "":
@@ -161,7 +174,7 @@ class RemoveDuplicates(Node):
                         f"'{key}' field is missing from some input items", node=ctx.node_name
                     )
                 t = js_typeof(v)
-                if seen_type is not None and t != seen_type:
+                if check_types and seen_type is not None and t != seen_type:
                     raise NodeExecutionError(
                         f"'{key}' isn't always the same type", node=ctx.node_name
                     )
