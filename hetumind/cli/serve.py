@@ -23,7 +23,7 @@ from rich.console import Console
 
 from hetumind.auth import OwnerCreated
 
-__all__ = ["embedded_ray_env", "register", "start_server"]
+__all__ = ["embedded_ray_env", "ray_address", "register", "start_server"]
 
 RAY_TOKEN_FILE = "ray-auth-token"
 
@@ -70,6 +70,12 @@ def _home() -> Path:
     return Path(os.environ.get("HETUMIND_HOME") or "~/.hetumind").expanduser()
 
 
+def ray_address(option: str | None) -> str:
+    """The Ray to use: `--address`, else RAY_ADDRESS, else "local" (a Ray of our own,
+    never one that happens to run on this machine)."""
+    return option or os.environ.get("RAY_ADDRESS") or "local"
+
+
 def start_server(
     host: str,
     port: int,
@@ -77,8 +83,18 @@ def start_server(
     *,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    address: str | None = None,
 ) -> str:
-    """Start (or join, with RAY_ADDRESS) Ray and run the app; returns its base URL."""
+    """Start (or join, with `address` or RAY_ADDRESS) Ray and run the app; returns its
+    base URL."""
+    # RAY_ADDRESS / --address joins a cluster; otherwise a local Ray of our own, even when
+    # another one runs on this machine (plain ray.init() would join that one), with token
+    # authentication on. (Ray 2.60 turns a loopback node address into the machine's
+    # own, see resolve_ip_for_localhost, so the token is what keeps others out.) The
+    # token settings must be in the environment before `import ray`: Ray reads them once.
+    address = ray_address(address)
+    if address == "local":
+        os.environ.update(embedded_ray_env(_home()))
     _importable_serve_app()
     import ray
     from ray import serve
@@ -86,13 +102,11 @@ def start_server(
     from serve_app import ServerSettings, build_app
 
     if not ray.is_initialized():
-        # RAY_ADDRESS joins a cluster; otherwise a local Ray of our own, even when another
-        # one runs on this machine (plain ray.init() would join that one), with token
-        # authentication on. (Ray 2.60 turns a loopback node address into the machine's
-        # own, see resolve_ip_for_localhost, so the token is what keeps others out.)
-        address = os.environ.get("RAY_ADDRESS") or "local"
         if address == "local":
-            os.environ.update(embedded_ray_env(_home()))
+            # our Ray dies with us, even after a SIGKILL of this process alone
+            from hetumind.cli.ray_reaper import start_reaper
+
+            start_reaper()
         ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
     http: dict[str, object] = {"host": host, "port": port}
     if ssl_certfile or ssl_keyfile:
@@ -127,6 +141,12 @@ def register(app: typer.Typer) -> None:
         ssl_keyfile: Annotated[
             str | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM)")
         ] = None,
+        address: Annotated[
+            str | None,
+            typer.Option(
+                "--address", help="Ray cluster to join (else RAY_ADDRESS, else a Ray of its own)"
+            ),
+        ] = None,
     ) -> None:
         """Run the API server (REST, webhooks, live events, schedules) until Ctrl-C."""
         from hetumind.cli.client import ClientError, load_documents, upsert_workflow
@@ -137,7 +157,14 @@ def register(app: typer.Typer) -> None:
             err.print(exc.message, markup=False)
             raise typer.Exit(2) from None
         owner, import_key, cli_key = _prepare_accounts(bool(documents))
-        url = start_server(host, port, replicas, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+        url = start_server(
+            host,
+            port,
+            replicas,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+            address=address,
+        )
         code = 0
         previous = os.environ.get("HETUMIND_API_KEY")
         if import_key is not None:
