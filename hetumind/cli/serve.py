@@ -16,12 +16,13 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from hetumind.auth import OwnerCreated
+if TYPE_CHECKING:  # argon2 and the account code load only when `serve` runs
+    from hetumind.auth import OwnerCreated
 
 __all__ = ["embedded_ray_env", "ray_address", "register", "start_server"]
 
