@@ -16,6 +16,7 @@ import copy
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ CRD_FILES = {
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+KUSTOMIZE = "kustomize.config.k8s.io/"
 
 
 # ---------------------------------------------------------------- schemas
@@ -133,7 +135,12 @@ def manifests() -> Iterator[tuple[str, dict[str, Any]]]:
     """Every Kubernetes object under cluster/ (documents with apiVersion and kind)."""
     for path in _yaml_files():
         for i, doc in enumerate(yaml.safe_load_all(path.read_text())):
-            if isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc:
+            if (
+                isinstance(doc, dict)
+                and "apiVersion" in doc
+                and "kind" in doc
+                and not str(doc["apiVersion"]).startswith(KUSTOMIZE)
+            ):
                 yield f"{path.relative_to(CLUSTER)}#{i}:{doc['kind']}", doc
 
 
@@ -457,6 +464,111 @@ def test_rayjob_runs_the_real_batch_cli(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [r["greeting"] for r in rows] == ["Hello, Ada!", "Hello, Grace!"]
+
+
+# ------------------------------------------------- kustomizations
+
+
+def _pointer(path: str) -> list[str | int]:
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
+    return [int(p) if p.isdigit() else p for p in parts]
+
+
+def _apply(doc: dict[str, Any], ops: list[dict[str, Any]]) -> None:
+    """The JSON 6902 operations our kustomizations use (replace, add, remove)."""
+    for op in ops:
+        *parents, last = _pointer(op["path"])
+        node: Any = doc
+        for part in parents:
+            node = node[part]
+        if op["op"] == "replace":
+            _ = node[last]  # RFC 6902: replace needs an existing target
+            node[last] = op["value"]
+        elif op["op"] == "add":
+            if isinstance(node, list):
+                node.insert(len(node) if last == "-" else int(last), op["value"])
+            else:
+                node[last] = op["value"]
+        elif op["op"] == "remove":
+            del node[last]
+        else:
+            raise AssertionError(f"unsupported patch op {op['op']}")
+
+
+def render(directory: Path) -> list[dict[str, Any]]:
+    """What `kubectl kustomize DIRECTORY` builds, for the features used here."""
+    k = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    assert k["apiVersion"].startswith(KUSTOMIZE) and k["kind"] == "Kustomization"
+    assert set(k) <= {"apiVersion", "kind", "resources", "patches"}, set(k)
+    docs: list[dict[str, Any]] = []
+    for resource in k["resources"]:
+        path = (directory / resource).resolve()
+        if path.is_dir():
+            docs += render(path)
+        else:
+            docs += [d for d in yaml.safe_load_all(path.read_text()) if d]
+    for patch in k.get("patches", []):
+        target = patch["target"]
+        hits = [
+            d
+            for d in docs
+            if d["kind"] == target["kind"]
+            and d["metadata"]["name"] == target["name"]
+            and d["apiVersion"] == "/".join(filter(None, [target.get("group"), target["version"]]))
+        ]
+        assert len(hits) == 1, f"patch target {target} matches {len(hits)} objects"
+        _apply(hits[0], yaml.safe_load(patch["patch"]))
+    return docs
+
+
+KUSTOMIZATIONS = [K8S_DIR, CLUSTER / "kind"]
+
+
+@pytest.mark.parametrize("directory", KUSTOMIZATIONS, ids=lambda p: p.name)
+def test_kustomization_builds_valid_objects(directory: Path) -> None:
+    docs = render(directory)
+    assert {d["kind"] for d in docs} >= {"RayService", "ConfigMap", "Deployment", "Service"}
+    assert "Secret" not in {d["kind"] for d in docs}  # secrets never come from files
+    for d in docs:
+        assert errors(d) == [], d["metadata"]["name"]
+
+
+def test_kind_overlay_only_resizes() -> None:
+    base = {(d["kind"], d["metadata"]["name"]): d for d in render(K8S_DIR)}
+    small = {(d["kind"], d["metadata"]["name"]): d for d in render(CLUSTER / "kind")}
+    assert base.keys() == small.keys()
+    rs, rs_small = base[("RayService", "hetumind")], small[("RayService", "hetumind")]
+    assert rs_small["spec"]["serveConfigV2"] == rs["spec"]["serveConfigV2"]
+
+    def cpus(d: dict[str, Any]) -> float:
+        total = 0.0
+        cluster = d["spec"]["rayClusterConfig"]
+        groups = [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]
+        for g in groups:
+            limit = g["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"]
+            total += float(limit) * g.get("replicas", 1)
+        return total
+
+    assert cpus(rs_small) <= 4 < cpus(rs)
+
+
+@pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl is not installed")
+@pytest.mark.parametrize("directory", KUSTOMIZATIONS, ids=lambda p: p.name)
+def test_kustomization_matches_kubectl(directory: Path) -> None:
+    """Our reading of the kustomizations is kubectl's own (kustomize built into kubectl)."""
+    out = subprocess.run(
+        ["kubectl", "kustomize", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+
+    def key(d: dict[str, Any]) -> tuple[str, str]:
+        return d["kind"], d["metadata"]["name"]
+
+    theirs = sorted((d for d in yaml.safe_load_all(out) if d), key=key)
+    assert theirs == sorted(render(directory), key=key)
 
 
 # ------------------------------------------------- images
