@@ -637,7 +637,15 @@ def test_dockerfile(name: str) -> None:
     lines = ignore.read_text().splitlines()
     assert "*" in lines and "!hetumind/" in lines, "context limited to what is copied"
     if name == "Dockerfile.cuda":
+        # vLLM pinned to the release this Ray's ray[llm] extra requires.
+        from importlib.metadata import requires
+
+        wanted = [
+            r.split(";")[0] for r in requires("ray") or [] if r.startswith("vllm") and "llm" in r
+        ]
+        (pin,) = {re.sub(r"\[.*?\]", "", w).replace(" ", "") for w in wanted}
         assert re.search(r"vllm==\d+\.\d+\.\d+", " ".join(runs)), "vLLM pinned"
+        assert set(re.findall(r"vllm==[\d.]+", " ".join(runs))) == {pin}
 
 
 def test_images_copy_what_exists() -> None:
