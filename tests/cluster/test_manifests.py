@@ -380,6 +380,37 @@ def test_serve_config_is_serve_app_config() -> None:
     assert [p["port"] for p in ports] == [theirs["http_options"]["port"]]
 
 
+def _serve_problems(config: dict[str, Any]) -> list[str]:
+    """Ray Serve's own schema of a config (what `serve deploy` and KubeRay submit), plus
+    field names: Ray's models accept unknown deployment fields, Serve would ignore them."""
+    from pydantic import ValidationError
+    from ray.serve.schema import DeploymentSchema, ServeApplicationSchema, ServeDeploySchema
+
+    problems = []
+    try:
+        ServeDeploySchema.model_validate(config)
+    except ValidationError as exc:
+        problems.append(str(exc))
+    for app in config.get("applications", []):
+        problems += [f"app field {k}" for k in set(app) - set(ServeApplicationSchema.model_fields)]
+        for d in app.get("deployments", []):
+            extra = set(d) - set(DeploymentSchema.model_fields)
+            problems += [f"{app['name']}.{d['name']}: field {k}" for k in extra]
+    return problems
+
+
+def test_serve_configs_match_serves_schema() -> None:
+    assert _serve_problems(yaml.safe_load((ROOT / "serve_app" / "config.yaml").read_text())) == []
+    config = _serve_config()
+    assert _serve_problems(config) == []
+    typo = copy.deepcopy(config)
+    typo["applications"][0]["deployments"][0]["max_ongoing_request"] = 5
+    assert any("max_ongoing_request" in p for p in _serve_problems(typo))
+    clash = copy.deepcopy(config)
+    clash["applications"][1]["route_prefix"] = "/"
+    assert any("route_prefix" in p for p in _serve_problems(clash))
+
+
 def test_llm_application_fits_the_gpu_group() -> None:
     apps = [
         a for a in _serve_config()["applications"] if a["import_path"].startswith("ray.serve.llm")
