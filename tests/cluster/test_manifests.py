@@ -823,3 +823,16 @@ def test_readme_names_real_files() -> None:
         r"helm install kuberay-operator kuberay/kuberay-operator --version \d+\.\d+\.\d+", text
     )
     assert "ray job submit" in text and "--working-dir ." in text
+
+
+def test_readme_creates_the_secrets_the_manifests_read() -> None:
+    """The `kubectl create secret` commands of the README make the Secrets of
+    secrets.example.yaml with the same keys (plus the optional S3 endpoints)."""
+    text = (CLUSTER / "README.md").read_text()
+    created: dict[str, set[str]] = {}
+    command = r"kubectl create secret generic ([\w-]+)((?:[^\n]*\\\n)*[^\n]*)"
+    for name, rest in re.findall(command, text):
+        created[name] = set(re.findall(r"--from-literal=([A-Za-z0-9_]+)=", rest))
+    optional = {"hetumind-secrets": {"HETUMIND_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL"}}
+    for name, keys in _objects("Secret").items():
+        assert created.get(name) == keys | optional.get(name, set()), name
