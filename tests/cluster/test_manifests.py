@@ -293,15 +293,15 @@ def _objects(kind: str) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize("kind", ["RayService", "RayJob", "RayCluster"])
-def test_references_resolve(kind: str) -> None:
-    """Every Secret and ConfigMap a Ray cluster names exists here, with the key it reads."""
-    cluster = _ray_clusters()[kind]
+@pytest.mark.parametrize("where", sorted(ALL))
+def test_references_resolve(where: str) -> None:
+    """Every Secret and ConfigMap an object names exists here, with the key it reads."""
+    doc = ALL[where]
     secrets, configmaps = _objects("Secret"), _objects("ConfigMap")
-    auth = cluster.get("authOptions", {})
-    if auth.get("mode") == "token":
-        assert "auth_token" in secrets[auth["secretName"]]
-    for node in _walk(cluster):
+    for auth in (n["authOptions"] for n in _walk(doc) if "authOptions" in n):
+        if auth.get("mode") == "token":
+            assert "auth_token" in secrets[auth["secretName"]]
+    for node in _walk(doc):
         if "secretKeyRef" in node:
             ref = node["secretKeyRef"]
             assert ref["key"] in secrets[ref["name"]], ref
