@@ -111,7 +111,9 @@ def _find_route(
     if clean.startswith("webhook/"):
         clean = clean[len("webhook/") :]
     store = _store()
-    candidates = [(wf, wf.get("id"), None) for wf in _bundled()]
+    candidates: list[tuple[dict[str, Any], str | None, str | None]] = [
+        (wf, wf.get("id"), None) for wf in _bundled()
+    ]
     candidates += _stored_workflows(store)
     for doc, wf_id, project_id in candidates:
         for node in _webhook_nodes(doc):
@@ -178,7 +180,7 @@ def _direct(event: dict[str, Any]) -> dict[str, Any]:
         result = _run(doc, wf_id, items, "integrated" if event.get("mode") else "manual")
     except HetumindError as exc:
         raise BadEvent(400, "workflow_invalid", exc.message) from None
-    return result.to_json()  # type: ignore[no-any-return]
+    return result.to_json()  # type: ignore[no-any-return,unused-ignore]
 
 
 # --- HTTP events ---------------------------------------------------------------------
