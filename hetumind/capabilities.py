@@ -224,6 +224,10 @@ class Capabilities:
     store_env: tuple[tuple[str, str], ...] = ()
     """Where the execution's store is (HETUMIND_HOME, _DATABASE_URL, _BLOB_URL), for
     sub-workflows in other processes when `$env` is blocked; never shown to expressions."""
+    project_id: str | None = None
+    """The project whose stored workflows and credentials the execution may reach (its
+    workflow's project; sub-workflows and their credentials are looked up there only).
+    None: any (the CLI and other local runs, which have no projects)."""
 
     @property
     def server(self) -> bool:

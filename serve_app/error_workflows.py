@@ -130,9 +130,12 @@ class ErrorWorkflows:
         assert request.workflow_id is not None
         try:
             record = await self._store.workflows.get(target)
+            failed = await self._store.workflows.get(request.workflow_id)
+            if record.project_id != failed.project_id:
+                raise NotFound("workflow", target)  # another project's reads as missing
         except NotFound:
             log.warning(
-                "workflow %s failed; its error workflow %s does not exist",
+                "workflow %s failed; its error workflow %s does not exist in its project",
                 request.workflow_id,
                 target,
             )

@@ -18,7 +18,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hetumind.capabilities import Capabilities
@@ -138,6 +138,8 @@ class Executor:
         self._recording = recording
         self.credential_cache = CredentialCache(recording.store)
         self._capabilities_cache: tuple[frozenset[tuple[str, str]], Capabilities] | None = None
+        # workflow id -> its project: fixed when the workflow is created, so kept here
+        self._projects: dict[str, str] = {}
         self._publisher = publisher
         self._settings = settings
         self.error_workflows = ErrorWorkflows(recording.store, self.start, settings.public_url)
@@ -263,7 +265,8 @@ class Executor:
             execution_id, loop.create_future(), loop.create_future(), threading.Event()
         )
         engine = self._backend(plan, len(request.input_items))
-        credentials = await self._credentials(plan, request.workflow_id)
+        project_id = await self._project_of(request.workflow_id)
+        credentials = await self._credentials(plan, project_id)
         recorder = await self._recording.begin(
             execution_id,
             doc=request.doc,
@@ -301,7 +304,8 @@ class Executor:
             park_waits=True,
             credentials=credentials,
             # what the workflow may reach: the server's policy (hetumind.capabilities)
-            capabilities=self._capabilities(),
+            # (and only its own project's workflows and credentials, sub-workflows too)
+            capabilities=replace(self._capabilities(), project_id=project_id),
             static_data=await self._static_data(request, plan),
             resume_url=f"{self._settings.public_url.rstrip('/')}/webhook-waiting/{execution_id}",
         )
@@ -328,9 +332,25 @@ class Executor:
             return None
         return record.static_data
 
-    async def _credentials(
-        self, plan: Plan, workflow_id: str | None = None
-    ) -> dict[str, dict[str, Any]]:
+    async def _project_of(self, workflow_id: str | None) -> str:
+        """The project of the run's workflow. A run whose workflow is not stored (or is
+        gone) gets "", which no project has: it reaches no stored workflow or credential."""
+        if workflow_id is None:
+            return ""
+        if (known := self._projects.get(workflow_id)) is not None:
+            return known
+        try:
+            project = (await self._recording.store.workflows.get(workflow_id)).project_id
+        except HetumindError:
+            return ""
+        if project is None:
+            return ""
+        if len(self._projects) >= 100_000:
+            self._projects.clear()  # a bound, not an eviction policy: lookups are cheap
+        self._projects[workflow_id] = project
+        return project
+
+    async def _credentials(self, plan: Plan, project_id: str) -> dict[str, dict[str, Any]]:
         """The data of every credential the workflow's nodes name, looked up now: nodes
         running in Ray workers have no store to ask (hetumind.credentials). A stored
         workflow reaches only its own project's credentials (docs/security.md). Served
@@ -344,13 +364,6 @@ class Executor:
         ]
         if not refs:
             return {}
-        store = self._recording.store
-        project_id: str | None = None
-        if workflow_id is not None:
-            try:
-                project_id = (await store.workflows.get(workflow_id)).project_id
-            except HetumindError:
-                project_id = None
         return await self.credential_cache.resolve(refs, project_id)
 
     async def _beat(self) -> None:

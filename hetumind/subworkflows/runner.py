@@ -186,7 +186,10 @@ def _credentials(prepared: Prepared, data: ExecutionData | None) -> dict[str, Ma
             if key in found:
                 continue
             try:
-                found[key] = dict(store.run_sync(store.credentials.resolve(kind, ref), 30).data)
+                # only the caller's project's credentials exist for the callee
+                project = prepared.caller.capabilities.project_id
+                resolving = store.credentials.resolve(kind, ref, project_id=project)
+                found[key] = dict(store.run_sync(resolving, 30).data)
             except HetumindError:
                 continue  # the node says what is missing when it asks for it
     return found

@@ -61,12 +61,22 @@ def _parse(doc: Any, source: str) -> Workflow:
         raise SubworkflowError(exc.message) from None
 
 
-def from_store(store: Store, workflow_id: str, *, timeout: float | None = 30.0) -> Callee:
-    """The current version of a stored workflow."""
+def from_store(
+    store: Store,
+    workflow_id: str,
+    *,
+    project_id: str | None = None,
+    timeout: float | None = 30.0,
+) -> Callee:
+    """The current version of a stored workflow; with `project_id`, only one of that
+    project (another project's workflow reads as missing, as the API answers 404)."""
+    missing = SubworkflowError(f"workflow {workflow_id!r} not found in the store")
     try:
         record = store.run_sync(store.workflows.get(workflow_id), timeout)
     except NotFound:
-        raise SubworkflowError(f"workflow {workflow_id!r} not found in the store") from None
+        raise missing from None
+    if project_id is not None and record.project_id != project_id:
+        raise missing
     doc = record.document()
     return Callee(_parse(doc, f"workflow {workflow_id}"), stored=True, version=record.version)
 

@@ -261,6 +261,62 @@ def test_a_credential_is_usable_only_by_its_projects_workflows(api: TestClient) 
         )
 
 
+def test_sub_workflows_reach_only_their_own_projects_workflows_and_credentials(
+    api: TestClient,
+) -> None:
+    """A member's workflow cannot run another project's workflow by id, nor lend another
+    project's credential to a sub-workflow it defines itself (issue 14, authorization)."""
+    from tests.subworkflows.helpers import by_id, callee, caller, node
+
+    owners = api.post("/api/v1/workflows", json=callee(), headers=AUTH)
+    assert owners.status_code == 201, owners.text
+    cred = api.post(
+        "/api/v1/credentials",
+        json={"name": "owner only", "type": "httpHeaderAuth", "data": {"name": "X", "value": "s"}},
+        headers=AUTH,
+    ).json()
+    carol = _member(api, "carol@example.com")
+
+    def run(doc: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        wf = api.post("/api/v1/workflows", json=doc, headers=headers)
+        assert wf.status_code == 201, wf.text
+        r = api.post(f"/api/v1/workflows/{wf.json()['id']}/run?wait=true", headers=headers)
+        assert r.status_code == 200, r.text
+        got = api.get(
+            f"/api/v1/executions/{r.json()['executionId']}?includeData=true", headers=headers
+        )
+        assert got.status_code == 200, got.text
+        return dict(got.json())
+
+    # the owner's own workflow may call it (so the refusal below is about the project)
+    assert run(caller(by_id(owners.json()["id"])), AUTH)["status"] == "success"
+    refused = run(caller(by_id(owners.json()["id"])), carol)
+    assert refused["status"] == "error"
+    assert f"workflow {owners.json()['id']!r} not found" in json.dumps(refused)
+
+    uses_cred = node(
+        "Call API",
+        "httpRequest",
+        4.2,
+        url="http://127.0.0.1:9/never",
+        authentication="genericCredentialType",
+        genericAuthType="httpHeaderAuth",
+    )
+    uses_cred["credentials"] = {"httpHeaderAuth": {"id": cred["id"], "name": "owner only"}}
+    missing = "the node has no 'httpHeaderAuth' credential"
+
+    def call_own_callee_using_the_credential(headers: dict[str, str]) -> dict[str, Any]:
+        stored = api.post("/api/v1/workflows", json=callee(uses_cred), headers=headers)
+        assert stored.status_code == 201, stored.text
+        return run(caller(by_id(stored.json()["id"])), headers)
+
+    # in its own project the credential resolves (the call then fails on the network)
+    assert missing not in json.dumps(call_own_callee_using_the_credential(AUTH))
+    lent = call_own_callee_using_the_credential(carol)
+    assert lent["status"] == "error"
+    assert lent["error"]["message"] == missing, lent["error"]
+
+
 @pytest.mark.parametrize(
     ("headers", "body"),
     [

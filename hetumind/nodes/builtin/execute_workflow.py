@@ -87,7 +87,8 @@ class _Call:
         ctx = self.ctx
         if self.source == "database":
             workflow_id = workflow_id_of(ctx.param("workflowId", item, ""))
-            return from_store(execution_data(self.caller.env).store, workflow_id)
+            store = execution_data(self.caller.env).store
+            return from_store(store, workflow_id, project_id=self.caller.capabilities.project_id)
         if self.source == "localFile":
             return from_file(ctx.param("workflowPath", item, ""), capabilities_of(ctx))
         raw = ctx.raw_parameters.get("workflowJson", "")
