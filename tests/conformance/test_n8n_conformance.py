@@ -24,7 +24,8 @@ CASES = sorted((HERE / "n8n" / "workflows").glob("*.json")) + sorted(
 
 # Directories a case's file nodes write into, made before it runs as they existed when the
 # case was recorded: n8n's Write Binary File does not create parent directories either.
-CASE_DIRECTORIES = {"legacy_binary_files": Path("/tmp/hetumind-legacy-files")}
+LEGACY_FILES = Path("/tmp/hetumind-legacy-files")
+CASE_DIRECTORIES = {"legacy_binary_files": LEGACY_FILES, "legacy_binary_file_errors": LEGACY_FILES}
 
 
 def expected_for(case: Path) -> dict[str, Any]:
