@@ -91,6 +91,13 @@ SECTIONS = [
         "first run on a machine). Floor: Python doing nothing.",
     ),
     Section(
+        "bench_serverless",
+        "Serverless cold start: hetumind.serverless.handler, one API Gateway v2 event",
+        "Fresh processes, best of 7 after a warm-up: import, then Webhook → Set "
+        "(lastNode) answered once; baselines `python -c pass` and `import pyarrow` in the "
+        "same run. Target ≤ 300 ms.",
+    ),
+    Section(
         "bench_recovery",
         "Recovery after SIGKILL: 100 accepted webhook executions, default settings",
         "Webhook (onReceived) → Wait 4 s → Set on `hetumind serve` with its own Ray and "

@@ -77,7 +77,10 @@ def _store() -> Any:
     if _STATE.get("store_url") != os.environ["HETUMIND_DATABASE_URL"]:
         from hetumind.store import Store
 
-        _STATE["store"] = Store.open_sync()
+        # Migrating checks the schema on every cold start (~130 ms on SQLite); a function
+        # whose database is migrated at deploy time (`hetumind db upgrade`) skips it.
+        migrate = os.environ.get("HETUMIND_SERVERLESS_MIGRATE", "1") not in ("0", "false", "no")
+        _STATE["store"] = Store.open_sync(migrate=migrate)
         _STATE["store_url"] = os.environ["HETUMIND_DATABASE_URL"]
     return _STATE["store"]
 
