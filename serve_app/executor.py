@@ -82,6 +82,9 @@ class Running:
     response: asyncio.Future[dict[str, Any] | None]
     stop: threading.Event
     recorder: RecorderHandle | None = None
+    secrets: Sequence[str] = ()
+    """The plain values of the credentials it uses: masked in what the API answers about
+    it, as in what is recorded."""
 
 
 class _Stoppable:
@@ -267,6 +270,7 @@ class Executor:
         engine = self._backend(plan, len(request.input_items))
         project_id = await self._project_of(request.workflow_id)
         credentials = await self._credentials(plan, project_id)
+        running.secrets = credential_secrets(credentials)
         recorder = await self._recording.begin(
             execution_id,
             doc=request.doc,
@@ -280,7 +284,7 @@ class Executor:
             owner=self.owner,
             input_items=request.input_items,
             resumed=request.resumed,
-            secrets=credential_secrets(credentials),
+            secrets=running.secrets,
         )
         running.recorder = recorder
         workflow_id = request.workflow_id

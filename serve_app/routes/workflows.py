@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from hetumind.store import WebhookRoute, WorkflowRecord
+from hetumind.store.scrubbing import scrub
 from serve_app.access import target_project, workflow_for
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
@@ -245,7 +246,7 @@ async def respond_with_run(
             {"executionId": running.execution_id, "status": "running"}, status_code=202
         )
     result = await running.done
-    body = await asyncio.to_thread(result.to_json)
+    body = scrub(await asyncio.to_thread(result.to_json), running.secrets)
     if running.recorder is not None:
         await running.recorder.wait_written()  # a GET right after sees the same thing
     return {**body, "workflowId": request.workflow_id}

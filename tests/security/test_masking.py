@@ -8,7 +8,8 @@ import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
@@ -16,6 +17,8 @@ from hetumind.http.client import close_clients
 from hetumind.store import ExecutionData, Store, open_blob_store
 from serve_app.executor import Executor, RunRequest
 from serve_app.recording import Recording
+from serve_app.routes.workflows import respond_with_run
+from serve_app.services import Services
 from serve_app.settings import ServerSettings
 from tests.security.helpers import node
 from tests.security.servers import Recorder, serving
@@ -65,7 +68,11 @@ def _doc(url: str, header_id: str, basic_id: str) -> dict[str, Any]:
     }
 
 
-async def _stored_run(home: Path, url: str, *, create_row: bool) -> tuple[str, Any]:
+async def _stored_run(
+    home: Path, url: str, *, create_row: bool, answered: dict[str, Any] | None = None
+) -> tuple[str, Any]:
+    """Run the echoing workflow on a server's executor; the stored run data. With
+    `answered`, it is started as `POST /run?wait=true` is, and the reply is put there."""
     settings = ServerSettings.from_env(
         {"HETUMIND_HOME": str(home), "HETUMIND_ALLOWED_HOSTS": "127.0.0.1"}
     )
@@ -81,9 +88,14 @@ async def _stored_run(home: Path, url: str, *, create_row: bool) -> tuple[str, A
             name="b", type="httpBasicAuth", data={"user": "ada", "password": PASSWORD}
         )
         doc = _doc(url, header.id, basic.id)
-        running = await executor.start(
-            RunRequest(doc=doc, workflow_id=None, version=None, create_row=create_row)
-        )
+        # stored, as every workflow the server runs is: its project's credentials are its own
+        stored_wf = await store.workflows.create(doc)
+        request = RunRequest(doc=doc, workflow_id=stored_wf.id, version=1, create_row=create_row)
+        if answered is not None:
+            svc = cast(Services, SimpleNamespace(executor=executor))
+            answered.update(await respond_with_run(svc, request, wait=True))  # type: ignore[arg-type]
+            return str(answered["status"]), await data.to_json(answered["executionId"])
+        running = await executor.start(request)
         result = await running.done
         assert running.recorder is not None
         if running.recorder.deferred:
@@ -110,3 +122,21 @@ def test_stored_run_data_masks_secrets_a_server_echoed(
     assert SECRET not in text and PASSWORD not in text
     assert echo.seen[1]["headers"]["authorization"][len("Basic ") :] not in text
     assert "***" in text
+
+
+def test_the_wait_reply_masks_secrets_as_the_stored_data_does(
+    echo: Recorder, tmp_path: Path
+) -> None:
+    """`POST /api/v1/workflows/{id}/run?wait=true` answers the execution itself: the
+    secrets a server echoed back are masked there too, not only in what is stored."""
+    answered: dict[str, Any] = {}
+    status, stored = asyncio.run(
+        _stored_run(tmp_path, echo.url, create_row=True, answered=answered)
+    )
+    assert status == "error"
+    assert echo.seen[0]["headers"]["x-key"] == SECRET  # it went out
+    reply = json.dumps(answered)
+    assert "Header" in answered["runData"] and "Fail" in answered["runData"]
+    assert SECRET not in reply and PASSWORD not in reply
+    assert "***" in reply
+    assert SECRET not in json.dumps(stored)
