@@ -93,7 +93,9 @@ async def _stored_run(
         request = RunRequest(doc=doc, workflow_id=stored_wf.id, version=1, create_row=create_row)
         if answered is not None:
             svc = cast(Services, SimpleNamespace(executor=executor))
-            answered.update(await respond_with_run(svc, request, wait=True))  # type: ignore[arg-type]
+            reply = await respond_with_run(svc, request, wait=True)
+            assert isinstance(reply, dict), reply  # the execution, not a 202
+            answered.update(reply)
             return str(answered["status"]), await data.to_json(answered["executionId"])
         running = await executor.start(request)
         result = await running.done
