@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import pkgutil
 import sys
@@ -22,9 +23,11 @@ from rich.table import Table
 from hetumind.cli._startup import skip_pyarrow_pandas_probe
 from hetumind.engine import ExecutionResult, build_plan, make_backend
 from hetumind.engine.checkpoint import checkpoint_from_json
-from hetumind.engine.runtime import Coordinator
+from hetumind.engine.plan import Plan
+from hetumind.engine.runtime import Coordinator, new_execution_id
 from hetumind.errors import HetumindError, WorkflowInvalid
 from hetumind.nodes.registry import default_registry
+from hetumind.observability.logs import configure_logging, log_context
 from hetumind.validation import validate_workflow, workflow_warnings
 from hetumind.workflow import load_workflow
 
@@ -34,6 +37,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_FAILED = 1
 EXIT_INVALID = 2
+
+log = logging.getLogger("hetumind.cli")
 
 
 def _parse_input(value: str | None) -> list[dict[str, Any]] | None:
@@ -163,6 +168,23 @@ def run(
         Path | None,
         typer.Option("--data", help="with --from: a previous `run --json` result to reuse"),
     ] = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format", help="text | json (stderr; default HETUMIND_LOG_FORMAT, else text)"
+        ),
+    ] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option("--log-level", help="debug | info | warning | error (default warning)"),
+    ] = None,
+    profile: Annotated[
+        bool, typer.Option("--profile", help="print where the time went, per node")
+    ] = False,
+    profile_out: Annotated[
+        Path | None,
+        typer.Option("--profile-out", help="write a Chrome trace (Perfetto, chrome://tracing)"),
+    ] = None,
 ) -> None:
     """Run workflows, one after another, on one backend.
 
@@ -173,6 +195,12 @@ def run(
     if backend not in ("ray", "inline"):
         err.print(f"--backend: unknown backend {backend!r}; choose 'ray' or 'inline'")
         raise typer.Exit(EXIT_INVALID)
+    try:  # before Ray is imported: its workers inherit the format (observability/logs.py)
+        configure_logging(log_format, log_level)
+    except ValueError as exc:
+        err.print(f"--log-format/--log-level: {exc}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    profiling = _Profiling(profile, profile_out, to_stderr=as_json)
     if backend == "inline":
         skip_pyarrow_pandas_probe()
     try:
@@ -183,9 +211,10 @@ def run(
         raise typer.Exit(EXIT_INVALID) from None
     if as_json:
         with _stdout_kept_for_json() as emit:
-            code = _run_files(files, backend, items, from_node, previous, emit)
+            code = _run_files(files, backend, items, from_node, previous, emit, profiling)
     else:
-        code = _run_files(files, backend, items, from_node, previous, None)
+        code = _run_files(files, backend, items, from_node, previous, None, profiling)
+    profiling.write()
     raise typer.Exit(code)
 
 
@@ -196,6 +225,7 @@ def _run_files(
     from_node: str | None,
     previous: dict[str, Any],
     emit: Callable[[str], None] | None,
+    profiling: _Profiling | None = None,
 ) -> int:
     """Run each file; `emit` writes a `--json` line (None: print tables). The exit code."""
     engine = None
@@ -218,15 +248,111 @@ def _run_files(
                 code = max(code, EXIT_INVALID)
                 continue
             checkpoint = checkpoint_from_json(previous, skip=plan.downstream(from_node))
-        engine = engine or make_backend(backend)
-        result = Coordinator(plan, engine, input_items=items, checkpoint=checkpoint).run()
+        if engine is None:
+            engine = make_backend(backend)
+            _ray_logs_like_ours()
+        execution_id = new_execution_id()
+        with log_context(execution_id=execution_id, workflow_id=plan.workflow.id):
+            result = Coordinator(
+                plan, engine, input_items=items, checkpoint=checkpoint, execution_id=execution_id
+            ).run()
+            log.info(
+                "%s: execution %s finished: %s%s",
+                path,
+                execution_id,
+                result.status,
+                f" (node {result.error.get('node')!r}: {result.error.get('message')})"
+                if result.error
+                else "",
+            )
         if not result.ok:
             code = max(code, EXIT_FAILED)
         if emit is not None:
             emit(json.dumps(result.to_json(), default=str))
         else:
             _print_table(str(path), result)
+        if profiling is not None:
+            profiling.add(str(path), plan, result)
     return code
+
+
+def _ray_logs_like_ours() -> None:
+    if "ray" in sys.modules:
+        from hetumind.observability.logs import adopt_ray_loggers
+
+        adopt_ray_loggers()
+
+
+def _main_connections(plan: Plan) -> dict[str, Any]:
+    """The workflow's main connections in n8n's shape, each edge once."""
+    found: dict[str, Any] = {}
+    for source, port, conn in plan.workflow.main_edges():
+        ports = found.setdefault(source, {"main": []})["main"]
+        while len(ports) <= port:
+            ports.append([])
+        ports[port].append({"node": conn.node})
+    return found
+
+
+class _Profiling:
+    """`--profile` / `--profile-out`: a profile per run, printed after it; one trace file
+    with a process per workflow file."""
+
+    def __init__(self, show: bool, path: Path | None, *, to_stderr: bool) -> None:
+        self.show, self.path = show, path
+        self.console = err if to_stderr else out  # `--json` keeps stdout for its lines
+        self.events: list[dict[str, Any]] = []
+
+    def add(self, name: str, plan: Plan, result: ExecutionResult) -> None:
+        if not (self.show or self.path):
+            return
+        from hetumind.observability.profile import RunSample, build_profile, parse_time
+
+        samples = [
+            RunSample(
+                node=node,
+                type=plan.nodes[node].node.type if node in plan.nodes else "",
+                run_index=r.meta.run_index,
+                status=r.meta.status,
+                started_at=parse_time(r.meta.started_at),
+                duration_ms=r.meta.execution_time_ms,
+                counts=tuple(r.meta.counts),
+            )
+            for node, runs in result.run_data.items()
+            for r in runs
+        ]
+        pid = len({e["pid"] for e in self.events}) + 1
+        found = build_profile(samples, _main_connections(plan), pid=pid, process_name=name)
+        self.events.extend(found.events)
+        if not self.show:
+            return
+        table = Table(
+            title=f"{name}: profile of {result.execution_id} ({found.wall_ms:.1f} ms wall)",
+            title_justify="left",
+        )
+        for col in ("node", "type", "runs", "items in", "items out", "total ms", "mean ms"):
+            table.add_column(
+                col, justify="left" if col in ("node", "type") else "right", overflow="fold"
+            )
+        table.add_column("share", justify="right")
+        for row in found.rows:
+            table.add_row(
+                row.node,
+                row.type,
+                str(row.runs),
+                str(row.items_in),
+                str(row.items_out),
+                f"{row.total_ms:.1f}",
+                f"{row.mean_ms:.1f}",
+                f"{row.share:.0%}",
+            )
+        self.console.print(table)
+
+    def write(self) -> None:
+        if self.path is None:
+            return
+        trace = {"traceEvents": self.events, "displayTimeUnit": "ms"}
+        self.path.write_text(json.dumps(trace), encoding="utf-8")
 
 
 @app.command()

@@ -22,6 +22,7 @@ from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch, arange
 from hetumind.nodes.api import SubNode
 from hetumind.nodes.registry import default_registry
+from hetumind.observability.logs import node_log_scope
 from hetumind.workflow import Node
 
 __all__ = ["NodeRunSpec", "RunMeta", "execute_node_run"]
@@ -67,6 +68,7 @@ class RunMeta:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@node_log_scope  # its log records carry execution, workflow and node
 def execute_node_run(
     spec: NodeRunSpec,
     inputs: Sequence[ItemBatch],
