@@ -283,17 +283,6 @@ def _ray_logs_like_ours() -> None:
         adopt_ray_loggers()
 
 
-def _main_connections(plan: Plan) -> dict[str, Any]:
-    """The workflow's main connections in n8n's shape, each edge once."""
-    found: dict[str, Any] = {}
-    for source, port, conn in plan.workflow.main_edges():
-        ports = found.setdefault(source, {"main": []})["main"]
-        while len(ports) <= port:
-            ports.append([])
-        ports[port].append({"node": conn.node})
-    return found
-
-
 class _Profiling:
     """`--profile` / `--profile-out`: a profile per run, printed after it; one trace file
     with a process per workflow file."""
@@ -306,23 +295,16 @@ class _Profiling:
     def add(self, name: str, plan: Plan, result: ExecutionResult) -> None:
         if not (self.show or self.path):
             return
-        from hetumind.observability.profile import RunSample, build_profile, parse_time
+        from hetumind.observability.profile import (
+            build_profile,
+            main_connections,
+            samples_from_result,
+        )
 
-        samples = [
-            RunSample(
-                node=node,
-                type=plan.nodes[node].node.type if node in plan.nodes else "",
-                run_index=r.meta.run_index,
-                status=r.meta.status,
-                started_at=parse_time(r.meta.started_at),
-                duration_ms=r.meta.execution_time_ms,
-                counts=tuple(r.meta.counts),
-            )
-            for node, runs in result.run_data.items()
-            for r in runs
-        ]
+        types = {name: planned.node.type for name, planned in plan.nodes.items()}
+        samples = samples_from_result(result, types)
         pid = len({e["pid"] for e in self.events}) + 1
-        found = build_profile(samples, _main_connections(plan), pid=pid, process_name=name)
+        found = build_profile(samples, main_connections(plan.workflow), pid=pid, process_name=name)
         self.events.extend(found.events)
         if not self.show:
             return

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["NodeProfile", "Profile", "RunSample", "build_profile", "parse_time"]
+__all__ = [
+    "NodeProfile",
+    "Profile",
+    "RunSample",
+    "build_profile",
+    "main_connections",
+    "parse_time",
+    "samples_from_result",
+]
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,34 @@ def parse_time(value: Any) -> datetime | None:
         except ValueError:
             return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def samples_from_result(result: Any, types: Mapping[str, str]) -> list[RunSample]:
+    """The node runs of an engine ExecutionResult; `types` maps node names to types."""
+    return [
+        RunSample(
+            node=node,
+            type=types.get(node, ""),
+            run_index=run.meta.run_index,
+            status=run.meta.status,
+            started_at=parse_time(run.meta.started_at),
+            duration_ms=run.meta.execution_time_ms,
+            counts=tuple(run.meta.counts),
+        )
+        for node, runs in result.run_data.items()
+        for run in runs
+    ]
+
+
+def main_connections(workflow: Any) -> dict[str, Any]:
+    """A Workflow's main connections in n8n's shape, each edge once."""
+    found: dict[str, Any] = {}
+    for source, port, conn in workflow.main_edges():
+        ports = found.setdefault(source, {"main": []})["main"]
+        while len(ports) <= port:
+            ports.append([])
+        ports[port].append({"node": conn.node})
+    return found
 
 
 def build_profile(
