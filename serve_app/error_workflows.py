@@ -16,17 +16,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from hetumind.errors import NotFound
+from serve_app.triggers import trigger_kind
 
 if TYPE_CHECKING:
     from hetumind.engine.result import ExecutionResult
     from hetumind.store import Store
     from serve_app.executor import RunRequest
 
-__all__ = ["ERROR_TRIGGER_TYPES", "SKIPPED_MODES", "ErrorWorkflows", "error_item"]
+__all__ = ["SKIPPED_MODES", "ErrorWorkflows", "error_item"]
 
 log = logging.getLogger(__name__)
 
-ERROR_TRIGGER_TYPES = frozenset({"hetumind.errorTrigger", "n8n-nodes-base.errorTrigger"})
 SKIPPED_MODES = frozenset({"error", "manual"})
 """Failed executions in these modes start no error workflow."""
 
@@ -35,7 +35,7 @@ def _error_triggers(doc: Mapping[str, Any]) -> set[str]:
     return {
         str(n.get("name"))
         for n in doc.get("nodes") or []
-        if isinstance(n, dict) and n.get("type") in ERROR_TRIGGER_TYPES and not n.get("disabled")
+        if isinstance(n, dict) and trigger_kind(n.get("type")) == "error" and not n.get("disabled")
     }
 
 

@@ -9,34 +9,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from hetumind.errors import Problem, WorkflowInvalid
+from hetumind.nodes.api import TriggerKind
 from hetumind.nodes.builtin.webhook import webhook_methods
 from hetumind.nodes.registry import default_registry
 from hetumind.validation import validate_workflow
 from hetumind.workflow import Workflow, parse_workflow
 
 __all__ = [
-    "MANUAL_TYPES",
     "Route",
     "check_workflow",
     "manual_triggers",
     "match_path",
     "restrict_triggers",
     "schedule_nodes",
+    "trigger_kind",
     "webhook_routes",
 ]
 
-MANUAL_TYPES = frozenset(
-    {"hetumind.manualTrigger", "n8n-nodes-base.manualTrigger", "n8n-nodes-base.start"}
-)
-WEBHOOK_TYPES = frozenset({"hetumind.webhook", "n8n-nodes-base.webhook"})
-SCHEDULE_TYPES = frozenset(
-    {
-        "hetumind.scheduleTrigger",
-        "n8n-nodes-base.scheduleTrigger",
-        "hetumind.cron",
-        "n8n-nodes-base.cron",
-    }
-)
+
+def trigger_kind(node_type: Any) -> TriggerKind | None:
+    """What starts a run at a node of this type (its definition says; None for other
+    nodes and unknown or malformed types): the server never matches type names."""
+    return default_registry().trigger_kind(node_type) if isinstance(node_type, str) else None
 
 
 @dataclass(frozen=True)
@@ -76,7 +70,7 @@ def check_workflow(doc: Any) -> Workflow:
 def _routes(workflow: Workflow, *, include_empty: bool = False) -> list[Route]:
     routes = []
     for node in workflow.nodes:
-        if node.type not in WEBHOOK_TYPES or node.disabled:
+        if trigger_kind(node.type) != "webhook" or node.disabled:
             continue
         raw = node.parameters.get("path") or getattr(node, "webhookId", None) or ""
         path = str(raw).strip().strip("/")
@@ -94,12 +88,12 @@ def webhook_routes(workflow: Workflow) -> list[Route]:
 
 def schedule_nodes(workflow: Workflow) -> list[str]:
     """Names of enabled Schedule Trigger and Cron nodes."""
-    return [n.name for n in workflow.nodes if n.type in SCHEDULE_TYPES and not n.disabled]
+    return [n.name for n in workflow.nodes if trigger_kind(n.type) == "schedule" and not n.disabled]
 
 
 def manual_triggers(workflow: Workflow) -> set[str] | None:
     """The triggers an API run starts: manual ones when there are any, else all (None)."""
-    names = {n.name for n in workflow.nodes if n.type in MANUAL_TYPES and not n.disabled}
+    names = {n.name for n in workflow.nodes if trigger_kind(n.type) == "manual" and not n.disabled}
     return names or None
 
 

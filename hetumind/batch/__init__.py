@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PER_ITEM_TYPES", "BatchOptions", "BatchPlan", "BatchReport", "plan_batch", "run_batch"]
+__all__ = ["BatchOptions", "BatchPlan", "BatchReport", "plan_batch", "run_batch"]
 
 _HOME = {
-    "PER_ITEM_TYPES": "hetumind.batch.plan",
     "BatchPlan": "hetumind.batch.plan",
     "plan_batch": "hetumind.batch.plan",
     "BatchOptions": "hetumind.batch.runner",

@@ -18,6 +18,7 @@ from hetumind.batch.io import BatchIOError, Location, read_part, write_table
 from hetumind.batch.plan import BatchPlan, downstream
 from hetumind.batch.twophase import Ineligible, combine
 from hetumind.items import ItemBatch
+from hetumind.nodes.builtin.core import ManualTrigger
 from hetumind.workflow import Workflow
 
 __all__ = ["concat_parts", "finish_whole", "list_files"]
@@ -45,7 +46,13 @@ def _subworkflow(plan: BatchPlan, source: str, port: int) -> Workflow:
     wf = plan.plan.workflow
     keep = set(downstream(plan.plan, source))
     nodes = [n for n in wf.nodes if n.name in keep]
-    trigger = {"name": source, "type": "hetumind.manualTrigger", "typeVersion": 1, "parameters": {}}
+    manual = ManualTrigger.definition
+    trigger = {
+        "name": source,
+        "type": manual.type_names[0],
+        "typeVersion": manual.versions[0],
+        "parameters": {},
+    }
     connections: dict[str, Any] = {}
     for src, kinds in wf.connections.items():
         main = kinds.get("main", [])

@@ -25,17 +25,13 @@ from typing import Any
 
 from hetumind.engine.plan import Plan, build_plan
 from hetumind.errors import HetumindError
+from hetumind.nodes.api import BatchAlgorithm, NodeDefinition
 from hetumind.workflow import Workflow
 
-__all__ = ["PER_ITEM_TYPES", "TRIGGER_TYPES", "BatchPlan", "plan_batch"]
+__all__ = ["ROW_TRIGGER_KINDS", "BatchPlan", "plan_batch"]
 
-PER_ITEM_TYPES = frozenset(
-    {"set", "if", "filter", "switch", "noOp", "splitOut", "stopAndError", "renameKeys"}
-)
-"""Short type names whose output item i depends only on input item i."""
-
-TRIGGER_TYPES = frozenset({"manualTrigger", "start", "executeWorkflowTrigger"})
-"""Triggers that emit the run's input items, so the batch's rows can stand in for them."""
+ROW_TRIGGER_KINDS = frozenset({"manual", "subworkflow"})
+"""Trigger kinds that emit the run's input items, so the batch's rows can stand in for them."""
 
 # Expressions that look beyond the current item (or at its position) break per-block runs.
 _NON_LOCAL = re.compile(r"\$(itemIndex|input|node|prevNode|items|position|\(|runIndex)")
@@ -88,7 +84,6 @@ class BatchPlan:
 
 _JSON_REF = re.compile(r"""\$json(?:\.([A-Za-z_$][\w$]*)|\[\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*\])""")
 _JSON_ANY = re.compile(r"\$json\b")
-_PRUNABLE = frozenset({"set", "if", "filter", "noOp"})
 
 
 def needed_columns(bplan: BatchPlan) -> frozenset[str] | None:
@@ -105,7 +100,7 @@ def needed_columns(bplan: BatchPlan) -> frozenset[str] | None:
     names: set[str] = set()
     for step in bplan.steps:
         node = bplan.plan.nodes[step.name].node
-        if _short(node.type) not in _PRUNABLE:
+        if not _definition(bplan.plan, step.name).reads_named_fields:
             return None
         text = "\n".join(_strings(node.parameters))
         refs = _JSON_REF.findall(text)
@@ -150,15 +145,19 @@ def _words(value: Any) -> set[str]:
     return set()
 
 
-def _short(type_name: str) -> str:
-    return type_name.rsplit(".", 1)[-1]
+def _definition(plan: Plan, name: str) -> NodeDefinition:
+    return plan.nodes[name].definition
+
+
+def _algorithm(plan: Plan, name: str) -> BatchAlgorithm | None:
+    return _definition(plan, name).batch_algorithm
 
 
 def _is_per_item(plan: Plan, name: str) -> str | None:
     """None when `name` can run per block, else why not."""
     p = plan.nodes[name]
     n = p.node
-    if _short(n.type) not in PER_ITEM_TYPES:
+    if not p.definition.item_wise:
         return f"{n.type} sees all items"
     if n.execute_once or n.always_output_data:
         return "executeOnce / alwaysOutputData depend on the whole input"
@@ -185,7 +184,7 @@ def _leaves(plan: Plan, start: str) -> list[str]:
 def plan_batch(workflow: Workflow, output_node: str | None = None) -> BatchPlan:
     """Classify `workflow`'s nodes for a batch run; raises BatchPlanError when it cannot."""
     plan = build_plan(workflow)
-    triggers = [t for t in plan.triggers if _short(plan.nodes[t].node.type) in TRIGGER_TYPES]
+    triggers = [t for t in plan.triggers if _definition(plan, t).trigger_kind in ROW_TRIGGER_KINDS]
     if len(triggers) != 1:
         raise BatchPlanError(
             "a batch workflow needs exactly one enabled Manual Trigger or Execute Workflow "
@@ -223,7 +222,7 @@ def plan_batch(workflow: Workflow, output_node: str | None = None) -> BatchPlan:
             why = "more than one node feeds it"
         if why is not None:
             whole = child
-            if _short(plan.nodes[child].node.type) not in {"summarize", "sort", "limit"}:
+            if _algorithm(plan, child) is None:
                 notes.append(f"{child!r} runs over all items gathered: {why}")
             break
         names.append(child)
@@ -300,13 +299,13 @@ def _tail_plan(
 
     if whole is None:
         return gather()
-    kind = _short(plan.nodes[whole].node.type)
+    kind = _algorithm(plan, whole)
     target = whole
     sort = None
     if kind == "sort" and (follows := _single_successor(plan, whole)) is not None:
         nxt = follows[0]
         if (
-            _short(plan.nodes[nxt].node.type) == "summarize"
+            _algorithm(plan, nxt) == "summarize"
             and len(plan.parents[nxt]) == 1
             and _sort_ok(plan, whole)
             and whole != output_node
@@ -321,7 +320,7 @@ def _tail_plan(
             and (target == output_node or _per_item_to(plan, target, output_node))
         )
     )
-    if ok and not _reads_outside(plan, target):
+    if ok and kind is not None and not _reads_outside(plan, target):
         if sort is not None:
             notes.append(f"{sort!r} only orders {target!r}'s groups: absorbed into it")
         if kind == "sort" and target != output_node:

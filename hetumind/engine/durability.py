@@ -18,7 +18,6 @@ from hetumind.engine.node_run import NodeRunSpec
 from hetumind.nodes.registry import default_registry
 
 __all__ = [
-    "PURE_NODE_TYPES",
     "RETRY_SETTING",
     "WORKER_RETRIES",
     "is_pure",
@@ -33,57 +32,6 @@ WORKER_RETRIES = int(os.environ.get("HETUMIND_WORKER_RETRIES", "3"))
 RETRY_SETTING = "retryOnWorkerFailure"
 """Workflow setting: true lets every node be re-run after a worker failure (at-least-once)."""
 
-PURE_NODE_TYPES = frozenset(
-    {
-        # Item transforms: outputs are a function of inputs and parameters.
-        "aggregate",
-        "filter",
-        "if",
-        "limit",
-        "merge",
-        "noOp",
-        "removeDuplicates",
-        "set",
-        "sort",
-        "splitInBatches",
-        "splitOut",
-        "stopAndError",
-        "summarize",
-        "switch",
-        # User code runs in a WASM sandbox without filesystem, network or environment.
-        "code",
-        "wasm",
-        # Node-library transforms: items in, items out (files they make are new blobs).
-        "compareDatasets",
-        "convertToFile",
-        "crypto",
-        "dateTime",
-        "extractFromFile",
-        "html",
-        "itemLists",
-        "markdown",
-        "renameKeys",
-        "xml",
-        # Waiting again is harmless.
-        "wait",
-        # Triggers only pass the execution's input on.
-        "manualTrigger",
-        "scheduleTrigger",
-        "cron",
-        "webhook",
-        "errorTrigger",
-        "executeWorkflowTrigger",
-    }
-)
-"""Built-in node types (short names) that are safe to run twice.
-
-Not listed, hence at-most-once: respondToWebhook (answers an HTTP request), httpRequest,
-postgres, redis, readWriteFile (writes files), executeWorkflow (runs other workflows), the
-AI nodes (they call model APIs and tools) and every node from a third-party package.
-"""
-
-_BUILTIN_PACKAGE = "hetumind.nodes.builtin."
-
 
 def is_pure(node_type: str, supplied: Mapping[str, Sequence[Any]] | None = None) -> bool:
     """True when running a node of `node_type` twice has no effect outside its outputs.
@@ -93,10 +41,8 @@ def is_pure(node_type: str, supplied: Mapping[str, Sequence[Any]] | None = None)
     """
     if supplied and any(supplied.values()):
         return False
-    cls = default_registry().get(node_type)
-    if cls is None or not cls.__module__.startswith(_BUILTIN_PACKAGE):
-        return False  # unknown or third-party: we cannot know what it touches
-    return cls.definition.name in PURE_NODE_TYPES
+    definition = default_registry().definition(node_type)
+    return definition is not None and definition.pure  # the node says so; else at most once
 
 
 def not_rerunnable(specs: Sequence[NodeRunSpec]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Protocol, TypeVar, Union
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -18,6 +18,7 @@ from hetumind.items import ItemBatch
 
 __all__ = [
     "ENGINE_API_VERSION",
+    "BatchAlgorithm",
     "ExecutionFacts",
     "Expr",
     "Node",
@@ -26,6 +27,7 @@ __all__ = [
     "NodeParams",
     "PortCount",
     "SubNode",
+    "TriggerKind",
     "node",
 ]
 
@@ -42,6 +44,15 @@ PortCount = int | Callable[[Mapping[str, Any]], int]
 
 RequiredInputs = int | Sequence[int]
 """How many inputs must have items (an int), or which ones (a list of indexes)."""
+
+TriggerKind = Literal["manual", "webhook", "schedule", "polling", "error", "subworkflow"]
+"""What starts a run at a trigger node: a user or API call (manual), an HTTP request to its
+route (webhook), its schedule rules, a poll, another workflow's failure (error), or an
+Execute Workflow node (subworkflow). The server routes starts by kind, never by type name."""
+
+BatchAlgorithm = Literal["summarize", "sort", "limit"]
+"""A distributed algorithm `hetumind batch` has for a node that sees all items: two-phase
+grouped aggregation, a range-partitioned sort, a per-block limit then a final one."""
 
 
 class NodeParams(BaseModel):
@@ -87,6 +98,21 @@ class NodeDefinition:
     any_version: bool = False
     """n8n describes the node without versioned descriptions (a plain node type), so n8n
     runs it whatever typeVersion a workflow names; so does Hetumind."""
+    trigger_kind: TriggerKind | None = None
+    """What starts a run at this trigger (see TriggerKind); None for the other nodes, and
+    for triggers nothing outside the engine starts."""
+    pure: bool = False
+    """Running it twice has no effect outside its outputs: after a worker dies Ray may run
+    it again, and a resumed execution may repeat it. The default, effectful, means at most
+    once: a node that calls out, writes or answers must not claim this."""
+    item_wise: bool = False
+    """Its output item i depends only on input item i and the parameters (no item counts,
+    no other items): a batch run may run it on each block of rows separately."""
+    reads_named_fields: bool = False
+    """Every input field it reads is named in its parameters (a plain field name or
+    `$json.field`): a batch run may read only those columns from the input file."""
+    batch_algorithm: BatchAlgorithm | None = None
+    """The distributed algorithm a batch run may use for it (see BatchAlgorithm)."""
 
     @property
     def type_names(self) -> tuple[str, ...]:
@@ -261,6 +287,11 @@ def node(
     fusible: bool = True,
     sleeps: bool = False,
     any_version: bool = False,
+    trigger_kind: TriggerKind | None = None,
+    pure: bool = False,
+    item_wise: bool = False,
+    reads_named_fields: bool = False,
+    batch_algorithm: BatchAlgorithm | None = None,
 ) -> Callable[[N], N]:
     """Declare a node type; the definition is checked here, once.
 
@@ -284,6 +315,10 @@ def node(
         for label, count in (("inputs", inputs), ("outputs", outputs)):
             if not callable(count) and (not isinstance(count, int) or count < 0):
                 problems.append(f"{label} must be a non-negative int or a callable")
+        if trigger_kind is not None and trigger_kind not in get_args(TriggerKind):
+            problems.append(f"trigger_kind must be one of {get_args(TriggerKind)}")
+        if batch_algorithm is not None and batch_algorithm not in get_args(BatchAlgorithm):
+            problems.append(f"batch_algorithm must be one of {get_args(BatchAlgorithm)}")
         if problems:
             raise TypeError(f"node {name!r} ({cls.__qualname__}): " + "; ".join(problems))
         cls.definition = NodeDefinition(
@@ -294,7 +329,7 @@ def node(
             inputs=inputs,
             outputs=outputs,
             params=params,
-            trigger=trigger,
+            trigger=trigger or trigger_kind is not None,
             loop=loop,
             n8n=n8n,
             aliases=tuple(aliases),
@@ -305,6 +340,11 @@ def node(
             fusible=fusible,
             sleeps=sleeps,
             any_version=any_version,
+            trigger_kind=trigger_kind,
+            pure=pure,
+            item_wise=item_wise,
+            reads_named_fields=reads_named_fields,
+            batch_algorithm=batch_algorithm,
         )
         return cls
 

@@ -19,7 +19,7 @@ from importlib.metadata import entry_points
 
 from hetumind.errors import HetumindError
 from hetumind.nodes import _index
-from hetumind.nodes.api import ENGINE_API_VERSION, Node, NodeDefinition
+from hetumind.nodes.api import ENGINE_API_VERSION, Node, NodeDefinition, TriggerKind
 
 __all__ = ["NodeRegistry", "default_registry"]
 
@@ -70,6 +70,16 @@ class NodeRegistry:
                 self.load_builtins()
                 cls = self._by_type.get(type_name)
         return cls
+
+    def definition(self, type_name: str) -> NodeDefinition | None:
+        """What `type_name` is (its traits), or None when no node has that type."""
+        cls = self.get(type_name)
+        return None if cls is None else cls.definition
+
+    def trigger_kind(self, type_name: str) -> TriggerKind | None:
+        """What starts a run at a node of `type_name` (None: not such a trigger)."""
+        definition = self.definition(type_name)
+        return None if definition is None else definition.trigger_kind
 
     def __contains__(self, type_name: object) -> bool:
         return isinstance(type_name, str) and self.get(type_name) is not None

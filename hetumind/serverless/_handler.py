@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 _STATE: dict[str, Any] = {}
-WEBHOOK_TYPES = ("hetumind.webhook", "n8n-nodes-base.webhook")
 
 
 class BadEvent(Exception):
@@ -94,10 +93,16 @@ def _stored_workflows(store: Any) -> list[tuple[dict[str, Any], str | None, str 
 
 
 def _webhook_nodes(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    from hetumind.nodes.registry import default_registry
+
+    registry = default_registry()
     return [
         n
         for n in doc.get("nodes") or []
-        if isinstance(n, dict) and n.get("type") in WEBHOOK_TYPES and not n.get("disabled")
+        if isinstance(n, dict)
+        and isinstance(n.get("type"), str)
+        and registry.trigger_kind(n["type"]) == "webhook"
+        and not n.get("disabled")
     ]
 
 

@@ -15,7 +15,6 @@ from hetumind.subworkflows.policy import DEFAULT_POLICY, check_caller
 from hetumind.subworkflows.runner import (
     EACH_CONCURRENCY,
     MAX_DEPTH,
-    TRIGGER_TYPES,
     Prepared,
     SubExecution,
     drain,
@@ -37,7 +36,6 @@ __all__ = [
     "DEFAULT_POLICY",
     "EACH_CONCURRENCY",
     "MAX_DEPTH",
-    "TRIGGER_TYPES",
     "Callee",
     "Caller",
     "Prepared",

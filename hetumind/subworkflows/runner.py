@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 __all__ = [
     "EACH_CONCURRENCY",
     "MAX_DEPTH",
-    "TRIGGER_TYPES",
     "Prepared",
     "SubExecution",
     "drain",
@@ -51,9 +50,6 @@ MAX_DEPTH = 20
 """Sub-workflows nested deeper than this fail (a workflow calling itself, usually)."""
 EACH_CONCURRENCY = 8
 """Sub-executions one node runs at the same time in mode `each`."""
-TRIGGER_TYPES = frozenset(
-    {"hetumind.executeWorkflowTrigger", "n8n-nodes-base.executeWorkflowTrigger"}
-)
 MODE = "integrated"
 """n8n's execution mode of sub-workflows."""
 
@@ -96,13 +92,20 @@ def prepare(callee: Callee, caller: Caller) -> Prepared:
     only trigger; SubworkflowError when either fails."""
     check_caller(callee, caller.workflow_id)
     wf = callee.workflow
-    start = next((n.name for n in wf.nodes if n.type in TRIGGER_TYPES and not n.disabled), None)
+    registry = default_registry()
+    start = next(
+        (
+            n.name
+            for n in wf.nodes
+            if not n.disabled and registry.trigger_kind(n.type) == "subworkflow"
+        ),
+        None,
+    )
     if start is None:
         raise SubworkflowError(
             f"Missing node to start execution in workflow {callee.label}: please make sure "
             "the workflow you're calling contains an Execute Workflow Trigger node"
         )
-    registry = default_registry()
     nodes = []
     for n in wf.nodes:
         cls = registry.get(n.type)

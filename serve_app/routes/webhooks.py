@@ -35,7 +35,7 @@ from serve_app.resumer import Resumer
 from serve_app.schemas import ERRORS
 from serve_app.security import principal
 from serve_app.services import Services, services
-from serve_app.triggers import WEBHOOK_TYPES, match_path
+from serve_app.triggers import match_path, trigger_kind
 
 __all__ = ["router"]
 
@@ -57,7 +57,7 @@ async def _find_test(svc: Services, path: str, method: str) -> tuple[WorkflowRec
     candidates = await svc.store.workflows.list(limit=1000)
     for record in sorted(candidates, key=lambda r: r.updated_at, reverse=True):
         for node in record.data.get("nodes", []):
-            if not isinstance(node, dict) or node.get("type") not in WEBHOOK_TYPES:
+            if not isinstance(node, dict) or trigger_kind(node.get("type")) != "webhook":
                 continue
             if node.get("disabled"):
                 continue

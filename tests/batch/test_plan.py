@@ -60,7 +60,6 @@ def test_public_names_resolve() -> None:
         "BatchOptions",
         "BatchPlan",
         "BatchReport",
-        "PER_ITEM_TYPES",
         "plan_batch",
         "run_batch",
     ]

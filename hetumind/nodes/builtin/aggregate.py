@@ -111,7 +111,7 @@ def _merge_binaries(
     return merged or None
 
 
-@node("aggregate", versions=[1], display_name="Aggregate", params=AggregateParams)
+@node("aggregate", versions=[1], display_name="Aggregate", params=AggregateParams, pure=True)
 class Aggregate(Node):
     """Combines a field from many items (or whole items) into lists in a single item."""
 

@@ -49,6 +49,7 @@ class CodeParams(NodeParams):
     display_name="Code",
     params=CodeParams,
     fusible=False,  # user code can run for seconds: give it a Ray task of its own
+    pure=True,
 )
 class Code(Node):
     """Runs custom JavaScript or Python code on the items."""

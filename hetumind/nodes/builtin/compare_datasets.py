@@ -303,6 +303,7 @@ def _settings(ctx: NodeContext) -> _Settings:
     params=CompareDatasetsParams,
     inputs=2,
     outputs=4,
+    pure=True,
 )
 class CompareDatasets(Node):
     """Compares two inputs for changes; runs once both have arrived (or one, at the end)."""

@@ -47,7 +47,11 @@ class ConvertToFileParams(NodeParams):
 
 
 @node(
-    "convertToFile", versions=[1, 1.1], display_name="Convert to File", params=ConvertToFileParams
+    "convertToFile",
+    versions=[1, 1.1],
+    display_name="Convert to File",
+    params=ConvertToFileParams,
+    pure=True,
 )
 class ConvertToFile(Node):
     """Turns items into a file (CSV, HTML, XLSX, JSON, text, Parquet) in a binary field."""

@@ -17,6 +17,8 @@ from hetumind.nodes.api import Expr, Node, NodeContext, NodeParams, node
     trigger=True,
     aliases=("n8n-nodes-base.start",),
     any_version=True,
+    trigger_kind="manual",
+    pure=True,
 )
 class ManualTrigger(Node):
     """Starts a workflow by hand; emits the run's input items, or one empty item."""
@@ -28,7 +30,15 @@ class ManualTrigger(Node):
         return [ItemBatch.from_json([{}])]
 
 
-@node("noOp", versions=[1], display_name="No Operation, do nothing", any_version=True)
+@node(
+    "noOp",
+    versions=[1],
+    display_name="No Operation, do nothing",
+    any_version=True,
+    pure=True,
+    item_wise=True,
+    reads_named_fields=True,
+)
 class NoOp(Node):
     """Passes its items through unchanged."""
 
@@ -47,6 +57,8 @@ class StopAndErrorParams(NodeParams):
     versions=[1],
     display_name="Stop and Error",
     params=StopAndErrorParams,
+    pure=True,
+    item_wise=True,
 )
 class StopAndError(Node):
     """Fails the run with a message (evaluated for the first item, as n8n does)."""

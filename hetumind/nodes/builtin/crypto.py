@@ -154,7 +154,7 @@ def _generate(item: _Item) -> str:
     raise ItemInputError(f"Unknown encoding type {kind!r} (use uuid, hex, base64 or ascii)")
 
 
-@node("crypto", versions=[1], display_name="Crypto", params=CryptoParams)
+@node("crypto", versions=[1], display_name="Crypto", params=CryptoParams, pure=True)
 class CryptoNode(Node):
     """Hashes, signs or generates values (n8n's Crypto node)."""
 

@@ -175,7 +175,7 @@ _OPERATIONS: dict[str, tuple[Callable[[_Call], Any], str]] = {
 }
 
 
-@node("dateTime", versions=[1, 2], display_name="Date & Time", params=DateTimeParams)
+@node("dateTime", versions=[1, 2], display_name="Date & Time", params=DateTimeParams, pure=True)
 class DateTimeNode(Node):
     """Manipulates date and time values (n8n's Date & Time node, versions 1 and 2)."""
 

@@ -23,7 +23,15 @@ EXAMPLE = {
 }
 
 
-@node("errorTrigger", versions=[1], display_name="Error Trigger", inputs=0, trigger=True)
+@node(
+    "errorTrigger",
+    versions=[1],
+    display_name="Error Trigger",
+    inputs=0,
+    trigger=True,
+    trigger_kind="error",
+    pure=True,
+)
 class ErrorTrigger(Node):
     """Emits the item describing the failed execution (example data in manual runs)."""
 

@@ -191,6 +191,8 @@ class ExecuteWorkflowTriggerParams(NodeParams):
     inputs=0,
     trigger=True,
     params=ExecuteWorkflowTriggerParams,
+    trigger_kind="subworkflow",
+    pure=True,
 )
 class ExecuteWorkflowTrigger(Node):
     """Starts a workflow called by Execute Workflow; emits the caller's items."""

@@ -59,6 +59,7 @@ def _not_in_format(entry: Mapping[str, Any], operation: str, cause: str) -> str:
     versions=[1, 1.1],
     display_name="Extract from File",
     params=ExtractFromFileParams,
+    pure=True,
 )
 class ExtractFromFile(Node):
     """Converts an item's binary file (CSV, JSON, text, XLSX, Parquet) to JSON items."""

@@ -201,7 +201,7 @@ def html_table(ctx: NodeContext, rows: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-@node("html", versions=[1, 1.1, 1.2], display_name="HTML", params=HtmlParams)
+@node("html", versions=[1, 1.1, 1.2], display_name="HTML", params=HtmlParams, pure=True)
 class Html(Node):
     """Works with HTML: extract content, generate a template, convert items to a table."""
 

@@ -71,6 +71,9 @@ def _split_v1(batch: ItemBatch, passed: list[int], failed: list[int]) -> list[It
     display_name="If",
     outputs=2,
     params=IfParams,
+    pure=True,
+    item_wise=True,
+    reads_named_fields=True,
 )
 class If(Node):
     """Routes each item to output 0 (true) or 1 (false) by its conditions."""
@@ -92,6 +95,9 @@ class If(Node):
     versions=[1, 2, 2.1, 2.2, 2.3],
     display_name="Filter",
     params=IfParams,
+    pure=True,
+    item_wise=True,
+    reads_named_fields=True,
 )
 class Filter(Node):
     """Keeps the items that match its conditions (n8n shows the rest only in its editor)."""

@@ -142,6 +142,7 @@ class _Delegated:
     versions=[1, 2, 2.1, 2.2, 3, 3.1],
     display_name="Item Lists",
     params=ItemListsParams,
+    pure=True,
 )
 class ItemLists(Node):
     """Helper for working with lists of items and transforming arrays."""

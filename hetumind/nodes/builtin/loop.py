@@ -32,6 +32,7 @@ class SplitInBatchesParams(NodeParams):
     params=SplitInBatchesParams,
     outputs=2,
     loop=True,
+    pure=True,
 )
 class SplitInBatches(Node):
     """Splits items into batches and loops over them; outputs (v3): 0 = done, 1 = loop."""

@@ -195,7 +195,7 @@ def _replacements(options: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(str(v.get("pattern", "")), str(v.get("replacement", ""))) for v in values]
 
 
-@node("markdown", versions=[1], display_name="Markdown", params=MarkdownParams)
+@node("markdown", versions=[1], display_name="Markdown", params=MarkdownParams, pure=True)
 class Markdown(Node):
     """Converts between Markdown and HTML formats."""
 

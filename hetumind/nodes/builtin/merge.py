@@ -437,6 +437,7 @@ def _combine_all(
     inputs=input_count,
     # as n8n: choose-branch needs data on both inputs, other modes on any one
     required_inputs=lambda p: [0, 1] if p.get("mode") == "chooseBranch" else 1,
+    pure=True,
 )
 class Merge(Node):
     """Merges data of several inputs once data from them is available."""

@@ -64,6 +64,7 @@ def _scalar_type(t: pa.DataType) -> bool:
     versions=[1, 1.1, 2],
     display_name="Remove Duplicates",
     params=RemoveDuplicatesParams,
+    pure=True,
 )
 class RemoveDuplicates(Node):
     """Removes items whose compared fields match an earlier item (the first one is kept)."""

@@ -80,7 +80,14 @@ def rename_item(ctx: NodeContext, row: dict[str, Any], i: int) -> dict[str, Any]
     return out
 
 
-@node("renameKeys", versions=[1], display_name="Rename Keys", params=RenameKeysParams)
+@node(
+    "renameKeys",
+    versions=[1],
+    display_name="Rename Keys",
+    params=RenameKeysParams,
+    pure=True,
+    item_wise=True,
+)
 class RenameKeys(Node):
     """Updates item field names."""
 

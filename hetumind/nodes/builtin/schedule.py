@@ -234,6 +234,8 @@ class CronParams(NodeParams):
     inputs=0,
     trigger=True,
     params=ScheduleParams,
+    trigger_kind="schedule",
+    pure=True,
 )
 class ScheduleTrigger(Node):
     """Starts the workflow on a schedule; emits the tick's date parts."""
@@ -255,6 +257,8 @@ class ScheduleTrigger(Node):
     inputs=0,
     trigger=True,
     params=CronParams,
+    trigger_kind="schedule",
+    pure=True,
 )
 class CronTrigger(Node):
     """Legacy n8n Cron: starts the workflow at the given times; emits one empty item."""

@@ -50,6 +50,9 @@ class SetParams(NodeParams):
     versions=[1, 2, 3, 3.1, 3.2, 3.3, 3.4],
     display_name="Edit Fields (Set)",
     params=SetParams,
+    pure=True,
+    item_wise=True,
+    reads_named_fields=True,
 )
 class Set(Node):
     """Adds, changes or replaces item fields."""

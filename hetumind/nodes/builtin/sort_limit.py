@@ -97,7 +97,9 @@ def _slow_sort_indices(
     return sorted(range(len(batch)), key=functools.cmp_to_key(compare))
 
 
-@node("sort", versions=[1], display_name="Sort", params=SortParams)
+@node(
+    "sort", versions=[1], display_name="Sort", params=SortParams, pure=True, batch_algorithm="sort"
+)
 class Sort(Node):
     """Changes the order of items (by fields, at random, or by a JavaScript comparator)."""
 
@@ -204,7 +206,14 @@ class LimitParams(NodeParams):
     keep: Literal["firstItems", "lastItems"] = "firstItems"
 
 
-@node("limit", versions=[1], display_name="Limit", params=LimitParams)
+@node(
+    "limit",
+    versions=[1],
+    display_name="Limit",
+    params=LimitParams,
+    pure=True,
+    batch_algorithm="limit",
+)
 class Limit(Node):
     """Keeps only the first (or last) maxItems items."""
 

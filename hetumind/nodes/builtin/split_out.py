@@ -159,7 +159,14 @@ def _fast_split(batch: ItemBatch, s: _Settings) -> ItemBatch | None:
     return out.with_pairing(parents.cast(pa.int64()))
 
 
-@node("splitOut", versions=[1], display_name="Split Out", params=SplitOutParams)
+@node(
+    "splitOut",
+    versions=[1],
+    display_name="Split Out",
+    params=SplitOutParams,
+    pure=True,
+    item_wise=True,
+)
 class SplitOut(Node):
     """Turns a list (or object) inside each item into separate items."""
 

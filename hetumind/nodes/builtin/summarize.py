@@ -181,7 +181,14 @@ def _js_object_keys_order(keys: list[str]) -> list[str]:
     return sorted(index_keys, key=int) + others
 
 
-@node("summarize", versions=[1, 1.1], display_name="Summarize", params=SummarizeParams)
+@node(
+    "summarize",
+    versions=[1, 1.1],
+    display_name="Summarize",
+    params=SummarizeParams,
+    pure=True,
+    batch_algorithm="summarize",
+)
 class Summarize(Node):
     """Sums, counts, averages, ... fields across items, optionally split by other fields."""
 

@@ -54,6 +54,8 @@ class SwitchParams(NodeParams):
     display_name="Switch",
     outputs=switch_output_count,
     params=SwitchParams,
+    pure=True,
+    item_wise=True,
 )
 class Switch(Node):
     """Routes each item to the output of the first matching rule (or of every match)."""

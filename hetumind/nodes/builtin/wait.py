@@ -74,6 +74,7 @@ def _iso(moment: datetime) -> str:
     params=NodeParams,
     fusible=False,
     sleeps=True,
+    pure=True,
 )
 class Wait(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:

@@ -43,6 +43,7 @@ class WasmModuleParams(NodeParams):
     params=WasmModuleParams,
     n8n=False,
     fusible=False,  # a user module may run for seconds: a Ray task of its own
+    pure=True,
 )
 class WasmModule(Node):
     """Runs a user-supplied WebAssembly module (JSON in, JSON out over WASI stdio)."""

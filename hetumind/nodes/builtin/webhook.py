@@ -75,6 +75,8 @@ def header_entries(options: Mapping[str, Any]) -> dict[str, str]:
     inputs=0,
     trigger=True,
     params=WebhookParams,
+    trigger_kind="webhook",
+    pure=True,
 )
 class Webhook(Node):
     """Starts the workflow when an HTTP request arrives at /webhook/<path>."""

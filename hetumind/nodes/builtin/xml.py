@@ -234,7 +234,7 @@ def json_to_xml(obj: dict[str, Any], options: Mapping[str, Any]) -> str:
     return _Builder(options).build(obj)
 
 
-@node("xml", versions=[1], display_name="XML", params=XmlParams)
+@node("xml", versions=[1], display_name="XML", params=XmlParams, pure=True)
 class Xml(Node):
     """Converts data from and to XML."""
 
