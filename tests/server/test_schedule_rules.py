@@ -37,6 +37,9 @@ def interval(**rule: object) -> dict:
     [
         ({"field": "seconds", "secondsInterval": 10}, datetime(2026, 3, 28, 12, 0, 10)),
         ({"field": "minutes", "minutesInterval": 15}, datetime(2026, 3, 28, 12, 15)),
+        # as n8n's cron: a step past the field's range fires at its first value only
+        ({"field": "minutes", "minutesInterval": 60}, datetime(2026, 3, 28, 13, 0)),
+        ({"field": "hours", "hoursInterval": 24}, datetime(2026, 3, 29, 0, 0)),
         (
             {"field": "hours", "hoursInterval": 5, "triggerAtMinute": 30},
             datetime(2026, 3, 28, 15, 30),

@@ -82,18 +82,24 @@ def _int(value: Any, default: int, name: str, low: int, high: int) -> int:
     return number
 
 
+STEP_MAX = 1_000_000
+"""n8n sets no upper bound on "Seconds/Minutes/Hours Between Triggers" and writes them as
+cron steps (`*/60` minutes); a step longer than its field's range fires at the field's
+first value only (every hour at :00 for 60 minutes), in n8n's cron library as in croniter."""
+
+
 def _interval_rule(rule: Mapping[str, Any]) -> CronRule:
     field = rule.get("field", "days")
     hour = _int(rule.get("triggerAtHour"), 0, "triggerAtHour", 0, 23)
     minute = _int(rule.get("triggerAtMinute"), 0, "triggerAtMinute", 0, 59)
     if field == "seconds":
-        n = _int(rule.get("secondsInterval"), 30, "secondsInterval", 1, 59)
+        n = _int(rule.get("secondsInterval"), 30, "secondsInterval", 1, STEP_MAX)
         return CronRule(f"*/{n} * * * * *")
     if field == "minutes":
-        n = _int(rule.get("minutesInterval"), 5, "minutesInterval", 1, 59)
+        n = _int(rule.get("minutesInterval"), 5, "minutesInterval", 1, STEP_MAX)
         return CronRule(f"0 */{n} * * * *")
     if field == "hours":
-        n = _int(rule.get("hoursInterval"), 1, "hoursInterval", 1, 23)
+        n = _int(rule.get("hoursInterval"), 1, "hoursInterval", 1, STEP_MAX)
         return CronRule(f"0 {minute} */{n} * * *")
     if field == "days":
         n = _int(rule.get("daysInterval"), 1, "daysInterval", 1, 31)
