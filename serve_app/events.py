@@ -28,6 +28,7 @@ from hetumind.engine.events import (
     NodeFinished,
     NodeStarted,
 )
+from hetumind.observability.logs import mask, serve_logging_config
 
 __all__ = ["EventBus", "EventPublisher", "engine_event_json"]
 
@@ -69,6 +70,7 @@ def engine_event_json(event: Any, workflow_id: str | None) -> dict[str, Any] | N
             "itemCounts": list(event.meta.counts),
             "executionTimeMs": event.meta.execution_time_ms,
             "error": event.meta.error,
+            **_logs_of(event.meta.extra),
             **base,
         }
     if isinstance(event, ExecutionFinished):
@@ -81,6 +83,18 @@ def engine_event_json(event: Any, workflow_id: str | None) -> dict[str, Any] | N
             **base,
         }
     return None
+
+
+MAX_LOG_LINES = 200
+"""Lines of a node run's log (a Code node's console.log) carried by its event."""
+
+
+def _logs_of(extra: dict[str, Any]) -> dict[str, Any]:
+    """`{"logs": [...]}` when the node logged something (secret-looking text masked)."""
+    lines = extra.get("logs")
+    if not lines:
+        return {}
+    return {"logs": [mask(str(line)) for line in list(lines)[:MAX_LOG_LINES]]}
 
 
 class EventPublisher(Listener):
@@ -143,7 +157,7 @@ def _matches(event: dict[str, Any], executions: set[str], workflows: set[str]) -
     num_replicas=1,
     ray_actor_options={"num_cpus": 0.05},
     max_ongoing_requests=10_000,
-    logging_config={"enable_access_log": False},
+    logging_config=serve_logging_config(enable_access_log=False),
 )
 class EventBus:
     """The one place every replica's events meet: a numbered, bounded history."""

@@ -87,7 +87,7 @@ def start_server(
     address: str | None = None,
 ) -> str:
     """Start (or join, with `address` or RAY_ADDRESS) Ray and run the app; returns its
-    base URL."""
+    base URL. Logs take the format HETUMIND_LOG_FORMAT names (configure_logging)."""
     # RAY_ADDRESS / --address joins a cluster; otherwise a local Ray of our own, even when
     # another one runs on this machine (plain ray.init() would join that one), with token
     # authentication on. (Ray 2.60 turns a loopback node address into the machine's
@@ -100,6 +100,7 @@ def start_server(
     import ray
     from ray import serve
 
+    from hetumind.observability.logs import adopt_ray_loggers, serve_logging_config
     from serve_app import ServerSettings, build_app
 
     if not ray.is_initialized():
@@ -109,17 +110,24 @@ def start_server(
 
             start_reaper()
         ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
+    adopt_ray_loggers()
     http: dict[str, object] = {"host": host, "port": port}
     if ssl_certfile or ssl_keyfile:
         if not (ssl_certfile and ssl_keyfile):
             raise typer.BadParameter("--ssl-certfile and --ssl-keyfile go together")
         http.update(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
-    serve.start(http_options=http)
+    logging_config = serve_logging_config()
+    serve.start(http_options=http, logging_config=logging_config or None)
     url = f"{'https' if ssl_certfile else 'http'}://{host}:{port}"
     settings = ServerSettings.from_env()
     if settings.public_url == ServerSettings.public_url:
         settings = dataclasses.replace(settings, public_url=url)
-    serve.run(build_app(settings, replicas=replicas), name="hetumind", route_prefix="/")
+    serve.run(
+        build_app(settings, replicas=replicas),
+        name="hetumind",
+        route_prefix="/",
+        logging_config=logging_config or None,
+    )
     return url
 
 
@@ -148,8 +156,27 @@ def register(app: typer.Typer) -> None:
                 "--address", help="Ray cluster to join (else RAY_ADDRESS, else a Ray of its own)"
             ),
         ] = None,
+        log_format: Annotated[
+            str | None,
+            typer.Option(
+                "--log-format",
+                help="text | json, for the server, its Ray workers and Serve (stderr; "
+                "default HETUMIND_LOG_FORMAT, else text)",
+            ),
+        ] = None,
+        log_level: Annotated[
+            str | None,
+            typer.Option("--log-level", help="debug | info | warning | error (default warning)"),
+        ] = None,
     ) -> None:
         """Run the API server (REST, webhooks, live events, schedules) until Ctrl-C."""
+        from hetumind.observability.logs import configure_logging
+
+        try:  # before Ray starts: its workers and Serve inherit the format
+            configure_logging(log_format, log_level)
+        except ValueError as exc:
+            err.print(f"--log-format/--log-level: {exc}", markup=False)
+            raise typer.Exit(2) from None
         from hetumind.cli.client import ClientError, load_documents, upsert_workflow
 
         try:

@@ -35,6 +35,7 @@ __all__ = [
     "log_context",
     "mask",
     "node_log_scope",
+    "serve_logging_config",
 ]
 
 FORMATS = ("text", "json")
@@ -190,7 +191,8 @@ def configure_logging(
     WARNING). `export` writes both to the environment, where Ray workers started later
     find them. Returns the format."""
     chosen = resolve_format(fmt)
-    level = level or os.environ.get(LEVEL_ENV) or "WARNING"
+    explicit = level or os.environ.get(LEVEL_ENV)
+    level = explicit or "WARNING"
     if isinstance(level, str):
         level = level.upper()
     root = logging.getLogger()
@@ -202,7 +204,8 @@ def configure_logging(
     root.setLevel(level)
     if export:
         os.environ[FORMAT_ENV] = chosen
-        os.environ[LEVEL_ENV] = logging.getLevelName(root.level)
+        if explicit:  # else Serve keeps its own default level (serve_logging_config)
+            os.environ[LEVEL_ENV] = logging.getLevelName(root.level)
         if chosen == "json":
             # Ray forwards worker lines to the driver as "(task pid=..) line" and folds
             # repeats into "[repeated 3x]": either would break a JSON line. Ray reads
@@ -210,6 +213,18 @@ def configure_logging(
             os.environ.setdefault("RAY_DISABLE_WORKER_LOG_PREFIX", "1")
             os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     return chosen
+
+
+def serve_logging_config(**fields: Any) -> dict[str, Any]:
+    """Ray Serve's `logging_config` in the chosen format (HETUMIND_LOG_FORMAT): JSON
+    encoding for the controller, proxies and replicas' Serve loggers."""
+    config: dict[str, Any] = dict(fields)
+    if os.environ.get(FORMAT_ENV, "").lower() == "json":
+        config.setdefault("encoding", "JSON")
+    level = os.environ.get(LEVEL_ENV)
+    if level and "log_level" not in config:
+        config["log_level"] = level.upper()
+    return config
 
 
 def adopt_ray_loggers() -> None:
@@ -247,3 +262,8 @@ def _configure_worker_once() -> None:
 def _in_ray_worker() -> bool:
     worker = sys.modules.get("ray._private.worker")
     return worker is not None and getattr(worker.global_worker, "mode", None) == worker.WORKER_MODE
+
+
+# A Ray worker (task, actor, Serve replica) of a driver that chose a format imports the
+# engine, hence this module, before it logs anything of ours.
+_configure_worker_once()

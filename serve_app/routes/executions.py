@@ -1,4 +1,4 @@
-"""/api/v1/executions: list, show (with node outputs), delete, retry, stop."""
+"""/api/v1/executions: list, show (with node outputs), profile, delete, retry, stop."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from hetumind.errors import NotFound
 from hetumind.nodes.registry import default_registry
+from hetumind.observability.profile import RunSample, build_profile, parse_time
 from hetumind.store import EXECUTION_STATUSES, FINISHED_STATUSES, ExecutionRecord
 from serve_app.access import execution_for, workflow_for
 from serve_app.errors import ApiError
@@ -138,6 +140,50 @@ async def get_execution(
         body["runData"] = data["runData"]
         body["executionId"] = record.id
     return body
+
+
+@router.get("/{execution_id}/profile")
+async def get_execution_profile(execution_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    """Where the execution's time went, from its recorded node runs: per-node rows
+    (slowest first) and Chrome trace events (hetumind.observability.profile)."""
+    record = await execution_for(svc, who, execution_id)
+    runs = await svc.store.executions.node_runs(execution_id)
+    doc = await _document_of(svc, record)
+    types = {
+        str(n.get("name")): str(n.get("type", ""))
+        for n in doc.get("nodes", [])
+        if isinstance(n, dict)
+    }
+    samples = [
+        RunSample(
+            node=run.node,
+            type=types.get(run.node, ""),
+            run_index=run.run_index,
+            status=run.status,
+            started_at=parse_time(run.started_at),
+            duration_ms=run.execution_time_ms,
+            counts=tuple(run.counts or ()),
+        )
+        for run in runs
+    ]
+    connections = doc.get("connections") if isinstance(doc.get("connections"), dict) else None
+    profile = build_profile(samples, connections, process_name=record.workflow_name or record.id)
+    return {"executionId": record.id, "status": record.status, **profile.to_json()}
+
+
+async def _document_of(svc: Services, record: ExecutionRecord) -> dict[str, Any]:
+    """The workflow document the execution ran ({} when it is gone)."""
+    if record.workflow_id is None:
+        return {}
+    try:
+        if record.workflow_version is not None:
+            version = await svc.store.workflows.get_version(
+                record.workflow_id, record.workflow_version
+            )
+            return dict(version.data)
+        return (await svc.store.workflows.get(record.workflow_id)).document()
+    except NotFound:
+        return {}
 
 
 @router.delete("/{execution_id}")

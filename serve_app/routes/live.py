@@ -1,6 +1,13 @@
 """Live execution events: Server-Sent Events per execution, and a WebSocket that
 subscribes to executions and workflows. Both read the EventBus (serve_app/events.py).
 
+`/executions/{id}/events` replays the bus's history of one run and follows it until the
+run ends. `/executions/{id}/stream` follows an execution to its real end: it replays what
+is recorded so far, streams node and log events as they happen, stays open while a
+parked Wait waits and closes when the execution finishes. When the bus has no events of
+the execution (a webhook run nobody watched, an old run, a restarted bus) it follows the
+store instead, one nodeFinished per recorded node run.
+
 WebSocket protocol: the client sends `{"action": "subscribe", "executionId": ...}` or
 `{"action": "subscribe", "workflowId": ...}` (and `unsubscribe`); the server acknowledges
 with `{"type": "subscribed", ...}` and then sends each event as one JSON message. An
@@ -32,6 +39,10 @@ __all__ = ["router"]
 router = APIRouter(tags=["live"], responses=ERRORS)
 Svc = Annotated[Services, Depends(services)]
 POLL_SECONDS = 10.0
+STORE_POLL_SECONDS = 0.5
+"""How often /stream looks at the store when it follows an execution there."""
+STREAM_POLL_SECONDS = 2.0
+"""A /stream on the bus checks the store this often for an end it did not hear of."""
 
 
 def _finished_event(record: ExecutionRecord) -> dict[str, Any]:
@@ -51,6 +62,116 @@ def _finished_event(record: ExecutionRecord) -> dict[str, Any]:
 
 def _sse(event: dict[str, Any]) -> str:
     return f"id: {event.get('seq', 0)}\nevent: {event['type']}\ndata: {json.dumps(event)}\n\n"
+
+
+_SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
+def _with_logs(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """A nodeFinished event, then one `log` event per line its node logged."""
+    if event["type"] != "nodeFinished" or not event.get("logs"):
+        return [event]
+    logs = [
+        {
+            "type": "log",
+            "executionId": event["executionId"],
+            "workflowId": event.get("workflowId"),
+            "node": event["node"],
+            "runIndex": event.get("runIndex", 0),
+            "message": line,
+            "timestamp": event.get("timestamp"),
+            "seq": event.get("seq", 0),
+        }
+        for line in event["logs"]
+    ]
+    return [{k: v for k, v in event.items() if k != "logs"}, *logs]
+
+
+def _stored_run_event(record: ExecutionRecord, run: Any) -> dict[str, Any]:
+    started = run.started_at
+    return {
+        "type": "nodeFinished",
+        "executionId": record.id,
+        "workflowId": record.workflow_id,
+        "node": run.node,
+        "runIndex": run.run_index,
+        "status": run.status,
+        "itemCounts": list(run.counts or []),
+        "executionTimeMs": run.execution_time_ms,
+        "error": run.error,
+        "logs": (run.extra or {}).get("logs") or [],
+        "startedAt": None if started is None else started.astimezone(UTC).isoformat(),
+        "timestamp": None,
+        "seq": 0,
+        "source": "store",
+    }
+
+
+async def _follow_store(svc: Services, record: ExecutionRecord) -> AsyncIterator[dict[str, Any]]:
+    """The execution's recorded node runs as they are written, then its end."""
+    seen: set[tuple[str, int]] = set()
+    while True:
+        for run in await svc.store.executions.node_runs(record.id):
+            if (run.node, run.run_index) not in seen:
+                seen.add((run.node, run.run_index))
+                yield _stored_run_event(record, run)
+        if record.status in FINISHED_STATUSES:
+            yield _finished_event(record)
+            return
+        await asyncio.sleep(STORE_POLL_SECONDS)
+        record = await svc.store.executions.get(record.id)
+
+
+async def _follow_bus(
+    svc: Services, execution_id: str, pending: list[dict[str, Any]], after: int
+) -> AsyncIterator[dict[str, Any] | None]:
+    """The bus's events of the execution from `after` on (None: nothing new for a
+    while), to its final executionFinished; a `waiting` one (a parked Wait) is not final.
+    """
+    while True:
+        for event in pending:
+            yield event
+            if event["type"] == "executionFinished" and event.get("status") != "waiting":
+                return
+        pending, after = await svc.bus.poll.remote([execution_id], [], after, STREAM_POLL_SECONDS)
+        if not pending:
+            record = await svc.store.executions.get(execution_id)
+            if record.status in FINISHED_STATUSES:  # it ended where the bus did not hear
+                late, after = await svc.bus.poll.remote([execution_id], [], after, 0.0)
+                if not late:
+                    yield _finished_event(record)
+                    return
+                pending = late
+                continue
+            yield None
+
+
+@router.get("/api/v1/executions/{execution_id}/stream", response_model=None)
+async def execution_stream(execution_id: str, svc: Svc, who: Auth) -> StreamingResponse:
+    """Server-Sent Events of one execution until it ends: `executionStarted`,
+    `nodeStarted`, `nodeFinished`, `log` (each line a node logged, after its
+    nodeFinished) and a final `executionFinished`, replayed from the start."""
+    record = await execution_for(svc, who, execution_id)
+    history: list[dict[str, Any]] = []
+    cursor = 0
+    if svc.bus is not None:
+        history, cursor = await svc.bus.poll.remote([execution_id], [], 0, 0.0)
+
+    async def stream() -> AsyncIterator[str]:
+        if history and svc.bus is not None:
+            source: AsyncIterator[dict[str, Any] | None] = _follow_bus(
+                svc, execution_id, history, cursor
+            )
+        else:
+            source = _follow_store(svc, record)
+        async for event in source:
+            if event is None:
+                yield ": keep-alive\n\n"
+                continue
+            for each in _with_logs(event):
+                yield _sse(each)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=_SSE_HEADERS)
 
 
 @router.get("/api/v1/executions/{execution_id}/events", response_model=None)
