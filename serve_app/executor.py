@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import threading
 import uuid
 from collections import OrderedDict
@@ -25,7 +24,7 @@ from hetumind.capabilities import Capabilities
 from hetumind.engine import Backend, Checkpoint, InlineBackend, Listener, Plan, build_plan
 from hetumind.engine.events import ExecutionFinished, NodeFinished
 from hetumind.engine.result import ExecutionResult
-from hetumind.engine.runtime import Coordinator
+from hetumind.engine.runtime import Coordinator, new_execution_id
 from hetumind.errors import HetumindError
 from hetumind.nodes.builtin.webhook import RESPONSE_KEY
 from hetumind.store.scrubbing import credential_secrets
@@ -416,9 +415,3 @@ def workflow_limit(plan: Plan) -> int | None:
 def plan_is_tiny(plan: Plan) -> bool:
     """Few nodes, all of them cheap (fusible): safe to run on the event loop."""
     return len(plan.nodes) <= TINY_NODES and all(p.definition.fusible for p in plan.nodes.values())
-
-
-def new_execution_id() -> str:
-    """16 hex digits, like the store's ids. Not uuid4: os.urandom costs most of a
-    millisecond per call on a busy machine, and these ids need to be unique, not secret."""
-    return f"{random.getrandbits(64):016x}"

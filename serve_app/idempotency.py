@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from fastapi import Request
 
+from hetumind.engine.runtime import new_execution_id
 from serve_app.errors import ApiError
-from serve_app.executor import new_execution_id
 from serve_app.services import Services
 
 __all__ = ["HEADER", "REPLAYED_HEADER", "Claim", "claim"]

@@ -29,6 +29,7 @@ from typing import Any
 
 from ray import serve
 
+from hetumind.engine.runtime import new_execution_id
 from hetumind.nodes.builtin.schedule import (
     CronRule,
     next_fire_time,
@@ -36,7 +37,7 @@ from hetumind.nodes.builtin.schedule import (
     schedule_item,
     workflow_timezone,
 )
-from serve_app.executor import RunRequest, new_execution_id
+from serve_app.executor import RunRequest
 from serve_app.resumer import Resumer
 from serve_app.services import Services
 from serve_app.settings import ServerSettings
