@@ -25,11 +25,13 @@ run: install
 # in their own venv (scripts/setup-llm.sh: ~5 min and ~5 GB the first time, then ~1 s).
 test: install
 	sh scripts/ensure-postgres.sh
+	sh scripts/ensure-prometheus.sh
 	bash scripts/setup-llm.sh
 	$(BIN)/python -m pytest -q
 
 test-fast: install
 	sh scripts/ensure-postgres.sh
+	sh scripts/ensure-prometheus.sh
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: install

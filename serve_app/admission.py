@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hetumind.observability import metrics
 from serve_app.errors import ApiError
 
 __all__ = ["Admission", "Overloaded"]
@@ -78,6 +79,7 @@ class Admission:
             self._enter(workflow_id)
             return None
         if len(self._queue) >= self.max_queued:
+            metrics.admission_refused("queue_full")
             raise Overloaded(
                 f"too many executions: {self._running} running and {len(self._queue)} "
                 "queued; try again later",
@@ -85,6 +87,7 @@ class Admission:
             )
         ticket = _Queued(workflow_id, per)
         self._queue.append(ticket)
+        metrics.queue_depth(len(self._queue))
         return ticket
 
     def admit(self, ticket: _Queued | None, launch: Callable[[], None]) -> None:
@@ -101,6 +104,7 @@ class Admission:
             self.release(workflow_id)
         elif ticket in self._queue:
             self._queue.remove(ticket)
+            metrics.queue_depth(len(self._queue))
 
     def release(self, workflow_id: str | None) -> None:
         self._running = max(0, self._running - 1)
@@ -120,6 +124,7 @@ class Admission:
             if ticket.launch is None or not self._fits(ticket.workflow_id, ticket.limit):
                 continue
             self._queue.remove(ticket)
+            metrics.queue_depth(len(self._queue))
             self._enter(ticket.workflow_id)
             ticket.launch()
 

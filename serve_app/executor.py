@@ -64,6 +64,8 @@ class RunRequest:
     """Node runs already done: restored instead of run (a resumed execution, a retry)."""
     announce_restored: bool = False
     """The restored runs belong to an earlier execution: record them in this one too."""
+    traceparent: str = ""
+    """The W3C trace context of the HTTP request that started it: its span continues it."""
 
     @property
     def resumed(self) -> bool:
@@ -311,6 +313,7 @@ class Executor:
             capabilities=replace(self._capabilities(), project_id=project_id),
             static_data=await self._static_data(request, plan),
             resume_url=f"{self._settings.public_url.rstrip('/')}/webhook-waiting/{execution_id}",
+            traceparent=request.traceparent,
         )
         return running, coordinator, recorder.deferred
 

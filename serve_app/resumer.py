@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from hetumind.engine.checkpoint import WAIT_KEY
+from hetumind.observability import metrics
 from hetumind.store.models import utcnow
 from serve_app.admission import Overloaded
 from serve_app.executor import HEARTBEAT_SECONDS, Running, RunRequest
@@ -142,4 +143,5 @@ class Resumer:
             )
             return None
         log.info("continuing execution %s from %d stored runs", execution_id, len(checkpoint.runs))
+        metrics.resumed()
         return running

@@ -14,6 +14,7 @@ from typing import Any, Protocol, cast
 from hetumind.ai.errors import ModelError
 from hetumind.capabilities import NetworkPolicy
 from hetumind.http.client import guarded_async_client
+from hetumind.observability import metrics
 
 __all__ = [
     "ChatModel",
@@ -156,13 +157,17 @@ def parse_completion(body: Mapping[str, Any]) -> ChatResult:
         for i, c in enumerate(message.get("tool_calls") or [])
     )
     usage = body.get("usage") or {}
-    return ChatResult(
+    result = ChatResult(
         content=message.get("content"),
         tool_calls=calls,
         usage=Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)),
         finish_reason=choice.get("finish_reason"),
         model=body.get("model"),
     )
+    metrics.llm_tokens(
+        str(result.model or ""), result.usage.prompt_tokens, result.usage.completion_tokens
+    )
+    return result
 
 
 class OpenAIChatModel:

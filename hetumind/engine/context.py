@@ -63,6 +63,9 @@ class ExecutionInfo:
     capabilities: Capabilities = field(default_factory=Capabilities.local)
     """What the workflow may reach (files, network, inline credentials, $env): set by
     whoever starts the execution; the server's is `Capabilities.server_mode()`."""
+    traceparent: str = ""
+    """The execution span's W3C trace context, for node-run spans in workers ("" when
+    traces are off: hetumind.observability.tracing)."""
 
     @staticmethod
     def environment(capabilities: Capabilities | None = None) -> dict[str, str]:

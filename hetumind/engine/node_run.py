@@ -22,6 +22,7 @@ from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch, arange
 from hetumind.nodes.api import SubNode
 from hetumind.nodes.registry import default_registry
+from hetumind.observability import metrics, tracing
 from hetumind.observability.logs import node_log_scope
 from hetumind.workflow import Node
 
@@ -79,6 +80,7 @@ def execute_node_run(
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     node = spec.node
+    span = tracing.start_node(spec.info.traceparent, node.name, node.type, spec.run_index)
     state = dict(state or {})
     extra: dict[str, Any] = {}  # what the node records for the run's watchers (ctx.record)
     error: dict[str, Any] | None = None
@@ -119,6 +121,9 @@ def execute_node_run(
         stop=stop,
         extra=extra,
     )
+    items_in = sum(len(b) for b in inputs)
+    metrics.node_run(node.type, meta.execution_time_ms / 1000, items_in, sum(meta.counts))
+    tracing.end_node(span, meta.status, items_in, meta.counts, error)
     return meta, outputs, state
 
 

@@ -36,6 +36,7 @@ from hetumind.engine.order import LegacyOrder, run_limit, run_limit_error
 from hetumind.engine.plan import Plan
 from hetumind.engine.result import ExecutionResult, NodeRun
 from hetumind.items import ItemBatch, arange
+from hetumind.observability import metrics, tracing
 
 __all__ = ["Coordinator"]
 
@@ -88,6 +89,9 @@ class Coordinator:
     """The workflow's static data when the execution starts (None: the document's own)."""
     capabilities: Capabilities = field(default_factory=Capabilities.local)
     """What the workflow may reach (hetumind.capabilities); the server passes its own."""
+    traceparent: str = ""
+    """The W3C trace context the execution's span continues (an HTTP caller's); "" : the
+    current span's, if any (hetumind.observability.tracing)."""
 
     def __post_init__(self) -> None:
         self._chains = segments(self.plan, self.fuse)
@@ -109,6 +113,7 @@ class Coordinator:
         self._legacy = LegacyOrder(self.plan) if settings.get("executionOrder") == "v0" else None
         self._empty_refs: set[int] = set()
         """ids of the empty port refs v0 delivers to a second input."""
+        self._traceparent = ""
 
     def run(self) -> ExecutionResult:
         wf = self.plan.workflow
@@ -116,7 +121,11 @@ class Coordinator:
             self.listeners,
             ExecutionStarted(self.execution_id, wf.name, wf.id, self.mode, self.backend),
         )
-        result = self._run()
+        with tracing.execution(self.execution_id, wf.id, wf.name, self.mode, self.traceparent) as t:
+            self._traceparent = t.traceparent
+            result = self._run()
+            t.finish(result.status, result.error, self.backend.name)
+        metrics.execution_finished(result.status, self.mode, wf.id or wf.name)
         notify(self.listeners, ExecutionFinished(self.execution_id, result))
         return result
 
@@ -134,6 +143,7 @@ class Coordinator:
             credentials=dict(self.credentials),
             park_waits=self.park_waits,
             resume_url=self.resume_url,
+            traceparent=self._traceparent,
             static_data=copy.deepcopy(
                 dict(self.static_data if self.static_data is not None else wf.static_data or {})
             ),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Awaitable
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -25,6 +27,7 @@ from hetumind.nodes.builtin.webhook import (
     header_entries,
     webhook_methods,
 )
+from hetumind.observability import metrics
 from hetumind.store import WorkflowRecord, normalize_path
 from serve_app.access import check
 from serve_app.errors import ApiError, error_body
@@ -248,6 +251,7 @@ async def _serve(request: Request, svc: Services, path: str, test: bool) -> Resp
             triggers={node},
             create_row=False,
             execution_id=claimed.execution_id,
+            traceparent=request.headers.get("traceparent", ""),  # the caller's trace goes on
         )
         plan = svc.executor.plan(run)
         node_params = plan.workflow.node(node).parameters
@@ -294,11 +298,20 @@ async def resume_webhook(execution_id: str, request: Request, svc: Svc) -> Respo
 
 
 async def production_webhook(path: str, request: Request, svc: Svc) -> Response:
-    return await _handle(request, svc, path, test=False)
+    return await _timed(_handle(request, svc, path, test=False), request.method)
 
 
 async def test_webhook(path: str, request: Request, svc: Svc) -> Response:
-    return await _handle(request, svc, path, test=True)
+    return await _timed(_handle(request, svc, path, test=True), request.method)
+
+
+async def _timed(answer: Awaitable[Response], method: str) -> Response:
+    """The answer, its latency recorded (hetumind_webhook_latency_seconds), errors too."""
+    t0 = time.perf_counter()
+    try:
+        return await answer
+    finally:
+        metrics.webhook_latency(method, time.perf_counter() - t0)
 
 
 # One route per method, so each has an OpenAPI operation id of its own.
