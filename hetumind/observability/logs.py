@@ -212,6 +212,9 @@ def configure_logging(
             # these when it is imported, which the CLI does after this.
             os.environ.setdefault("RAY_DISABLE_WORKER_LOG_PREFIX", "1")
             os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+            # Serve's controller, proxies and replicas print text to stderr whatever
+            # their encoding; in JSON mode they log (as JSON) to their files only.
+            os.environ.setdefault("RAY_SERVE_LOG_TO_STDERR", "0")
     return chosen
 
 

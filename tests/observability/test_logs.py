@@ -166,3 +166,28 @@ def test_cli_run_log_format_json(tmp_path: Path, backend: str) -> None:
     finished = next(line for line in lines if line["logger"] == "hetumind.cli")
     assert finished["execution_id"] == result["executionId"] and "node" not in finished
     assert "hunter2" not in proc.stderr  # a password= pair is masked in every line
+
+
+def test_json_mode_is_passed_on_to_ray_and_serve(
+    root_logging: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (
+        "HETUMIND_LOG_FORMAT",
+        "HETUMIND_LOG_LEVEL",
+        "RAY_DISABLE_WORKER_LOG_PREFIX",
+        "RAY_DEDUP_LOGS",
+        "RAY_SERVE_LOG_TO_STDERR",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    configure_logging("text")
+    assert logs.serve_logging_config(enable_access_log=False) == {"enable_access_log": False}
+    assert "RAY_DISABLE_WORKER_LOG_PREFIX" not in os.environ
+    configure_logging("json", "info")
+    assert os.environ["HETUMIND_LOG_FORMAT"] == "json"
+    assert os.environ["RAY_DISABLE_WORKER_LOG_PREFIX"] == "1"
+    assert os.environ["RAY_SERVE_LOG_TO_STDERR"] == "0"
+    assert logs.serve_logging_config(enable_access_log=False) == {
+        "enable_access_log": False,
+        "encoding": "JSON",
+        "log_level": "INFO",
+    }
