@@ -688,6 +688,31 @@ def test_images_copy_what_exists() -> None:
                     assert (ROOT / s).exists(), f"{name}: COPY {s}"
 
 
+def test_lambda_image() -> None:
+    """cluster/serverless/Dockerfile: a pinned Lambda base, the handler Lambda will call
+    exists, and the build context holds what it copies."""
+    import importlib
+
+    path = CLUSTER / "serverless" / "Dockerfile"
+    steps = _instructions(path)
+    froms = [a for i, a in steps if i == "FROM"]
+    assert len(froms) == 1 and froms[0].startswith("public.ecr.aws/lambda/python:3.11")
+    assert not froms[0].endswith(":latest")
+    (cmd,) = [json.loads(a) for i, a in steps if i == "CMD"]
+    module, _, attr = cmd[0].rpartition(".")
+    assert callable(getattr(importlib.import_module(module), attr)), cmd
+    ignore = path.with_name("Dockerfile.dockerignore").read_text().splitlines()
+    for i, a in steps:
+        assert i != "ADD", "DL3020: COPY, not ADD"
+        if i == "RUN" and "pip install" in a:
+            assert "--no-cache-dir" in a
+        if i == "COPY":
+            for source in a.split()[:-1]:
+                assert (ROOT / source).exists(), f"COPY {source}"
+                top = source.split("/")[0]
+                assert f"!{top}" in ignore or f"!{top}/" in ignore, f"{source} not in context"
+
+
 # ------------------------------------------------- cluster launcher
 
 
