@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench conformance clean
+.PHONY: install run test test-fast test-cluster lint bench conformance clean
 
 install: $(STAMP)
 
@@ -27,12 +27,19 @@ test: install
 	sh scripts/ensure-postgres.sh
 	sh scripts/ensure-prometheus.sh
 	bash scripts/setup-llm.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not cluster"
+
+# Whole Ray clusters on this machine (tests/cluster: a head and two worker raylets with GCS
+# fault tolerance, a SIGKILLed `hetumind serve`): minutes of their own, so a tier of their
+# own; CI (.ci/run) runs it after `make test`.
+test-cluster: install
+	sh scripts/ensure-postgres.sh
+	$(BIN)/python -m pytest -q -m cluster
 
 test-fast: install
 	sh scripts/ensure-postgres.sh
 	sh scripts/ensure-prometheus.sh
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow and not cluster"
 
 lint: install
 	$(BIN)/ruff check hetumind serve_app tests benchmarks
