@@ -13,8 +13,11 @@ PY="${PYTHON:-python3.11}"
 VLLM_VERSION="${HETUMIND_VLLM_VERSION:-0.29.0}"
 RAY_VERSION="$("$REPO/.venv/bin/python" -c 'import ray; print(ray.__version__)' 2>/dev/null || echo 2.60.0)"
 VENV="$HOME_DIR/venv"
-# Redone when the versions or the project's dependencies change.
-DEPS_HASH="$(sha256sum "$REPO/pyproject.toml" | cut -c1-12)"
+# Redone when the versions or the project's dependencies change (only those: a new test
+# marker or tool setting in pyproject.toml does not reinstall five minutes of packages).
+DEPS_HASH="$(python3 -c 'import sys, tomllib
+print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]))' \
+  "$REPO/pyproject.toml" | sha256sum | cut -c1-12)"
 STAMP="$HOME_DIR/.ready-vllm$VLLM_VERSION-ray$RAY_VERSION-$DEPS_HASH"
 
 if [[ -f "$STAMP" ]]; then
