@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
-__all__ = ["configured", "end_node", "execution", "start_node"]
+__all__ = ["configured", "end_node", "execution", "incoming", "start_node"]
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +206,21 @@ def execution(
         attributes=attributes,
     )
     return ExecutionTrace(span)
+
+
+def incoming(headers: Mapping[str, str]) -> str:
+    """The trace context an execution started by an HTTP request continues: the current
+    span's (the server span FastAPI's own telemetry opens for the request, itself under the
+    caller's), else the request's `traceparent` header; "" when traces are off. Passed on
+    explicitly, as the execution may run in another thread than the request."""
+    if _get_tracer() is None:
+        return ""
+    from opentelemetry import trace
+
+    current = trace.get_current_span()
+    if current.get_span_context().is_valid:
+        return _traceparent_of(current)
+    return headers.get("traceparent", "")
 
 
 def start_node(traceparent: str, name: str, node_type: str, run_index: int) -> Span | None:

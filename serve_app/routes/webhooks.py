@@ -27,7 +27,7 @@ from hetumind.nodes.builtin.webhook import (
     header_entries,
     webhook_methods,
 )
-from hetumind.observability import metrics
+from hetumind.observability import metrics, tracing
 from hetumind.store import WorkflowRecord, normalize_path
 from serve_app.access import check
 from serve_app.errors import ApiError, error_body
@@ -251,7 +251,7 @@ async def _serve(request: Request, svc: Services, path: str, test: bool) -> Resp
             triggers={node},
             create_row=False,
             execution_id=claimed.execution_id,
-            traceparent=request.headers.get("traceparent", ""),  # the caller's trace goes on
+            traceparent=tracing.incoming(request.headers),  # the caller's trace goes on
         )
         plan = svc.executor.plan(run)
         node_params = plan.workflow.node(node).parameters
