@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast test-cluster lint bench conformance clean
+.PHONY: install run test test-fast test-system lint bench conformance clean
 
 install: $(STAMP)
 
@@ -27,19 +27,19 @@ test: install
 	sh scripts/ensure-postgres.sh
 	sh scripts/ensure-prometheus.sh
 	bash scripts/setup-llm.sh
-	$(BIN)/python -m pytest -q -m "not cluster"
+	$(BIN)/python -m pytest -q -m "not system"
 
-# Whole Ray clusters on this machine (tests/cluster: a head and two worker raylets with GCS
-# fault tolerance, a SIGKILLed `hetumind serve`): minutes of their own, so a tier of their
-# own; CI (.ci/run) runs it after `make test`.
-test-cluster: install
+# Minutes-long system tests: a head and two worker raylets with GCS fault tolerance, a
+# SIGKILLed `hetumind serve`, the 5-minute soak (tests/cluster, tests/chaos/test_soak.py).
+# A tier of their own so `make test` stays within its budget; CI (.ci/run) runs it after.
+test-system: install
 	sh scripts/ensure-postgres.sh
-	$(BIN)/python -m pytest -q -m cluster
+	$(BIN)/python -m pytest -q -m system
 
 test-fast: install
 	sh scripts/ensure-postgres.sh
 	sh scripts/ensure-prometheus.sh
-	$(BIN)/python -m pytest -q -m "not slow and not cluster"
+	$(BIN)/python -m pytest -q -m "not slow and not system"
 
 lint: install
 	$(BIN)/ruff check hetumind serve_app tests benchmarks

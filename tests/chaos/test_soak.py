@@ -384,6 +384,7 @@ def _assert_memory_flat(memory: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.system  # five minutes of steady load: the system tier (make test-system)
 @pytest.mark.timeout(SOAK_SECONDS + 600)  # starting Ray, then settling the last runs
 def test_soak_answers_every_request_with_flat_memory(
     start_server: Callable[[dict[str, str]], ServerProcess],

@@ -74,7 +74,7 @@ def _ray_processes(server: ServerProcess) -> list[psutil.Process]:
 
 
 @pytest.mark.slow
-@pytest.mark.cluster
+@pytest.mark.system
 @pytest.mark.parametrize("target", ["process group", "server process alone"])
 def test_sigkill_leaves_no_ray_process_behind(server: ServerProcess, target: str) -> None:
     procs = _ray_processes(server)

@@ -26,7 +26,7 @@ from tests.server.helpers import AUTH, manual_workflow, webhook_workflow
 
 __all__ = ["multinode"]  # the module's fixture, imported to be found
 
-pytestmark = [pytest.mark.slow, pytest.mark.cluster]
+pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 
 def _on_ray(doc: dict[str, Any]) -> dict[str, Any]:
