@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from hetumind.auth import Principal, create_user, hash_password
 from hetumind.errors import Forbidden, NotFound
 from hetumind.store.models import AuditRecord
-from serve_app.http import Limit, page_args, page_response, read_json
+from serve_app.http import Cursor, Limit, page_args, page_response, read_json
 from serve_app.routes.auth import client_ip, user_json
 from serve_app.schemas import ERRORS, MemberBody, ProjectCreate, UserCreate, UserUpdate, body_of
 from serve_app.security import Auth
@@ -219,7 +219,7 @@ async def list_audit(
     action: str | None = None,
     actorId: str | None = None,
     limit: Limit = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Newest first. Project admins see their projects' events only."""
     who.require_scope("audit:read")

@@ -16,7 +16,7 @@ from hetumind.store import EXECUTION_STATUSES, FINISHED_STATUSES, ExecutionRecor
 from serve_app.access import execution_for, workflow_for
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
-from serve_app.http import Limit, encode_cursor, page_args
+from serve_app.http import Cursor, Limit, encode_cursor, page_args
 from serve_app.routes.workflows import respond_with_run
 from serve_app.schemas import ERRORS
 from serve_app.security import Auth
@@ -79,7 +79,7 @@ async def list_executions(
     mode: str | None = None,
     parentExecutionId: str | None = None,
     limit: Limit = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Newest first; `parentExecutionId` lists the sub-executions an execution started."""
     who.require_scope("execution:read")
