@@ -41,6 +41,8 @@ Svc = Annotated[Services, Depends(services)]
 POLL_SECONDS = 10.0
 STORE_POLL_SECONDS = 0.5
 """How often /stream looks at the store when it follows an execution there."""
+FIRST_EVENT_SECONDS = 2.0
+"""How long /stream waits for a running execution's first event on the bus."""
 STREAM_POLL_SECONDS = 2.0
 """A /stream on the bus checks the store this often for an end it did not hear of."""
 
@@ -152,12 +154,15 @@ async def execution_stream(execution_id: str, svc: Svc, who: Auth) -> StreamingR
     `nodeStarted`, `nodeFinished`, `log` (each line a node logged, after its
     nodeFinished) and a final `executionFinished`, replayed from the start."""
     record = await execution_for(svc, who, execution_id)
-    history: list[dict[str, Any]] = []
-    cursor = 0
-    if svc.bus is not None:
-        history, cursor = await svc.bus.poll.remote([execution_id], [], 0, 0.0)
 
     async def stream() -> AsyncIterator[str]:
+        history: list[dict[str, Any]] = []
+        cursor = 0
+        if svc.bus is not None:
+            # Right after a run starts its first events may still be on their way to the
+            # bus: wait a moment for them before following the store instead.
+            first_wait = 0.0 if record.status in FINISHED_STATUSES else FIRST_EVENT_SECONDS
+            history, cursor = await svc.bus.poll.remote([execution_id], [], 0, first_wait)
         if history and svc.bus is not None:
             source: AsyncIterator[dict[str, Any] | None] = _follow_bus(
                 svc, execution_id, history, cursor

@@ -122,8 +122,9 @@ def test_stream_follows_an_execution_live_then_replays_it(server: Server) -> Non
             seen_while["status"] = record["status"]
 
     events = _events(server, execution_id, during)
-    assert [(e["type"], e.get("node")) for e in events] == EXPECTED
-    assert seen_while == {"status": "running"}
+    assert [(e["type"], e.get("node")) for e in events] == EXPECTED, events
+    # (the recorder may not have written "running" yet: "new" is not finished either)
+    assert seen_while["status"] in ("new", "running")
     assert all(e["executionId"] == execution_id for e in events)
     log = events[5]
     assert log["message"] == "saw 2 items"
@@ -132,7 +133,7 @@ def test_stream_follows_an_execution_live_then_replays_it(server: Server) -> Non
 
     # Once it ended, the same stream replays it and closes.
     again = _events(server, execution_id)
-    assert [(e["type"], e.get("node")) for e in again] == EXPECTED
+    assert [(e["type"], e.get("node")) for e in again] == EXPECTED, again
 
     # Its profile: the Wait took most of the time.
     r = server.client.get(f"/api/v1/executions/{execution_id}/profile")
