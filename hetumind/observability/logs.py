@@ -48,17 +48,22 @@ _context: ContextVar[Mapping[str, Any]] = ContextVar("hetumind_log_context", def
 
 # Secrets that look like secrets wherever they appear, credentials or not: our API keys,
 # bearer tokens and password=... pairs (a URL's query, a connection string).
+# Compiled on first use: this module loads with every CLI start.
 _PATTERNS = (
-    (re.compile(r"hmk_[A-Za-z0-9_]{8,}"), MASK),
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1" + MASK),
+    (r"hmk_[A-Za-z0-9_]{8,}", MASK),
+    (r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}", r"\1" + MASK),
     (
-        re.compile(
-            r"(?i)((?:password|passwd|secret|api[_-]?key|token)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;)]+"
-        ),
+        r"(?i)((?:password|passwd|secret|api[_-]?key|token)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;)]+",
         r"\1" + MASK,
     ),
-    (re.compile(r"(://[^:/@\s]+:)[^@\s/]+@"), r"\1" + MASK + "@"),
+    (r"(://[^:/@\s]+:)[^@\s/]+@", r"\1" + MASK + "@"),
 )
+
+
+@functools.cache
+def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), replacement) for pattern, replacement in _PATTERNS)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -121,7 +126,7 @@ def mask(text: str, secrets: Sequence[str] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= 3:
             text = text.replace(secret, MASK)
-    for pattern, replacement in _PATTERNS:
+    for pattern, replacement in _compiled():
         text = pattern.sub(replacement, text)
     return text
 
