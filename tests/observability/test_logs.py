@@ -191,3 +191,17 @@ def test_json_mode_is_passed_on_to_ray_and_serve(
         "encoding": "JSON",
         "log_level": "INFO",
     }
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_an_unknown_log_format_is_invalid_input(tmp_path: Path, command: str) -> None:
+    args = [str(tmp_path / "none.json")] if command == "run" else []
+    proc = subprocess.run(
+        [str(HETUMIND), command, *args, "--log-format", "xml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HETUMIND_HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 2
+    assert "choose 'text' or 'json'" in proc.stderr and "Traceback" not in proc.stderr
