@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from hetumind.ai.chat import parse_completion
+from serve_app.admission import Admission, Overloaded
 from tests.server.helpers import Server, free_port, webhook_workflow
 
 pytestmark = pytest.mark.slow
@@ -81,7 +83,7 @@ def _ready(client: httpx.Client) -> bool:
         return False
 
 
-def _until(check: Any, timeout: float, what: str, logs: Path | None = None) -> Any:
+def _until(check: Any, timeout: float, what: Any, logs: Path | None = None) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -89,7 +91,7 @@ def _until(check: Any, timeout: float, what: str, logs: Path | None = None) -> A
             return value
         if time.monotonic() > deadline:
             tail = (logs / "prometheus.log").read_text()[-2000:] if logs else ""
-            pytest.fail(f"{what}\n{tail}")
+            pytest.fail(f"{what() if callable(what) else what}\n{tail}")
         time.sleep(0.5)
 
 
@@ -118,37 +120,64 @@ def test_executions_and_node_runs_reach_prometheus(
     for name in ("Di", "Ed"):
         assert server.client.post("/webhook/metrics-fail", json={"name": name}).status_code >= 400
 
-    # Ray publishes what processes recorded every few seconds; Prometheus scrapes each second.
-    by_workflow = (
-        "sum by (workflow, status, mode) "
-        f'(ray_hetumind_executions_total{{workflow=~"{ok["id"]}|{bad["id"]}"}})'
+    # In this process (a Ray driver, as the coordinator of a `ray job` is): an LLM reply's
+    # usage, and a replica's admission queue filling up until it refuses.
+    parse_completion(
+        {
+            "model": "metrics-test-model",
+            "choices": [{"message": {"content": "hi"}}],
+            "usage": {"prompt_tokens": 7, "completion_tokens": 3},
+        }
     )
+    admission = Admission(max_running=1, max_queued=1)
+    assert admission.reserve("w") is None and admission.reserve("w") is not None
+    with pytest.raises(Overloaded):
+        admission.reserve("w")
+
+    # Ray publishes what each process recorded every few seconds, each on its own clock;
+    # Prometheus scrapes every second: wait until every process's share has arrived.
+    queries = {
+        "executions": "sum by (workflow, status, mode) "
+        f'(ray_hetumind_executions_total{{workflow=~"{ok["id"]}|{bad["id"]}"}})',
+        # node runs, by type (other tests' runs count too: at least ours are there)
+        "runs": "sum by (node_type) (ray_hetumind_node_run_seconds_count)",
+        "set_buckets": "sum by (le) "
+        '(ray_hetumind_node_run_seconds_bucket{node_type="n8n-nodes-base.set"})',
+        "fail_items": "sum by (direction) "
+        '(ray_hetumind_node_run_items_total{node_type="n8n-nodes-base.stopAndError"})',
+        "tokens": 'sum by (kind) (ray_hetumind_llm_tokens_total{model="metrics-test-model"})',
+        "queue": "max(ray_hetumind_queue_depth)",
+        "refusals": "sum by (reason) (ray_hetumind_admission_refusals_total)",
+        "latency": "sum by (method) (ray_hetumind_webhook_latency_seconds_count)",
+    }
     expected = {
         (("mode", "webhook"), ("status", "success"), ("workflow", ok["id"])): 3.0,
         (("mode", "webhook"), ("status", "error"), ("workflow", bad["id"])): 2.0,
     }
-    got = _until(
-        lambda: (r := _query(prometheus, by_workflow)) == expected and r,
-        35,
-        f"executions never showed as {expected}: {_query(prometheus, by_workflow)}",
-    )
-    assert got == expected
 
-    # Node runs, by type (other tests' runs count too: at least ours are there).
-    runs = _query(prometheus, "sum by (node_type) (ray_hetumind_node_run_seconds_count)")
+    def snapshot() -> dict[str, dict[Any, float]]:
+        return {name: _query(prometheus, expr) for name, expr in queries.items()}
+
+    def complete(got: dict[str, dict[Any, float]]) -> bool:
+        return (
+            got["executions"] == expected
+            and got["fail_items"].get((("direction", "in"),), 0) >= 2
+            and len(got["tokens"]) == 2
+            and got["queue"].get((), 0) >= 1
+            and got["refusals"].get((("reason", "queue_full"),), 0) >= 1
+            and got["latency"].get((("method", "POST"),), 0) >= 5
+        )
+
+    _until(lambda: complete(snapshot()), 35, lambda: f"not all arrived: {snapshot()}")
+    got = snapshot()
+    assert got["executions"] == expected
+    runs = got["runs"]
     assert runs[(("node_type", "n8n-nodes-base.webhook"),)] >= 5
     assert runs[(("node_type", "n8n-nodes-base.set"),)] >= 5
     assert runs[(("node_type", "n8n-nodes-base.stopAndError"),)] >= 2
-    buckets = _query(
-        prometheus,
-        'sum by (le) (ray_hetumind_node_run_seconds_bucket{node_type="n8n-nodes-base.set"})',
-    )
-    assert buckets[(("le", "+Inf"),)] == runs[(("node_type", "n8n-nodes-base.set"),)]
-    items = _query(
-        prometheus,
-        "sum by (direction) "
-        '(ray_hetumind_node_run_items_total{node_type="n8n-nodes-base.stopAndError"})',
-    )
-    assert items[(("direction", "in"),)] >= 2 and (("direction", "out"),) not in items
-    latency = _query(prometheus, "sum by (method) (ray_hetumind_webhook_latency_seconds_count)")
-    assert latency[(("method", "POST"),)] >= 5
+    assert got["set_buckets"][(("le", "+Inf"),)] == runs[(("node_type", "n8n-nodes-base.set"),)]
+    assert got["fail_items"][(("direction", "in"),)] >= 2
+    assert got["tokens"] == {(("kind", "prompt"),): 7.0, (("kind", "completion"),): 3.0}
+    assert got["queue"][()] >= 1
+    assert got["refusals"][(("reason", "queue_full"),)] >= 1
+    assert got["latency"][(("method", "POST"),)] >= 5
