@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
+from hetumind.observability.logs import serve_logging_config
 from serve_app.errors import install_error_handlers
 from serve_app.events import EventBus
 from serve_app.hardening import Hardening
@@ -89,7 +90,7 @@ fastapi_app = create_fastapi_app()
     num_replicas=1,
     max_ongoing_requests=200,
     ray_actor_options={"num_cpus": 0.1},
-    logging_config={"enable_access_log": False},
+    logging_config=serve_logging_config(enable_access_log=False),
 )
 @serve.ingress(fastapi_app)
 class Api:

@@ -37,6 +37,7 @@ from hetumind.nodes.builtin.schedule import (
     schedule_item,
     workflow_timezone,
 )
+from hetumind.observability.logs import serve_logging_config
 from serve_app.executor import RunRequest
 from serve_app.resumer import Resumer
 from serve_app.services import Services
@@ -406,7 +407,7 @@ class Schedules:
     max_ongoing_requests=1000,
     ray_actor_options={"num_cpus": 0.05},
     health_check_period_s=10,
-    logging_config={"enable_access_log": False},
+    logging_config=serve_logging_config(enable_access_log=False),
 )
 class Scheduler:
     """Keeps the next fire time of every schedule node of every active workflow."""
