@@ -331,7 +331,10 @@ class Workflow(BaseModel):
         if isinstance(data, dict) and isinstance(data.get("nodes"), list):
             kept = []
             for i, raw in enumerate(data["nodes"]):
-                if isinstance(raw, dict) and raw.get("type") in STICKY_NOTE_TYPES:
+                # `type` may be any JSON value here (validation comes later): only a
+                # string can name a sticky note, and a dict is not hashable.
+                kind = raw.get("type") if isinstance(raw, dict) else None
+                if isinstance(kind, str) and kind in STICKY_NOTE_TYPES:
                     notes.append((i, raw))
                 else:
                     kept.append(raw)

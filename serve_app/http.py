@@ -5,18 +5,22 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 
 from serve_app.errors import ApiError
 
 __all__ = [
     "CURSOR_PATTERN",
     "Cursor",
+    "DateTime",
     "Limit",
+    "WebhookPath",
     "decode_cursor",
     "encode_cursor",
+    "list_of",
     "page_args",
     "read_body",
     "read_json",
@@ -37,6 +41,31 @@ Cursor = Annotated[
     str | None,
     Query(pattern=CURSOR_PATTERN, description="the nextCursor of the previous page"),
 ]
+
+
+DateTime = Annotated[
+    str | None,
+    Query(
+        json_schema_extra={"type": "string", "anyOf": [{"format": "date-time"}, {"maxLength": 0}]},
+        description="ISO 8601 with a timezone; empty for no bound",
+    ),
+]
+"""A date-time query parameter, or empty; the route parses it (400 when it is not one)."""
+
+
+def list_of(values: Sequence[str]) -> str:
+    """The pattern of a comma-separated list of `values` (spaces and empty entries
+    allowed), for `Query(pattern=...)`: the server refuses what the pattern refuses."""
+    one = "(?:" + "|".join(values) + ")?"
+    return f"^ *{one} *(?:, *{one} *)*$"
+
+
+WebhookPath = Annotated[
+    str,
+    Path(pattern=r"[^\s/]", description="a webhook node's path: more than slashes and spaces"),
+]
+"""The path of /webhook/{path}: one that is only slashes and whitespace names no route
+(hetumind.store.normalize_path), so it is refused (400) before any lookup."""
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:

@@ -8,9 +8,16 @@ from fastapi import APIRouter, Depends, Request
 
 from serve_app.access import credential_for, target_project
 from serve_app.errors import ApiError
-from serve_app.http import Limit, page_args, page_response, read_json
+from serve_app.http import Cursor, Limit, page_args, page_response, read_json
 from serve_app.routes.auth import client_ip
-from serve_app.schemas import ERRORS
+from serve_app.schemas import (
+    CREDENTIAL_CREATE,
+    CREDENTIAL_NAME_MAX,
+    CREDENTIAL_UPDATE,
+    ERRORS,
+    body_schema,
+    check_credential,
+)
 from serve_app.security import Auth
 from serve_app.services import Services, services
 
@@ -23,6 +30,9 @@ Svc = Annotated[Services, Depends(services)]
 def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(422, "a credential must be a JSON object")
+    name = body.get("name")
+    if isinstance(name, str) and len(name) > CREDENTIAL_NAME_MAX:
+        raise ApiError(422, f"credential 'name' must be at most {CREDENTIAL_NAME_MAX} characters")
     return body
 
 
@@ -32,7 +42,7 @@ async def list_credentials(
     who: Auth,
     type: str | None = None,
     limit: Limit = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     who.require_scope("credential:read")
     size, offset = page_args(limit, cursor)
@@ -40,7 +50,7 @@ async def list_credentials(
     return page_response([c.to_json() for c in rows[offset : offset + size + 1]], size, offset)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, openapi_extra=body_schema(CREDENTIAL_CREATE))
 async def create_credential(
     request: Request, svc: Svc, who: Auth, projectId: str | None = None
 ) -> dict[str, Any]:
@@ -53,6 +63,7 @@ async def create_credential(
         raise ApiError(422, f"credential field(s) {missing} are required")
     if not isinstance(body["type"], str) or not isinstance(body["data"], dict):
         raise ApiError(422, "credential 'type' must be a string and 'data' an object")
+    check_credential(body)
     view = await svc.store.credentials.create(
         name=body["name"], type=body["type"], data=body["data"], project_id=project
     )
@@ -78,7 +89,7 @@ async def get_credential(credential_id: str, svc: Svc, who: Auth) -> dict[str, A
     return (await credential_for(svc, who, credential_id)).to_json()
 
 
-@router.patch("/{credential_id}")
+@router.patch("/{credential_id}", openapi_extra=body_schema(CREDENTIAL_UPDATE))
 async def update_credential(
     credential_id: str, request: Request, svc: Svc, who: Auth
 ) -> dict[str, Any]:

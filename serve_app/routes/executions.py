@@ -16,7 +16,7 @@ from hetumind.store import EXECUTION_STATUSES, FINISHED_STATUSES, ExecutionRecor
 from serve_app.access import execution_for, workflow_for
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
-from serve_app.http import Cursor, Limit, encode_cursor, page_args
+from serve_app.http import Cursor, DateTime, Limit, encode_cursor, list_of, page_args
 from serve_app.routes.workflows import respond_with_run
 from serve_app.schemas import ERRORS
 from serve_app.security import Auth
@@ -73,9 +73,9 @@ async def list_executions(
     svc: Svc,
     who: Auth,
     workflowId: str | None = None,
-    status: str | None = None,
-    startedAfter: str | None = None,
-    startedBefore: str | None = None,
+    status: Annotated[str | None, Query(pattern=list_of(EXECUTION_STATUSES))] = None,
+    startedAfter: DateTime = None,
+    startedBefore: DateTime = None,
     mode: str | None = None,
     parentExecutionId: str | None = None,
     limit: Limit = None,

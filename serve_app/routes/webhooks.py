@@ -32,7 +32,7 @@ from hetumind.store import WorkflowRecord, normalize_path
 from serve_app.access import check
 from serve_app.errors import ApiError, error_body
 from serve_app.executor import RunRequest
-from serve_app.http import parse_json, read_body
+from serve_app.http import WebhookPath, parse_json, read_body
 from serve_app.idempotency import REPLAYED_HEADER, claim
 from serve_app.resumer import Resumer
 from serve_app.schemas import ERRORS
@@ -297,11 +297,11 @@ async def resume_webhook(execution_id: str, request: Request, svc: Svc) -> Respo
     return JSONResponse({"message": "Workflow was resumed", "executionId": execution_id})
 
 
-async def production_webhook(path: str, request: Request, svc: Svc) -> Response:
+async def production_webhook(path: WebhookPath, request: Request, svc: Svc) -> Response:
     return await _timed(_handle(request, svc, path, test=False), request.method)
 
 
-async def test_webhook(path: str, request: Request, svc: Svc) -> Response:
+async def test_webhook(path: WebhookPath, request: Request, svc: Svc) -> Response:
     return await _timed(_handle(request, svc, path, test=True), request.method)
 
 

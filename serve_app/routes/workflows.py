@@ -13,9 +13,9 @@ from hetumind.store.scrubbing import scrub
 from serve_app.access import target_project, workflow_for
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
-from serve_app.http import Limit, page_args, page_response, read_json
+from serve_app.http import Cursor, Limit, page_args, page_response, read_json
 from serve_app.idempotency import REPLAYED_HEADER, claim
-from serve_app.schemas import ERRORS
+from serve_app.schemas import ERRORS, WORKFLOW_CREATE, WORKFLOW_UPDATE, body_schema
 from serve_app.security import Auth
 from serve_app.services import Services, services
 from serve_app.triggers import check_workflow, manual_triggers, webhook_routes
@@ -63,7 +63,14 @@ def _storable(doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise ApiError(422, "a workflow must be a JSON object")
     check_workflow(doc)
-    return {k: v for k, v in doc.items() if k not in ("versionId", "meta", "shared")}
+    data = {k: v for k, v in doc.items() if k not in ("versionId", "meta", "shared")}
+    # Stored as the parser read them: whatever reads the document later (webhook lookup,
+    # versions, the UI) finds lists and objects, not an export's null or [].
+    if data.get("nodes") is None:
+        data["nodes"] = []
+    if data.get("connections") in (None, []):
+        data["connections"] = {}
+    return data
 
 
 async def _routes_on(svc: Services, record: WorkflowRecord) -> None:
@@ -78,7 +85,7 @@ async def list_workflows(
     svc: Svc,
     who: Auth,
     limit: Limit = None,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     active: bool | None = None,
     name: str | None = None,
     tags: str | None = None,
@@ -96,7 +103,7 @@ async def list_workflows(
     return page_response([workflow_json(r) for r in rows], size, offset)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, openapi_extra=body_schema(WORKFLOW_CREATE))
 async def create_workflow(
     request: Request, svc: Svc, who: Auth, projectId: str | None = None
 ) -> dict[str, Any]:
@@ -127,7 +134,7 @@ async def get_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     return workflow_json(record, await svc.store.workflows.tags_of(workflow_id))
 
 
-@router.put("/{workflow_id}")
+@router.put("/{workflow_id}", openapi_extra=body_schema(WORKFLOW_UPDATE))
 async def update_workflow(
     workflow_id: str, request: Request, svc: Svc, who: Auth
 ) -> dict[str, Any]:
@@ -199,7 +206,7 @@ async def deactivate_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str
 
 @router.get("/{workflow_id}/versions")
 async def list_versions(
-    workflow_id: str, svc: Svc, who: Auth, limit: Limit = None, cursor: str | None = None
+    workflow_id: str, svc: Svc, who: Auth, limit: Limit = None, cursor: Cursor = None
 ) -> dict[str, Any]:
     await workflow_for(svc, who, workflow_id)
     size, offset = page_args(limit, cursor)
@@ -252,7 +259,11 @@ async def respond_with_run(
     return {**body, "workflowId": request.workflow_id}
 
 
-@router.post("/{workflow_id}/run", response_model=None)
+@router.post(
+    "/{workflow_id}/run",
+    response_model=None,
+    responses={202: {"description": "started; without `wait`, the execution id at once"}},
+)
 async def run_workflow(
     workflow_id: str,
     request: Request,
