@@ -34,6 +34,7 @@ from hetumind.engine.backend import (
 from hetumind.engine.durability import WORKER_RETRIES, not_rerunnable, worker_lost_message
 from hetumind.engine.node_run import NodeRunSpec, RunMeta, execute_segment
 from hetumind.items import ItemBatch
+from hetumind.observability import tracing
 
 __all__ = ["RayBackend", "ensure_ray"]
 
@@ -82,7 +83,9 @@ def _run_segment_task(
             states.append(resolved[n][member])
             n += 1
     refs = pick_references(ref_names, ref_members, ref_params, resolved[n:])
-    return execute_segment(specs, inputs, states, refs)
+    result = execute_segment(specs, inputs, states, refs)
+    tracing.flush_soon()  # its node runs' spans, before this worker may be gone
+    return result
 
 
 # The same function once more, for segments Ray may re-run when their worker dies. Made

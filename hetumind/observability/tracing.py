@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
-__all__ = ["configured", "end_node", "execution", "incoming", "start_node"]
+__all__ = ["configured", "end_node", "execution", "flush_soon", "incoming", "start_node"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ def configured(env: Mapping[str, str] = os.environ) -> bool:
 _tracer: Tracer | None = None
 _decided = False
 _lock = threading.Lock()
+_flush_wanted: threading.Event | None = None
 
 
 def _get_tracer() -> Tracer | None:
@@ -255,3 +256,34 @@ def end_node(
         span.set_attribute("hetumind.node.error", message)
         _fail(span, message)
     span.end()
+
+
+def flush_soon() -> None:
+    """Export this process's finished spans now, in the background: a Ray worker's
+    batch would otherwise wait for its timer (5 s), and the worker may be gone by then
+    (killed when its driver exits). A no-op when traces are off."""
+    global _flush_wanted
+    if _tracer is None:
+        return
+    if _flush_wanted is None:
+        with _lock:
+            if _flush_wanted is None:
+                wanted = threading.Event()
+                thread = threading.Thread(
+                    target=_flusher, args=(wanted,), name="hetumind-traces", daemon=True
+                )
+                thread.start()
+                _flush_wanted = wanted
+    _flush_wanted.set()
+
+
+def _flusher(wanted: threading.Event) -> None:
+    from opentelemetry import trace
+
+    provider = trace.get_tracer_provider()
+    while True:  # one export at a time; runs ending meanwhile go in the next one
+        wanted.wait()
+        wanted.clear()
+        force_flush = getattr(provider, "force_flush", None)
+        if force_flush is not None:
+            force_flush()
