@@ -169,7 +169,8 @@ class UserUpdate(Body):
 
 
 class ProjectCreate(Body):
-    name: str = Field(min_length=1, max_length=255)
+    # The store strips the name: one of only spaces is no name (a 422 either way).
+    name: str = Field(min_length=1, max_length=255, pattern=r"\S")
 
 
 class MemberBody(Body):
