@@ -62,10 +62,14 @@ def list_of(values: Sequence[str]) -> str:
 
 WebhookPath = Annotated[
     str,
-    Path(pattern=r"[^\s/]", description="a webhook node's path: more than slashes and spaces"),
+    # Declared, not enforced by FastAPI: a path that is only slashes and whitespace names no
+    # route, and is answered 404 as n8n answers an unregistered webhook.
+    Path(
+        json_schema_extra={"pattern": r"[^\s/]"},
+        description="a webhook node's path: more than slashes and spaces",
+    ),
 ]
-"""The path of /webhook/{path}: one that is only slashes and whitespace names no route
-(hetumind.store.normalize_path), so it is refused (400) before any lookup."""
+"""The path of /webhook/{path} (hetumind.store.normalize_path)."""
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:

@@ -208,7 +208,7 @@ def _workflow(id_max: int | None) -> dict[str, Any]:
         "required": ["nodes"],
         "properties": {
             "id": workflow_id,
-            "name": {"type": "string", "pattern": r"\S"},
+            "name": {"type": "string", "pattern": r"\S", "maxLength": 255},
             "nodes": {"anyOf": [{"type": "array", "items": _NODE}, {"type": "null"}]},
             "connections": {
                 "anyOf": [{"type": ["object", "null"]}, {"type": "array", "maxItems": 0}]

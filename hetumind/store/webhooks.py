@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,9 +32,11 @@ class WebhookRoute:
 
 def normalize_path(path: str) -> str:
     """`/a/b/` and `a/b` are the same route: stored without outer slashes."""
-    if not isinstance(path, str) or not path.strip("/ "):
+    # outer slashes and whitespace in any mix ("/a/ ", "\r" names no route at all)
+    clean = path.strip(string.whitespace + "/") if isinstance(path, str) else ""
+    if not clean:
         raise InvalidData("webhook field 'path' must be a non-empty string")
-    return path.strip().strip("/")
+    return clean
 
 
 def _method(method: str) -> str:

@@ -40,12 +40,18 @@ def _doc_tags(doc: dict[str, Any]) -> list[str] | None:
     return [str(n) for n in names]
 
 
+NAME_MAX = 255
+"""Characters a workflow name may have (`WorkflowRecord.name`)."""
+
+
 def _split(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if not isinstance(doc, dict):
         raise InvalidData("a workflow document must be a JSON object")
     name = doc.get("name", "workflow")
     if not isinstance(name, str) or not name.strip():
         raise InvalidData("workflow field 'name' must be a non-empty string")
+    if len(name) > NAME_MAX:  # the column's size: PostgreSQL would refuse it mid-write
+        raise InvalidData(f"workflow field 'name' must be at most {NAME_MAX} characters")
     return name, {k: v for k, v in doc.items() if k not in _OWN_COLUMNS}
 
 

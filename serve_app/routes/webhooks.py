@@ -59,7 +59,7 @@ async def _find_test(svc: Services, path: str, method: str) -> tuple[WorkflowRec
     """The newest saved workflow with a Webhook node on this path and method, or 404."""
     candidates = await svc.store.workflows.list(limit=1000)
     for record in sorted(candidates, key=lambda r: r.updated_at, reverse=True):
-        for node in record.data.get("nodes", []):
+        for node in record.data.get("nodes") or []:
             if not isinstance(node, dict) or trigger_kind(node.get("type")) != "webhook":
                 continue
             if node.get("disabled"):

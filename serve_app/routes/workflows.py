@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from hetumind.observability import tracing
 from hetumind.store import WebhookRoute, WorkflowRecord
 from hetumind.store.scrubbing import scrub
 from serve_app.access import target_project, workflow_for
@@ -288,6 +289,7 @@ async def run_workflow(
             input_items=items,
             triggers=manual_triggers(workflow),
             execution_id=claimed.execution_id,
+            traceparent=tracing.incoming(request.headers),  # the caller's trace goes on
         )
         return await respond_with_run(svc, run, wait)
 

@@ -17,8 +17,14 @@ from tests.server.helpers import AUTH
 from tests.server.security_app import local_app
 
 
+SENT: list[str | None] = []
+"""The X-Token of every request the echo server received: what a run really sent (the
+run's own reply masks credential secrets)."""
+
+
 class _Echo(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        SENT.append(self.headers.get("X-Token"))
         body = json.dumps({"token": self.headers.get("X-Token")}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -74,7 +80,9 @@ def _sent_token(api: TestClient, workflow_id: str) -> Any:
     assert r.status_code == 200, r.text
     run = r.json()
     assert run["status"] == "success", run
-    return run["runData"]["HTTP"][0]["outputs"][0][0]["token"]
+    # the reply masks the secret the server echoed; the echo server saw the real one
+    assert run["runData"]["HTTP"][0]["outputs"][0][0]["token"] == "***"
+    return SENT[-1]
 
 
 def _credential(api: TestClient, name: str, value: str) -> str:

@@ -138,4 +138,6 @@ def test_webhook_bad_input_is_4xx(server: Server) -> None:
         "/webhook/strict", content=b"x" * 70_000, headers={"content-type": "text/plain"}
     )
     assert r.status_code == 413
+    # no path, or only slashes and whitespace: no webhook is registered there (n8n: 404)
     assert server.client.post("/webhook/").status_code == 404
+    assert server.client.post("/webhook/%0D").status_code == 404

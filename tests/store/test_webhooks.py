@@ -70,6 +70,8 @@ def test_bad_input(store: Store) -> None:
         store.run_sync(store.webhooks.add(wf.id, "p", "FETCH", "W"))
     with pytest.raises(InvalidData, match="'path'"):
         store.run_sync(store.webhooks.add(wf.id, "//", "GET", "W"))
+    with pytest.raises(InvalidData, match="'path'"):
+        store.run_sync(store.webhooks.add(wf.id, "/ \r/", "GET", "W"))
     with pytest.raises(NotFound, match="workflow 'missing'"):
         store.run_sync(store.webhooks.add("missing", "p", "GET", "W"))
     with pytest.raises(NotFound):

@@ -76,6 +76,9 @@ def test_duplicate_id_is_a_conflict(store: Store) -> None:
 def test_bad_name_is_invalid(store: Store) -> None:
     with pytest.raises(InvalidData, match="'name'"):
         store.run_sync(store.workflows.create({**DOC, "name": ""}))
+    # longer than the column: PostgreSQL would fail the write, so it is refused first
+    with pytest.raises(InvalidData, match="at most 255"):
+        store.run_sync(store.workflows.create({**DOC, "name": "x" * 256}))
     assert store.run_sync(store.workflows.count()) == 0
 
 
