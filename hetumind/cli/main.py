@@ -329,6 +329,11 @@ class _Profiling:
                 f"{row.share:.0%}",
             )
         self.console.print(table)
+        from hetumind.observability.hotspots import hotspots
+
+        on_ray = result.backend is not None and result.backend.name == "ray"
+        for line in hotspots(plan, found.rows, on_ray=on_ray):
+            self.console.print(f"hot spot: {line}", markup=False, highlight=False)
 
     def write(self) -> None:
         if self.path is None:
