@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from tests.server.helpers import AUTH
 from tests.server.security_app import local_app
 
-
 SENT: list[str | None] = []
 """The X-Token of every request the echo server received: what a run really sent (the
 run's own reply masks credential secrets)."""
