@@ -20,7 +20,13 @@ from hetumind.nodes.api import NodeDefinition
 from hetumind.nodes.registry import NodeRegistry
 from hetumind.workflow import Node, Workflow
 
-__all__ = ["output_count", "referenced_nodes", "validate_workflow", "workflow_warnings"]
+__all__ = [
+    "expression_parameters",
+    "output_count",
+    "referenced_nodes",
+    "validate_workflow",
+    "workflow_warnings",
+]
 
 
 def output_count(node: Node, definition: NodeDefinition) -> int:
@@ -29,22 +35,24 @@ def output_count(node: Node, definition: NodeDefinition) -> int:
     return definition.output_count(node.parameters) + extra
 
 
-def _expressions(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def expression_parameters(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(parameter path, source) of every expression in a node's parameters, depth first
+    (`assignments.assignments[0].value`)."""
     if is_expression(value):
         yield path, value
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _expressions(v, f"{path}.{k}" if path else str(k))
+            yield from expression_parameters(v, f"{path}.{k}" if path else str(k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _expressions(v, f"{path}[{i}]")
+            yield from expression_parameters(v, f"{path}[{i}]")
 
 
 def referenced_nodes(node: Node) -> tuple[frozenset[str], list[Problem]]:
     """Node names the parameters' expressions refer to, and syntax errors found on the way."""
     names: set[str] = set()
     problems = []
-    for path, text in _expressions(node.parameters, ""):
+    for path, text in expression_parameters(node.parameters):
         try:
             names |= compile_parameter(text).referenced_nodes
         except ExpressionError as exc:

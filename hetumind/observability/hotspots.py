@@ -9,13 +9,13 @@ hetumind.observability.profile, which knows only run data.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from hetumind.engine.fusion import segments
 from hetumind.engine.plan import Plan
 from hetumind.errors import HetumindError
 from hetumind.expressions import compile_parameter
 from hetumind.observability.profile import NodeProfile
+from hetumind.validation import expression_parameters
 
 __all__ = ["hotspots"]
 
@@ -41,7 +41,7 @@ def hotspots(plan: Plan, rows: Sequence[NodeProfile], *, on_ray: bool, top: int 
 
 
 def _per_item_expressions(plan: Plan, name: str) -> Iterator[str]:
-    for path, source in _expressions(plan.nodes[name].node.parameters):
+    for path, source in expression_parameters(plan.nodes[name].node.parameters):
         try:
             vectorized = compile_parameter(source).vectorize() is not None
         except HetumindError:
@@ -67,16 +67,3 @@ def _fusion(plan: Plan, name: str, chain_of: dict[str, tuple[str, ...]]) -> Iter
     elif len(chain_of.get(name, ())) > 1:
         others = [n for n in chain_of[name] if n != name]
         yield f"fused with {', '.join(repr(n) for n in others)} (one Ray task)"
-
-
-def _expressions(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(parameter path, source) of every expression parameter, depth first."""
-    if isinstance(value, str):
-        if value.startswith("="):
-            yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _expressions(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _expressions(item, f"{path}[{i}]")
