@@ -7,7 +7,7 @@ outputs handle resolves to one list of output batches per member node.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hetumind.engine.context import NodeOutputs
@@ -37,10 +37,13 @@ class PortRef:
 
 @dataclass(frozen=True)
 class Reference:
-    """A node that expressions read via $('Name'): its latest outputs and parameters."""
+    """A node that expressions read via $('Name'): its latest outputs and parameters, and
+    the context its latest run recorded (`$node["Name"].context`, e.g. a loop's
+    `noItemsLeft`)."""
 
     outputs: OutputRef
     parameters: Mapping[str, Any]
+    context: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,12 +111,15 @@ def pick_inputs(
 def pick_references(
     names: Sequence[str],
     members: Sequence[int],
-    parameters: Sequence[Mapping[str, Any]],
+    facts: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
     resolved: Sequence[SegmentOutputs],
 ) -> dict[str, NodeOutputs]:
+    """`facts`: each reference's (parameters, context)."""
     return {
-        name: NodeOutputs(name, outs[member], params)
-        for name, member, params, outs in zip(names, members, parameters, resolved, strict=True)
+        name: NodeOutputs(name, outs[member], params, context)
+        for name, member, (params, context), outs in zip(
+            names, members, facts, resolved, strict=True
+        )
     }
 
 
@@ -135,7 +141,7 @@ class InlineBackend:
         refs = pick_references(
             names,
             [references[n].outputs.member for n in names],
-            [references[n].parameters for n in names],
+            [(references[n].parameters, references[n].context) for n in names],
             [references[n].outputs.handle for n in names],
         )
         metas, outputs, new_states = execute_segment(specs, batches, previous, refs)

@@ -27,10 +27,10 @@ from hetumind.expressions import (
 )
 from hetumind.expressions.context import ExpressionContext, Item
 from hetumind.items import ItemBatch
-from hetumind.nodes.api import SubNode
+from hetumind.nodes.api import NODE_CONTEXT_KEY, SubNode
 from hetumind.workflow import Node
 
-__all__ = ["STATIC_DATA_KEY", "ExecutionInfo", "NodeOutputs", "NodeRunContext"]
+__all__ = ["NODE_CONTEXT_KEY", "STATIC_DATA_KEY", "ExecutionInfo", "NodeOutputs", "NodeRunContext"]
 
 STATIC_DATA_KEY = "staticData"
 """RunMeta.extra key: the static data a run read or changed, by key ("global", "node:X")."""
@@ -81,6 +81,8 @@ class NodeOutputs:
     name: str
     outputs: list[ItemBatch]
     parameters: Mapping[str, Any]
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """What its run recorded as its node context (NODE_CONTEXT_KEY), e.g. a loop's state."""
     _items: dict[int, list[Item]] = field(default_factory=dict)
 
     def items(self, branch: int) -> list[Item]:
@@ -145,6 +147,11 @@ class _ItemsAccessor:
     def params(self) -> dict[str, Any]:
         return dict(self._require().parameters)
 
+    @property
+    def context(self) -> dict[str, Any]:
+        # n8n's `$node["Name"].context` is {} for a node without one, run or not
+        return dict(self._data.context) if self._data is not None else {}
+
 
 class _InputAccessor:
     """$input: the items of input 0 of the node being run."""
@@ -178,6 +185,10 @@ class _InputAccessor:
     @property
     def params(self) -> dict[str, Any]:
         return dict(self._run.raw_parameters)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return {}  # $input has no node context of its own
 
 
 _NO_DEFAULT = object()

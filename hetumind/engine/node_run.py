@@ -17,7 +17,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hetumind.engine.context import ExecutionInfo, NodeOutputs, NodeRunContext
+from hetumind.engine.context import (
+    NODE_CONTEXT_KEY,
+    ExecutionInfo,
+    NodeOutputs,
+    NodeRunContext,
+)
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch, arange
 from hetumind.nodes.api import SubNode
@@ -321,7 +326,8 @@ def execute_segment(
         outputs.append(outs if spec.keep_outputs else [ItemBatch.empty() for _ in outs])
         new_states.append(new_state)
         if spec.node.name in refs or any(spec.node.name in s.references for s in specs):
-            refs[spec.node.name] = NodeOutputs(spec.node.name, outs, spec.node.parameters)
+            context = meta.extra.get(NODE_CONTEXT_KEY) or {}
+            refs[spec.node.name] = NodeOutputs(spec.node.name, outs, spec.node.parameters, context)
         if meta.stop or not meta.counts or meta.counts[0] == 0:
             break
         current = [outs[0]]

@@ -64,7 +64,7 @@ def _run_segment_task(
     state_members: list[int | None],
     ref_names: list[str],
     ref_members: list[int],
-    ref_params: list[Mapping[str, Any]],
+    ref_facts: list[tuple[Mapping[str, Any], Mapping[str, Any]]],
     *resolved: Any,
 ) -> tuple[list[RunMeta], SegmentOutputs, list[dict[str, Any]]]:
     # `resolved` holds, in order: the parents' outputs, the previous state lists of the
@@ -82,7 +82,7 @@ def _run_segment_task(
         else:
             states.append(resolved[n][member])
             n += 1
-    refs = pick_references(ref_names, ref_members, ref_params, resolved[n:])
+    refs = pick_references(ref_names, ref_members, ref_facts, resolved[n:])
     result = execute_segment(specs, inputs, states, refs)
     tracing.flush_soon()  # its node runs' spans, before this worker may be gone
     return result
@@ -131,7 +131,7 @@ class RayBackend:
             [None if s is None else s.member for s in states],
             names,
             [references[n].outputs.member for n in names],
-            [references[n].parameters for n in names],
+            [(references[n].parameters, references[n].context) for n in names],
             *[self._empty if r is None else r.run.handle for r in inputs],
             *[s.handle for s in states if s is not None],
             *[references[n].outputs.handle for n in names],

@@ -20,7 +20,7 @@ from typing import Any
 from hetumind.capabilities import Capabilities
 from hetumind.engine.backend import Backend, OutputRef, PortRef, Reference, Submitted
 from hetumind.engine.checkpoint import WAIT_KEY, Checkpoint
-from hetumind.engine.context import STATIC_DATA_KEY, ExecutionInfo
+from hetumind.engine.context import NODE_CONTEXT_KEY, STATIC_DATA_KEY, ExecutionInfo
 from hetumind.engine.custom_data import CUSTOM_DATA_KEY
 from hetumind.engine.events import (
     ExecutionFinished,
@@ -102,6 +102,8 @@ class Coordinator:
         self._runs: dict[str, int] = {}
         self._states: dict[str, OutputRef] = {}
         self._latest: dict[str, OutputRef] = {}
+        self._contexts: dict[str, dict[str, Any]] = {}
+        """node -> the context its latest run recorded (small: a loop's counters)."""
         self._wall_deadline: float | None = None
         self._read_later = frozenset().union(*(p.references for p in self.plan.nodes.values()))
         self._parked: set[str] = set()
@@ -191,6 +193,8 @@ class Coordinator:
                     self._runs[meta.node] = self._runs.get(meta.node, 0) + 1
                     self._states[meta.node] = OutputRef(sub.states, member)
                     self._latest[meta.node] = ref
+                    if NODE_CONTEXT_KEY in meta.extra:  # `$node["Name"].context`
+                        self._contexts[meta.node] = meta.extra[NODE_CONTEXT_KEY]
                     saved = self._keeps(running.chain)[member]
                     run = NodeRun(meta, ref, saved, OutputRef(sub.states, member))
                     result.add(meta.node, run)
@@ -380,9 +384,11 @@ class Coordinator:
                 )
             )
             for ref in planned.references:
-                if ref in self._latest and ref not in chain:
+                # a node may read its own previous run (a loop's reset on its own context)
+                if ref in self._latest and (ref not in chain or ref == name):
                     params = self.plan.nodes[ref].node.parameters
-                    references[ref] = Reference(self._latest[ref], params)
+                    context = self._contexts.get(ref, {})
+                    references[ref] = Reference(self._latest[ref], params, context)
         states = [self._states.get(name) for name in chain]
         return self.backend.submit(specs, ready.inputs, states, references)
 

@@ -40,6 +40,11 @@ class ItemsAccessor(Protocol):
     @property
     def params(self) -> dict[str, Any]: ...
 
+    @property
+    def context(self) -> dict[str, Any]:
+        """`$node["Name"].context`: what the node's latest run kept ({} when none)."""
+        ...
+
 
 @dataclass
 class ExpressionContext:

@@ -114,6 +114,8 @@ class LegacyNode(HostObject):
             return rt.ctx.run_index
         if key == "isExecuted":
             return self.accessor.is_executed
+        if key == "context":  # what the node's latest run kept (a loop's noItemsLeft)
+            return self.accessor.context
         return UNDEFINED
 
 

@@ -18,6 +18,7 @@ from hetumind.items import ItemBatch
 
 __all__ = [
     "ENGINE_API_VERSION",
+    "NODE_CONTEXT_KEY",
     "BatchAlgorithm",
     "ExecutionFacts",
     "Expr",
@@ -33,6 +34,10 @@ __all__ = [
 
 ENGINE_API_VERSION = 1
 """Bumped when a change breaks nodes built against the previous API."""
+
+NODE_CONTEXT_KEY = "nodeContext"
+"""What a run records (`ctx.record(NODE_CONTEXT_KEY, {...})`) as its node's context: what
+n8n's `$node["Name"].context` reads in later nodes' expressions (a loop's `noItemsLeft`)."""
 
 T = TypeVar("T")
 ExprStr = Annotated[str, StringConstraints(pattern=r"^=")]

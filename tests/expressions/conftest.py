@@ -59,6 +59,10 @@ class FakeItems:
     def params(self) -> dict[str, Any]:
         return self._params
 
+    @property
+    def context(self) -> dict[str, Any]:
+        return {}
+
 
 def items(*jsons: dict[str, Any]) -> list[Item]:
     return [{"json": j} for j in jsons]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from helpers_agg import PEOPLE, FakeContext
 
 from hetumind.engine import run_workflow
@@ -95,3 +96,72 @@ def test_loop_in_a_workflow_with_expression_batch_size() -> None:
     assert len(runs) == 3
     done = result["runData"]["Done"][0]["outputs"][0]
     assert [(r["id"], r["run"]) for r in done] == [(1, 0), (2, 0), (3, 0), (4, 0), (5, 1), (6, 1)]
+
+
+def _node(name: str, type_: str, version: float, **parameters: Any) -> dict[str, Any]:
+    return {"name": name, "type": f"n8n-nodes-base.{type_}", "typeVersion": version,
+            "parameters": parameters}  # fmt: skip
+
+
+def _keys(name: str, *keys: str) -> dict[str, Any]:
+    rows = ", ".join(f'{{"key": "{k}"}}' for k in keys)
+    return _node(name, "set", 3.4, mode="raw", jsonOutput=f'={{{{ {{"rows": [{rows}]}} }}}}')
+
+
+def _no_items_left(name: str, loop: str) -> dict[str, Any]:
+    value = f'={{{{ $node["{loop}"].context["noItemsLeft"] }}}}'
+    return _node(name, "if", 1, conditions={"boolean": [{"value1": value, "value2": True}]})
+
+
+def _link(*pairs: tuple[str, int, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for src, port, dst in pairs:
+        ports = out.setdefault(src, {"main": []})["main"]
+        while len(ports) <= port:
+            ports.append([])
+        ports[port].append({"node": dst, "type": "main", "index": 0})
+    return out
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_nested_loops_end_on_the_node_context_no_items_left(version: int, backend: str) -> None:
+    """n8n's own pinned test (SplitInBatches.workflow_v2_done_variable.json, "V1/V2 with
+    IF"): an outer loop over 2 items, an inner one over 5, each ended by an If on
+    `$node[...].context["noItemsLeft"]`; the result is the inner loop's last item, once."""
+    reset = '={{ $node["Inner"].context["noItemsLeft"] }}'
+    nodes = [
+        _node("Start", "manualTrigger", 1),
+        _keys("Outer rows", "0", "1"),
+        _node("Outer items", "splitOut", 1, fieldToSplitOut="rows"),
+        _node("Outer", "splitInBatches", version, batchSize=1, options={}),
+        _keys("Inner rows", "10", "11", "12", "13", "14"),
+        _node("Inner items", "splitOut", 1, fieldToSplitOut="rows"),
+        _node("Inner", "splitInBatches", version, batchSize=1, options={"reset": reset}),
+        _node("Work", "noOp", 1),
+        _no_items_left("Inner done?", "Inner"),
+        _no_items_left("Outer done?", "Outer"),
+        _node("Result", "noOp", 1),
+    ]
+    doc = {
+        "name": "nested loops",
+        "nodes": nodes,
+        "connections": _link(
+            ("Start", 0, "Outer rows"),
+            ("Outer rows", 0, "Outer items"),
+            ("Outer items", 0, "Outer"),
+            ("Outer", 0, "Inner rows"),
+            ("Inner rows", 0, "Inner items"),
+            ("Inner items", 0, "Inner"),
+            ("Inner", 0, "Work"),
+            ("Work", 0, "Inner done?"),
+            ("Inner done?", 0, "Outer done?"),
+            ("Inner done?", 1, "Inner"),
+            ("Outer done?", 0, "Result"),
+            ("Outer done?", 1, "Outer"),
+        ),
+        "settings": {"executionOrder": "v1"},
+    }
+    result = run_workflow(doc, backend=backend)
+    assert result.status == "success", result.error
+    assert result.outputs("Result")[0] == [{"key": "14"}]  # n8n's pinned output
+    assert len(result.run_data["Inner"]) == 10  # 5 batches for each outer item

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
-from hetumind.nodes.api import Expr, Node, NodeContext, NodeParams, node
+from hetumind.nodes.api import NODE_CONTEXT_KEY, Expr, Node, NodeContext, NodeParams, node
 
 _PENDING = "pending"
 """Items of the first run not yet handed out (ItemBatch, paired to the first run's input)."""
 _PROCESSED = "processed"
 """Items that came back through the back-edge, one ItemBatch per run."""
+_RUN, _MAX_RUN = "currentRunIndex", "maxRunIndex"
+"""n8n's counters of the loop: this run's index since the start, and the runs it needs."""
 
 
 class SplitInBatchesParams(NodeParams):
@@ -56,6 +58,8 @@ class SplitInBatches(Node):
             batch = paired.slice(0, size)
             state[_PENDING] = paired.slice(size)
             state[_PROCESSED] = []
+            state[_RUN] = 0
+            state[_MAX_RUN] = -(-len(items) // size)
         else:
             # Items stored on the first run pair with that run's input, not this one's:
             # unpaired, they keep the lineage they were stored with (the engine honours it).
@@ -63,12 +67,23 @@ class SplitInBatches(Node):
             batch = pending.slice(0, size).with_pairing(None)
             state[_PENDING] = pending.slice(size)
             state[_PROCESSED] = [*state[_PROCESSED], items]
+            state[_RUN] = state.get(_RUN, 0) + 1
         version = ctx.type_version
+        # n8n's node context, which later nodes read as $node["Loop"].context["noItemsLeft"]
+        ctx.record(
+            NODE_CONTEXT_KEY,
+            {
+                "currentRunIndex": state[_RUN],
+                "maxRunIndex": state.get(_MAX_RUN, 0),
+                "noItemsLeft": len(state[_PENDING]) == 0,
+                "done": len(batch) == 0,
+            },
+        )
         if len(batch) == 0:
             done = ItemBatch.concat(state[_PROCESSED]).with_pairing(None)
             # n8n keeps its (now empty) context; we clear it so a later entry starts afresh.
-            state.pop(_PENDING, None)
-            state.pop(_PROCESSED, None)
+            for key in (_PENDING, _PROCESSED, _RUN, _MAX_RUN):
+                state.pop(key, None)
             if version < 2:
                 return [ItemBatch.empty(), ItemBatch.empty()]
             return [ItemBatch.empty(), done] if version < 3 else [done, ItemBatch.empty()]
