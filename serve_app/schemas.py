@@ -9,6 +9,7 @@ from typing import Any, Literal, TypeVar
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hetumind.nodes.builtin.core import ManualTrigger
 from hetumind.store.credential_types import CREDENTIAL_TYPES
 from hetumind.store.errors import CredentialInvalid
 from serve_app.errors import ApiError
@@ -189,7 +190,11 @@ _NODE: dict[str, Any] = {
     "required": ["name", "type"],
     "properties": {
         "name": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]},
-        "type": {"type": "string", "minLength": 1, "examples": ["n8n-nodes-base.manualTrigger"]},
+        "type": {
+            "type": "string",
+            "minLength": 1,
+            "examples": list(ManualTrigger.definition.type_names[:2]),
+        },
         "parameters": {"type": ["object", "null"]},
         "credentials": {"type": ["object", "null"]},
     },
