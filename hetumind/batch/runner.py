@@ -267,7 +267,7 @@ def _stream_blocks(
         progress.advance(int(stats.get("rowsIn", 0)))
     while True:
         while not exhausted and failure is None and len(in_flight) < 2 * parallelism:
-            if limit is not None and _limit_reached(rows_out, limit):
+            if limit is not None and _enough_read(rows_out, limit):
                 exhausted = True
                 break
             nxt = next(blocks, None)
@@ -306,6 +306,13 @@ def _stream_blocks(
             exhausted = True
             in_flight.clear()
     return None
+
+
+def _enough_read(rows_out: dict[int, int], limit: int) -> bool:
+    """Whether the blocks finished so far, whatever their order, hold `limit` items: then
+    no block after them can be among the first `limit` (blocks are submitted in order), so
+    none is read any more; the ones still running before them are waited for."""
+    return sum(rows_out.values()) >= limit
 
 
 def _limit_reached(rows_out: dict[int, int], limit: int) -> bool:
