@@ -34,7 +34,7 @@ def _run(tmp_path: Path, retry: bool) -> dict[str, Any]:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads((folder / "result.json").read_text())
     return result
 
 

@@ -72,7 +72,10 @@ def main() -> None:
     chaos = run_workflow(wf, backend="ray").to_json()
     watcher.join(timeout=5)
     pids = [int(p) for p in (folder / "pids").read_text().split()]
-    print(json.dumps({"clean": clean, "chaos": chaos, "pids": pids, "killed": killed}))
+    # A file, not stdout: Ray forwards worker log lines to the driver's stdout whenever
+    # they arrive, even in the middle of this line.
+    result = {"clean": clean, "chaos": chaos, "pids": pids, "killed": killed}
+    (folder / "result.json").write_text(json.dumps(result))
 
 
 if __name__ == "__main__":
