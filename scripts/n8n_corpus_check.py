@@ -9,7 +9,9 @@ workflows found in them:
 - validated: of those, how many have no validation problem as exported;
 - ran: of those, how many ran on the inline backend (to success, or to a node error such
   as a refused network call) without a crash: an unexpected exception in the engine or a
-  node (a bug) counts as a crash, a run past `--timeout` as timed out.
+  node (a bug) counts as a crash, a run past `--timeout` as timed out;
+- unlock curve: which missing node types (or typeVersions) to add next, in the order that
+  makes the most workflows fully registered, and the share registered after each.
 
 Failures are grouped by kind: messages with names, numbers and quoted parts blanked.
 
@@ -164,6 +166,26 @@ class Report:
     validate_failures: Counter[str] = field(default_factory=Counter)
     run_failures: Counter[str] = field(default_factory=Counter)
     crashes: list[str] = field(default_factory=list)
+    blocked: list[frozenset[str]] = field(default_factory=list)
+    """For each parsed workflow with unregistered types: which ones."""
+
+    def unlock_curve(self, steps: int = 50) -> list[dict[str, Any]]:
+        """Greedy: next the type that completes the most blocked workflows (ties: the one
+        that blocks the most), with the share of parsed workflows registered after it."""
+        blocked = list(self.blocked)
+        registered = self.registered
+        curve = []
+        for _ in range(steps):
+            if not blocked:
+                break
+            completes: Counter[str] = Counter(next(iter(b)) for b in blocked if len(b) == 1)
+            blocks: Counter[str] = Counter(t for b in blocked for t in b)
+            best = max(blocks, key=lambda t: (completes[t], blocks[t]))
+            blocked = [b - {best} for b in blocked]
+            registered += sum(1 for b in blocked if not b)
+            blocked = [b for b in blocked if b]
+            curve.append({"add": best, "registered_pct": round(100 * registered / self.parsed, 1)})
+        return curve
 
     def as_dict(self) -> dict[str, Any]:
         top = 40
@@ -171,6 +193,9 @@ class Report:
             "workflows": self.files,
             "parsed": self.parsed,
             "registered": self.registered,
+            "registered_pct_of_parsed": round(100 * self.registered / self.parsed, 1)
+            if self.parsed
+            else None,
             "validated": self.validated,
             "validated_pct_of_registered": round(100 * self.validated / self.registered, 1)
             if self.registered
@@ -182,6 +207,7 @@ class Report:
             "validate_failures": dict(self.validate_failures.most_common(top)),
             "run_failures": dict(self.run_failures.most_common(top)),
             "crashes": self.crashes[:top],
+            "unlock_curve": self.unlock_curve(),
         }
 
 
@@ -216,6 +242,7 @@ def check(folders: list[Path], timeout: float, run: bool) -> Report:
         if missing:
             for t in set(missing):
                 report.unregistered_types[t] += 1
+            report.blocked.append(frozenset(missing))
             continue
         report.registered += 1
         try:
