@@ -1,0 +1,114 @@
+"""Real servers for the protocol nodes, each started once per session on a free loopback
+port and stopped at the end: SMTP (aiosmtpd), HTTP for feeds and GraphQL, FTP (pyftpdlib)
+and sshd (Debian's openssh-server, own host key and config). MariaDB is the machine's own
+(127.0.0.1:3306, scripts/ensure-mariadb.sh)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from hetumind.binary import reset_blob_store
+from tests.nodes.protocols.helpers import free_port
+
+SMTP_USER = "mailer"
+SMTP_PASSWORD = "s3cret"
+
+
+@dataclass
+class Received:
+    """One message the SMTP server accepted."""
+
+    sender: str
+    recipients: list[str]
+    message: Message
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    inbox: list[Received] = field(default_factory=list)
+
+    def credential(self, **changes: Any) -> dict[str, Any]:
+        data = {
+            "host": self.host,
+            "port": self.port,
+            "secure": False,
+            "user": SMTP_USER,
+            "password": SMTP_PASSWORD,
+        }
+        return {**data, **changes}
+
+
+class _Handler:
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address.endswith("@rejected.test"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        self.server.inbox.append(
+            Received(
+                envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content)
+            )
+        )
+        return "250 Message accepted for delivery"
+
+
+def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+    ok = (
+        isinstance(data, LoginPassword)
+        and data.login == SMTP_USER.encode()
+        and data.password == SMTP_PASSWORD.encode()
+    )
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer("127.0.0.1", free_port())
+    controller = Controller(
+        _Handler(server),
+        hostname=server.host,
+        port=server.port,
+        authenticator=_authenticate,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: SmtpServer) -> Iterator[list[Received]]:
+    smtp_server.inbox.clear()
+    yield smtp_server.inbox
+
+
+@pytest.fixture(autouse=True)
+def blob_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Binary data of each test in a blob store of its own."""
+    monkeypatch.setenv("HETUMIND_HOME", str(tmp_path))
+    monkeypatch.delenv("HETUMIND_BLOB_URL", raising=False)
+    reset_blob_store()
+    yield
+    reset_blob_store()
