@@ -1,7 +1,9 @@
 """Who is calling: the `principal` dependency every non-public route depends on.
 
 A caller proves who they are with one of
-* an API key in `X-HETUMIND-API-KEY` (scripts, the CLI);
+* an API key in `X-HETUMIND-API-KEY` (scripts, the CLI), or in n8n's `X-N8N-API-KEY`:
+  /api/v1 has the routes and shapes of n8n's public API, so n8n's own clients (the n8n
+  node, scripts written for n8n) work against Hetumind with a Hetumind key;
 * `Authorization: Bearer <access token>` from /api/v1/auth/login;
 * the `hetumind_session` cookie set by login (browsers): HttpOnly, SameSite=Strict, and
   for every unsafe method an `X-CSRF-Token` header repeating the token's csrf claim.
@@ -23,6 +25,7 @@ from serve_app.services import Services, services
 __all__ = [
     "API_KEY_HEADER",
     "CSRF_HEADER",
+    "N8N_API_KEY_HEADER",
     "SESSION_COOKIE",
     "Auth",
     "authenticate",
@@ -31,6 +34,7 @@ __all__ = [
 ]
 
 API_KEY_HEADER = "X-HETUMIND-API-KEY"
+N8N_API_KEY_HEADER = "X-N8N-API-KEY"
 SESSION_COOKIE = "hetumind_session"
 CSRF_COOKIE = "hetumind_csrf"
 CSRF_HEADER = "X-CSRF-Token"
@@ -56,7 +60,7 @@ async def authenticate(
     svc: Services, headers: dict[str, str], cookies: dict[str, str], method: str
 ) -> Principal:
     """The principal these request headers prove; Unauthenticated when they prove none."""
-    key = headers.get(API_KEY_HEADER.lower())
+    key = headers.get(API_KEY_HEADER.lower()) or headers.get(N8N_API_KEY_HEADER.lower())
     if key:
         record = await svc.store.api_keys.by_hash(hash_api_key(key))
         if record is None:

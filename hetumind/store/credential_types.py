@@ -122,6 +122,14 @@ class JwtAuth(CredentialData):
     ] = "HS256"
 
 
+class N8nApi(CredentialData):
+    """n8n's n8nApi: an API key and the base URL of an n8n-API server (".../api/v1")."""
+
+    secret_fields = ("apiKey",)
+    apiKey: str
+    baseUrl: str
+
+
 CREDENTIAL_TYPES: dict[str, type[CredentialData]] = {
     "jwtAuth": JwtAuth,
     "httpHeaderAuth": HttpHeaderAuth,
@@ -131,6 +139,7 @@ CREDENTIAL_TYPES: dict[str, type[CredentialData]] = {
     "postgres": Postgres,
     "redis": Redis,
     "openAiApi": OpenAiApi,
+    "n8nApi": N8nApi,
 }
 
 
