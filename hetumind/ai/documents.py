@@ -1,0 +1,210 @@
+"""Documents (LangChain's `{pageContent, metadata}`) and the loaders the Default Data
+Loader uses to make them from items: JSON fields, or a binary file as text, JSON, CSV,
+PDF (pypdf), DOCX (python-docx) or HTML (BeautifulSoup).
+
+Metadata follows LangChain JS's file loaders as n8n feeds them a blob: `source: "blob"`,
+`blobType` (the MIME type), `line` for JSON strings and CSV rows, `pdf` and
+`loc.pageNumber` for PDF pages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hetumind.ai.errors import AIConfigError
+
+__all__ = [
+    "LOADER_MIME_TYPES",
+    "Document",
+    "load_binary",
+    "load_csv",
+    "load_docx",
+    "load_html",
+    "load_json_text",
+    "load_json_value",
+    "load_pdf",
+    "strings_of",
+]
+
+
+@dataclass
+class Document:
+    page_content: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pageContent": self.page_content, "metadata": self.metadata}
+
+
+LOADER_MIME_TYPES: dict[str, tuple[str, ...]] = {
+    "pdfLoader": ("application/pdf",),
+    "csvLoader": ("text/csv",),
+    "epubLoader": ("application/epub+zip",),
+    "docxLoader": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",),
+    "textLoader": ("text/plain",),
+    "jsonLoader": ("application/json",),
+    "htmlLoader": ("text/html",),
+}
+"""n8n's loader option → the MIME types it takes (htmlLoader is hetumind's)."""
+
+
+def _blob(mime: str) -> dict[str, Any]:
+    return {"source": "blob", "blobType": mime}
+
+
+def _pointer(value: Any, pointer: str) -> Any:
+    """RFC 6901 JSON pointer; a pointer that does not resolve gives None."""
+    if pointer in ("", "/"):
+        return value if pointer == "" else (value.get("") if isinstance(value, dict) else None)
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def strings_of(value: Any) -> list[str]:
+    """Every string in `value`, depth first, as LangChain's JSONLoader collects them
+    (numbers, booleans and nulls are not text and are skipped)."""
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [s for v in value for s in strings_of(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_of(v)]
+    return []
+
+
+def load_json_value(
+    value: Any, pointers: str = "", mime: str = "application/json"
+) -> list[Document]:
+    """One document per string found at the comma-separated JSON `pointers` (all strings
+    when none are given)."""
+    wanted = [p.strip() for p in str(pointers or "").split(",") if p.strip()]
+    roots = [value] if not wanted else [_pointer(value, p) for p in wanted]
+    texts = [s for root in roots for s in strings_of(root)]
+    return [Document(t, {**_blob(mime), "line": i + 1}) for i, t in enumerate(texts)]
+
+
+def load_json_text(data: bytes, pointers: str = "") -> list[Document]:
+    try:
+        value = json.loads(data.decode("utf-8-sig").strip())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AIConfigError(f"the file is not valid JSON: {exc}") from None
+    return load_json_value(value, pointers)
+
+
+def load_csv(data: bytes, separator: str = ",", column: str | None = None) -> list[Document]:
+    """One document per row: `key: value` lines, or the `column` value alone."""
+    text = data.decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text), delimiter=separator or ",")
+    docs = []
+    for i, row in enumerate(reader):
+        if column:
+            if column not in row:
+                raise AIConfigError(f"ColumnNotFoundError: Column {column} not found in CSV file.")
+            content = str(row[column] or "")
+        else:
+            content = "\n".join(
+                f"{str(k).strip()}: {str(v if v is not None else '').strip()}"
+                for k, v in row.items()
+            )
+        docs.append(Document(content, {**_blob("text/csv"), "line": i + 1}))
+    return docs
+
+
+def load_pdf(data: bytes, split_pages: bool = True) -> list[Document]:
+    """pypdf's text per page; `split_pages=False` joins them with blank lines."""
+    import pypdf
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        raw_info: Mapping[str, Any] = reader.metadata or {}
+    except pypdf.errors.PyPdfError as exc:
+        raise AIConfigError(f"the file is not a readable PDF: {exc}") from None
+    info = {str(k).lstrip("/"): str(v) for k, v in raw_info.items()}
+    pdf = {"version": reader.pdf_header.lstrip("%PDF-"), "info": info, "totalPages": len(pages)}
+    base = _blob("application/pdf")
+    if not split_pages:
+        return [Document("\n\n".join(pages), {**base, "pdf": pdf})]
+    return [
+        Document(text, {**base, "pdf": pdf, "loc": {"pageNumber": i + 1}})
+        for i, text in enumerate(pages)
+        if text.strip()
+    ]
+
+
+def load_docx(data: bytes) -> list[Document]:
+    """The document's paragraph text, paragraphs separated by a blank line (mammoth's raw
+    text, which n8n uses, does the same)."""
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises zipfile/KeyError/ValueError for bad files
+        raise AIConfigError(f"the file is not a readable DOCX document: {exc}") from None
+    text = "".join(f"{p.text}\n\n" for p in document.paragraphs)
+    mime = LOADER_MIME_TYPES["docxLoader"][0]
+    return [Document(text, _blob(mime))] if text.strip() else []
+
+
+def load_html(data: bytes) -> list[Document]:
+    """The page's visible text (scripts and styles dropped), one line per block."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data.decode("utf-8", errors="replace"), "lxml")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    lines = [line.strip() for line in soup.get_text("\n").splitlines()]
+    text = "\n".join(line for line in lines if line)
+    return [Document(text, _blob("text/html"))] if text else []
+
+
+def _text(data: bytes, mime: str) -> list[Document]:
+    return [Document(data.decode("utf-8-sig", errors="replace"), _blob(mime))]
+
+
+def load_binary(
+    data: bytes, mime_type: str, loader: str = "auto", options: Mapping[str, Any] | None = None
+) -> list[Document]:
+    """Documents from a file's bytes, by n8n's `loader` option or by its MIME type."""
+    options = options or {}
+    mime = (mime_type or "").split(";")[0].strip().lower()
+    if loader != "auto":
+        accepted = LOADER_MIME_TYPES.get(loader)
+        if accepted is None:
+            raise AIConfigError(f"unknown loader {loader!r}; one of {sorted(LOADER_MIME_TYPES)}")
+        if mime not in accepted and loader != "textLoader":
+            needed = next((k for k, v in LOADER_MIME_TYPES.items() if mime in v), None)
+            raise AIConfigError(
+                "Mime type doesn't match selected loader. Please select under "
+                f'"Loader Type": {needed}'
+                if needed
+                else f"Unsupported mime type: {mime} for selected loader: {loader}"
+            )
+        kind = loader
+    else:
+        kind = next((k for k, v in LOADER_MIME_TYPES.items() if mime in v), "textLoader")
+    if kind == "pdfLoader":
+        return load_pdf(data, bool(options.get("splitPages", True)))
+    if kind == "csvLoader":
+        return load_csv(data, str(options.get("separator", ",") or ","), options.get("column"))
+    if kind == "docxLoader":
+        return load_docx(data)
+    if kind == "jsonLoader":
+        return load_json_text(data, str(options.get("pointers", "") or ""))
+    if kind == "htmlLoader":
+        return load_html(data)
+    if kind == "epubLoader":
+        raise AIConfigError("EPUB files are not supported yet")
+    return _text(data, mime or "text/plain")
