@@ -25,16 +25,44 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CredentialResolver",
+    "CredentialWriter",
     "credential_key",
     "get_credential_resolver",
     "resolve_credential",
     "set_credential_resolver",
+    "set_credential_writer",
+    "write_back_credential",
 ]
 
 CredentialResolver = Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None]
 """(credential type, the node's reference {"id", "name"}) -> decrypted data, or None."""
 
 _resolver: CredentialResolver | None = None
+
+CredentialWriter = Callable[[str, Mapping[str, Any], Mapping[str, Any]], None]
+"""(credential type, the node's reference, new decrypted data) -> None: stores data a node
+renewed (an OAuth2 token after a refresh), encrypted, e.g. hetumind.store.resolver's."""
+
+_writer: CredentialWriter | None = None
+
+
+def set_credential_writer(writer: CredentialWriter | None) -> None:
+    """Install the function that stores renewed credential data (e.g. the store's)."""
+    global _writer
+    _writer = writer
+
+
+def write_back_credential(
+    credentials: Mapping[str, Any], credential_type: str, data: Mapping[str, Any]
+) -> bool:
+    """Store renewed `data` for the node's `credential_type` reference (the node's
+    `credentials` mapping); False when there is nothing to write to: no writer in this
+    process, or inline data (a stand-alone file keeps its own copy)."""
+    ref = credentials.get(credential_type)
+    if _writer is None or not isinstance(ref, Mapping) or not (ref.get("id") or ref.get("name")):
+        return False
+    _writer(credential_type, ref, data)
+    return True
 
 
 def set_credential_resolver(resolver: CredentialResolver | None) -> None:

@@ -286,6 +286,12 @@ class NodeRunContext:
             node=self.node_name,
         )
 
+    @property
+    def credential_refs(self) -> Mapping[str, Any]:
+        """The node's credential references by type, as the workflow names them: where
+        renewed data (an OAuth2 refresh) is written back (hetumind.credentials)."""
+        return self._node.credentials
+
     def param(self, path: str, item_index: int = 0, default: Any = None) -> Any:
         value: Any = self._node.parameters
         for part in path.split("."):

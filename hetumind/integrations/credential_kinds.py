@@ -1,0 +1,75 @@
+"""The credential kinds of the SaaS nodes, with n8n's field names.
+
+Declared here as plain data so the store's typed kinds (hetumind.store.credential_types)
+can build its validated models from them without importing the nodes. `baseUrl` is n8n's
+field for Telegram; for the other services it is a Hetumind field (default: the service's
+public URL) so a credential can point at a self-hosted or fake server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["CREDENTIAL_KINDS", "CredentialKind", "credential_models"]
+
+
+@dataclass(frozen=True)
+class CredentialKind:
+    """A credential type: its fields (name -> (type, default; ... means required)) and
+    which of them are secret."""
+
+    fields: Mapping[str, tuple[Any, Any]]
+    secret_fields: tuple[str, ...]
+
+
+_URL = (str | None, None)
+
+_OAUTH2: Mapping[str, tuple[Any, Any]] = {
+    "grantType": (str, "authorizationCode"),
+    "authUrl": (str, ""),
+    "accessTokenUrl": (str, ""),
+    "clientId": (str, ""),
+    "clientSecret": (str, ""),
+    "scope": (str, ""),
+    "authQueryParameters": (str, ""),
+    "authentication": (str, "header"),
+    "oauthTokenData": (dict[str, Any] | None, None),
+    "baseUrl": _URL,
+}
+_OAUTH2_SECRETS = ("clientSecret", "oauthTokenData")
+
+CREDENTIAL_KINDS: Mapping[str, CredentialKind] = {
+    "oAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    "telegramApi": CredentialKind(
+        {"accessToken": (str, ...), "baseUrl": (str, "https://api.telegram.org")},
+        ("accessToken",),
+    ),
+    "slackApi": CredentialKind(
+        {"accessToken": (str, ...), "signatureSecret": (str, ""), "baseUrl": _URL},
+        ("accessToken", "signatureSecret"),
+    ),
+    "slackOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    "airtableTokenApi": CredentialKind(
+        {"accessToken": (str, ...), "baseUrl": _URL}, ("accessToken",)
+    ),
+    "airtableApi": CredentialKind({"apiKey": (str, ...), "baseUrl": _URL}, ("apiKey",)),
+    "airtableOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    "notionApi": CredentialKind({"apiKey": (str, ...), "baseUrl": _URL}, ("apiKey",)),
+    "notionOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+}
+
+
+def credential_models(base: type[Any]) -> dict[str, type[Any]]:
+    """Pydantic models of every kind, derived from the store's `base` model."""
+    from pydantic import create_model
+
+    models: dict[str, type[Any]] = {}
+    for name, kind in CREDENTIAL_KINDS.items():
+        model: type[Any] = create_model(  # type: ignore[call-overload]
+            name[0].upper() + name[1:], __base__=base, **dict(kind.fields)
+        )
+        model.secret_fields = kind.secret_fields
+        models[name] = model
+    return models
