@@ -6,11 +6,12 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from hetumind.errors import NotFound
 from hetumind.nodes.registry import default_registry
+from hetumind.observability import tracing
 from hetumind.observability.profile import RunSample, build_profile, parse_time
 from hetumind.store import EXECUTION_STATUSES, FINISHED_STATUSES, ExecutionRecord
 from serve_app.access import execution_for, workflow_for
@@ -215,6 +216,7 @@ async def _trigger_items(svc: Services, record: ExecutionRecord, doc: dict[str, 
 @router.post("/{execution_id}/retry", response_model=None)
 async def retry_execution(
     execution_id: str,
+    request: Request,
     svc: Svc,
     who: Auth,
     wait: Annotated[bool, Query()] = False,
@@ -246,6 +248,7 @@ async def retry_execution(
         input_items=items,
         triggers={trigger} if trigger else None,
         retry_of=record.id,
+        traceparent=tracing.incoming(request.headers),  # the caller's trace goes on
     )
     start = fromNode or await _failed_node(svc, record)
     if start is not None:

@@ -1,5 +1,6 @@
-"""An HTTP caller's trace goes on in the server: a webhook request with a `traceparent`
-header, over real HTTP on loopback, gives an execution span under the caller's span.
+"""An HTTP caller's trace goes on in the server: a webhook request (and a retry of its
+execution) with a `traceparent` header, over real HTTP on loopback, gives an execution span
+under the caller's span.
 
 The API runs in a subprocess configured as a user would (OTEL_* variables), with the app's
 FastAPI routes served by uvicorn (the same routes Serve's ingress serves) and its real
@@ -26,6 +27,8 @@ from tests.server.helpers import OWNER_KEY, webhook_workflow
 
 __all__ = ["receiver"]  # the fixture, shared with test_tracing
 
+RETRY_TRACE = "5cf92f3577b34da6a3ce929d0e0e4737"
+
 SERVER = """
 import json, sys, threading, time
 import httpx, uvicorn
@@ -34,7 +37,7 @@ from serve_app.app import fastapi_app
 from serve_app.services import Services, install
 from tests.server.helpers import AUTH, free_port
 
-home, key, doc, caller = sys.argv[1:5]
+home, key, doc, caller, retrier = sys.argv[1:6]
 settings = ServerSettings.from_env({"HETUMIND_HOME": home, "HETUMIND_OWNER_API_KEY": key})
 install(lambda: Services.open(settings, None, None))
 port = free_port()
@@ -51,6 +54,11 @@ with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=AUTH, timeout=30)
         "/webhook-test/traced", json={"name": "Ada"}, headers={"traceparent": caller}
     )
     untraced = client.post("/webhook-test/traced", json={"name": "Bo"})
+    first = client.get("/api/v1/executions").json()["data"][-1]["id"]  # newest first
+    retry = client.post(
+        f"/api/v1/executions/{first}/retry?wait=true", headers={"traceparent": retrier}
+    )
+    assert retry.status_code == 200, retry.text
 print(json.dumps({"workflow": wf.json()["id"], "answers": [answer.json(), untraced.json()]}))
 server.should_exit = True
 thread.join()
@@ -60,9 +68,10 @@ thread.join()
 def test_webhook_request_continues_the_callers_trace(receiver: Receiver, tmp_path: Path) -> None:
     env = _env(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url, OTEL_BSP_SCHEDULE_DELAY="100")
     caller = f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"
+    retrier = f"00-{RETRY_TRACE}-{CALLER_SPAN}-01"
     doc = json.dumps(webhook_workflow("traced", "lastNode"))
     out = subprocess.run(
-        [sys.executable, "-c", SERVER, str(tmp_path), OWNER_KEY, doc, caller],
+        [sys.executable, "-c", SERVER, str(tmp_path), OWNER_KEY, doc, caller, retrier],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -73,10 +82,14 @@ def test_webhook_request_continues_the_callers_trace(receiver: Receiver, tmp_pat
     report = json.loads(out.stdout.splitlines()[-1])
     assert [a["greeting"] for a in report["answers"]] == ["Hello Ada", "Hello Bo"]
     deadline = time.monotonic() + 10  # exported at exit; the receiver may still decode
-    while len(receiver.where(name="execution hook traced")) < 2 and time.monotonic() < deadline:
+    while len(receiver.where(name="execution hook traced")) < 3 and time.monotonic() < deadline:
         time.sleep(0.1)
+    (retried,) = receiver.where(name="execution hook traced", trace=RETRY_TRACE)
+    assert retried["hetumind.execution.mode"] == "retry"
+    assert _ancestry(receiver, retried)[-1] == CALLER_SPAN
     traced, untraced = sorted(
-        receiver.where(name="execution hook traced"), key=lambda s: s["trace"] != CALLER_TRACE
+        (s for s in receiver.where(name="execution hook traced") if s is not retried),
+        key=lambda s: s["trace"] != CALLER_TRACE,
     )
     # Under the caller's span: directly, or through the server span FastAPI's own
     # telemetry opens for the request (it uses the global tracer provider once one is set).
