@@ -26,6 +26,8 @@ run: install
 test: install
 	sh scripts/ensure-postgres.sh
 	sh scripts/ensure-prometheus.sh
+	sh scripts/ensure-mariadb.sh
+	sh scripts/ensure-openssh.sh
 	bash scripts/setup-llm.sh
 	$(BIN)/python -m pytest -q -m "not system"
 
@@ -39,6 +41,8 @@ test-system: install
 test-fast: install
 	sh scripts/ensure-postgres.sh
 	sh scripts/ensure-prometheus.sh
+	sh scripts/ensure-mariadb.sh
+	sh scripts/ensure-openssh.sh
 	$(BIN)/python -m pytest -q -m "not slow and not system"
 
 lint: install
