@@ -87,7 +87,7 @@ def _supply_problems(
             problems.append(Problem(f"connects to unknown node {conn.node!r}", src, field))
             continue
         source, target = definitions.get(src), definitions.get(conn.node)
-        if source is not None and source.supplies != kind:
+        if source is not None and source.supplies != kind and kind not in source.also_supplies:
             what = f"supplies {source.supplies!r}" if source.supplies else "is not a sub-node"
             problems.append(Problem(f"cannot connect as {kind!r}: it {what}", src, field))
         if target is not None and kind not in target.accepts:

@@ -94,6 +94,9 @@ class NodeDefinition:
     Sub-nodes never run on their own; their root reads them through `ctx.supplied(kind)`."""
     accepts: tuple[str, ...] = ()
     """Connection kinds (besides main) a root node takes sub-nodes on."""
+    also_supplies: tuple[str, ...] = ()
+    """Further kinds it supplies in some modes (a vector store: ai_vectorStore when
+    retrieving, ai_tool as a tool, and a main-input node when inserting)."""
     fusible: bool = True
     """Cheap enough to share a Ray task with its neighbours in a linear chain. Nodes that
     wait on the network or hold a GPU set this False so they get a task of their own."""
@@ -289,6 +292,7 @@ def node(
     required_inputs: RequiredInputs | Callable[[Mapping[str, Any]], RequiredInputs] = 1,
     supplies: str | None = None,
     accepts: Sequence[str] = (),
+    also_supplies: Sequence[str] = (),
     fusible: bool = True,
     sleeps: bool = False,
     any_version: bool = False,
@@ -342,6 +346,7 @@ def node(
             required_inputs=required_inputs,
             supplies=supplies,
             accepts=tuple(accepts),
+            also_supplies=tuple(also_supplies),
             fusible=fusible,
             sleeps=sleeps,
             any_version=any_version,

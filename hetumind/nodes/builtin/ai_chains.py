@@ -1,0 +1,422 @@
+"""Chain nodes on a chat model: chainRetrievalQa, chainSummarization (v2),
+informationExtractor, textClassifier and sentimentAnalysis."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hetumind.ai.chains import (
+    QA_SYSTEM_PROMPT,
+    REFINE_PROMPT,
+    SUMMARY_PROMPT,
+    ask,
+    fill,
+    format_documents,
+    summarize,
+)
+from hetumind.ai.chat import ChatModel
+from hetumind.ai.documents import Document, load_json_value
+from hetumind.ai.errors import AIConfigError
+from hetumind.ai.prompts import user_prompt
+from hetumind.ai.runner import record_steps, run_items
+from hetumind.ai.splitters import RecursiveCharacterTextSplitter, TextSplitter
+from hetumind.ai.structured import StructuredParser, schema_from_example
+from hetumind.ai.subnodes import require_one, supplied
+from hetumind.ai.vector_stores import Retriever
+from hetumind.errors import NodeExecutionError
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import Node, NodeContext, node
+from hetumind.nodes.builtin.ai_chain import complete_structured
+from hetumind.nodes.builtin.ai_models import LANGCHAIN
+
+__all__ = [
+    "ChainRetrievalQa",
+    "ChainSummarization",
+    "InformationExtractor",
+    "SentimentAnalysis",
+    "TextClassifier",
+]
+
+Row = dict[str, Any]
+
+
+def _text(ctx: NodeContext, name: str, i: int) -> str:
+    value = ctx.param(name, i, None)
+    if value in (None, ""):
+        raise AIConfigError(f"parameter {name!r} is empty for item {i}")
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _run(
+    ctx: NodeContext, model: ChatModel, count: int, one: Any, recorded: list[Row]
+) -> ItemBatch:
+    try:
+        return run_items(ctx, count, one, limit=model.settings.max_concurrency, closing=[model])
+    finally:
+        record_steps(ctx, recorded)
+
+
+@node(
+    "chainRetrievalQa",
+    versions=[1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7],
+    display_name="Question and Answer Chain",
+    accepts=["ai_languageModel", "ai_retriever"],
+    n8n=False,
+    aliases=(f"{LANGCHAIN}.chainRetrievalQa",),
+    fusible=False,
+)
+class ChainRetrievalQa(Node):
+    """Retrieves documents for each item's question and answers from them (LangChain's
+    stuff-documents chain with n8n's system prompt `options.systemPromptTemplate`)."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        model: ChatModel = require_one(ctx, "ai_languageModel", "chat model")
+        retriever: Retriever = require_one(ctx, "ai_retriever", "retriever")
+        count = len(inputs[0]) if inputs else 0
+        recorded: list[Row] = [{} for _ in range(count)]
+
+        async def one(i: int) -> Row:
+            if "query" in ctx.raw_parameters:  # v1.0-1.2 name the question `query`
+                question = _text(ctx, "query", i)
+            else:
+                question = user_prompt(ctx, i)
+            docs = await retriever.retrieve(question)
+            system = str(ctx.param("options.systemPromptTemplate", i, None) or QA_SYSTEM_PROMPT)
+            steps: list[Row] = [
+                {"type": "retriever", "query": question, "documents": [d.to_json() for d in docs]}
+            ]
+            recorded[i] = {"steps": steps}
+            messages = [
+                {"role": "system", "content": fill(system, {"context": format_documents(docs)})},
+                {"role": "user", "content": question},
+            ]
+            answer, usage = await ask(model, messages, steps, "answer")
+            recorded[i]["usage"] = usage.to_dict()
+            return {"response": answer}
+
+        return [_run(ctx, model, count, one, recorded)]
+
+
+def _summary_options(ctx: NodeContext, i: int) -> Mapping[str, Any]:
+    values = ctx.param("options.summarizationMethodAndPrompts.values", i, None) or {}
+    return values if isinstance(values, dict) else {}
+
+
+@node(
+    "chainSummarization",
+    versions=[1, 2, 2.1],
+    display_name="Summarization Chain",
+    accepts=["ai_languageModel", "ai_document", "ai_textSplitter"],
+    n8n=False,
+    aliases=(f"{LANGCHAIN}.chainSummarization",),
+    fusible=False,
+)
+class ChainSummarization(Node):
+    """Summarizes each item (its JSON text, or documents from a connected loader) with
+    `summarizationMethod` map_reduce (default), refine or stuff."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        model: ChatModel = require_one(ctx, "ai_languageModel", "chat model")
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        mode = ctx.param("operationMode", 0, "nodeInputJson")
+        loader = (
+            require_one(ctx, "ai_document", "document loader") if mode == "documentLoader" else None
+        )
+        recorded: list[Row] = [{} for _ in range(len(batch))]
+
+        def splitter(i: int) -> TextSplitter | None:
+            if ctx.param("chunkingMode", i, "simple") == "advanced":
+                found = supplied(ctx, "ai_textSplitter", i)
+                return found[0] if found else None
+            return RecursiveCharacterTextSplitter(
+                chunk_size=int(ctx.param("chunkSize", i, 1000) or 1000),
+                chunk_overlap=int(ctx.param("chunkOverlap", i, 200) or 0),
+            )
+
+        async def one(i: int) -> Row:
+            docs: list[Document]
+            if loader is not None:
+                docs = loader.process_item(batch, i)
+            else:
+                docs = load_json_value(batch.row(i))
+                if (split := splitter(i)) is not None:
+                    docs = split.split_documents(docs)
+            options = _summary_options(ctx, i)
+            method = str(options.get("summarizationMethod", "map_reduce") or "map_reduce")
+            if method not in ("map_reduce", "refine", "stuff"):
+                raise AIConfigError(
+                    f"summarizationMethod {method!r} is not map_reduce/refine/stuff"
+                )
+            steps: list[Row] = []
+            recorded[i] = {"steps": steps}
+            prompt_key = "prompt" if method != "refine" else "refineQuestionPrompt"
+            text, usage = await summarize(
+                model,
+                docs,
+                method,
+                steps,
+                prompt=str(options.get(prompt_key) or options.get("prompt") or SUMMARY_PROMPT),
+                combine_prompt=options.get("combineMapPrompt") or None,
+                refine_prompt=str(options.get("refinePrompt") or REFINE_PROMPT),
+                refine_question_prompt=options.get("refineQuestionPrompt") or None,
+            )
+            recorded[i]["usage"] = usage.to_dict()
+            return (
+                {"output": {"text": text}}
+                if ctx.type_version >= 2
+                else {"response": {"text": text}}
+            )
+
+        return [_run(ctx, model, len(batch), one, recorded)]
+
+
+_EXTRACT_SYSTEM = (
+    "You are an expert extraction algorithm.\nOnly extract relevant information from the "
+    "text.\nIf you do not know the value of an attribute asked to extract, you may omit "
+    "the attribute's value."
+)
+
+
+def _attribute_schema(attributes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    kinds = {"string": "string", "number": "number", "boolean": "boolean", "date": "string"}
+    properties = {
+        str(a["name"]): {
+            "type": kinds.get(str(a.get("type", "string")), "string"),
+            "description": str(a.get("description", "")),
+        }
+        for a in attributes
+        if a.get("name")
+    }
+    required = [str(a["name"]) for a in attributes if a.get("name") and a.get("required")]
+    return {"type": "object", "properties": properties, "required": required}
+
+
+@node(
+    "informationExtractor",
+    versions=[1, 1.1, 1.2],
+    display_name="Information Extractor",
+    accepts=["ai_languageModel"],
+    n8n=False,
+    aliases=(f"{LANGCHAIN}.informationExtractor",),
+    fusible=False,
+)
+class InformationExtractor(Node):
+    """Extracts attributes (`schemaType` fromAttributes, fromJson or manual) from `text`
+    as JSON checked against the schema; output `{output: {...}}`."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        model: ChatModel = require_one(ctx, "ai_languageModel", "chat model")
+        count = len(inputs[0]) if inputs else 0
+        recorded: list[Row] = [{} for _ in range(count)]
+
+        def parser(i: int) -> StructuredParser:
+            kind = ctx.param("schemaType", i, "fromAttributes")
+            if kind == "fromAttributes":
+                attributes = ctx.param("attributes.attributes", i, None) or []
+                if not attributes:
+                    raise AIConfigError("no attributes to extract (attributes.attributes)")
+                return StructuredParser(_attribute_schema(attributes))
+            raw = ctx.param("inputSchema" if kind == "manual" else "jsonSchemaExample", i, None)
+            try:
+                value = json.loads(raw) if isinstance(raw, str) else raw
+            except json.JSONDecodeError as exc:
+                raise AIConfigError(f"the schema is not valid JSON: {exc.msg}") from None
+            if not isinstance(value, dict):
+                raise AIConfigError("the schema must be a JSON object")
+            return StructuredParser(value if kind == "manual" else schema_from_example(value))
+
+        async def one(i: int) -> Row:
+            structured = parser(i)
+            system = str(ctx.param("options.systemPromptTemplate", i, None) or _EXTRACT_SYSTEM)
+            messages = [
+                {"role": "system", "content": f"{system}\n\n{structured.instructions()}"},
+                {"role": "user", "content": _text(ctx, "text", i)},
+            ]
+            steps: list[Row] = []
+            recorded[i] = {"steps": steps}
+            value, usage = await complete_structured(model, messages, structured, steps)
+            recorded[i]["usage"] = usage.to_dict()
+            return {"output": value}
+
+        return [_run(ctx, model, count, one, recorded)]
+
+
+def _categories(parameters: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found = (parameters.get("categories") or {}).get("categories") or []
+    return [c for c in found if isinstance(c, Mapping)]
+
+
+def _classifier_outputs(parameters: Mapping[str, Any]) -> int:
+    other = (parameters.get("options") or {}).get("fallback") == "other"
+    return max(1, len(_categories(parameters)) + (1 if other else 0))
+
+
+_CLASSIFY_SYSTEM = (
+    "Please classify the text provided by the user into one of the following categories: "
+    "{categories}, and use the provided formatting instructions below. Don't explain, and "
+    "only output the json."
+)
+
+
+def _route(
+    ctx: NodeContext, batch: ItemBatch, outputs: int, choices: list[list[int]], rows: list[Row]
+) -> list[ItemBatch]:
+    """Item i goes to every output in choices[i], as `rows[i]`."""
+    per_output: list[tuple[list[Row], list[int]]] = [([], []) for _ in range(outputs)]
+    for i, ports in enumerate(choices):
+        for port in ports:
+            per_output[port][0].append(rows[i])
+            per_output[port][1].append(i)
+    return [ItemBatch.from_json(r, paired=p) for r, p in per_output]
+
+
+def _classify(
+    ctx: NodeContext,
+    batch: ItemBatch,
+    names: list[str],
+    descriptions: list[str],
+    multi: bool,
+    fallback_other: bool,
+    system_template: str,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[list[Any], ItemBatch, ChatModel]:
+    model: ChatModel = require_one(ctx, "ai_languageModel", "chat model")
+    count = len(batch)
+    properties: dict[str, Any] = {
+        n: {"type": "boolean", "description": d or f"whether the text is {n}"}
+        for n, d in zip(names, descriptions, strict=True)
+    }
+    if fallback_other:
+        properties["other"] = {"type": "boolean", "description": "none of the other categories"}
+    properties.update(extra or {})
+    parser = StructuredParser(
+        {"type": "object", "properties": properties, "required": list(properties)}
+    )
+    recorded: list[Row] = [{} for _ in range(count)]
+
+    async def one(i: int) -> Row:
+        listing = ", ".join(names)
+        system = fill(system_template, {"categories": listing})
+        if not multi:
+            system += "\nOnly one category may be true."
+        messages = [
+            {"role": "system", "content": f"{system}\n\n{parser.instructions()}"},
+            {"role": "user", "content": _text(ctx, "inputText", i)},
+        ]
+        steps: list[Row] = []
+        recorded[i] = {"steps": steps}
+        value, usage = await complete_structured(model, messages, parser, steps)
+        recorded[i]["usage"] = usage.to_dict()
+        return {"result": value}
+
+    results = _run(ctx, model, count, one, recorded).to_json()
+    return results, batch, model
+
+
+@node(
+    "textClassifier",
+    versions=[1, 1.1],
+    display_name="Text Classifier",
+    outputs=_classifier_outputs,
+    accepts=["ai_languageModel"],
+    n8n=False,
+    aliases=(f"{LANGCHAIN}.textClassifier",),
+    fusible=False,
+)
+class TextClassifier(Node):
+    """Routes each item to the output of the category the model picks for `inputText`
+    (several with `options.multiClass`; unmatched items are dropped, or go to an extra
+    "Other" output with `options.fallback: "other"`)."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        categories = _categories(ctx.raw_parameters)
+        if not categories:
+            raise NodeExecutionError("no categories defined", node=ctx.node_name)
+        names = [str(c.get("category", "")) for c in categories]
+        multi = bool(ctx.param("options.multiClass", 0, False))
+        other = ctx.param("options.fallback", 0, "discard") == "other"
+        template = str(ctx.param("options.systemPromptTemplate", 0, None) or _CLASSIFY_SYSTEM)
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        results, _, _ = _classify(
+            ctx,
+            batch,
+            names,
+            [str(c.get("description", "")) for c in categories],
+            multi,
+            other,
+            template,
+        )
+        choices: list[list[int]] = []
+        for result in results:
+            value = result.get("result") or {}
+            ports = [k for k, n in enumerate(names) if value.get(n) is True]
+            if not multi:
+                ports = ports[:1]
+            if not ports and other:
+                ports = [len(names)]
+            choices.append(ports)
+        outputs = _classifier_outputs(ctx.raw_parameters)
+        return _route(ctx, batch, outputs, choices, batch.to_json())
+
+
+_SENTIMENT_SYSTEM = (
+    "You are highly intelligent and accurate sentiment analyzer. Analyze the sentiment of "
+    "the provided text. Categorize it into one of the following: {categories}. Use the "
+    "provided formatting instructions. Only output the JSON."
+)
+
+
+def _sentiment_names(parameters: Mapping[str, Any]) -> list[str]:
+    raw = (parameters.get("options") or {}).get("categories") or "Positive, Neutral, Negative"
+    return [c.strip() for c in str(raw).split(",") if c.strip()]
+
+
+@node(
+    "sentimentAnalysis",
+    versions=[1, 1.1],
+    display_name="Sentiment Analysis",
+    outputs=lambda parameters: max(1, len(_sentiment_names(parameters))),
+    accepts=["ai_languageModel"],
+    n8n=False,
+    aliases=(f"{LANGCHAIN}.sentimentAnalysis",),
+    fusible=False,
+)
+class SentimentAnalysis(Node):
+    """Routes each item to the output of its sentiment (`options.categories`), adding
+    `sentimentAnalysis: {category}` (and strength, confidence with
+    `options.includeDetailedResults`)."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        names = _sentiment_names(ctx.raw_parameters)
+        detailed = bool(ctx.param("options.includeDetailedResults", 0, False))
+        template = str(ctx.param("options.systemPromptTemplate", 0, None) or _SENTIMENT_SYSTEM)
+        extra = (
+            {
+                "strength": {"type": "number", "description": "strength from 0 to 1"},
+                "confidence": {"type": "number", "description": "confidence from 0 to 1"},
+            }
+            if detailed
+            else None
+        )
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        results, _, _ = _classify(
+            ctx, batch, names, [""] * len(names), False, False, template, extra
+        )
+        rows = batch.to_json()
+        choices: list[list[int]] = []
+        out_rows: list[Row] = []
+        for row, result in zip(rows, results, strict=True):
+            value = result.get("result") or {}
+            port = next((k for k, n in enumerate(names) if value.get(n) is True), None)
+            if port is None:
+                choices.append([])
+                out_rows.append(row)
+                continue
+            analysis: Row = {"category": names[port]}
+            if detailed:
+                analysis.update({k: value[k] for k in ("strength", "confidence") if k in value})
+            choices.append([port])
+            out_rows.append({**row, "sentimentAnalysis": analysis})
+        return _route(ctx, batch, len(names), choices, out_rows)

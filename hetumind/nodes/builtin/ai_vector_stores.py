@@ -1,0 +1,258 @@
+"""Vector store nodes (vectorStoreInMemory, vectorStoreQdrant) with n8n's operation
+modes, and retrieverVectorStore.
+
+`mode` insert (documents from the ai_document loader, embedded, stored; output one item
+per document) and load (the `prompt`'s `topK` nearest documents as `{document, score}`
+items) run as root nodes on main items. retrieve supplies the store (ai_vectorStore) to a
+retriever; retrieve-as-tool supplies an agent tool (ai_tool) named `toolName`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from hetumind.ai._sync import run_sync
+from hetumind.ai.agent import Tool
+from hetumind.ai.documents import Document
+from hetumind.ai.embeddings import Embedder
+from hetumind.ai.errors import AIConfigError
+from hetumind.ai.subnodes import SubNodeView, require_one
+from hetumind.ai.tools import tool_name
+from hetumind.ai.vector_stores import (
+    QdrantVectorStore,
+    Retriever,
+    VectorStore,
+    memory_vector_store,
+    qdrant_client,
+)
+from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import Node, NodeContext, node
+from hetumind.nodes.builtin.ai_models import LANGCHAIN, SubNodeBase
+
+__all__ = ["RetrieverVectorStore", "VectorStoreInMemory", "VectorStoreQdrant"]
+
+_TOOL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"input": {"type": "string", "description": "what to search for"}},
+    "required": ["input"],
+}
+"""LangChain's DynamicTool input, which n8n's retrieve-as-tool uses: one string."""
+
+
+def _metadata_filter(values: Any) -> dict[str, Any] | None:
+    entries = (values or {}).get("metadataValues", []) if isinstance(values, dict) else []
+    found = {str(e.get("name")): e.get("value") for e in entries if e.get("name")}
+    return found or None
+
+
+class _VectorStoreNode(Node):
+    """The modes; subclasses say how to reach their store."""
+
+    def store(self, param: Any, ctx: NodeContext, credential: Any, node: str) -> VectorStore:
+        """`param(path, default)` reads a parameter, `credential(type)` a credential."""
+        raise NotImplementedError
+
+    def search_filter(self, param: Any) -> dict[str, Any] | None:
+        return _metadata_filter(param("options.metadata"))
+
+    # main-input modes ------------------------------------------------------------------
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        mode = ctx.param("mode", 0, "retrieve")
+        embedder: Embedder = require_one(ctx, "ai_embedding", "embeddings model")
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        try:
+            if mode == "insert":
+                return [self._insert(ctx, embedder, batch)]
+            if mode == "load":
+                return [self._load(ctx, embedder, batch)]
+        except HetumindError as exc:
+            if isinstance(exc, NodeExecutionError):
+                raise
+            raise NodeExecutionError(exc.message, node=ctx.node_name) from None
+        raise NodeExecutionError(
+            f"mode {mode!r} runs through the node it is connected to; on main items "
+            "only 'insert' and 'load' run",
+            node=ctx.node_name,
+        )
+
+    def _param(self, ctx: NodeContext, item: int) -> Any:
+        return lambda path, default=None: ctx.param(path, item, default)
+
+    def _insert(self, ctx: NodeContext, embedder: Embedder, batch: ItemBatch) -> ItemBatch:
+        loader = require_one(ctx, "ai_document", "document loader")
+        docs: list[Document] = loader.process_all(batch)
+        store = self.store(self._param(ctx, 0), ctx, ctx.credentials, ctx.node_name)
+        if ctx.param("clearStore", 0, False) and hasattr(store, "clear"):
+            store.clear()
+        size = int(ctx.param("embeddingBatchSize", 0, 200) or 200)
+        for start in range(0, len(docs), max(1, size)):
+            part = docs[start : start + size]
+            vectors = run_sync(embedder.embed([d.page_content for d in part]))
+            store.add(part, vectors)
+        rows = [{"pageContent": d.page_content, "metadata": d.metadata} for d in docs]
+        return ItemBatch.from_json(rows)
+
+    def _load(self, ctx: NodeContext, embedder: Embedder, batch: ItemBatch) -> ItemBatch:
+        rows: list[dict[str, Any]] = []
+        paired: list[int] = []
+        for i in range(len(batch)):
+            param = self._param(ctx, i)
+            prompt = param("prompt", "")
+            if prompt in (None, ""):
+                raise NodeExecutionError("the prompt is empty", node=ctx.node_name, item_index=i)
+            retriever = Retriever(
+                self.store(param, ctx, ctx.credentials, ctx.node_name),
+                embedder,
+                int(param("topK", 4) or 4),
+                self.search_filter(param),
+            )
+            with_metadata = bool(param("includeDocumentMetadata", True))
+            for doc, score in run_sync(retriever.search(str(prompt))):
+                document: dict[str, Any] = {"pageContent": doc.page_content}
+                if with_metadata:
+                    document["metadata"] = doc.metadata
+                rows.append({"document": document, "score": score})
+                paired.append(i)
+        return ItemBatch.from_json(rows, paired=paired)
+
+    # supplied modes --------------------------------------------------------------------
+    def supply(self, view: SubNodeView) -> Any:
+        mode = view.param("mode", "retrieve")
+        embedders = view.supplied("ai_embedding")
+        if not embedders:
+            raise AIConfigError(
+                f"sub-node {view.name!r} needs an embeddings model on 'ai_embedding'"
+            )
+        store = self.store(view.param, view.ctx, view.credential, view.name)
+        if mode == "retrieve":
+            return Retriever(store, embedders[0], 4, self.search_filter(view.param))
+        if mode != "retrieve-as-tool":
+            raise AIConfigError(
+                f"sub-node {view.name!r}: mode {mode!r} cannot be connected to another node"
+            )
+        retriever = Retriever(
+            store, embedders[0], int(view.param("topK", 4) or 4), self.search_filter(view.param)
+        )
+        with_metadata = bool(view.param("includeDocumentMetadata", True))
+
+        async def call(args: dict[str, Any]) -> str:
+            found = await retriever.search(str(args.get("input", "")))
+            texts = [
+                {
+                    "type": "text",
+                    "text": json.dumps(
+                        {"pageContent": d.page_content, "metadata": d.metadata}
+                        if with_metadata
+                        else {"pageContent": d.page_content},
+                        ensure_ascii=False,
+                    ),
+                }
+                for d, _ in found
+            ]
+            return json.dumps(texts, ensure_ascii=False)
+
+        name = tool_name(view.param("toolName"), view.name)
+        description = str(view.param("toolDescription", "") or "") or f"searches {view.name}"
+        return Tool(name=name, description=description, parameters=_TOOL_SCHEMA, call=call)
+
+
+_MODES = dict(
+    inputs=1,
+    supplies="ai_vectorStore",
+    also_supplies=("ai_tool",),
+    accepts=["ai_embedding", "ai_document"],
+    n8n=False,
+    fusible=False,
+)
+
+
+@node(
+    "vectorStoreInMemory",
+    versions=[1, 1.1, 1.2, 1.3],
+    display_name="Simple Vector Store",
+    aliases=(f"{LANGCHAIN}.vectorStoreInMemory",),
+    **_MODES,  # type: ignore[arg-type]
+)
+class VectorStoreInMemory(_VectorStoreNode):
+    """Documents kept in memory by `memoryKey` per workflow (see hetumind.ai.vector_stores
+    for which process holds them); `clearStore` empties the key before an insert."""
+
+    def store(self, param: Any, ctx: NodeContext, credential: Any, node: str) -> VectorStore:
+        key = param("memoryKey", "vector_store_key")
+        if isinstance(key, dict):  # newer exports: a resource locator
+            key = key.get("value")
+        return memory_vector_store(
+            str(ctx.execution.workflow_id or ""), str(key or "vector_store_key")
+        )
+
+
+@node(
+    "vectorStoreQdrant",
+    versions=[1, 1.1, 1.2, 1.3],
+    display_name="Qdrant Vector Store",
+    aliases=(f"{LANGCHAIN}.vectorStoreQdrant",),
+    **_MODES,  # type: ignore[arg-type]
+)
+class VectorStoreQdrant(_VectorStoreNode):
+    """A Qdrant collection (`qdrantCollection`); the qdrantApi credential's `qdrantUrl`
+    is a server URL, or ":memory:" / "path:<dir>" for qdrant-client's local mode."""
+
+    def store(self, param: Any, ctx: NodeContext, credential: Any, node: str) -> VectorStore:
+        collection = param("qdrantCollection")
+        if isinstance(collection, dict):
+            collection = collection.get("value")
+        if not collection:
+            raise AIConfigError(f"node {node!r}: parameter 'qdrantCollection' is required")
+        creds = credential("qdrantApi")
+        url = str(creds.get("qdrantUrl") or "")
+        if not url:
+            raise AIConfigError(f"node {node!r}: the qdrantApi credential has no qdrantUrl")
+        config = param("options.collectionConfig")
+        if isinstance(config, str) and config.strip():
+            try:
+                config = json.loads(config)
+            except json.JSONDecodeError as exc:
+                raise AIConfigError(
+                    f"node {node!r}: options.collectionConfig is not valid JSON: {exc.msg}"
+                ) from None
+        return QdrantVectorStore(
+            qdrant_client(url, creds.get("apiKey")),
+            str(collection),
+            str(param("options.contentPayloadKey", "content") or "content"),
+            str(param("options.metadataPayloadKey", "metadata") or "metadata"),
+            config if isinstance(config, dict) else None,
+        )
+
+    def search_filter(self, param: Any) -> dict[str, Any] | None:
+        raw = param("options.searchFilterJson")
+        if raw in (None, "", {}):
+            return None
+        try:
+            value = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError as exc:
+            raise AIConfigError(f"options.searchFilterJson is not valid JSON: {exc.msg}") from None
+        return value if isinstance(value, dict) else None
+
+
+@node(
+    "retrieverVectorStore",
+    versions=[1],
+    display_name="Vector Store Retriever",
+    inputs=0,
+    supplies="ai_retriever",
+    accepts=["ai_vectorStore"],
+    n8n=False,
+    aliases=(f"{LANGCHAIN}.retrieverVectorStore",),
+)
+class RetrieverVectorStore(SubNodeBase):
+    """The connected vector store's `topK` nearest documents for a query."""
+
+    def supply(self, view: SubNodeView) -> Retriever:
+        stores = view.supplied("ai_vectorStore")
+        if not stores:
+            raise AIConfigError(f"sub-node {view.name!r} needs a vector store on 'ai_vectorStore'")
+        base: Retriever = stores[0]
+        return Retriever(base.store, base.embedder, int(view.param("topK", 4) or 4), base.filter)
