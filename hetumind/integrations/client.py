@@ -169,7 +169,6 @@ class ServiceClient:
                     message,
                     node=self.ctx.node_name,
                     item_index=item_index,
-                    http_code=response.status,
                     description=description,
                 )
         return response if raw else parsed
