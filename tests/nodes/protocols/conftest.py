@@ -18,6 +18,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from hetumind.binary import reset_blob_store
 from tests.nodes.protocols.helpers import free_port
+from tests.nodes.protocols.web_server import WebServer, serving
 
 SMTP_USER = "mailer"
 SMTP_PASSWORD = "s3cret"
@@ -61,9 +62,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(
-        self, server: Any, session: Any, envelope: Any
-    ) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.server.inbox.append(
             Received(
                 envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content)
@@ -112,3 +111,9 @@ def blob_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     reset_blob_store()
     yield
     reset_blob_store()
+
+
+@pytest.fixture(scope="session")
+def web_server() -> Iterator[WebServer]:
+    with serving() as server:
+        yield server
