@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hetumind.integrations.credential_kinds import credential_models
 from hetumind.store.errors import CredentialInvalid
 
 __all__ = [
@@ -141,6 +142,8 @@ CREDENTIAL_TYPES: dict[str, type[CredentialData]] = {
     "openAiApi": OpenAiApi,
     "n8nApi": N8nApi,
 }
+# The SaaS nodes' kinds are declared with the integration kit (plain data, no node imports).
+CREDENTIAL_TYPES.update(credential_models(CredentialData))
 
 
 def _model(credential_type: str) -> type[CredentialData]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hetumind.store.db import Store
 
-__all__ = ["credential_resolver"]
+__all__ = ["credential_resolver", "credential_writer"]
 
 
 def credential_resolver(
@@ -36,3 +36,20 @@ def credential_resolver(
         return dict(found.data)
 
     return resolve
+
+
+def credential_writer(
+    store: Store, *, timeout: float | None = 30.0
+) -> Callable[[str, Mapping[str, Any], Mapping[str, Any]], None]:
+    """(credential type, node reference, renewed data) -> None: stores the data a node
+    renewed (an OAuth2 refresh), validated and encrypted like any update.
+
+        from hetumind.credentials import set_credential_writer
+        set_credential_writer(credential_writer(store))
+    """
+
+    def write(credential_type: str, ref: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+        found = store.run_sync(store.credentials.resolve(credential_type, ref), timeout)
+        store.run_sync(store.credentials.update(found.id, data=dict(data)), timeout)
+
+    return write

@@ -31,6 +31,17 @@ SAMPLES = {
     "redis": ({"host": "r", "password": "s3cret-r"}, "s3cret-r"),
     "postgres": ({"host": "db", "user": "u", "password": "s3cret-p", "port": 5433}, "s3cret-p"),
     "openAiApi": ({"apiKey": "sk-s3cret"}, "sk-s3cret"),
+    "n8nApi": ({"apiKey": "s3cret-n8n", "baseUrl": "http://n8n/api/v1"}, "s3cret-n8n"),
+    # the SaaS kinds (hetumind.integrations.credential_kinds)
+    "telegramApi": ({"accessToken": "s3cret-tg"}, "s3cret-tg"),
+    "slackApi": ({"accessToken": "xoxb-s3cret"}, "xoxb-s3cret"),
+    "airtableTokenApi": ({"accessToken": "pat-s3cret"}, "pat-s3cret"),
+    "airtableApi": ({"apiKey": "key-s3cret"}, "key-s3cret"),
+    "notionApi": ({"apiKey": "secret_s3cret"}, "secret_s3cret"),
+    **{
+        kind: ({"clientId": "c", "clientSecret": f"s3cret-{kind}"}, f"s3cret-{kind}")
+        for kind in ("oAuth2Api", "slackOAuth2Api", "airtableOAuth2Api", "notionOAuth2Api")
+    },
 }
 
 
