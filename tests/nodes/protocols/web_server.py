@@ -134,7 +134,9 @@ def _handler(server: WebServer) -> type[BaseHTTPRequestHandler]:
 
         def _graphql(self, params: dict[str, Any]) -> None:
             if self.path.startswith("/graphql-auth") and self.headers.get("Authorization") != TOKEN:
-                self._answer(401, "application/json", b'{"message": "unauthorized"}')
+                self._answer(
+                    401, "application/json", b'{"errors": [{"message": "Not authorized"}]}'
+                )
                 return
             result = graphql_sync(
                 schema,
