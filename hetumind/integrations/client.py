@@ -101,6 +101,9 @@ class ServiceClient:
         self.kind = service.credential_type(ctx)
         self.auth = service.credentials[self.kind]
         self._sleep = sleep
+        self.cache: dict[str, Any] = {}
+        """For operations that read something once per node run (n8n reads a table once
+        before updating its items)."""
         data = ctx.credentials(self.kind)
         if not data:
             raise CredentialMissing(f"Node does not have any credentials set for {self.kind!r}")

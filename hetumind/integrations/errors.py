@@ -100,23 +100,43 @@ class NodeApiError(NodeExecutionError):
 
 
 def find_description(body: Any, depth: int = 0) -> str | None:
-    """n8n's findProperty over the answer: the first message-like key, looking into
-    nested error objects; lists are joined."""
-    if depth > 4 or not isinstance(body, Mapping):
+    """n8n's findProperty over the answer: the first message-like key (strings, numbers,
+    lists joined with " | ", nested objects searched), then nested error objects."""
+    if depth > 5:
+        return None
+    if not isinstance(body, Mapping):
         return body if isinstance(body, str) and body.strip() else None
     for key in _MESSAGE_KEYS:
         value = body.get(key)
-        if isinstance(value, str) and value:
+        if not value:
+            continue
+        if isinstance(value, str):
             return value
-        if isinstance(value, list) and value:
-            parts = [find_description(v, depth + 1) or str(v) for v in value]
-            return ", ".join(p for p in parts if p)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, list):
+            parts = [
+                v
+                if isinstance(v, str)
+                else str(v)
+                if isinstance(v, int | float)
+                else find_description(v, depth + 1)
+                if isinstance(v, Mapping)
+                else None
+                for v in value
+            ]
+            found = [p for p in parts if p is not None]
+            return " | ".join(found) if found else None
+        if isinstance(value, Mapping):
+            nested = find_description(value, depth + 1)
+            if nested:
+                return nested
     for key in _NESTED_KEYS:
-        nested = body.get(key)
-        if isinstance(nested, Mapping):
-            found = find_description(nested, depth + 1)
-            if found:
-                return found
+        nested_value = body.get(key)
+        if isinstance(nested_value, Mapping):
+            nested = find_description(nested_value, depth + 1)
+            if nested:
+                return nested
     return None
 
 
