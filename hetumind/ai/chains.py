@@ -21,6 +21,7 @@ __all__ = [
     "REFINE_PROMPT",
     "SUMMARY_PROMPT",
     "ask",
+    "count_tokens",
     "fill",
     "format_documents",
     "summarize",
@@ -87,21 +88,27 @@ async def summarize(
     steps: list[dict[str, Any]],
     *,
     prompt: str = SUMMARY_PROMPT,
-    combine_prompt: str | None = None,
+    map_prompt: str = SUMMARY_PROMPT,
     refine_prompt: str = REFINE_PROMPT,
-    refine_question_prompt: str | None = None,
+    refine_question_prompt: str = SUMMARY_PROMPT,
+    max_tokens: int = 3000,
+    max_iterations: int = 10,
 ) -> tuple[str, Usage]:
-    """LangChain's loadSummarizationChain: `stuff` puts every document in one prompt;
-    `map_reduce` summarizes each document, then the summaries together
-    (`combine_prompt`); `refine` summarizes the first document, then refines the
-    summary with each following one."""
+    """LangChain JS's loadSummarizationChain.
+
+    `stuff`: every document in `prompt`. `map_reduce`: while the documents joined into
+    `prompt` come to `max_tokens` tokens or more, summarize each with `map_prompt` (n8n's
+    combineMapPrompt) and continue with the summaries; then `prompt` over what is left,
+    so short texts take one call, as in LangChain. `refine`: `refine_question_prompt`
+    over the first document, then `refine_prompt` with the summary so far and each next
+    one.
+    """
     usage = Usage()
 
     async def one(template: str, values: Mapping[str, str], kind: str) -> str:
         nonlocal usage
-        text, used = await ask(
-            model, [{"role": "user", "content": fill(template, values)}], steps, kind
-        )
+        message = [{"role": "user", "content": fill(template, values)}]
+        text, used = await ask(model, message, steps, kind)
         usage = usage + used
         return text
 
@@ -110,19 +117,28 @@ async def summarize(
     if method == "stuff":
         return await one(prompt, {"text": format_documents(documents)}, "stuff"), usage
     if method == "refine":
-        summary = await one(
-            refine_question_prompt or prompt, {"text": documents[0].page_content}, "initial"
-        )
+        summary = await one(refine_question_prompt, {"text": documents[0].page_content}, "initial")
         for doc in documents[1:]:
             summary = await one(
                 refine_prompt, {"existing_answer": summary, "text": doc.page_content}, "refine"
             )
         return summary, usage
-    # map_reduce: the map calls are independent, so they go out together.
     import asyncio
 
-    partials = await asyncio.gather(
-        *(one(prompt, {"text": d.page_content}, "map") for d in documents)
-    )
-    combined = "\n\n".join(partials)
-    return await one(combine_prompt or prompt, {"text": combined}, "combine"), usage
+    current = list(documents)
+    for _ in range(max_iterations):
+        if count_tokens(fill(prompt, {"text": format_documents(current)})) < max_tokens:
+            break
+        # the map calls are independent, so they go out together
+        partials = await asyncio.gather(
+            *(one(map_prompt, {"text": d.page_content}, "map") for d in current)
+        )
+        current = [Document(p) for p in partials]
+    return await one(prompt, {"text": format_documents(current)}, "combine"), usage
+
+
+def count_tokens(text: str) -> int:
+    """cl100k_base tokens, as LangChain counts an OpenAI chat model's prompt."""
+    from hetumind.ai.splitters import token_encoding
+
+    return len(token_encoding("cl100k_base").encode(text, disallowed_special=()))

@@ -270,13 +270,18 @@ def qa_workflow(wf_id: str, bow: str, chat_url: str) -> dict[str, Any]:
     )
 
 
-def test_question_and_answer_chain_puts_retrieved_context_in_the_prompt(bow: str) -> None:
+@pytest.mark.parametrize(("version", "answer"), [(1.5, "ANSWER"), (1.4, {"text": "ANSWER"})])
+def test_question_and_answer_chain_puts_retrieved_context_in_the_prompt(
+    bow: str, version: float, answer: Any
+) -> None:
     wf_id = f"wf-{uuid.uuid4().hex}"
     insert(wf_id, bow, "vectorStoreInMemory", memoryKey="qa")
     with StandInServer(lambda body: reply("ANSWER")) as chat:
-        result = run_workflow(qa_workflow(wf_id, bow, chat.base_url), input_items=[{"q": "basil"}])
+        wf = qa_workflow(wf_id, bow, chat.base_url)
+        wf["nodes"][1]["typeVersion"] = version
+        result = run_workflow(wf, input_items=[{"q": "basil"}])
     assert result.status == "success", result.error
-    assert result.outputs("QA")[0] == [{"response": "ANSWER"}]
+    assert result.outputs("QA")[0] == [{"response": answer}]
     system, user = chat.requests[0]["messages"]
     assert system["role"] == "system" and system["content"].endswith(f"Context: {FACTS[2]}")
     assert user == {"role": "user", "content": "basil"}
@@ -297,8 +302,15 @@ def summarizer(method: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize(("method", "calls"), [("stuff", 1), ("map_reduce", 4), ("refine", 3)])
-def test_summarization_methods(method: str, calls: int) -> None:
+@pytest.mark.parametrize(
+    ("method", "calls", "key"),
+    [
+        ("stuff", 1, "text"),
+        ("map_reduce", 1, "text"),  # short text: LangChain skips the map step
+        ("refine", 3, "output_text"),
+    ],
+)
+def test_summarization_methods(method: str, calls: int, key: str) -> None:
     def script(body: dict[str, Any]) -> dict[str, Any]:
         return reply(f"S{len(body['messages'][0]['content'])}")
 
@@ -311,15 +323,50 @@ def test_summarization_methods(method: str, calls: int) -> None:
         result = run_workflow(wf, input_items=[{"text": " ".join(FACTS)}])
     assert result.status == "success", result.error
     (item,) = result.outputs("Summary")[0]
-    assert item["output"]["text"].startswith("S")
+    assert set(item["response"]) == {key} and item["response"][key].startswith("S")
     prompts = [r["messages"][0]["content"] for r in chat.requests]
     assert len(prompts) == calls  # three chunks of at most 60 characters
-    if method == "stuff":
+    if method != "refine":
+        assert prompts[0].startswith("Write a concise summary")
         assert all(f in prompts[0] for f in FACTS)
-    if method == "map_reduce":
-        assert prompts[-1].startswith("Write a concise summary") and "S" in prompts[-1]
-    if method == "refine":
+    else:
+        assert FACTS[0] in prompts[0] and FACTS[0] not in prompts[1]
         assert "existing summary" in prompts[1] and "existing summary" in prompts[2]
+
+
+class ScriptedModel:
+    """A ChatModel in this process: answers "sum(<n>)" with n the prompt's length."""
+
+    settings = None
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    async def chat(self, messages: Any, **kwargs: Any) -> Any:
+        from hetumind.ai.chat import ChatResult
+
+        self.prompts.append(messages[-1]["content"])
+        return ChatResult(content=f"sum({len(messages[-1]['content'])})")
+
+
+def test_map_reduce_maps_while_the_combined_prompt_is_too_long() -> None:
+    import asyncio
+
+    from hetumind.ai.chains import SUMMARY_PROMPT, count_tokens, fill, summarize
+    from hetumind.ai.documents import Document
+
+    docs = [Document(f) for f in FACTS]
+    model = ScriptedModel()
+    steps: list[dict[str, Any]] = []
+    # the three summaries fit, the three facts do not
+    limit = count_tokens(fill(SUMMARY_PROMPT, {"text": "sum(99)\n\nsum(99)\n\nsum(99)"})) + 1
+    assert count_tokens(fill(SUMMARY_PROMPT, {"text": "\n\n".join(FACTS)})) >= limit
+    text, _ = asyncio.run(
+        summarize(model, docs, "map_reduce", steps, map_prompt="MAP {text}", max_tokens=limit)  # type: ignore[arg-type]
+    )
+    assert [s["call"] for s in steps] == ["map", "map", "map", "combine"]
+    assert sorted(model.prompts[:3]) == sorted(f"MAP {f}" for f in FACTS)
+    assert "sum(" in model.prompts[3] and text.startswith("sum(")
 
 
 def test_information_extractor_validates_against_the_attributes() -> None:

@@ -17,7 +17,7 @@ from hetumind.ai.chains import (
     summarize,
 )
 from hetumind.ai.chat import ChatModel
-from hetumind.ai.documents import Document, load_json_value
+from hetumind.ai.documents import Document, load_binary, load_json_value
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.prompts import user_prompt
 from hetumind.ai.runner import record_steps, run_items
@@ -25,6 +25,7 @@ from hetumind.ai.splitters import RecursiveCharacterTextSplitter, TextSplitter
 from hetumind.ai.structured import StructuredParser, schema_from_example
 from hetumind.ai.subnodes import require_one, supplied
 from hetumind.ai.vector_stores import Retriever
+from hetumind.binary import read_binary
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
@@ -78,8 +79,13 @@ class ChainRetrievalQa(Node):
         recorded: list[Row] = [{} for _ in range(count)]
 
         async def one(i: int) -> Row:
-            if "query" in ctx.raw_parameters:  # v1.0-1.2 name the question `query`
-                question = _text(ctx, "query", i)
+            if ctx.type_version <= 1.2:  # v1.0-1.2 name the question `query`
+                value = ctx.param("query", i, None)
+                if value is None:
+                    value = ctx.evaluate("={{ $json.input }}", i, "query")
+                if value in (None, ""):
+                    raise AIConfigError("The 'query' parameter is empty.")
+                question = str(value)
             else:
                 question = user_prompt(ctx, i)
             docs = await retriever.retrieve(question)
@@ -89,12 +95,24 @@ class ChainRetrievalQa(Node):
             ]
             recorded[i] = {"steps": steps}
             messages = [
-                {"role": "system", "content": fill(system, {"context": format_documents(docs)})},
+                {
+                    "role": "system",
+                    # custom templates may name the question {input} (or {question} < 1.5)
+                    "content": fill(
+                        system,
+                        {
+                            "context": format_documents(docs),
+                            "input": question,
+                            "question": question,
+                        },
+                    ),
+                },
                 {"role": "user", "content": question},
             ]
             answer, usage = await ask(model, messages, steps, "answer")
             recorded[i]["usage"] = usage.to_dict()
-            return {"response": answer}
+            # n8n: before 1.5 the chain's whole result, {text}; from 1.5 the answer alone
+            return {"response": answer if ctx.type_version >= 1.5 else {"text": answer}}
 
         return [_run(ctx, model, count, one, recorded)]
 
@@ -120,6 +138,8 @@ class ChainSummarization(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         model: ChatModel = require_one(ctx, "ai_languageModel", "chat model")
         batch = inputs[0] if inputs else ItemBatch.empty()
+        if ctx.type_version < 2:
+            return [self._v1(ctx, model, batch)]
         mode = ctx.param("operationMode", 0, "nodeInputJson")
         loader = (
             require_one(ctx, "ai_document", "document loader") if mode == "documentLoader" else None
@@ -135,14 +155,27 @@ class ChainSummarization(Node):
                 chunk_overlap=int(ctx.param("chunkOverlap", i, 200) or 0),
             )
 
-        async def one(i: int) -> Row:
-            docs: list[Document]
+        def documents(i: int) -> list[Document]:
             if loader is not None:
-                docs = loader.process_item(batch, i)
+                return list(loader.process_item(batch, i))
+            if mode == "nodeInputBinary":
+                key = str(ctx.param("options.binaryDataKey", i, "data") or "data")
+                binary = (batch.binary[i] if batch.binary is not None else None) or {}
+                if key not in binary:
+                    raise AIConfigError(f"item {i} has no binary field {key!r}")
+                entry = binary[key]
+                data = read_binary(entry, where=f"binary field {key!r} of item {i}")
+                options = ctx.param("options", i, {}) or {}
+                docs = load_binary(data, str(entry.get("mimeType", "")), "auto", options)
             else:
-                docs = load_json_value(batch.row(i))
-                if (split := splitter(i)) is not None:
-                    docs = split.split_documents(docs)
+                docs = load_json_value(
+                    batch.row(i), str(ctx.param("options.pointers", i, "") or "")
+                )
+            split = splitter(i)
+            return split.split_documents(docs) if split is not None else docs
+
+        async def one(i: int) -> Row:
+            docs = documents(i)
             options = _summary_options(ctx, i)
             method = str(options.get("summarizationMethod", "map_reduce") or "map_reduce")
             if method not in ("map_reduce", "refine", "stuff"):
@@ -151,25 +184,40 @@ class ChainSummarization(Node):
                 )
             steps: list[Row] = []
             recorded[i] = {"steps": steps}
-            prompt_key = "prompt" if method != "refine" else "refineQuestionPrompt"
             text, usage = await summarize(
                 model,
                 docs,
                 method,
                 steps,
-                prompt=str(options.get(prompt_key) or options.get("prompt") or SUMMARY_PROMPT),
-                combine_prompt=options.get("combineMapPrompt") or None,
+                prompt=str(options.get("prompt") or SUMMARY_PROMPT),
+                map_prompt=str(options.get("combineMapPrompt") or SUMMARY_PROMPT),
                 refine_prompt=str(options.get("refinePrompt") or REFINE_PROMPT),
-                refine_question_prompt=options.get("refineQuestionPrompt") or None,
+                refine_question_prompt=str(options.get("refineQuestionPrompt") or SUMMARY_PROMPT),
             )
             recorded[i]["usage"] = usage.to_dict()
-            return (
-                {"output": {"text": text}}
-                if ctx.type_version >= 2
-                else {"response": {"text": text}}
-            )
+            # LangChain's output keys: the refine chain's is output_text, the others' text
+            return {"response": {"output_text" if method == "refine" else "text": text}}
 
         return [_run(ctx, model, len(batch), one, recorded)]
+
+    def _v1(self, ctx: NodeContext, model: ChatModel, batch: ItemBatch) -> ItemBatch:
+        """v1: `type` is the method, documents come from the loader, and `mode`
+        runOnceForAllItems (default) makes one summary of every item's documents."""
+        loader = require_one(ctx, "ai_document", "document loader")
+        method = str(ctx.param("type", 0, "map_reduce") or "map_reduce")
+        each = ctx.param("mode", 0, "runOnceForAllItems") == "runOnceForEachItem"
+        groups = [[i] for i in range(len(batch))] if each else [list(range(len(batch)))]
+        recorded: list[Row] = [{} for _ in groups]
+
+        async def one(g: int) -> Row:
+            docs = [d for i in groups[g] for d in loader.process_item(batch, i)]
+            steps: list[Row] = []
+            recorded[g] = {"steps": steps}
+            text, usage = await summarize(model, docs, method, steps)
+            recorded[g]["usage"] = usage.to_dict()
+            return {"response": {"output_text" if method == "refine" else "text": text}}
+
+        return _run(ctx, model, len(groups), one, recorded)
 
 
 _EXTRACT_SYSTEM = (
