@@ -5,6 +5,10 @@
 # 22, the system's config) is not wanted: it is stopped.
 set -eu
 
+# sshd started as root needs its privilege-separation folder (Debian's init makes it).
+if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then
+    mkdir -p /run/sshd && chmod 755 /run/sshd
+fi
 if [ -x /usr/sbin/sshd ]; then
     exit 0
 fi
@@ -21,6 +25,9 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet ssh 2>/de
     $SUDO systemctl disable --now ssh || true
 elif [ -x /etc/init.d/ssh ]; then
     $SUDO /etc/init.d/ssh stop >/dev/null 2>&1 || true
+fi
+if [ "$(id -u)" = 0 ]; then
+    mkdir -p /run/sshd && chmod 755 /run/sshd
 fi
 [ -x /usr/sbin/sshd ] || {
     echo "ensure-openssh: installing openssh-server did not give /usr/sbin/sshd" >&2

@@ -18,6 +18,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from hetumind.binary import reset_blob_store
 from tests.nodes.protocols.helpers import free_port
+from tests.nodes.protocols.sshd import SshServer, running_sshd
 from tests.nodes.protocols.web_server import WebServer, serving
 
 SMTP_USER = "mailer"
@@ -116,4 +117,10 @@ def blob_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 @pytest.fixture(scope="session")
 def web_server() -> Iterator[WebServer]:
     with serving() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sshd() -> Iterator[SshServer]:
+    with running_sshd() as server:
         yield server
