@@ -405,7 +405,10 @@ def test_information_extractor_validates_against_the_attributes() -> None:
 def test_text_classifier_routes_items_to_category_outputs() -> None:
     def script(body: dict[str, Any]) -> dict[str, Any]:
         text = body["messages"][-1]["content"]
-        return reply(json.dumps({"bug": "crash" in text, "praise": "love" in text, "other": False}))
+        unknown = "crash" not in text and "love" not in text
+        return reply(
+            json.dumps({"bug": "crash" in text, "praise": "love" in text, "fallback": unknown})
+        )
 
     classifier = {
         "name": "Classify",
@@ -437,17 +440,8 @@ def test_text_classifier_routes_items_to_category_outputs() -> None:
 def test_sentiment_analysis_adds_the_category() -> None:
     def script(body: dict[str, Any]) -> dict[str, Any]:
         good = "great" in body["messages"][-1]["content"]
-        return reply(
-            json.dumps(
-                {
-                    "Positive": good,
-                    "Neutral": False,
-                    "Negative": not good,
-                    "strength": 0.9,
-                    "confidence": 0.8,
-                }
-            )
-        )
+        sentiment = "Positive" if good else "Negative"
+        return reply(json.dumps({"sentiment": sentiment, "strength": 0.9, "confidence": 0.8}))
 
     node = {
         "name": "Sentiment",

@@ -308,9 +308,7 @@ _CLASSIFY_SYSTEM = (
 )
 
 
-def _route(
-    ctx: NodeContext, batch: ItemBatch, outputs: int, choices: list[list[int]], rows: list[Row]
-) -> list[ItemBatch]:
+def _route(outputs: int, choices: list[list[int]], rows: list[Row]) -> list[ItemBatch]:
     """Item i goes to every output in choices[i], as `rows[i]`."""
     per_output: list[tuple[list[Row], list[int]]] = [([], []) for _ in range(outputs)]
     for i, ports in enumerate(choices):
@@ -320,38 +318,26 @@ def _route(
     return [ItemBatch.from_json(r, paired=p) for r, p in per_output]
 
 
-def _classify(
+def _structured_per_item(
     ctx: NodeContext,
     batch: ItemBatch,
-    names: list[str],
-    descriptions: list[str],
-    multi: bool,
-    fallback_other: bool,
-    system_template: str,
-    extra: Mapping[str, Any] | None = None,
-) -> tuple[list[Any], ItemBatch, ChatModel]:
+    schema: dict[str, Any],
+    system: Any,
+) -> list[Row]:
+    """One structured model call per item: `system(i)` is its system prompt, the item's
+    `inputText` the user message; rows are {"result": ...} or, continuing on fail,
+    {"error": ...}."""
     model: ChatModel = require_one(ctx, "ai_languageModel", "chat model")
-    count = len(batch)
-    properties: dict[str, Any] = {
-        n: {"type": "boolean", "description": d or f"whether the text is {n}"}
-        for n, d in zip(names, descriptions, strict=True)
-    }
-    if fallback_other:
-        properties["other"] = {"type": "boolean", "description": "none of the other categories"}
-    properties.update(extra or {})
-    parser = StructuredParser(
-        {"type": "object", "properties": properties, "required": list(properties)}
-    )
-    recorded: list[Row] = [{} for _ in range(count)]
+    parser = StructuredParser(schema)
+    recorded: list[Row] = [{} for _ in range(len(batch))]
 
     async def one(i: int) -> Row:
-        listing = ", ".join(names)
-        system = fill(system_template, {"categories": listing})
-        if not multi:
-            system += "\nOnly one category may be true."
+        text = ctx.param("inputText", i, None)
+        if text in (None, ""):
+            raise AIConfigError(f"Text to classify for item {i} is not defined")
         messages = [
-            {"role": "system", "content": f"{system}\n\n{parser.instructions()}"},
-            {"role": "user", "content": _text(ctx, "inputText", i)},
+            {"role": "system", "content": f"{system(i)}\n{parser.instructions()}"},
+            {"role": "user", "content": text if isinstance(text, str) else json.dumps(text)},
         ]
         steps: list[Row] = []
         recorded[i] = {"steps": steps}
@@ -359,8 +345,7 @@ def _classify(
         recorded[i]["usage"] = usage.to_dict()
         return {"result": value}
 
-    results = _run(ctx, model, count, one, recorded).to_json()
-    return results, batch, model
+    return _run(ctx, model, len(batch), one, recorded).to_json()
 
 
 @node(
@@ -374,39 +359,61 @@ def _classify(
     fusible=False,
 )
 class TextClassifier(Node):
-    """Routes each item to the output of the category the model picks for `inputText`
-    (several with `options.multiClass`; unmatched items are dropped, or go to an extra
-    "Other" output with `options.fallback: "other"`)."""
+    """Routes each item to the output of every category the model marks true for
+    `inputText`; with `options.fallback: "other"` the model may mark `fallback` instead,
+    which routes to an extra last output. Items pass through unchanged."""
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         categories = _categories(ctx.raw_parameters)
         if not categories:
-            raise NodeExecutionError("no categories defined", node=ctx.node_name)
+            raise NodeExecutionError("At least one category must be defined", node=ctx.node_name)
         names = [str(c.get("category", "")) for c in categories]
         multi = bool(ctx.param("options.multiClass", 0, False))
         other = ctx.param("options.fallback", 0, "discard") == "other"
-        template = str(ctx.param("options.systemPromptTemplate", 0, None) or _CLASSIFY_SYSTEM)
-        batch = inputs[0] if inputs else ItemBatch.empty()
-        results, _, _ = _classify(
-            ctx,
-            batch,
-            names,
-            [str(c.get("description", "")) for c in categories],
-            multi,
-            other,
-            template,
+        properties: dict[str, Any] = {
+            n: {
+                "type": "boolean",
+                "description": f'Should be true if the input has category "{n}" '
+                f"(description: {c.get('description', '')})",
+            }
+            for n, c in zip(names, categories, strict=True)
+        }
+        if other:
+            properties["fallback"] = {
+                "type": "boolean",
+                "description": "Should be true if none of the other categories apply",
+            }
+        schema = {"type": "object", "properties": properties, "required": list(properties)}
+        exclusive = (
+            "Categories are not mutually exclusive, and multiple can be true"
+            if multi
+            else "Categories are mutually exclusive, and only one can be true"
         )
+        fallback = (
+            'If no categories apply, select the "fallback" option.'
+            if other
+            else "If there is not a very fitting category, select none of the categories."
+        )
+
+        def system(i: int) -> str:
+            template = str(ctx.param("options.systemPromptTemplate", i, None) or _CLASSIFY_SYSTEM)
+            return f"{fill(template, {'categories': ', '.join(names)})}\n{exclusive}\n{fallback}"
+
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        results = _structured_per_item(ctx, batch, schema, system)
+        rows = batch.to_json()
         choices: list[list[int]] = []
-        for result in results:
+        for k, result in enumerate(results):
+            if "error" in result:  # continueOnFail: n8n puts it on the first output
+                rows[k] = result
+                choices.append([0])
+                continue
             value = result.get("result") or {}
-            ports = [k for k, n in enumerate(names) if value.get(n) is True]
-            if not multi:
-                ports = ports[:1]
-            if not ports and other:
-                ports = [len(names)]
+            ports = [p for p, n in enumerate(names) if value.get(n)]
+            if other and value.get("fallback"):
+                ports.append(len(names))
             choices.append(ports)
-        outputs = _classifier_outputs(ctx.raw_parameters)
-        return _route(ctx, batch, outputs, choices, batch.to_json())
+        return _route(_classifier_outputs(ctx.raw_parameters), choices, rows)
 
 
 _SENTIMENT_SYSTEM = (
@@ -414,57 +421,77 @@ _SENTIMENT_SYSTEM = (
     "the provided text. Categorize it into one of the following: {categories}. Use the "
     "provided formatting instructions. Only output the JSON."
 )
+_DEFAULT_SENTIMENTS = "Positive, Neutral, Negative"
 
 
-def _sentiment_names(parameters: Mapping[str, Any]) -> list[str]:
-    raw = (parameters.get("options") or {}).get("categories") or "Positive, Neutral, Negative"
-    return [c.strip() for c in str(raw).split(",") if c.strip()]
+def _sentiment_names(raw: Any) -> list[str]:
+    return [c.strip() for c in str(raw or _DEFAULT_SENTIMENTS).split(",") if c.strip()]
 
 
 @node(
     "sentimentAnalysis",
     versions=[1, 1.1],
     display_name="Sentiment Analysis",
-    outputs=lambda parameters: max(1, len(_sentiment_names(parameters))),
+    outputs=lambda parameters: max(
+        1, len(_sentiment_names((parameters.get("options") or {}).get("categories")))
+    ),
     accepts=["ai_languageModel"],
     n8n=False,
     aliases=(f"{LANGCHAIN}.sentimentAnalysis",),
     fusible=False,
 )
 class SentimentAnalysis(Node):
-    """Routes each item to the output of its sentiment (`options.categories`), adding
-    `sentimentAnalysis: {category}` (and strength, confidence with
-    `options.includeDetailedResults`)."""
+    """Routes each item to the output of its sentiment among `options.categories`,
+    adding `sentimentAnalysis: {category}` (plus strength and confidence with
+    `options.includeDetailedResults`); a sentiment outside the list drops the item."""
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
-        names = _sentiment_names(ctx.raw_parameters)
-        detailed = bool(ctx.param("options.includeDetailedResults", 0, False))
-        template = str(ctx.param("options.systemPromptTemplate", 0, None) or _SENTIMENT_SYSTEM)
-        extra = (
-            {
-                "strength": {"type": "number", "description": "strength from 0 to 1"},
-                "confidence": {"type": "number", "description": "confidence from 0 to 1"},
-            }
-            if detailed
-            else None
-        )
+        raw = ctx.param("options.categories", 0, _DEFAULT_SENTIMENTS)
+        names = _sentiment_names(raw)
+        if not names:
+            raise NodeExecutionError("No sentiment categories provided", node=ctx.node_name)
+        schema = {
+            "type": "object",
+            "properties": {
+                "sentiment": {"type": "string", "enum": names},
+                "strength": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "Strength score for sentiment in relation to the category",
+                },
+                "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+            },
+            "required": ["sentiment", "strength", "confidence"],
+        }
+
+        def system(i: int) -> str:
+            template = str(ctx.param("options.systemPromptTemplate", i, None) or _SENTIMENT_SYSTEM)
+            return fill(template, {"categories": str(raw or _DEFAULT_SENTIMENTS)})
+
         batch = inputs[0] if inputs else ItemBatch.empty()
-        results, _, _ = _classify(
-            ctx, batch, names, [""] * len(names), False, False, template, extra
-        )
+        results = _structured_per_item(ctx, batch, schema, system)
+        detailed = bool(ctx.param("options.includeDetailedResults", 0, False))
         rows = batch.to_json()
         choices: list[list[int]] = []
         out_rows: list[Row] = []
+        lowered = [n.lower() for n in names]
         for row, result in zip(rows, results, strict=True):
-            value = result.get("result") or {}
-            port = next((k for k, n in enumerate(names) if value.get(n) is True), None)
-            if port is None:
-                choices.append([])
-                out_rows.append(row)
+            if "error" in result:
+                out_rows.append(result)
+                choices.append([0])
                 continue
-            analysis: Row = {"category": names[port]}
+            value = result.get("result") or {}
+            sentiment = str(value.get("sentiment", ""))
+            port = lowered.index(sentiment.lower()) if sentiment.lower() in lowered else None
+            if port is None:
+                out_rows.append(row)
+                choices.append([])
+                continue
+            analysis: Row = {"category": sentiment}
             if detailed:
-                analysis.update({k: value[k] for k in ("strength", "confidence") if k in value})
-            choices.append([port])
+                analysis["strength"] = value.get("strength")
+                analysis["confidence"] = value.get("confidence")
             out_rows.append({**row, "sentimentAnalysis": analysis})
-        return _route(ctx, batch, len(names), choices, out_rows)
+            choices.append([port])
+        return _route(len(names), choices, out_rows)
