@@ -227,11 +227,22 @@ _EXTRACT_SYSTEM = (
 )
 
 
+_ATTRIBUTE_TYPES: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "time": {"type": "string", "format": "time"},
+    "datetime": {"type": "string", "format": "date-time"},
+}
+
+
 def _attribute_schema(attributes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    kinds = {"string": "string", "number": "number", "boolean": "boolean", "date": "string"}
+    """n8n's attributes (name, type, description, required) as a JSON schema; an
+    attribute that is not required may be left out."""
     properties = {
         str(a["name"]): {
-            "type": kinds.get(str(a.get("type", "string")), "string"),
+            **_ATTRIBUTE_TYPES.get(str(a.get("type", "string")), {}),
             "description": str(a.get("description", "")),
         }
         for a in attributes
@@ -264,7 +275,7 @@ class InformationExtractor(Node):
             if kind == "fromAttributes":
                 attributes = ctx.param("attributes.attributes", i, None) or []
                 if not attributes:
-                    raise AIConfigError("no attributes to extract (attributes.attributes)")
+                    raise AIConfigError("At least one attribute must be specified")
                 return StructuredParser(_attribute_schema(attributes))
             raw = ctx.param("inputSchema" if kind == "manual" else "jsonSchemaExample", i, None)
             try:
