@@ -10,6 +10,7 @@ catcher that hands the webhook response to the waiting request as soon as it exi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -25,7 +26,7 @@ from hetumind.engine import Backend, Checkpoint, InlineBackend, Listener, Plan, 
 from hetumind.engine.events import ExecutionFinished, NodeFinished
 from hetumind.engine.result import ExecutionResult
 from hetumind.engine.runtime import Coordinator, new_execution_id
-from hetumind.errors import HetumindError
+from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.nodes.builtin.webhook import RESPONSE_KEY
 from hetumind.store.scrubbing import credential_secrets
 from hetumind.workflow import parse_workflow
@@ -259,6 +260,42 @@ class Executor:
 
         self.admission.admit(ticket, launch)
         return running
+
+    async def poll(self, request: RunRequest) -> list[dict[str, Any]]:
+        """Run the one polling trigger `request.triggers` names on its own, unrecorded, with
+        the workflow's static data and the same credentials and policy as an execution;
+        save the static data the poll left and return the items it found ([]: nothing new;
+        hetumind.nodes.polling). A failing poll raises NodeExecutionError."""
+        (name,) = request.triggers or {""}
+        doc = {**request.doc, "connections": {}}
+        doc["nodes"] = [n for n in request.doc.get("nodes", []) if n.get("name") == name]
+        plan = build_plan(parse_workflow(doc))
+        workflow_id = request.workflow_id
+        stored = None
+        if workflow_id is not None:
+            with contextlib.suppress(HetumindError):
+                stored = (await self._recording.store.workflows.get(workflow_id)).static_data
+        project_id = await self._project_of(workflow_id)
+        coordinator = Coordinator(
+            plan,
+            InlineBackend(),
+            mode=request.mode,
+            credentials=await self._credentials(plan, project_id),
+            capabilities=replace(self._capabilities(), project_id=project_id),
+            static_data=stored,
+            traceparent=request.traceparent,
+        )
+        result = await asyncio.get_running_loop().run_in_executor(self._pool, coordinator.run)
+        left = result.static_data
+        if left is not None and left != (stored or {}) and workflow_id is not None:
+            await self._recording.store.workflows.set_static_data(workflow_id, left)
+        if result.status != "success":
+            error = result.error or {}
+            raise NodeExecutionError(str(error.get("message", "the poll failed")), node=name)
+        if not result.run_data.get(name):
+            return []
+        ports = await asyncio.to_thread(result.outputs, name)
+        return ports[0] if ports else []
 
     async def _prepare(
         self, request: RunRequest, plan: Plan, loop: asyncio.AbstractEventLoop

@@ -1,4 +1,5 @@
-"""The one scheduler: fires Schedule Trigger and Cron nodes of active workflows.
+"""The one scheduler: fires Schedule Trigger and Cron nodes of active workflows, and polls
+their polling triggers (hetumind.nodes.polling) at their poll times.
 
 A Serve deployment with exactly one replica, however many API replicas run, so each tick
 starts exactly one execution. API replicas call `refresh(workflow_id)` after activating,
@@ -30,19 +31,22 @@ from typing import Any
 from ray import serve
 
 from hetumind.engine.runtime import new_execution_id
+from hetumind.errors import HetumindError
 from hetumind.nodes.builtin.schedule import (
     CronRule,
     next_fire_time,
+    poll_rules,
     rules_for,
     schedule_item,
     workflow_timezone,
 )
+from hetumind.nodes.polling import POLL_MODE
 from hetumind.observability.logs import serve_logging_config
 from serve_app.executor import RunRequest
 from serve_app.resumer import Resumer
 from serve_app.services import Services
 from serve_app.settings import ServerSettings
-from serve_app.triggers import check_workflow, schedule_nodes
+from serve_app.triggers import check_workflow, polling_nodes, schedule_nodes
 
 __all__ = [
     "CATCH_UP_ENV",
@@ -144,6 +148,8 @@ class _Entry:
     """Caught-up ticks, oldest first, fired before `next_at`."""
     last_tick: datetime | None = None
     """The last tick claimed (here, or before this replica tracked the node)."""
+    polls: bool = False
+    """A polling trigger: each tick polls, and only a poll that finds items starts a run."""
 
 
 class Schedules:
@@ -180,9 +186,19 @@ class Schedules:
             return []
         now = datetime.now(UTC)
         entries = []
-        for name in schedule_nodes(workflow):
+        polling = polling_nodes(workflow)
+        for name in [*schedule_nodes(workflow), *polling]:
             node = workflow.node(name)
-            rules = rules_for(node.type, node.parameters)
+            polls = name in polling
+            try:
+                rules = (
+                    poll_rules(node.parameters) if polls else rules_for(node.type, node.parameters)
+                )
+            except ValueError as exc:
+                log.warning(
+                    "node %r of workflow %s cannot be scheduled: %s", name, workflow_id, exc
+                )
+                continue
             entries.append(
                 _Entry(
                     workflow_id,
@@ -193,7 +209,9 @@ class Schedules:
                     rules,
                     tz,
                     next_fire_time(rules, now, tz),
-                    policy,
+                    # Polls missed while down are one poll: it finds whatever came meanwhile.
+                    "once" if polls else policy,
+                    polls=polls,
                 )
             )
         return entries
@@ -364,32 +382,58 @@ class Schedules:
                 log.info("tick %s of %s/%s fired elsewhere", tick, entry.workflow_id, entry.node)
                 return
         entry.last_tick = max(tick, entry.last_tick or tick)
-        short = entry.node_type.rsplit(".", 1)[-1]
-        item = schedule_item(tick.astimezone(entry.tz)) if short == "scheduleTrigger" else {}
         request = RunRequest(
             entry.doc,
             entry.workflow_id,
             entry.version,
-            mode="schedule",
-            input_items=[item],
+            mode=POLL_MODE if entry.polls else "schedule",
             triggers={entry.node},
             execution_id=execution_id,
         )
+        if entry.polls:
+            try:
+                request.input_items = await self._services.executor.poll(request)
+            except HetumindError as exc:
+                log.warning("poll of %s/%s failed: %s", entry.workflow_id, entry.node, exc)
+                self._note(entry, tick, None, catch_up, error=exc.message)
+                return
+            if not request.input_items:
+                self._note(entry, tick, None, catch_up)
+                return
+        else:
+            short = entry.node_type.rsplit(".", 1)[-1]
+            tick_item = schedule_item(tick.astimezone(entry.tz))
+            request.input_items = [tick_item if short == "scheduleTrigger" else {}]
         try:
             running = await self._services.executor.start(request)
         except Exception:
             # The claim stays: a restarted scheduler starts it if it is still the last one.
             log.exception("could not start scheduled run of %s", entry.workflow_id)
             return
-        self._fired.append(
-            {
-                "workflowId": entry.workflow_id,
-                "node": entry.node,
-                "tick": tick.isoformat(),
-                "executionId": running.execution_id,
-                "catchUp": catch_up,
-            }
-        )
+        self._note(entry, tick, running.execution_id, catch_up, items=len(request.input_items))
+
+    def _note(
+        self,
+        entry: _Entry,
+        tick: datetime,
+        execution_id: str | None,
+        catch_up: bool,
+        *,
+        items: int = 0,
+        error: str | None = None,
+    ) -> None:
+        """Remember a fired tick; a poll that found nothing (or failed) started nothing."""
+        fired: dict[str, Any] = {
+            "workflowId": entry.workflow_id,
+            "node": entry.node,
+            "tick": tick.isoformat(),
+            "executionId": execution_id,
+            "catchUp": catch_up,
+        }
+        if entry.polls:
+            fired["items"] = items
+            fired["error"] = error
+        self._fired.append(fired)
         del self._fired[:-1000]
 
     def fired(self) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ __all__ = [
     "check_workflow",
     "manual_triggers",
     "match_path",
+    "polling_nodes",
     "restrict_triggers",
     "schedule_nodes",
     "trigger_kind",
@@ -88,7 +89,16 @@ def webhook_routes(workflow: Workflow) -> list[Route]:
 
 def schedule_nodes(workflow: Workflow) -> list[str]:
     """Names of enabled Schedule Trigger and Cron nodes."""
-    return [n.name for n in workflow.nodes if trigger_kind(n.type) == "schedule" and not n.disabled]
+    return _of_kind(workflow, "schedule")
+
+
+def polling_nodes(workflow: Workflow) -> list[str]:
+    """Names of enabled polling triggers (hetumind.nodes.polling)."""
+    return _of_kind(workflow, "polling")
+
+
+def _of_kind(workflow: Workflow, kind: TriggerKind) -> list[str]:
+    return [n.name for n in workflow.nodes if trigger_kind(n.type) == kind and not n.disabled]
 
 
 def manual_triggers(workflow: Workflow) -> set[str] | None:

@@ -40,7 +40,16 @@ __all__ = [
 
 EXECUTION_STATUSES = ("new", "running", "waiting", "success", "error", "canceled", "crashed")
 FINISHED_STATUSES = ("success", "error", "canceled", "crashed")
-EXECUTION_MODES = ("manual", "webhook", "schedule", "cli", "retry", "integrated", "error")
+EXECUTION_MODES = (
+    "manual",
+    "webhook",
+    "schedule",
+    "trigger",  # started by a polling trigger's poll (n8n's name)
+    "cli",
+    "retry",
+    "integrated",
+    "error",
+)
 """n8n's names: `integrated` is a sub-workflow run (Execute Workflow node), `error` an error
 workflow started because another execution failed."""
 

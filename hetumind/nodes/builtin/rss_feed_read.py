@@ -78,19 +78,38 @@ class RssFeedRead(Node):
 def _read(ctx: NodeContext, i: int) -> list[dict[str, Any]]:
     url = js_string(ctx.param("url", i, "") or "")
     options = as_mapping(ctx.param("options", i, {}))
+    custom = [f.strip() for f in str(options.get("customFields") or "").split(",") if f.strip()]
+    return read_feed(
+        ctx,
+        url,
+        verify=not options.get("ignoreSSL"),
+        accept=ctx.type_version >= 1.2,
+        custom_fields=custom,
+    )
+
+
+def read_feed(
+    ctx: NodeContext,
+    url: str,
+    *,
+    verify: bool = True,
+    accept: bool = True,
+    custom_fields: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """The entries of the feed at `url`, fetched under the execution's network policy
+    (`accept`: send n8n's Accept header). FeedError says what is wrong in n8n's words."""
     if not url:
         raise FeedError('The parameter "URL" has to be set!')
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FeedError('The provided "URL" is not valid!')
-    headers = {"Accept": ACCEPT} if ctx.type_version >= 1.2 else {}
     spec = RequestSpec(
         method="GET",
         url=url,
-        headers=headers,
+        headers={"Accept": ACCEPT} if accept else {},
         timeout_s=TIMEOUT_S,
         transport=TransportKey(
-            verify=not options.get("ignoreSSL"),
+            verify=verify,
             max_redirects=5,
             network=capabilities_of(ctx).network,
         ),
@@ -106,8 +125,7 @@ def _read(ctx: NodeContext, i: int) -> list[dict[str, Any]]:
         raise
     if response.status >= 400:
         raise FeedError(f"Status code {response.status}")
-    custom = [f.strip() for f in str(options.get("customFields") or "").split(",") if f.strip()]
-    return parse_feed(response.content, custom)
+    return parse_feed(response.content, custom_fields)
 
 
 def parse_feed(data: bytes, custom_fields: Sequence[str] = ()) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ __all__ = [
     "CronTrigger",
     "ScheduleTrigger",
     "next_fire_time",
+    "poll_rules",
     "rules_for",
     "schedule_item",
     "workflow_timezone",
@@ -163,6 +164,18 @@ def rules_for(type_name: str, parameters: Mapping[str, Any]) -> list[CronRule]:
         items = times.get("item") if isinstance(times, Mapping) else None
         return [_legacy_rule(i) for i in items or []]
     raise ValueError(f"{type_name!r} is not a schedule trigger")
+
+
+DEFAULT_POLL_TIMES = ({"mode": "everyMinute"},)
+"""n8n's default `pollTimes` for a polling trigger."""
+
+
+def poll_rules(parameters: Mapping[str, Any]) -> list[CronRule]:
+    """The cron rules of a polling trigger's `pollTimes` (n8n gives it the Cron node's
+    trigger-time shapes); ValueError names a bad field."""
+    times = parameters.get("pollTimes") or {}
+    items = times.get("item") if isinstance(times, Mapping) else None
+    return [_legacy_rule(i) for i in items or DEFAULT_POLL_TIMES]
 
 
 def workflow_timezone(settings: Mapping[str, Any]) -> tzinfo:
