@@ -124,3 +124,47 @@ def web_server() -> Iterator[WebServer]:
 def sshd() -> Iterator[SshServer]:
     with running_sshd() as server:
         yield server
+
+
+FTP_USER = "ftpuser"
+FTP_PASSWORD = "ftp-secret"
+
+
+@dataclass
+class FtpServer:
+    host: str
+    port: int
+    root: Path
+
+    def credential(self, **changes: Any) -> dict[str, Any]:
+        data = {
+            "host": self.host,
+            "port": self.port,
+            "username": FTP_USER,
+            "password": FTP_PASSWORD,
+        }
+        return {**data, **changes}
+
+
+@pytest.fixture(scope="session")
+def ftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FtpServer]:
+    """pyftpdlib on a free loopback port, one user whose home is a scratch folder."""
+    import threading
+
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.servers import ThreadedFTPServer
+
+    root = tmp_path_factory.mktemp("ftp-root")
+    authorizer = DummyAuthorizer()
+    authorizer.add_user(FTP_USER, FTP_PASSWORD, str(root), perm="elradfmwMT")
+    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer, "banner": "hm test"})
+    server = ThreadedFTPServer(("127.0.0.1", 0), handler)
+    host, port = server.address[:2]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2}, daemon=True)
+    thread.start()
+    try:
+        yield FtpServer(str(host), int(port), root)
+    finally:
+        server.close_all()
+        thread.join(5)
