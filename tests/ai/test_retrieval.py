@@ -465,3 +465,49 @@ def test_sentiment_analysis_adds_the_category() -> None:
         }
     ]
     assert neutral == [] and negative[0]["sentimentAnalysis"]["category"] == "Negative"
+
+
+def test_default_data_loader_reads_binary_files_in_simple_mode(bow: str) -> None:
+    import base64
+
+    csv_file = base64.b64encode(b"city,river\nParis,Seine\nLondon,Thames\n").decode()
+    text_file = base64.b64encode(("word " * 400).encode()).decode()  # 2000 characters
+    loader = {
+        "name": "Loader",
+        "type": f"{L}.documentDefaultDataLoader",
+        "typeVersion": 2,
+        "parameters": {"dataType": "binary", "textSplittingMode": "simple"},
+    }
+    wf = workflow(
+        f"wf-{uuid.uuid4().hex}",
+        [store_node("vectorStoreInMemory", "insert", memoryKey="files"), loader, embeddings(bow)],
+        [("Loader", "ai_document", "Store"), ("Embeddings", "ai_embedding", "Store")],
+    )
+    items = [
+        {
+            "json": {"n": 1},
+            "binary": {
+                "data": {"data": csv_file, "mimeType": "text/csv", "fileName": "a.csv"},
+                "notes": {"data": text_file, "mimeType": "text/plain", "fileName": "n.txt"},
+            },
+        }
+    ]
+    result = run_workflow(wf, input_items=items)
+    assert result.status == "success", result.error
+    docs = result.outputs("Store")[0]
+    assert [d["pageContent"] for d in docs[:2]] == [
+        "city: Paris\nriver: Seine",
+        "city: London\nriver: Thames",
+    ]
+    # simple mode: the recursive splitter at 1000/200 cuts the 2000-character text in three
+    assert [len(d["pageContent"]) for d in docs[2:]] == [999, 999, 399]
+    assert docs[2]["metadata"]["blobType"] == "text/plain"
+
+    missing = dict(
+        loader,
+        parameters={"dataType": "binary", "binaryMode": "specificField", "binaryDataKey": "nope"},
+    )
+    wf["nodes"][2] = missing
+    result = run_workflow(wf, input_items=items)
+    assert result.status == "error"
+    assert "No binary data set" in result.error["message"] and "'nope'" in result.error["message"]

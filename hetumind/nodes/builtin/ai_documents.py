@@ -143,9 +143,11 @@ class DataLoader:
 
     def _binary(self, view: SubNodeView, batch: ItemBatch, index: int) -> list[Document]:
         binary = (batch.binary[index] if batch.binary is not None else None) or {}
-        if view.param("binaryMode", "allInputData") == "allInputData" and "binaryMode" in (
-            view.raw_parameters
-        ):
+        raw = view.raw_parameters
+        # Exports leave out defaults: no binaryMode is "allInputData", unless the export
+        # predates binaryMode and names its binaryDataKey.
+        default_mode = "specificField" if "binaryDataKey" in raw else "allInputData"
+        if view.param("binaryMode", default_mode) == "allInputData":
             keys = list(binary)
         else:
             keys = [str(view.param("binaryDataKey", "data") or "data")]
@@ -200,15 +202,17 @@ def _dumps(value: Any) -> str:
 )
 class DocumentDefaultDataLoader(SubNodeBase):
     """Turns its root's input items (JSON, or binary files) into documents, split by the
-    connected text splitter ("custom") or by a recursive splitter of 1000/200 ("simple")."""
+    connected text splitter (v1; v2 "custom") or by a recursive splitter of 1000/200
+    (v2 "simple")."""
 
     def supply(self, view: SubNodeView) -> DataLoader:
         splitters = view.supplied("ai_textSplitter")
-        # n8n's default for textSplittingMode is "custom" in the UI, but an export that
-        # omits it reads "simple" (getNodeParameter's fallback), as here.
-        mode = view.param("textSplittingMode", "simple")
+        version = float(getattr(view.sub.node, "type_version", None) or 1)
+        # v2's textSplittingMode defaults to "custom" (exports leave defaults out); v1 has
+        # no such parameter and uses the connected splitter.
+        mode = view.param("textSplittingMode", "custom") if version >= 2 else "custom"
         splitter: TextSplitter | None
-        if mode == "simple" and not splitters:
+        if mode == "simple":
             splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
         else:
             splitter = splitters[0] if splitters else None
