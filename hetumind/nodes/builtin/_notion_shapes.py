@@ -167,6 +167,7 @@ def _value(value: dict[str, Any], kind: str, timezone: str) -> dict[str, Any] | 
         with_time = bool(value.get("includeTime", True))
         if value.get("date") == "" or (value.get("dateStart") == "" and value.get("dateEnd") == ""):
             return {"type": "date", "date": None}
+        span: dict[str, str | None]
         if value.get("range") is True:
             span = {
                 "start": _date(value.get("dateStart"), zone, with_time),
