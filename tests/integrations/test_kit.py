@@ -270,3 +270,36 @@ def test_n8n_error_texts(status: int, body: Any, message: str, description: str 
     err = api_error(status, body, node="N", item_index=2)
     assert err.reason == message and err.description == description
     assert str(err) == f"node 'N', item 2: {message}"
+
+
+def test_the_kits_public_surface_is_pinned_and_resolves() -> None:
+    import hetumind.integrations as kit
+
+    assert sorted(kit.__all__) == [
+        "ApiKeyHeader",
+        "ApiKeyQuery",
+        "Basic",
+        "CredentialAuth",
+        "CredentialMissing",
+        "Cursor",
+        "IntegrationNode",
+        "NextUrl",
+        "NoAuth",
+        "NodeApiError",
+        "OAuth2",
+        "OAuth2Error",
+        "OffsetLimit",
+        "Operation",
+        "PageNumber",
+        "Params",
+        "Service",
+        "ServiceClient",
+        "WithBinary",
+        "api_error",
+        "bearer",
+        "collect",
+        "run_operations",
+    ]
+    assert all(getattr(kit, name) is not None for name in kit.__all__)
+    with pytest.raises(AttributeError):
+        _ = kit.nothing_here
