@@ -20,7 +20,16 @@ from hetumind.observability.logs import serve_logging_config
 from serve_app.errors import install_error_handlers
 from serve_app.events import EventBus
 from serve_app.hardening import Hardening
-from serve_app.routes import admin, auth, credentials, executions, live, webhooks, workflows
+from serve_app.routes import (
+    admin,
+    auth,
+    credentials,
+    executions,
+    live,
+    node_types,
+    webhooks,
+    workflows,
+)
 from serve_app.scheduler import Scheduler
 from serve_app.services import Services, install, opened, services
 from serve_app.settings import ServerSettings
@@ -59,6 +68,7 @@ def create_fastapi_app() -> FastAPI:
         workflows.router,
         executions.router,
         credentials.router,
+        node_types.router,
         live.router,
     ):
         api.include_router(router)
