@@ -220,6 +220,12 @@ class ChainSummarization(Node):
         return _run(ctx, model, len(groups), one, recorded)
 
 
+def _enforced(ctx: NodeContext) -> bool:
+    """hetumind's `options.enforceSchema`: the schema goes to the server as
+    response_format, so guided decoding (vLLM) only produces valid JSON."""
+    return bool(ctx.param("options.enforceSchema", 0, False))
+
+
 _EXTRACT_SYSTEM = (
     "You are an expert extraction algorithm.\nOnly extract relevant information from the "
     "text.\nIf you do not know the value of an attribute asked to extract, you may omit "
@@ -276,7 +282,7 @@ class InformationExtractor(Node):
                 attributes = ctx.param("attributes.attributes", i, None) or []
                 if not attributes:
                     raise AIConfigError("At least one attribute must be specified")
-                return StructuredParser(_attribute_schema(attributes))
+                return StructuredParser(_attribute_schema(attributes), enforce=_enforced(ctx))
             raw = ctx.param("inputSchema" if kind == "manual" else "jsonSchemaExample", i, None)
             try:
                 value = json.loads(raw) if isinstance(raw, str) else raw
@@ -284,7 +290,8 @@ class InformationExtractor(Node):
                 raise AIConfigError(f"the schema is not valid JSON: {exc.msg}") from None
             if not isinstance(value, dict):
                 raise AIConfigError("the schema must be a JSON object")
-            return StructuredParser(value if kind == "manual" else schema_from_example(value))
+            schema = value if kind == "manual" else schema_from_example(value)
+            return StructuredParser(schema, enforce=_enforced(ctx))
 
         async def one(i: int) -> Row:
             structured = parser(i)
@@ -339,7 +346,7 @@ def _structured_per_item(
     `inputText` the user message; rows are {"result": ...} or, continuing on fail,
     {"error": ...}."""
     model: ChatModel = require_one(ctx, "ai_languageModel", "chat model")
-    parser = StructuredParser(schema)
+    parser = StructuredParser(schema, enforce=_enforced(ctx))
     recorded: list[Row] = [{} for _ in range(len(batch))]
 
     async def one(i: int) -> Row:
