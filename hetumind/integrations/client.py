@@ -71,6 +71,13 @@ class Service:
             return self.authentication[choice]
         if isinstance(choice, str) and choice in self.credentials:
             return choice  # Airtable v2 names the credential type itself
+        refs = getattr(ctx, "credential_refs", None)
+        if choice is None and isinstance(refs, Mapping):
+            # no authentication parameter (an export leaves defaults out): the kind the
+            # node has a credential of
+            for kind in self.credentials:
+                if kind in refs:
+                    return kind
         return next(iter(self.credentials))
 
 

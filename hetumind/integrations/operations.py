@@ -29,9 +29,14 @@ __all__ = ["IntegrationNode", "Operation", "Params", "WithBinary", "run_operatio
 class Params:
     """One item's view of the node parameters (expressions evaluated for that item)."""
 
-    def __init__(self, ctx: NodeContext, index: int, item: Mapping[str, Any]) -> None:
+    def __init__(
+        self, ctx: NodeContext, index: int, item: Mapping[str, Any], total: int = 1
+    ) -> None:
         self.ctx = ctx
         self.index = index
+        self.total = total
+        """How many items the run has (operations that send items in bulk flush at the
+        last one)."""
         self.json: dict[str, Any] = dict(item.get("json") or {})
         self.binary: Mapping[str, Any] = item.get("binary") or {}
 
@@ -215,7 +220,7 @@ def run_operations(
     paired: list[int] = []
     for i in [0] if once else range(len(items)):
         try:
-            produced = _as_items(op.execute(client, Params(ctx, i, items[i])))
+            produced = _as_items(op.execute(client, Params(ctx, i, items[i], len(items))))
         except HetumindError as exc:
             if not ctx.continue_on_fail:
                 if isinstance(exc, NodeApiError):

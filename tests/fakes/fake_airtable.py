@@ -101,6 +101,17 @@ class FakeAirtable(FakeService):
             if self.records.pop(rid, None) is None:
                 return Answer(404, {"error": "NOT_FOUND"})
             return Answer(200, {"deleted": True, "id": rid})
+        if req.method == "DELETE":  # several: ?records[]=id (up to 10)
+            ids = [v for k, v in sorted(req.query.items()) if k.startswith("records[")]
+            if not ids or len(ids) > 10:
+                return _err(
+                    422, "INVALID_RECORDS", "You must provide an array of up to 10 record ids"
+                )
+            if any(i not in self.records for i in ids):
+                return Answer(404, {"error": "NOT_FOUND"})
+            for i in ids:
+                del self.records[i]
+            return Answer(200, {"records": [{"id": i, "deleted": True} for i in ids]})
         if req.method == "POST":
             return self.create(req.json or {})
         if req.method == "PATCH":

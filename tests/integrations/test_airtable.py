@@ -334,3 +334,82 @@ def test_oauth2_without_a_refresh_token_says_reconnect(airtable: FakeAirtable) -
             {"airtableOAuth2Api": {"id": "x", "name": "x", "data": data}},
             version=2.1,
         )
+
+
+def v1(fake: FakeAirtable, params: dict[str, Any], **kw: Any) -> list[dict[str, Any]]:
+    where = {"application": rl(BASE), "table": rl(TABLE), "authentication": "airtableTokenApi"}
+    return [o["json"] for o in run_node(TYPE, {**where, **params}, creds(fake), version=1, **kw)]
+
+
+def test_v1_append_sends_items_in_bulk_and_pairs_records(airtable: FakeAirtable) -> None:
+    items = [{"json": {"Name": f"r{i}", "id": "x"}} for i in range(3)]
+    out = run_node(
+        TYPE,
+        {
+            "application": rl(BASE),
+            "table": rl(TABLE),
+            "authentication": "airtableTokenApi",
+            "operation": "append",
+            "options": {"bulkSize": 2, "typecast": True},
+        },
+        creds(airtable),
+        items,
+        version=1,
+    )
+    assert [o["json"]["fields"]["Name"] for o in out] == ["r0", "r1", "r2"]
+    posts = [c for c in airtable.calls(f"/{TABLE}") if c.method == "POST"][-2:]
+    assert posts[0].json == {
+        "typecast": True,
+        "records": [{"fields": {"Name": "r0"}}, {"fields": {"Name": "r1"}}],
+    }
+    assert len(posts[1].json["records"]) == 1
+
+
+def test_v1_list_read_update_delete(airtable: FakeAirtable) -> None:
+    airtable.reset(120)
+    every = v1(airtable, {"operation": "list"})
+    assert len(every) == 120 and set(every[0]) == {"id", "createdTime", "fields"}
+    some = v1(
+        airtable,
+        {
+            "operation": "list",
+            "returnAll": False,
+            "limit": 3,
+            "additionalOptions": {"filterByFormula": "{Name} = 'n001'"},
+        },
+    )
+    assert [r["fields"]["Name"] for r in some] == ["n001"]
+    rec = every[5]
+    assert v1(airtable, {"operation": "read", "id": rec["id"]})[0]["fields"]["Name"] == "n005"
+    upd = v1(
+        airtable,
+        {"operation": "update", "id": rec["id"], "updateAllFields": False, "fields": ["Score"]},
+        items=[{"json": {"Score": 99, "Name": "ignored"}}],
+    )
+    assert upd[0]["fields"] == {"Name": "n005", "Email": "u5@x.io", "Score": 99}
+    gone = v1(
+        airtable,
+        {"operation": "delete", "id": "={{ $json.id }}"},
+        items=[{"json": {"id": every[0]["id"]}}, {"json": {"id": every[1]["id"]}}],
+    )
+    assert gone == [
+        {"id": every[0]["id"], "deleted": True},
+        {"id": every[1]["id"], "deleted": True},
+    ]
+    assert len(airtable.records) == 118
+
+
+def test_v1_refuses_the_deprecated_api_key(airtable: FakeAirtable) -> None:
+    with pytest.raises(
+        NodeExecutionError, match="The API Key connection was deprecated by Airtable"
+    ):
+        v1(airtable, {"operation": "list", "authentication": "airtableApi"})
+
+
+def test_without_an_authentication_parameter_the_nodes_credential_decides(
+    airtable: FakeAirtable,
+) -> None:
+    airtable.add({"Name": "Ada"})
+    where = {"application": rl(BASE), "table": rl(TABLE), "operation": "list"}
+    out = run_node(TYPE, where, creds(airtable), version=1)  # an export leaves it out
+    assert out[0]["json"]["fields"] == {"Name": "Ada"}

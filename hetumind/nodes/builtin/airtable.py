@@ -1,5 +1,6 @@
-"""Airtable (n8n `airtable` 2-2.1): records (create, upsert, update, get, search, delete)
-and bases (getMany, getSchema) over the Web API.
+"""Airtable (n8n `airtable` 1-2.1): records (create, upsert, update, get, search, delete)
+and bases (getMany, getSchema) over the Web API; version 1's operations are in
+_airtable_v1.
 
 Requests are n8n's: `https://api.airtable.com/v0/<base>/<table>[/<id>]` with a bearer
 token (airtableTokenApi, the legacy airtableApi key, or airtableOAuth2Api), JSON bodies,
@@ -11,7 +12,7 @@ delete return the record as Airtable answers. Version 2 runs search once per nod
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -27,8 +28,11 @@ from hetumind.integrations import (
 )
 from hetumind.integrations.client import ServiceClient
 from hetumind.integrations.errors import NodeApiError
+from hetumind.integrations.operations import run_operations
 from hetumind.integrations.paging import collect
-from hetumind.nodes.api import node
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import NodeContext, node
+from hetumind.nodes.builtin._airtable_v1 import V1_DEPRECATED, V1_OPERATIONS
 
 __all__ = ["Airtable"]
 
@@ -269,7 +273,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
 }
 
 
-@node("airtable", versions=[2, 2.1], display_name="Airtable", fusible=False)
+@node("airtable", versions=[1, 2, 2.1], display_name="Airtable", fusible=False)
 class Airtable(IntegrationNode):
     """Read, update, write and delete data from Airtable."""
 
@@ -277,3 +281,12 @@ class Airtable(IntegrationNode):
     operations = OPERATIONS
     default_resource = "record"
     default_operations = {"record": "get", "base": "getMany"}
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        if ctx.type_version < 2:  # version 1: no resource, its own operations
+            if ctx.param("authentication", 0, None) == "airtableApi":
+                raise NodeExecutionError(V1_DEPRECATED, node=ctx.node_name)
+            return run_operations(
+                ctx, inputs, AIRTABLE, V1_OPERATIONS, "record", {"record": "read"}
+            )
+        return super().run(ctx, inputs)
