@@ -290,3 +290,65 @@ def test_429_that_persists_fails_after_bounded_retries(slack: FakeSlack) -> None
         assert len(slack.calls("/users.info")) - before == 4
     finally:
         slack.rate_limit(0)
+
+
+def v1(fake: FakeSlack, params: dict[str, Any], **kw: Any) -> list[dict[str, Any]]:
+    return run(fake, params, version=1, **kw)
+
+
+def test_v1_post_with_attachments_and_json_blocks(slack: FakeSlack) -> None:
+    out = v1(
+        slack,
+        {
+            "channel": "C002",
+            "text": "v1 hello",
+            "attachments": [
+                {"title": "A", "fields": {"item": [{"title": "k", "value": "v", "short": True}]}}
+            ],
+            "otherOptions": {"mrkdwn": True},
+        },
+    )
+    assert out[0]["ok"] is True and "ts" in out[0] and "message_timestamp" not in out[0]
+    sent = slack.calls("/chat.postMessage")[-1].json
+    assert sent == {
+        "channel": "C002",
+        "text": "v1 hello",
+        "attachments": [{"title": "A", "fields": [{"title": "k", "value": "v", "short": True}]}],
+        "mrkdwn": True,
+    }
+    blocks = '[{"type": "divider"}]'
+    v1(slack, {"channel": "C002", "text": "b", "jsonParameters": True, "blocksJson": blocks})
+    assert slack.calls("/chat.postMessage")[-1].json["blocks"] == blocks
+    with pytest.raises(NodeExecutionError, match="Attachments it is not a valid json"):
+        v1(slack, {"channel": "C002", "text": "b", "jsonParameters": True, "attachmentsJson": "[x"})
+
+
+def test_v1_update_delete_reactions_channels_users(slack: FakeSlack) -> None:
+    ts = v1(slack, {"channel": "C003", "text": "one"})[0]["ts"]
+    upd = v1(slack, {"operation": "update", "channelId": "C003", "ts": ts, "text": "two"})
+    assert upd[0]["text"] == "two"
+    base = {"resource": "reaction", "channelId": "C003", "timestamp": ts, "name": "eyes"}
+    assert v1(slack, {**base, "operation": "add"}) == [{"ok": True}]
+    assert v1(slack, {**base, "operation": "get"})[0]["message"]["reactions"][0]["name"] == "eyes"
+    link = v1(slack, {"operation": "getPermalink", "channelId": "C003", "timestamp": ts})
+    assert link[0]["permalink"].startswith("https://fake.slack.com/")
+    assert v1(slack, {"operation": "delete", "channelId": "C003", "timestamp": ts})[0]["ts"] == ts
+    chans = v1(slack, {"resource": "channel", "operation": "getAll", "returnAll": True})
+    assert len(chans) >= 7
+    assert (
+        v1(slack, {"resource": "channel", "operation": "get", "channelId": "C001"})[0]["name"]
+        == "general"
+    )
+    assert (
+        v1(slack, {"resource": "user", "operation": "info", "user": "U004"})[0]["name"] == "user4"
+    )
+    assert (
+        v1(slack, {"resource": "user", "operation": "getPresence", "user": "U004"})[0]["presence"]
+        == "active"
+    )
+
+
+def test_v1_error_quotes_the_whole_answer(slack: FakeSlack) -> None:
+    with pytest.raises(NodeExecutionError) as info:
+        v1(slack, {"channel": "C404", "text": "x"})
+    assert info.value.reason == 'Slack error response: {"ok":false,"error":"channel_not_found"}'

@@ -1,4 +1,5 @@
-"""Slack (n8n `slack` 2-2.3): messages, channels, reactions and users over the Web API.
+"""Slack (n8n `slack` 1-2.3): messages, channels, reactions and users over the Web API;
+version 1's shapes are in _slack_v1.
 
 Requests are n8n's: `https://slack.com/api/<method>` with a bearer token (slackApi's
 accessToken, or slackOAuth2Api), JSON bodies for writes, query strings for reads, cursor
@@ -6,13 +7,14 @@ pagination (response_metadata.next_cursor) and page numbers for search. Slack an
 200 with `{"ok": false, "error"}` for most failures; n8n turns those into
 `Slack error response: "<error>"`, and a top-level `ts` into `message_timestamp`.
 Differences: n8n 2.1+ appends "Automated with this n8n workflow" to posted messages
-unless includeLinkToWorkflow is off; Hetumind never does. Version 1's parameter shapes,
-files, stars, user groups, profile updates and Send and Wait are not offered.
+unless includeLinkToWorkflow is off; Hetumind never does. Files, stars, user groups,
+profile updates and Send and Wait are not offered.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +30,10 @@ from hetumind.integrations import (
     Service,
     bearer,
 )
-from hetumind.nodes.api import node
+from hetumind.integrations.operations import run_operations
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import NodeContext, node
+from hetumind.nodes.builtin._slack_v1 import SLACK_V1, V1_OPERATIONS
 
 __all__ = ["Slack"]
 
@@ -327,7 +332,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
 }
 
 
-@node("slack", versions=[2, 2.1, 2.2, 2.3], display_name="Slack", fusible=False)
+@node("slack", versions=[1, 2, 2.1, 2.2, 2.3], display_name="Slack", fusible=False)
 class Slack(IntegrationNode):
     """Consume the Slack API."""
 
@@ -340,3 +345,11 @@ class Slack(IntegrationNode):
         "reaction": "add",
         "user": "info",
     }
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        if ctx.type_version < 2:  # version 1: string parameters, its own answers
+            return run_operations(ctx, inputs, SLACK_V1, V1_OPERATIONS, "message", V1_DEFAULTS)
+        return super().run(ctx, inputs)
+
+
+V1_DEFAULTS = {"message": "post", "channel": "create", "reaction": "add", "user": "info"}
