@@ -4,7 +4,8 @@ all-MiniLM-L6-v2 for embeddings, both through vLLM from scripts/setup-llm.sh).
 Manual Trigger → Simple Vector Store (insert; Default Data Loader + Recursive Character
 Text Splitter + embeddings) → Limit → Set (the question) → Question and Answer Chain
 (Vector Store Retriever → Simple Vector Store in retrieve mode). The retrieved context
-must hold the inserted document; the tiny model's wording is not asserted.
+must hold the inserted document; the tiny model's wording is not asserted. Two chains
+share the servers: Summarization (refine) and Sentiment Analysis (guided decoding).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from hetumind.ai.local_server import vllm_server
+from hetumind.ai.splitters import RecursiveCharacterTextSplitter
 from hetumind.engine import run_workflow
 from tests.ai.workflows import L, model_node
 
@@ -118,3 +120,71 @@ def test_rag_workflow_answers_from_the_inserted_document(models: tuple[str, str]
     assert [d["pageContent"] for d in retrieved["documents"]] == [DOCUMENT]
     # the model saw the document as its context
     assert steps[1]["type"] == "model"
+
+
+def chain_workflow(root: dict[str, Any], chat: str) -> dict[str, Any]:
+    model = model_node(chat, "smollm2", temperature=0, maxTokens=60)
+    return {
+        "name": "chain",
+        "nodes": [
+            {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "parameters": {}},
+            root,
+            model,
+        ],
+        "connections": {
+            "Start": {"main": [[{"node": root["name"], "type": "main", "index": 0}]]},
+            "Model": {"ai_languageModel": [[{"node": root["name"], "type": "ai_languageModel",
+                                             "index": 0}]]},
+        },
+    }  # fmt: skip
+
+
+def test_summarization_chain_on_the_local_model(models: tuple[str, str]) -> None:
+    chat, _ = models
+    root = {
+        "name": "Summarization Chain",
+        "type": f"{L}.chainSummarization",
+        "typeVersion": 2,
+        "parameters": {
+            "options": {
+                "summarizationMethodAndPrompts": {"values": {"summarizationMethod": "refine"}}
+            },
+            "chunkSize": 60,
+            "chunkOverlap": 0,
+        },
+    }
+    text = " ".join([*OTHERS, DOCUMENT])
+    result = run_workflow(chain_workflow(root, chat), input_items=[{"text": text}])
+    assert result.status == "success", result.error
+    (item,) = result.outputs("Summarization Chain")[0]
+    assert isinstance(item["response"]["output_text"], str)
+    steps = result.run_data["Summarization Chain"][0].meta.extra["ai"]["items"][0]["steps"]
+    chunks = RecursiveCharacterTextSplitter(chunk_size=60, chunk_overlap=0).split_text(text)
+    assert len(chunks) > 2
+    assert [s["call"] for s in steps] == ["initial"] + ["refine"] * (len(chunks) - 1)
+
+
+def test_sentiment_analysis_on_the_local_model_routes_every_item(models: tuple[str, str]) -> None:
+    chat, _ = models
+    root = {
+        "name": "Sentiment Analysis",
+        "type": f"{L}.sentimentAnalysis",
+        "typeVersion": 1.1,
+        "parameters": {
+            "inputText": "={{ $json.review }}",
+            # hetumind option: guided decoding keeps the tiny model's JSON valid
+            "options": {"enforceSchema": True, "includeDetailedResults": True},
+        },
+    }
+    reviews = ["I love this, it is wonderful!", "Terrible. It broke on day one."]
+    result = run_workflow(chain_workflow(root, chat), input_items=[{"review": r} for r in reviews])
+    assert result.status == "success", result.error
+    outputs = result.outputs("Sentiment Analysis")
+    assert len(outputs) == 3
+    routed = [(port, item) for port, items in enumerate(outputs) for item in items]
+    assert sorted(item["review"] for _, item in routed) == sorted(reviews)
+    names = ["Positive", "Neutral", "Negative"]
+    for port, item in routed:
+        analysis = item["sentimentAnalysis"]
+        assert analysis["category"] == names[port]
+        assert 0 <= analysis["strength"] <= 1 and 0 <= analysis["confidence"] <= 1
