@@ -11,6 +11,7 @@ download from `/file/bot<token>/<file_path>`.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -46,6 +47,9 @@ class FakeTelegram(FakeService):
         self.next_id = 1
         self.answered: list[str] = []
         self.callback_queries = {"cbq-1"}
+        self.webhook: dict[str, Any] | None = None
+        self.allow_http_webhooks = False
+        """Telegram calls HTTPS URLs only; tests on loopback serve plain HTTP."""
 
     def handle(self, req: Request) -> Answer:
         parts = req.path.strip("/").split("/")
@@ -89,6 +93,33 @@ class FakeTelegram(FakeService):
         return {"reply_markup": markup} if markup else {}
 
     # -- methods ---------------------------------------------------------------------
+
+    # -- webhooks (setWebhook: an HTTPS URL, secret_token of [A-Za-z0-9_-]{1,256}) ------
+
+    def m_setWebhook(self, values: dict[str, Any], req: Request) -> Answer:
+        url = str(values.get("url") or "")
+        if not url.startswith("https://") and not self.allow_http_webhooks:
+            return _error(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        secret = str(values.get("secret_token") or "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            return _error(400, "Bad Request: secret token contains unallowed characters")
+        allowed = values.get("allowed_updates") or []
+        if isinstance(allowed, str):
+            allowed = json.loads(allowed)
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": allowed}
+        return Answer(200, {"ok": True, "result": True, "description": "Webhook was set"})
+
+    def m_deleteWebhook(self, values: dict[str, Any], req: Request) -> Answer:
+        self.webhook = None
+        return Answer(200, {"ok": True, "result": True, "description": "Webhook was deleted"})
+
+    def m_getWebhookInfo(self, values: dict[str, Any], req: Request) -> Answer:
+        info = {"url": (self.webhook or {}).get("url", ""), "pending_update_count": 0}
+        if self.webhook and self.webhook["allowed_updates"]:
+            info["allowed_updates"] = self.webhook["allowed_updates"]
+        return _ok(info)
 
     def m_getMe(self, values: dict[str, Any], req: Request) -> Answer:
         return _ok(BOT)
