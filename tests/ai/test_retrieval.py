@@ -511,3 +511,53 @@ def test_default_data_loader_reads_binary_files_in_simple_mode(bow: str) -> None
     result = run_workflow(wf, input_items=items)
     assert result.status == "error"
     assert "No binary data set" in result.error["message"] and "'nope'" in result.error["message"]
+
+
+def test_vector_store_question_answer_tool(bow: str) -> None:
+    wf_id = f"wf-{uuid.uuid4().hex}"
+    insert(wf_id, bow, "vectorStoreInMemory", memoryKey="qa-tool")
+
+    def script(body: dict[str, Any]) -> dict[str, Any]:
+        if not body.get("tools"):  # the tool's own model call
+            prompt = body["messages"][-1]["content"]
+            return reply("seven cats" if FACTS[0] in prompt else "I don't know")
+        tool_results = [m for m in body["messages"] if m["role"] == "tool"]
+        if not tool_results:
+            return reply(tool_calls=[("keeper_facts", {"input": "What does the keeper feed?"})])
+        return reply(f"final: {tool_results[0]['content']}")
+
+    with StandInServer(script) as chat:
+        agent = {
+            "name": "Agent",
+            "type": f"{L}.agent",
+            "typeVersion": 1.7,
+            "parameters": {"promptType": "define", "text": "={{ $json.q }}", "options": {}},
+        }
+        tool = {
+            "name": "QA Tool",
+            "type": f"{L}.toolVectorStore",
+            "typeVersion": 1,
+            "parameters": {"name": "keeper_facts", "description": "the lighthouse", "topK": 1},
+        }
+        store = store_node("vectorStoreInMemory", "retrieve", memoryKey="qa-tool")
+        tool_model = dict(model_node(chat.base_url), name="Tool Model")
+        wf = workflow(
+            wf_id,
+            [agent, tool, store, embeddings(bow), model_node(chat.base_url), tool_model],
+            [
+                ("QA Tool", "ai_tool", "Agent"),
+                ("Store", "ai_vectorStore", "QA Tool"),
+                ("Embeddings", "ai_embedding", "Store"),
+                ("Model", "ai_languageModel", "Agent"),
+                ("Tool Model", "ai_languageModel", "QA Tool"),
+            ],
+        )
+        result = run_workflow(wf, input_items=[{"q": "what does the keeper feed?"}])
+    assert result.status == "success", result.error
+    assert result.outputs("Agent")[0] == [{"output": "final: seven cats"}]
+    spec = chat.requests[0]["tools"][0]["function"]
+    assert spec["description"].startswith(
+        "Useful for when you need to answer questions about keeper_facts."
+    )
+    qa_prompt = next(r for r in chat.requests if not r.get("tools"))["messages"][-1]["content"]
+    assert qa_prompt.endswith("Question: What does the keeper feed?\nHelpful Answer:")

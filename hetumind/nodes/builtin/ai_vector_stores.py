@@ -32,7 +32,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
 from hetumind.nodes.builtin.ai_models import LANGCHAIN, SubNodeBase
 
-__all__ = ["RetrieverVectorStore", "VectorStoreInMemory", "VectorStoreQdrant"]
+__all__ = ["RetrieverVectorStore", "ToolVectorStore", "VectorStoreInMemory", "VectorStoreQdrant"]
 
 _TOOL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -256,3 +256,66 @@ class RetrieverVectorStore(SubNodeBase):
             raise AIConfigError(f"sub-node {view.name!r} needs a vector store on 'ai_vectorStore'")
         base: Retriever = stores[0]
         return Retriever(base.store, base.embedder, int(view.param("topK", 4) or 4), base.filter)
+
+
+_QA_PROMPT = (
+    "Use the following pieces of context to answer the question at the end. If you don't "
+    "know the answer, just say that you don't know, don't try to make up an answer.\n\n"
+    "{context}\n\nQuestion: {question}\nHelpful Answer:"
+)
+"""LangChain's VectorDBQAChain prompt (stuff documents), which toolVectorStore runs."""
+
+
+@node(
+    "toolVectorStore",
+    versions=[1, 1.1],
+    display_name="Vector Store Question Answer Tool",
+    inputs=0,
+    supplies="ai_tool",
+    accepts=["ai_vectorStore", "ai_languageModel"],
+    n8n=False,
+    aliases=(f"{LANGCHAIN}.toolVectorStore",),
+)
+class ToolVectorStore(SubNodeBase):
+    """An agent tool that answers a question from the connected vector store's `topK`
+    documents with the connected model (LangChain's VectorStoreQATool)."""
+
+    def supply(self, view: SubNodeView) -> Tool:
+        from hetumind.ai.chains import ask, fill, format_documents
+
+        stores = view.supplied("ai_vectorStore")
+        if not stores or not view.sub.supplied.get("ai_languageModel"):
+            raise AIConfigError(
+                f"sub-node {view.name!r} needs a vector store ('ai_vectorStore') and a chat "
+                "model ('ai_languageModel')"
+            )
+        base: Retriever = stores[0]
+        retriever = Retriever(
+            base.store, base.embedder, int(view.param("topK", 4) or 4), base.filter
+        )
+        name = str(view.param("name", "") or "")
+        about = str(view.param("description", "") or "")
+        description = (
+            f"Useful for when you need to answer questions about {name}. Whenever you need "
+            f"information about {about}, you should ALWAYS use this. Input should be a fully "
+            "formed question."
+        )
+
+        async def call(args: dict[str, Any]) -> str:
+            question = str(args.get("input", ""))
+            docs = await retriever.retrieve(question)
+            # a client per call: it belongs to the loop the agent calls the tool on
+            (model,) = view.supplied("ai_languageModel")[:1]
+            try:
+                prompt = fill(_QA_PROMPT, {"context": format_documents(docs), "question": question})
+                answer, _ = await ask(model, [{"role": "user", "content": prompt}], [], "tool")
+            finally:
+                await model.aclose()
+            return answer
+
+        return Tool(
+            name=tool_name(name, view.name),
+            description=description,
+            parameters=_TOOL_SCHEMA,
+            call=call,
+        )
