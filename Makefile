@@ -28,6 +28,7 @@ test: install
 	sh scripts/ensure-prometheus.sh
 	sh scripts/ensure-mariadb.sh
 	sh scripts/ensure-openssh.sh
+	sh scripts/ensure-dovecot.sh
 	bash scripts/setup-llm.sh
 	$(BIN)/python -m pytest -q -m "not system"
 
@@ -43,6 +44,7 @@ test-fast: install
 	sh scripts/ensure-prometheus.sh
 	sh scripts/ensure-mariadb.sh
 	sh scripts/ensure-openssh.sh
+	sh scripts/ensure-dovecot.sh
 	$(BIN)/python -m pytest -q -m "not slow and not system"
 
 lint: install

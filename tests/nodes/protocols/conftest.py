@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from hetumind.binary import reset_blob_store
+from tests.nodes.protocols.dovecot import ImapServer, running_dovecot
 from tests.nodes.protocols.helpers import free_port
 from tests.nodes.protocols.sshd import SshServer, running_sshd
 from tests.nodes.protocols.web_server import WebServer, serving
@@ -168,3 +169,9 @@ def ftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FtpServer]:
     finally:
         server.close_all()
         thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[ImapServer]:
+    with running_dovecot() as server:
+        yield server
