@@ -194,8 +194,13 @@ class FakeNotion(FakeService):
         if kind in ("title", "rich_text"):
             raw = _rich(raw)
         elif kind == "select" and raw is not None:
-            option = next(
-                (o for o in schema["select"]["options"] if o["name"] == raw.get("name")), None
+            option = next(  # an option is chosen by name or by id
+                (
+                    o
+                    for o in schema["select"]["options"]
+                    if o["name"] == raw.get("name") or o["id"] == raw.get("id")
+                ),
+                None,
             )
             if option is None:
                 return _error(

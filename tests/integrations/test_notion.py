@@ -299,3 +299,105 @@ def test_rate_limited_then_served(notion: FakeNotion) -> None:
     notion.rate_limit(5, retry_after=0)
     with pytest.raises(NodeExecutionError, match="too many requests"):
         run(notion, {"resource": "user", "operation": "get", "userId": "u-1"})
+
+
+def v1(fake: FakeNotion, params: dict[str, Any], **kw: Any) -> list[dict[str, Any]]:
+    return run(fake, params, version=1, **kw)
+
+
+def test_v1_database_pages_by_option_id_with_v1_simple_output(notion: FakeNotion) -> None:
+    values = [
+        {"key": "Name|title", "title": "Old style"},
+        {"key": "Score|number", "numberValue": 2},
+    ]
+    made = v1(
+        notion,
+        {
+            "resource": "databasePage",
+            "operation": "create",
+            "databaseId": DATABASE,
+            "propertiesUi": {"propertyValues": values},
+        },
+    )
+    assert notion.calls("/pages")[-1].headers["notion-version"] == "2021-05-13"
+    assert made[0]["Name"] == "Old style" and made[0]["Score"] == 2 and "url" not in made[0]
+    sent = notion.calls("/pages")[-1].json
+    assert "icon" not in sent and sent["parent"] == {"database_id": DATABASE}
+    select = [{"key": "Status|select", "selectValue": "o2"}]
+    upd = v1(
+        notion,
+        {
+            "resource": "databasePage",
+            "operation": "update",
+            "pageId": made[0]["id"],
+            "propertiesUi": {"propertyValues": select},
+        },
+    )
+    assert upd[0]["Status"] == "Done"  # option o2, chosen by id
+    sent_update = notion.calls("/pages/" + made[0]["id"])[-1].json
+    assert sent_update["properties"]["Status"] == {"type": "select", "select": {"id": "o2"}}
+    found = v1(
+        notion,
+        {
+            "resource": "databasePage",
+            "operation": "getAll",
+            "databaseId": DATABASE,
+            "returnAll": True,
+            "options": {
+                "filter": {
+                    "singleCondition": {
+                        "key": "Name|title",
+                        "condition": "equals",
+                        "titleValue": "Old style",
+                    }
+                }
+            },
+        },
+    )
+    assert [f["Name"] for f in found] == ["Old style"]
+    assert notion.calls("/query")[-1].json["filter"] == {
+        "property": "Name",
+        "title": {"equals": "Old style"},
+    }
+
+
+def test_v1_databases_raw_pages_and_users(notion: FakeNotion) -> None:
+    db = v1(notion, {"resource": "database", "operation": "get", "databaseId": DATABASE})
+    assert db[0]["object"] == "database" and db[0]["properties"]["Name"]["type"] == "title"
+    notion.blocks[PARENT_PAGE] = []
+    page = v1(
+        notion,
+        {"resource": "page", "operation": "create", "pageId": PARENT_PAGE, "title": "V1 page"},
+    )
+    assert page == [{"id": page[0]["id"], "name": "V1 page"}]
+    got = v1(notion, {"resource": "page", "operation": "get", "pageId": page[0]["id"]})
+    assert got[0]["name"] == "V1 page"
+    hits = v1(notion, {"resource": "page", "operation": "search", "text": "V1", "returnAll": True})
+    assert [h["name"] for h in hits] == ["V1 page"]
+    appended = v1(
+        notion,
+        {
+            "resource": "block",
+            "operation": "append",
+            "blockId": page[0]["id"],
+            "blockUi": {"blockValues": [{"type": "paragraph", "textContent": "x"}]},
+        },
+    )
+    assert appended[0]["results"][0]["type"] == "paragraph"
+    assert (
+        len(
+            v1(
+                notion,
+                {
+                    "resource": "block",
+                    "operation": "getAll",
+                    "blockId": page[0]["id"],
+                    "returnAll": True,
+                },
+            )
+        )
+        == 1
+    )
+    assert len(v1(notion, {"resource": "user", "operation": "getAll", "limit": 3})) == 3
+    with pytest.raises(NodeExecutionError, match='"archive" of resource "page"'):
+        v1(notion, {"resource": "page", "operation": "archive", "pageId": page[0]["id"]})

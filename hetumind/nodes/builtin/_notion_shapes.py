@@ -108,7 +108,9 @@ def _date(value: Any, zone: str, include_time: bool) -> str:
     return moment.isoformat(timespec="seconds") if include_time else moment.date().isoformat()
 
 
-def _value(value: dict[str, Any], kind: str, timezone: str) -> dict[str, Any] | None:
+def _value(
+    value: dict[str, Any], kind: str, timezone: str, version: int = 2
+) -> dict[str, Any] | None:
     if kind == "rich_text":
         if value.get("richText") is False or "richText" not in value:
             return {"rich_text": [{"text": {"content": value.get("textContent")}}]}
@@ -159,7 +161,13 @@ def _value(value: dict[str, Any], kind: str, timezone: str) -> dict[str, Any] | 
         return {"type": "phone_number", "phone_number": value.get("phoneValue")}
     if kind == "select":
         selected = value.get("selectValue")
-        return {"type": "select", "select": None if selected in (None, "") else {"name": selected}}
+        if selected in (None, ""):
+            return {"type": "select", "select": None}
+        # version 1 chose options by id, version 2 by name
+        return {
+            "type": "select",
+            "select": {"id": selected} if version == 1 else {"name": selected},
+        }
     if kind == "status":
         return {"type": "status", "status": {"name": value.get("statusValue")}}
     if kind == "date":
@@ -188,7 +196,7 @@ def _value(value: dict[str, Any], kind: str, timezone: str) -> dict[str, Any] | 
     return {}
 
 
-def map_properties(values: list[dict[str, Any]], timezone: str) -> dict[str, Any]:
+def map_properties(values: list[dict[str, Any]], timezone: str, version: int = 2) -> dict[str, Any]:
     """propertiesUi.propertyValues (each `key` is "Name|type") to Notion's properties."""
     out: dict[str, Any] = {}
     for value in values or []:
@@ -196,7 +204,7 @@ def map_properties(values: list[dict[str, Any]], timezone: str) -> dict[str, Any
         if not isinstance(key, str):
             continue
         name, _, kind = key.partition("|")
-        mapped = _value(value, kind, timezone)
+        mapped = _value(value, kind, timezone, version)
         if mapped:
             out[name] = mapped
     return out
@@ -313,31 +321,28 @@ def _title(properties: dict[str, Any]) -> str:
     return ""
 
 
-def simplify_objects(objects: Any) -> list[dict[str, Any]]:
-    """n8n's simplifyObjects for version 2: id, name, url and `property_<snake key>`."""
+def simplify_objects(objects: Any, version: int = 2) -> list[dict[str, Any]]:
+    """n8n's simplifyObjects: id, name, url and `property_<snake key>` (version 2), or id,
+    name / title and the bare property names (version 1)."""
     out: list[dict[str, Any]] = []
     for obj in objects if isinstance(objects, list) else [objects]:
         kind, parent = obj.get("object"), obj.get("parent") or {}
         properties = obj.get("properties") or {}
+        url = {"url": obj.get("url")} if version == 2 else {}
         if kind == "page" and parent.get("type") in ("page_id", "workspace"):
             title = (properties.get("title") or {}).get("title") or [{}]
-            out.append(
-                {"id": obj.get("id"), "name": title[0].get("plain_text"), "url": obj.get("url")}
-            )
+            out.append({"id": obj.get("id"), "name": title[0].get("plain_text"), **url})
         elif kind == "page" and parent.get("type") == "database_id":
-            simple = {
-                f"property_{snake_case(k)}": _simple_property(v) for k, v in properties.items()
-            }
-            out.append(
-                {"id": obj.get("id"), "name": _title(properties), "url": obj.get("url"), **simple}
-            )
+            if version == 2:
+                simple = {
+                    f"property_{snake_case(k)}": _simple_property(v) for k, v in properties.items()
+                }
+                out.append({"id": obj.get("id"), "name": _title(properties), **url, **simple})
+            else:
+                simple = {k: _simple_property(v) for k, v in properties.items()}
+                out.append({"id": obj.get("id"), **simple})
         elif kind == "database":
             title = obj.get("title") or [{}]
-            out.append(
-                {
-                    "id": obj.get("id"),
-                    "name": title[0].get("plain_text", "") if title else "",
-                    "url": obj.get("url"),
-                }
-            )
+            text = title[0].get("plain_text", "") if title else ""
+            out.append({"id": obj.get("id"), ("name" if version == 2 else "title"): text, **url})
     return out

@@ -1,16 +1,17 @@
-"""Notion (n8n `notion` 2-2.2): blocks, databases, database pages, pages and users.
+"""Notion (n8n `notion` 1-2.2): blocks, databases, database pages, pages and users;
+version 1's operations are in _notion_v1.
 
 Requests are n8n's: `https://api.notion.com/v1/...` with the notionApi key as a bearer
 token and `Notion-Version: 2021-08-16`; lists page with `start_cursor` (in the body for
 POST searches and queries, in the query for GETs) until `has_more` is false; "simple"
 output flattens pages to id, name, url and `property_<name>` (see _notion_shapes).
-Version 1's shapes, file downloads (options.downloadFiles) and nested block fetching are
-not offered.
+File downloads (options.downloadFiles) and nested block fetching are not offered.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,8 +26,10 @@ from hetumind.integrations import (
     Service,
 )
 from hetumind.integrations.client import ServiceClient
+from hetumind.integrations.operations import run_operations
 from hetumind.integrations.paging import collect
-from hetumind.nodes.api import node
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import NodeContext, node
 from hetumind.nodes.builtin._notion_shapes import (
     format_blocks,
     map_filters,
@@ -34,6 +37,7 @@ from hetumind.nodes.builtin._notion_shapes import (
     map_sorting,
     simplify_objects,
 )
+from hetumind.nodes.builtin._notion_v1 import V1_OPERATIONS
 
 __all__ = ["Notion"]
 
@@ -283,7 +287,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
 }
 
 
-@node("notion", versions=[2, 2.1, 2.2], display_name="Notion", fusible=False)
+@node("notion", versions=[1, 2, 2.1, 2.2], display_name="Notion", fusible=False)
 class Notion(IntegrationNode):
     """Consume the Notion API."""
 
@@ -297,3 +301,10 @@ class Notion(IntegrationNode):
         "page": "create",
         "user": "get",
     }
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        if ctx.type_version < 2:  # version 1: its own API version and shapes
+            return run_operations(
+                ctx, inputs, NOTION, V1_OPERATIONS, self.default_resource, self.default_operations
+            )
+        return super().run(ctx, inputs)
