@@ -1,12 +1,13 @@
 """Text splitters with LangChain JS's semantics (n8n's text splitter sub-nodes use it).
 
 `RecursiveCharacterTextSplitter`, `CharacterTextSplitter` and `TokenTextSplitter` follow
-@langchain/textsplitters: the same separator choice, merge loop (`mergeSplits`), overlap
-popping, trimming of spaces (but not newlines or tabs) at chunk ends, and the
-`loc.lines` metadata `createDocuments` adds. Lengths are counted in UTF-16 code units as
-JavaScript's `String.length` does, so chunk boundaries match n8n's for any text; the one
-difference is that an empty separator splits into code points, where JavaScript would
-split an astral character (an emoji) into two halves.
+@langchain/textsplitters 1.0.1, the release n8n 1.123 runs: the same separator choice,
+merge loop (`mergeSplits`), overlap popping, JavaScript's `trim()` of each chunk, and the
+`loc.lines` metadata `createDocuments` adds (tests/ai/data holds outputs recorded from
+it). Lengths are counted in UTF-16 code units as JavaScript's `String.length` does, so
+chunk boundaries match n8n's for any text; the one difference is that an empty separator
+splits into code points, where JavaScript could cut an emoji's two halves apart at a
+chunk boundary.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ __all__ = [
     "js_length",
 ]
 
-_BLANKS = (
-    " \v\f\u200b\u200c\u200d\u200e\u200f\u000b\u2028\u2029\ufeff\u202d"
-    "\xa0\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u202f\u205f\u3000"
+_JS_WHITESPACE = (
+    "\t\n\v\f\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
+"""What JavaScript's String.prototype.trim removes (Python's strip() differs)."""
 
 
 def js_length(text: str) -> int:
@@ -72,7 +73,7 @@ class TextSplitter:
         return [s for s in splits if s != ""]
 
     def _join(self, docs: Sequence[str], separator: str) -> str | None:
-        text = separator.join(docs).strip(_BLANKS)
+        text = separator.join(docs).strip(_JS_WHITESPACE)
         return text or None
 
     def merge_splits(self, splits: Sequence[str], separator: str) -> list[str]:
