@@ -1,5 +1,5 @@
-"""MySQL (n8n's mySql node, versions 2 to 2.5): queries and table operations on MySQL or
-MariaDB.
+"""MySQL (n8n's mySql node, versions 2 to 2.5, and 1 in _mysql_v1): queries and table
+operations on MySQL or MariaDB.
 
 The driver is PyMySQL: pure Python (no C client library to build), maintained, the one
 SQLAlchemy documents first, and it escapes values on the client as mysql2 does, so the
@@ -39,6 +39,7 @@ from hetumind.nodes.builtin._mysql_sql import (
     split_statements,
     where_clause,
 )
+from hetumind.nodes.builtin._mysql_v1 import js_date, run_v1
 from hetumind.nodes.builtin._protocol import as_mapping, credential, pinned
 from hetumind.nodes.builtin.set_fields import resolve_raw_data
 
@@ -63,7 +64,7 @@ class QueryFailed(Exception):
 
 @node(
     "mySql",
-    versions=[2, 2.1, 2.2, 2.3, 2.4, 2.5],
+    versions=[1, 2, 2.1, 2.2, 2.3, 2.4, 2.5],
     display_name="MySQL",
     params=MySqlParams,
     fusible=False,
@@ -81,6 +82,8 @@ class MySql(Node):
                 f'The operation "{operation}" is not supported!', node=ctx.node_name
             )
         options = dict(as_mapping(ctx.param("options", 0, {})))
+        if ctx.type_version < 2:
+            return [self._v1(ctx, batch, options)]
         rows = batch.to_json()
         if options.get("replaceEmptyStrings"):
             rows = [{k: (None if v == "" else v) for k, v in r.items()} for r in rows]
@@ -97,6 +100,22 @@ class MySql(Node):
             return [_Runner(ctx, conn, rows, options).run(queries)]
         finally:
             conn.close()
+
+    def _v1(self, ctx: NodeContext, batch: ItemBatch, options: Mapping[str, Any]) -> ItemBatch:
+        conn = _connect(ctx, credential(ctx, "mySql"), options)
+        try:
+            runner = _Runner(ctx, conn, batch.to_json(), options)
+            return run_v1(ctx, batch, runner.execute, _literal)
+        except QueryFailed as exc:
+            if not ctx.continue_on_fail:
+                raise NodeExecutionError(exc.message, node=ctx.node_name) from None
+            return ItemBatch.from_json([{"error": exc.message}], paired=[0])
+        finally:
+            conn.close()
+
+
+def _literal(value: Any) -> str:
+    return str(escape_item(value, "utf8mb4"))
 
 
 def _connect(
@@ -346,7 +365,7 @@ class _Runner:
         self.paired: list[int] = []
 
     def _text(self, query: Query) -> str:
-        return format_query(query.text, query.values, lambda v: escape_item(v, "utf8mb4"))
+        return format_query(query.text, query.values, _literal)
 
     def run(self, queries: list[Query]) -> ItemBatch:
         mode = str(self.options.get("queryBatching") or "single")
@@ -356,7 +375,7 @@ class _Runner:
             self._each(queries, transaction=mode == "transaction")
         return ItemBatch.from_json(self.out, paired=self.paired)
 
-    def _execute(self, text: str, item: int) -> list[Any]:
+    def execute(self, text: str, item: int) -> list[Any]:
         """Every statement's result: a list of rows, or an OK packet dict."""
         results: list[Any] = []
         with self.conn.cursor() as cursor:
@@ -390,7 +409,7 @@ class _Runner:
         if isinstance(value, float):
             return value
         if isinstance(value, dt.datetime | dt.date):
-            return value.isoformat()
+            return js_date(value)  # before 2.1 n8n gets Dates (dateStrings is off)
         if isinstance(value, decimal.Decimal):
             return str(value)
         if isinstance(value, bytes | bytearray):
@@ -436,7 +455,7 @@ class _Runner:
         texts = [self._text(q) for q in queries]
         text = ";".join(t.strip().rstrip(";") for t in texts) if len(texts) > 1 else texts[0]
         try:
-            results = self._execute(text, 0)
+            results = self.execute(text, 0)
         except QueryFailed as exc:
             self._fail(exc, item_json=False)
             return
@@ -452,7 +471,7 @@ class _Runner:
                 results: list[Any] = []
                 for statement in statements:
                     if statement:
-                        results.extend(self._execute(statement, query.item))
+                        results.extend(self.execute(statement, query.item))
             except QueryFailed as exc:
                 if transaction:
                     self.conn.rollback()
@@ -468,7 +487,7 @@ class _Runner:
 def _ok_packet(cursor: Any) -> dict[str, Any]:
     """mysql2's ResultSetHeader for a statement that returns no rows."""
     result = getattr(cursor, "_result", None)
-    return {
+    packet: dict[str, Any] = {
         "fieldCount": 0,
         "affectedRows": max(cursor.rowcount, 0),
         "insertId": cursor.lastrowid or 0,
@@ -478,3 +497,6 @@ def _ok_packet(cursor: Any) -> dict[str, Any]:
         "serverStatus": getattr(result, "server_status", 0) or 0,
         "warningStatus": getattr(result, "warning_count", 0) or 0,
     }
+    changed = re.search(r"Changed: (\d+)", packet["info"])
+    packet["changedRows"] = int(changed.group(1)) if changed else 0
+    return packet

@@ -267,3 +267,34 @@ def test_network_policy_refuses_loopback() -> None:
     with pytest.raises(NodeExecutionError, match="not allowed") as caught:
         mysql({"operation": "executeQuery", "query": "SELECT 1"}, capabilities=RESTRICTED)
     assert caught.value.node == "MySQL"
+
+
+# version 1 ----------------------------------------------------------------------------------
+def test_v1_insert_update_and_query(table: str) -> None:
+    out = mysql(
+        {"operation": "insert", "table": table, "columns": "id, name, born"},
+        [{"id": 1, "name": "Ann", "born": "1994-02-03", "extra": "ignored"}, {"id": 2}],
+        version=1,
+    )
+    assert out[0]["affectedRows"] == 2
+    out = mysql(
+        {"operation": "update", "table": table, "updateKey": "id", "columns": "name"},
+        [{"id": 2, "name": "Bob"}],
+        version=1,
+    )
+    assert out[0]["affectedRows"] == 1 and out[0]["changedRows"] == 1
+    rows = mysql(
+        {"operation": "executeQuery", "query": f"SELECT id, name, born FROM `{table}` ORDER BY id"},
+        version=1,
+    )
+    assert rows[1] == {"id": 2, "name": "Bob", "born": None}
+    assert rows[0]["born"].startswith("1994-02-0") and rows[0]["born"].endswith(".000Z")
+
+
+def test_v1_error_fails_the_node_or_is_the_only_item() -> None:
+    params = {"operation": "executeQuery", "query": "SELECT * FROM hm_proto_missing"}
+    with pytest.raises(NodeExecutionError, match="doesn't exist") as caught:
+        mysql(params, version=1)
+    assert caught.value.node == "MySQL"
+    out = mysql(params, [{}, {}], version=1, continue_on_fail=True)
+    assert len(out) == 1 and "doesn't exist" in out[0]["error"]
