@@ -72,27 +72,69 @@ def _pointer(value: Any, pointer: str) -> Any:
     return value
 
 
-def strings_of(value: Any) -> list[str]:
-    """Every string in `value`, depth first, as LangChain's JSONLoader collects them
-    (numbers, booleans and nulls are not text and are skipped)."""
-    if isinstance(value, str):
-        return [value] if value else []
-    if isinstance(value, list):
-        return [s for v in value for s in strings_of(v)]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in strings_of(v)]
+def _truthy(value: Any) -> bool:
+    """JavaScript truthiness: empty objects and arrays are true, 0, "" and null false."""
+    if isinstance(value, dict | list):
+        return True
+    if isinstance(value, float) and value != value:  # NaN
+        return False
+    return bool(value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JavaScript's includes() comparison: objects by identity, primitives by value."""
+    if isinstance(a, dict | list) or isinstance(b, dict | list):
+        return a is b
+    return type(a) is type(b) and a == b
+
+
+def _extract(value: Any, pointers: list[str], all_strings: bool, found: bool = False) -> list[str]:
+    """LangChain JS's JSONLoader.extractArrayStringsFromObject, quirks included: with a
+    pointer, strings under a targeted entry are collected again from the levels around
+    it, so n8n's default pointer "" yields some strings more than once."""
+    if not _truthy(value):
+        return []
+    if isinstance(value, str) and all_strings:
+        return [value]
+    if isinstance(value, list) and all_strings:
+        return [s for element in value for s in _extract(element, pointers, True)]
+    if isinstance(value, dict | list):
+        entries = list(value.values()) if isinstance(value, dict) else list(value)
+        if all_strings:
+            return _extract(entries, pointers, True)
+        targeted = [t for t in (_pointer(value, p) for p in pointers) if _truthy(t)]
+        others = [e for e in entries if not any(_same(e, t) for t in targeted)]
+        out: list[str] = []
+        if targeted:
+            for entry in targeted:
+                out += _extract(entry, pointers, True, True)
+            for entry in others:
+                out += _extract(entry, pointers, False, True)
+        elif not found:
+            for entry in others:
+                out += _extract(entry, pointers, False)
+        return out
     return []
+
+
+def strings_of(value: Any, pointers: str = "") -> list[str]:
+    """The strings LangChain JS's JSONLoader takes from `value` for n8n's `pointers`
+    option (comma separated; n8n passes [""] when it is empty)."""
+    return _extract(value, [p.strip() for p in str(pointers or "").split(",")], False)
+
+
+def _numbered(texts: list[str], base: dict[str, Any]) -> list[Document]:
+    """LangChain's TextLoader metadata: `line` (1-based) only when there are several."""
+    if len(texts) == 1:
+        return [Document(texts[0], dict(base))]
+    return [Document(t, {**base, "line": i + 1}) for i, t in enumerate(texts)]
 
 
 def load_json_value(
     value: Any, pointers: str = "", mime: str = "application/json"
 ) -> list[Document]:
-    """One document per string found at the comma-separated JSON `pointers` (all strings
-    when none are given)."""
-    wanted = [p.strip() for p in str(pointers or "").split(",") if p.strip()]
-    roots = [value] if not wanted else [_pointer(value, p) for p in wanted]
-    texts = [s for root in roots for s in strings_of(root)]
-    return [Document(t, {**_blob(mime), "line": i + 1}) for i, t in enumerate(texts)]
+    """One document per string found (see `strings_of`)."""
+    return _numbered(strings_of(value, pointers), _blob(mime))
 
 
 def load_json_text(data: bytes, pointers: str = "") -> list[Document]:
@@ -107,8 +149,8 @@ def load_csv(data: bytes, separator: str = ",", column: str | None = None) -> li
     """One document per row: `key: value` lines, or the `column` value alone."""
     text = data.decode("utf-8-sig")
     reader = csv.DictReader(io.StringIO(text), delimiter=separator or ",")
-    docs = []
-    for i, row in enumerate(reader):
+    docs: list[str] = []
+    for row in reader:
         if column:
             if column not in row:
                 raise AIConfigError(f"ColumnNotFoundError: Column {column} not found in CSV file.")
@@ -118,8 +160,8 @@ def load_csv(data: bytes, separator: str = ",", column: str | None = None) -> li
                 f"{str(k).strip()}: {str(v if v is not None else '').strip()}"
                 for k, v in row.items()
             )
-        docs.append(Document(content, {**_blob("text/csv"), "line": i + 1}))
-    return docs
+        docs.append(content)
+    return _numbered(docs, _blob("text/csv"))
 
 
 def load_pdf(data: bytes, split_pages: bool = True) -> list[Document]:

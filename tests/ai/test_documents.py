@@ -138,12 +138,22 @@ def test_token_splitter_windows() -> None:
     assert TokenTextSplitter(chunk_size=5, chunk_overlap=0).split_text("") == []
 
 
+@pytest.mark.parametrize(
+    "case", RECORDED["jsonLoader"], ids=lambda c: f"item{c['item']}-{c['pointers']!r}"
+)
+def test_json_loader_matches_langchain_js(case: dict[str, Any]) -> None:
+    # n8n's JSON mode: the item's JSON through LangChain's JSONLoader, pointers split on ","
+    docs = load_json_value(RECORDED["items"][case["item"]], case["pointers"])
+    assert [d.to_json() for d in docs] == case["docs"]
+
+
 def test_json_loader_collects_strings_at_pointers() -> None:
-    item = {"title": "T", "body": {"text": "B", "n": 3, "tags": ["x", "y"]}}
-    assert [d.page_content for d in load_json_value(item)] == ["T", "B", "x", "y"]
+    item = {"title": "T", "body": {"text": "B", "n": 3}}
     docs = load_json_value(item, "/body/text, /title")
     assert [d.page_content for d in docs] == ["B", "T"]
     assert docs[1].metadata == {"source": "blob", "blobType": "application/json", "line": 2}
+    (only,) = load_json_value(item, "/title")
+    assert only.metadata == {"source": "blob", "blobType": "application/json"}  # no line
 
 
 def test_binary_loaders() -> None:
@@ -152,6 +162,8 @@ def test_binary_loaders() -> None:
     rows = load_binary(b"name,age\nAda, 36\nBob,7\n", "text/csv")
     assert [d.page_content for d in rows] == ["name: Ada\nage: 36", "name: Bob\nage: 7"]
     assert rows[1].metadata["line"] == 2
+    (single,) = load_binary(b"a\n1\n", "text/csv")
+    assert "line" not in single.metadata
     column = load_binary(b"a;b\n1;2\n", "text/csv", options={"separator": ";", "column": "b"})
     assert [d.page_content for d in column] == ["2"]
     html = load_binary(
@@ -160,7 +172,9 @@ def test_binary_loaders() -> None:
         "text/html",
     )
     assert html[0].page_content == "Title\nBody text"
-    json_docs = load_binary(b'{"a": "x", "b": ["y"]}', "application/json")
+    json_docs = load_binary(
+        b'{"a": "x", "b": ["y"]}', "application/json", options={"pointers": "/a, /b"}
+    )
     assert [d.page_content for d in json_docs] == ["x", "y"]
     with pytest.raises(AIConfigError, match="Mime type doesn't match selected loader"):
         load_binary(b"x", "text/csv", loader="pdfLoader")

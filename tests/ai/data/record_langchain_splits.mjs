@@ -1,12 +1,15 @@
-// Records what LangChain JS's text splitters produce, for tests/ai/test_documents.py.
-// The versions are the ones n8n 1.123.81 runs (@n8n/n8n-nodes-langchain 1.122.57):
-//   npm install @langchain/textsplitters@1.0.1 @langchain/core@1.1.8 js-tiktoken@1
+// Records what LangChain JS's text splitters and JSON loader produce, for
+// tests/ai/test_documents.py. The versions are the ones n8n 1.123.81 runs
+// (@n8n/n8n-nodes-langchain 1.122.57):
+//   npm install @langchain/textsplitters@1.0.1 @langchain/core@1.1.8 js-tiktoken@1 \
+//     @langchain/classic@1.0.5 --legacy-peer-deps
 //   node record_langchain_splits.mjs > langchain_splits.json
 // The token splitter is n8n's loop over js-tiktoken's bundled cl100k_base ranks.
 import {
   CharacterTextSplitter,
   RecursiveCharacterTextSplitter,
 } from "@langchain/textsplitters";
+import { JSONLoader } from "@langchain/classic/document_loaders/fs/json";
 import { Tiktoken } from "js-tiktoken/lite";
 import cl100k from "js-tiktoken/ranks/cl100k_base";
 
@@ -62,4 +65,19 @@ for (const [name, text] of Object.entries({ prose, unicode })) {
     tokens.push({ name, size, overlap, chunks });
   }
 }
-process.stdout.write(JSON.stringify({ texts: { prose, markdown, code, unicode, longWord }, cases, documents, tokens }, null, 1));
+// n8n's JSON loader: JSON.stringify(item.json) as a blob, pointers "a, b".split(",").trim()
+const items = [
+  { title: "T", body: { text: "B", n: 3, tags: ["x", "y"], flag: true }, empty: "", list: [{ a: "deep" }] },
+  { text: "only one" },
+  { a: "same", b: { c: "same", d: ["same", { e: "z" }] }, n: null, z: 0 },
+];
+const jsonLoader = [];
+for (const [index, item] of items.entries()) {
+  for (const option of ["", "/title", "/body/text, /title", "/body", "/list", "/missing", "/b", "/a, /b/d"]) {
+    const blob = new Blob([JSON.stringify(item)], { type: "application/json" });
+    const pointers = option.split(",").map((p) => p.trim());
+    const docs = await new JSONLoader(blob, pointers).load();
+    jsonLoader.push({ item: index, pointers: option, docs: docs.map((d) => ({ pageContent: d.pageContent, metadata: d.metadata })) });
+  }
+}
+process.stdout.write(JSON.stringify({ texts: { prose, markdown, code, unicode, longWord }, cases, documents, tokens, items, jsonLoader }, null, 1));
