@@ -1,9 +1,9 @@
 """Edit Image (n8n's editImage, version 1) with Pillow instead of GraphicsMagick.
 
 Operations: information, resize (n8n's six resize options), crop, rotate, border, blur,
-create, draw (rectangle, line, circle), text, transparent, composite (the Over operator)
-and multiStep (any of these in order). Left out: shear, and composite operators other
-than Over. `information` gives a subset of GraphicsMagick's identify output under its key
+create, draw (rectangle, line, circle; blended), text, transparent, composite (the Over and
+In operators) and multiStep (any of these in order). Left out: shear, the other composite
+operators. `information` gives a subset of GraphicsMagick's identify output under its key
 names (format, Format, Geometry, size, depth, Type, Class, Mime type, Filesize).
 """
 
@@ -311,7 +311,8 @@ def _apply(
         return Image.fromarray(pixels, "RGBA")
     if op == "draw":
         rgba = image.convert("RGBA")
-        draw = ImageDraw.Draw(rgba)
+        layer = Image.new("RGBA", rgba.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)  # on a layer, then blended: a translucent fill shows through
         x0, y0 = _int(step, "startPositionX"), _int(step, "startPositionY")
         x1, y1 = _int(step, "endPositionX"), _int(step, "endPositionY")
         fill = _color(step["color"])
@@ -327,34 +328,50 @@ def _apply(
                 radius=_int(step, "cornerRadius"),
                 fill=fill,
             )
-        return rgba
+        return Image.alpha_composite(rgba, layer)
     if op == "text":
         rgba = image.convert("RGBA")
         size = _int(step, "fontSize")
         font_name = step.get("font")
+        font: Any = ImageFont.load_default(size)
         if font_name and font_name != "default":
-            font: Any = ImageFont.truetype(str(checked_path(str(font_name), ctx)), size)
-        else:
-            font = ImageFont.load_default(size)
-        ImageDraw.Draw(rgba).text(
+            path = checked_path(str(font_name), ctx)
+            if path.is_file():  # like GraphicsMagick, a font that is not there is not an error
+                font = ImageFont.truetype(str(path), size)
+        layer = Image.new("RGBA", rgba.size, (0, 0, 0, 0))
+        ImageDraw.Draw(layer).text(
             (_int(step, "positionX"), _int(step, "positionY")),
             _lines(js_string(step.get("text") or ""), max(1, _int(step, "lineLength"))),
             fill=_color(step["fontColor"]),
             font=font,
             anchor="ls",  # GraphicsMagick draws text from its baseline
         )
-        return rgba
+        return Image.alpha_composite(rgba, layer)
     if op == "composite":
         other_prop = js_string(step.get("dataPropertyNameComposite") or "")
         if other_prop not in binary:
             raise ImageError(f'Item does not contain any binary data with the name "{other_prop}".')
-        if (step.get("operator") or "Over") != "Over":
-            raise ImageError(f"composite operator {step.get('operator')!r} is not supported")
+        operator = step.get("operator") or "Over"
+        if operator not in ("Over", "In"):
+            raise ImageError(f"composite operator {operator!r} is not supported")
         other = _open(entry_bytes(binary[other_prop], other_prop)).convert("RGBA")
         base = image.convert("RGBA")
-        base.alpha_composite(
-            other, (max(0, _int(step, "positionX")), max(0, _int(step, "positionY")))
+        at = (max(0, _int(step, "positionX")), max(0, _int(step, "positionY")))
+        if operator == "Over":
+            base.alpha_composite(other, at)
+            return base
+        # In: the overlay, shown only where the image under it is opaque (bounded: what
+        # lies outside the overlay stays as it was)
+        box = (
+            at[0],
+            at[1],
+            min(base.width, at[0] + other.width),
+            min(base.height, at[1] + other.height),
         )
+        under = np.array(base.crop(box), dtype=np.uint16)
+        over = np.array(other.crop((0, 0, box[2] - box[0], box[3] - box[1])), dtype=np.uint16)
+        over[..., 3] = over[..., 3] * under[..., 3] // 255
+        base.paste(Image.fromarray(over.astype(np.uint8), "RGBA"), box[:2])
         return base
     raise ImageError(f'The operation "{op}" is not supported')
 

@@ -160,3 +160,65 @@ def test_missing_binary_and_not_an_image_name_the_node() -> None:
         edit({"operation": "information"}, b"plain text")
     json_out, _ = edit({"operation": "shear"}, png(), continue_on_fail=True)
     assert json_out == {"error": 'The operation "shear" is not supported'}
+
+
+def test_translucent_draw_blends_and_composite_in_masks() -> None:
+    _, binary = edit(
+        {
+            "operation": "multiStep",
+            "operations": {
+                "operations": [
+                    {
+                        "operation": "draw",
+                        "primitive": "rectangle",
+                        "color": "#0000ff80",
+                        "startPositionX": 0,
+                        "startPositionY": 0,
+                        "endPositionX": 39,
+                        "endPositionY": 19,
+                    },
+                ]
+            },
+            "options": {"format": "png"},
+        },
+        png(40, 20, "red"),
+    )
+    r, _, b, a = image_of(binary).convert("RGBA").getpixel((5, 5))
+    assert 100 < r < 160 and 100 < b < 160 and a == 255  # half red, half blue
+    mask = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
+    mask.paste((255, 255, 255, 255), (0, 0, 5, 10))  # left half opaque
+    buffer = io.BytesIO()
+    mask.save(buffer, format="PNG")
+    batch = ItemBatch.from_json(
+        [{}],
+        binary=[
+            {
+                "data": put_binary(buffer.getvalue(), file_name="mask.png"),
+                "photo": put_binary(png(10, 10, "green"), file_name="p.png"),
+            }
+        ],
+    )
+    (out,) = run_node(
+        EditImage(),
+        {"operation": "composite", "dataPropertyNameComposite": "photo", "operator": "In"},
+        batch,
+        node_type=TYPE,
+    )
+    result = image_of(out.to_items()[0]["binary"]).convert("RGBA")
+    assert result.getpixel((1, 1)) == (0, 128, 0, 255)
+    assert result.getpixel((8, 1))[3] == 0
+
+
+def test_missing_font_file_falls_back_to_the_default_font() -> None:
+    _, binary = edit(
+        {
+            "operation": "text",
+            "text": "Hi",
+            "fontSize": 12,
+            "positionX": 2,
+            "positionY": 15,
+            "options": {"font": "/nonexistent/Arial.ttf"},
+        },
+        png(40, 20, "white"),
+    )
+    assert image_of(binary).size == (40, 20)
