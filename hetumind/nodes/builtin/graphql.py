@@ -26,11 +26,11 @@ from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._protocol import as_mapping
 
-AUTH_CREDENTIALS = {
+AUTH_CREDENTIALS = {  # n8n's order of trying them
     "basicAuth": "httpBasicAuth",
+    "customAuth": "httpCustomAuth",
     "headerAuth": "httpHeaderAuth",
     "queryAuth": "httpQueryAuth",
-    "customAuth": "httpCustomAuth",
 }
 TIMEOUT_S = 300.0
 
@@ -70,16 +70,30 @@ class Graphql(Node):
 
 
 def _auth(ctx: NodeContext, i: int) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
-    """Headers, query and body fields the credential adds."""
+    """Headers, query and body fields the node's credentials add. As n8n does, every generic
+    credential the node references is applied; `authentication` only picks one in the
+    editor (exports carry odd values there)."""
+    headers: dict[str, str] = {}
+    qs: dict[str, Any] = {}
+    body: dict[str, Any] = {}
+    found = False
+    for kind in AUTH_CREDENTIALS.values():
+        cred = ctx.credentials(kind)
+        if cred:
+            found = True
+            more_headers, more_qs, more_body = _apply(kind, cred)
+            headers.update(more_headers)
+            qs.update(more_qs)
+            body.update(more_body)
     method = str(ctx.param("authentication", i, "none") or "none")
-    kind = AUTH_CREDENTIALS.get(method)
-    if method not in ("none", *AUTH_CREDENTIALS):
-        raise ItemFailed(f'The authentication "{method}" is not supported')
-    if kind is None:
-        return {}, {}, {}
-    cred = ctx.credentials(kind)
-    if not cred:
-        raise ItemFailed(f'Node does not have any credentials set for "{kind}"')
+    if not found and method in AUTH_CREDENTIALS:
+        raise ItemFailed(f'Node does not have any credentials set for "{AUTH_CREDENTIALS[method]}"')
+    return headers, qs, body
+
+
+def _apply(
+    kind: str, cred: Mapping[str, Any]
+) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
     if kind == "httpBasicAuth":
         token = f"{cred.get('user') or ''}:{cred.get('password') or ''}".encode()
         return {"Authorization": "Basic " + base64.b64encode(token).decode()}, {}, {}

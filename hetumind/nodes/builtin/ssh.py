@@ -54,6 +54,9 @@ async def _run(ctx: NodeContext, batch: ItemBatch) -> ItemBatch:
     resource = str(ctx.param("resource", 0, "command"))
     operation = str(ctx.param("operation", 0, "execute" if resource == "command" else "upload"))
     use_key = ctx.param("authentication", 0, "password") == "privateKey"
+    if not ctx.credentials("sshPrivateKey" if use_key else "sshPassword"):
+        # exports carry odd `authentication` values: use the credential the node has
+        use_key = bool(ctx.credentials("sshPrivateKey"))
     cred = credential(ctx, "sshPrivateKey" if use_key else "sshPassword")
     rows = batch.to_json()
     out_rows: list[dict[str, Any]] = []

@@ -117,6 +117,19 @@ def test_basic_and_query_auth_are_sent(web_server: WebServer) -> None:
     assert web_server.requests[-1]["path"] == "/graphql?key=k1"
 
 
+def test_credential_is_used_whatever_authentication_says(web_server: WebServer) -> None:
+    # real exports carry values such as "{{ $credentials.headerAuth }}" here
+    params = {
+        "endpoint": web_server.url("/graphql-auth"),
+        "authentication": "{{ $credentials.headerAuth }}",
+        "query": "{ hello }",
+    }
+    good = {"httpHeaderAuth": {"name": "Authorization", "value": TOKEN}}
+    assert gql(params, credentials=good) == [{"data": {"hello": "Hello world"}}]
+    with pytest.raises(NodeExecutionError, match='no.* credentials set for "httpHeaderAuth"'):
+        gql({**params, "authentication": "headerAuth"})
+
+
 def test_bad_variables_unreachable_and_network_policy(web_server: WebServer) -> None:
     with pytest.raises(NodeExecutionError, match="Using variables failed"):
         gql({"endpoint": web_server.url("/graphql"), "query": "{ hello }", "variables": "{x"})

@@ -115,3 +115,16 @@ def test_refused_connection_and_network_policy(sshd: SshServer) -> None:
     with pytest.raises(NodeExecutionError, match="not allowed") as caught:
         ssh(sshd, {"command": "true"}, capabilities=RESTRICTED)
     assert caught.value.node == "SSH"
+
+
+def test_odd_authentication_value_uses_the_credential_the_node_has(sshd: SshServer) -> None:
+    # real exports carry values such as "{{ $credentials.privateKey }}" here
+    (out,) = run_node(
+        Ssh(),
+        {"authentication": "{{ $credentials.privateKey }}", "command": "echo ok"},
+        [{}],
+        node_type=TYPE,
+        credentials={"sshPrivateKey": sshd.key_credential()},
+        name="SSH",
+    )
+    assert out.to_json()[0]["stdout"] == "ok"
