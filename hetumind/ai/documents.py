@@ -19,6 +19,7 @@ from typing import Any
 from hetumind.ai.errors import AIConfigError
 
 __all__ = [
+    "JS_WHITESPACE",
     "LOADER_MIME_TYPES",
     "Document",
     "load_binary",
@@ -145,22 +146,36 @@ def load_json_text(data: bytes, pointers: str = "") -> list[Document]:
     return load_json_value(value, pointers)
 
 
+JS_WHITESPACE = (
+    "\t\n\v\f\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+"""What JavaScript's String.prototype.trim removes (Python's strip() differs)."""
+
+
 def load_csv(data: bytes, separator: str = ",", column: str | None = None) -> list[Document]:
-    """One document per row: `key: value` lines, or the `column` value alone."""
-    text = data.decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text), delimiter=separator or ",")
+    """LangChain JS's CSVLoader (d3-dsv): the trimmed file's first row names the columns;
+    one document per row, `key: value` lines (both trimmed), or the `column` value alone.
+    As d3-dsv, a blank line is a row of empty values, missing fields are empty and extra
+    fields are dropped."""
+    text = data.decode("utf-8-sig").strip(JS_WHITESPACE)
+    rows = [r or [""] for r in csv.reader(io.StringIO(text), delimiter=separator or ",")]
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    if column and column not in header:
+        raise AIConfigError(f"Column {column} not found in CSV file.")
     docs: list[str] = []
-    for row in reader:
+    for row in body:
+        record = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
         if column:
-            if column not in row:
-                raise AIConfigError(f"ColumnNotFoundError: Column {column} not found in CSV file.")
-            content = str(row[column] or "")
+            docs.append(record[column])
         else:
-            content = "\n".join(
-                f"{str(k).strip()}: {str(v if v is not None else '').strip()}"
-                for k, v in row.items()
+            docs.append(
+                "\n".join(
+                    f"{k.strip(JS_WHITESPACE)}: {v.strip(JS_WHITESPACE)}" for k, v in record.items()
+                )
             )
-        docs.append(content)
     return _numbered(docs, _blob("text/csv"))
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hetumind.ai.documents import Document
+from hetumind.ai.documents import JS_WHITESPACE, Document
 from hetumind.ai.errors import AIConfigError
 
 __all__ = [
@@ -27,12 +27,6 @@ __all__ = [
     "TokenTextSplitter",
     "js_length",
 ]
-
-_JS_WHITESPACE = (
-    "\t\n\v\f\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-"""What JavaScript's String.prototype.trim removes (Python's strip() differs)."""
 
 
 def js_length(text: str) -> int:
@@ -73,7 +67,7 @@ class TextSplitter:
         return [s for s in splits if s != ""]
 
     def _join(self, docs: Sequence[str], separator: str) -> str | None:
-        text = separator.join(docs).strip(_JS_WHITESPACE)
+        text = separator.join(docs).strip(JS_WHITESPACE)
         return text or None
 
     def merge_splits(self, splits: Sequence[str], separator: str) -> list[str]:

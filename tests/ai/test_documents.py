@@ -1,6 +1,6 @@
-"""Text splitters against outputs recorded from LangChain JS (@langchain/textsplitters
-1.0.1, what n8n 1.123 runs; tests/ai/data/record_langchain_splits.mjs) and derived by
-hand from its algorithm, and the Default Data Loader's file loaders."""
+"""Text splitters and the JSON and CSV loaders against outputs recorded from LangChain JS
+(the releases n8n 1.123 runs; tests/ai/data/record_langchain_splits.mjs), splitter cases
+derived by hand from its algorithm, and the other file loaders on real files."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hetumind.ai.documents import Document, load_binary, load_json_value
+from hetumind.ai.documents import Document, load_binary, load_csv, load_json_value
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.splitters import (
     CharacterTextSplitter,
@@ -145,6 +145,21 @@ def test_json_loader_matches_langchain_js(case: dict[str, Any]) -> None:
     # n8n's JSON mode: the item's JSON through LangChain's JSONLoader, pointers split on ","
     docs = load_json_value(RECORDED["items"][case["item"]], case["pointers"])
     assert [d.to_json() for d in docs] == case["docs"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    RECORDED["csvLoader"],
+    ids=lambda c: f"file{c['file']}-{c['separator']!r}-{c['column']}",
+)
+def test_csv_loader_matches_langchain_js(case: dict[str, Any]) -> None:
+    data = RECORDED["csvFiles"][case["file"]].encode()
+    if "error" in case:
+        with pytest.raises(AIConfigError, match=case["error"]):
+            load_csv(data, case["separator"], case["column"])
+    else:
+        docs = load_csv(data, case["separator"], case["column"])
+        assert [d.to_json() for d in docs] == case["docs"]
 
 
 def test_json_loader_collects_strings_at_pointers() -> None:

@@ -2,7 +2,7 @@
 // tests/ai/test_documents.py. The versions are the ones n8n 1.123.81 runs
 // (@n8n/n8n-nodes-langchain 1.122.57):
 //   npm install @langchain/textsplitters@1.0.1 @langchain/core@1.1.8 js-tiktoken@1 \
-//     @langchain/classic@1.0.5 --legacy-peer-deps
+//     @langchain/classic@1.0.5 @langchain/community@1.1.18 d3-dsv@2.0.0 --legacy-peer-deps
 //   node record_langchain_splits.mjs > langchain_splits.json
 // The token splitter is n8n's loop over js-tiktoken's bundled cl100k_base ranks.
 import {
@@ -10,6 +10,7 @@ import {
   RecursiveCharacterTextSplitter,
 } from "@langchain/textsplitters";
 import { JSONLoader } from "@langchain/classic/document_loaders/fs/json";
+import { CSVLoader } from "@langchain/community/document_loaders/fs/csv";
 import { Tiktoken } from "js-tiktoken/lite";
 import cl100k from "js-tiktoken/ranks/cl100k_base";
 
@@ -80,4 +81,22 @@ for (const [index, item] of items.entries()) {
     jsonLoader.push({ item: index, pointers: option, docs: docs.map((d) => ({ pageContent: d.pageContent, metadata: d.metadata })) });
   }
 }
-process.stdout.write(JSON.stringify({ texts: { prose, markdown, code, unicode, longWord }, cases, documents, tokens, items, jsonLoader }, null, 1));
+const csvFiles = [
+  "name,age\nAda, 36\nBob,7\n",
+  "\n\n city , note \nParis,\"a, quoted\nnewline\"\nRome\n\n",
+  "a;b\n1;2\n3;4",
+  "only\nrow",
+];
+const csvLoader = [];
+for (const [index, file] of csvFiles.entries()) {
+  for (const [separator, column] of [[",", undefined], [";", undefined], [";", "b"], [",", "name"]]) {
+    const blob = new Blob([file], { type: "text/csv" });
+    try {
+      const docs = await new CSVLoader(blob, { column, separator }).load();
+      csvLoader.push({ file: index, separator, column: column ?? null, docs: docs.map((d) => ({ pageContent: d.pageContent, metadata: d.metadata })) });
+    } catch (e) {
+      csvLoader.push({ file: index, separator, column: column ?? null, error: e.message });
+    }
+  }
+}
+process.stdout.write(JSON.stringify({ texts: { prose, markdown, code, unicode, longWord }, cases, documents, tokens, items, jsonLoader, csvFiles, csvLoader }, null, 1));
