@@ -83,7 +83,12 @@ class _VectorStoreNode(Node):
 
     def _insert(self, ctx: NodeContext, embedder: Embedder, batch: ItemBatch) -> ItemBatch:
         loader = require_one(ctx, "ai_document", "document loader")
-        docs: list[Document] = loader.process_all(batch)
+        docs: list[Document] = []
+        paired: list[int] = []
+        for i in range(len(batch)):
+            found = loader.process_item(batch, i)
+            docs += found
+            paired += [i] * len(found)
         store = self.store(self._param(ctx, 0), ctx, ctx.credentials, ctx.node_name)
         if ctx.param("clearStore", 0, False) and hasattr(store, "clear"):
             store.clear()
@@ -92,8 +97,8 @@ class _VectorStoreNode(Node):
             part = docs[start : start + size]
             vectors = run_sync(embedder.embed([d.page_content for d in part]))
             store.add(part, vectors)
-        rows = [{"pageContent": d.page_content, "metadata": d.metadata} for d in docs]
-        return ItemBatch.from_json(rows)
+        rows = [{"metadata": d.metadata, "pageContent": d.page_content} for d in docs]
+        return ItemBatch.from_json(rows, paired=paired)
 
     def _load(self, ctx: NodeContext, embedder: Embedder, batch: ItemBatch) -> ItemBatch:
         rows: list[dict[str, Any]] = []
@@ -154,7 +159,9 @@ class _VectorStoreNode(Node):
             ]
             return json.dumps(texts, ensure_ascii=False)
 
-        name = tool_name(view.param("toolName"), view.name)
+        # n8n: from v1.3 the tool is named after the node
+        version = float(getattr(view.sub.node, "type_version", None) or 1)
+        name = tool_name(view.param("toolName") if version < 1.3 else None, view.name)
         description = str(view.param("toolDescription", "") or "") or f"searches {view.name}"
         return Tool(name=name, description=description, parameters=_TOOL_SCHEMA, call=call)
 
