@@ -119,3 +119,50 @@ def test_bad_table_name_is_a_clear_error() -> None:
         result = run_workflow(wf, input_items=[{"question": "q"}])
     assert result.status == "error"
     assert "not a plain SQL identifier" in result.error["message"]
+
+
+def manager_run(memory: dict[str, Any], version: float = 1.1, **parameters: Any) -> Any:
+    manager = {
+        "name": "Manager",
+        "type": f"{L}.memoryManager",
+        "typeVersion": version,
+        "parameters": parameters,
+    }
+    result = run_workflow(ai_workflow(manager, [(memory, "ai_memory")]), input_items=[{}])
+    assert result.status == "success", result.error
+    return result.outputs("Manager")[0]
+
+
+def test_memory_manager_inserts_loads_and_deletes_on_redis() -> None:
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=6379, decode_responses=True)
+    session = f"hetumind-test-{uuid.uuid4().hex}"
+    credential = {"type": "redis", "data": {"host": "127.0.0.1", "port": 6379}}
+    memory = memory_node("memoryRedisChat", session, credential)
+    try:
+        values = [
+            {"type": "user", "message": "hi"},
+            {"type": "ai", "message": "hello"},
+            {"type": "user", "message": "bye"},
+        ]
+        inserted = manager_run(memory, mode="insert", messages={"messageValues": values})
+        assert inserted == [{"success": True}]
+        assert len(client.lrange(session, 0, -1)) == 3
+        (loaded,) = manager_run(memory, mode="load")
+        assert loaded == {"messages": [{"human": "hi", "ai": "hello"}, {"human": "bye"}],
+                          "messagesCount": 2}  # fmt: skip
+        raw = manager_run(
+            memory, mode="load", simplifyOutput=False, options={"groupMessages": False}
+        )
+        assert [m["id"][-1] for m in raw] == ["HumanMessage", "AIMessage", "HumanMessage"]
+        assert raw[1]["kwargs"]["content"] == "hello"
+        manager_run(memory, mode="delete", lastMessagesCount=1)
+        (after,) = manager_run(memory, mode="load")
+        assert after["messages"] == [{"human": "hi", "ai": "hello"}]
+        # v1 answers with the serialized messages
+        legacy = manager_run(memory, version=1, mode="delete", deleteMode="all")
+        assert legacy == [] and client.exists(session) == 0
+    finally:
+        client.delete(session)
+        client.close()

@@ -1,16 +1,22 @@
 """memoryPostgresChat and memoryRedisChat: conversation memory in the database, in the
-shapes n8n (LangChain JS) uses (see hetumind.ai.chat_histories)."""
+shapes n8n (LangChain JS) uses (see hetumind.ai.chat_histories); memoryManager reads and
+edits any connected memory."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from hetumind.ai.chat_histories import PostgresChatHistory, RedisChatHistory
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.memory import ConversationMemory, MemoryBackend
-from hetumind.ai.subnodes import SubNodeView
-from hetumind.nodes.api import node
+from hetumind.ai.subnodes import SubNodeView, require_one
+from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import Node, NodeContext, node
 from hetumind.nodes.builtin.ai_models import LANGCHAIN, SubNodeBase
 
-__all__ = ["MemoryPostgresChat", "MemoryRedisChat"]
+__all__ = ["MemoryManager", "MemoryPostgresChat", "MemoryRedisChat"]
 
 
 _WHOLE = 10**9
@@ -93,3 +99,116 @@ class MemoryRedisChat(SubNodeBase):
         return _memory(
             view, RedisChatHistory(client_for(target), ttl), window_from=1.3, plain_key_until=1.2
         )
+
+
+_TYPES = {"user": "human", "assistant": "ai", "system": "system"}
+_CLASSES = {"human": "HumanMessage", "ai": "AIMessage", "system": "SystemMessage"}
+_ROLES = {"user": "user", "ai": "assistant", "system": "system"}
+
+
+def simplify_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """n8n's simplifyMessages: consecutive messages grouped into {human, ai, system}
+    objects, a new group whenever a type repeats."""
+    groups: list[dict[str, Any]] = []
+    current: dict[str, Any] = {}
+    for message in messages:
+        kind = _TYPES.get(str(message.get("role")), "human")
+        if kind in current:
+            groups.append(current)
+            current = {}
+        current[kind] = message.get("content", "")
+    if current:
+        groups.append(current)
+    return groups
+
+
+def serialized(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as LangChain's toJSON() gives it."""
+    kind = _TYPES.get(str(message.get("role")), "human")
+    return {
+        "lc": 1,
+        "type": "constructor",
+        "id": ["langchain_core", "messages", _CLASSES[kind]],
+        "kwargs": {
+            "content": message.get("content", ""),
+            "additional_kwargs": {},
+            "response_metadata": {},
+        },
+    }
+
+
+@node(
+    "memoryManager",
+    versions=[1, 1.1],
+    display_name="Chat Memory Manager",
+    accepts=["ai_memory"],
+    n8n=False,
+    aliases=(f"{LANGCHAIN}.memoryManager",),
+    fusible=False,
+)
+class MemoryManager(Node):
+    """Reads (`mode` load), adds (insert: `messages.messageValues`, `insertMode`
+    insert/override) or deletes (`deleteMode` lastN/all) the connected memory's messages
+    for each item's session."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        batch = inputs[0] if inputs else ItemBatch.empty()
+        mode = str(ctx.param("mode", 0, "load"))
+        legacy = ctx.type_version < 1.1
+        rows: list[dict[str, Any]] = []
+        paired: list[int] = []
+        for i in range(len(batch)):
+            memory: ConversationMemory = require_one(ctx, "ai_memory", "memory", i)
+            backend, session = memory.backend, memory.session
+            try:
+                out = self._one(ctx, i, mode, legacy, backend, session)
+            except HetumindError as exc:
+                if not ctx.continue_on_fail:
+                    raise NodeExecutionError(
+                        exc.message, node=ctx.node_name, item_index=i
+                    ) from None
+                out = [{"error": exc.message}]
+            rows += out
+            paired += [i] * len(out)
+        return [ItemBatch.from_json(rows, paired=paired)]
+
+    def _one(
+        self,
+        ctx: NodeContext,
+        i: int,
+        mode: str,
+        legacy: bool,
+        backend: MemoryBackend,
+        session: str,
+    ) -> list[dict[str, Any]]:
+        messages = backend.load(session)
+        if mode == "load":
+            simplify = bool(ctx.param("simplifyOutput", i, True))
+            group = ctx.param("options.groupMessages", i, None)
+            grouped = group is not False and not (group is None and legacy)
+            output = simplify_messages(messages) if simplify else [serialized(m) for m in messages]
+            return [{"messages": output, "messagesCount": len(output)}] if grouped else output
+        if mode == "delete":
+            if ctx.param("deleteMode", i, "lastN") == "lastN":
+                count = int(ctx.param("lastMessagesCount", i, 2) or 0)
+                if len(messages) >= count:
+                    backend.clear(session)
+                    backend.append(session, messages[: len(messages) - count])
+            else:
+                backend.clear(session)
+        elif mode == "insert":
+            if ctx.param("insertMode", i, "insert") == "override":
+                backend.clear(session)
+            entries = ctx.param("messages.messageValues", i, None) or []
+            new = []
+            for entry in entries:
+                kind = str(entry.get("type", "system"))
+                if kind not in _ROLES:
+                    raise AIConfigError(f"message type {kind!r} is not ai, system or user")
+                new.append({"role": _ROLES[kind], "content": str(entry.get("message", ""))})
+            backend.append(session, new)
+        else:
+            raise AIConfigError(f"mode {mode!r} is not load, insert or delete")
+        if legacy:  # v1 answers with the memory's messages
+            return [serialized(m) for m in backend.load(session)]
+        return [{"success": True}]
