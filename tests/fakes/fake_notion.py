@@ -214,7 +214,7 @@ class FakeNotion(FakeService):
         return {"id": schema["id"], "type": kind, kind: raw}
 
     def _page(self, parent: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
-        pid = str(uuid.uuid4())
+        pid = str(uuid.UUID(int=(0xFA4E << 112) + next(self._clock)))  # deterministic ids
         return {
             "object": "page",
             "id": pid,
@@ -352,7 +352,7 @@ class FakeNotion(FakeService):
             content["text"] = _rich(content["text"])
         return {
             "object": "block",
-            "id": str(uuid.uuid4()),
+            "id": str(uuid.UUID(int=(0xB10C << 112) + next(self._clock))),
             "type": kind,
             "has_children": False,
             kind: content,

@@ -54,7 +54,13 @@ def test_post_to_a_channel_by_id_name_and_url(slack: FakeSlack) -> None:
     assert out["ok"] is True and out["channel"] == "C002"
     assert out["message_timestamp"] == out["message"]["ts"] and "ts" not in out
     req = slack.calls("/chat.postMessage")[-1]
-    assert req.json == {"channel": "C002", "text": "hello", "mrkdwn": True}
+    # the option goes along as n8n sends it; the link n8n would append to the text does not
+    assert req.json == {
+        "channel": "C002",
+        "text": "hello",
+        "mrkdwn": True,
+        "includeLinkToWorkflow": True,
+    }
     assert req.headers["authorization"] == f"Bearer {BOT_TOKEN}"
     by_name = run(slack, {"select": "channel", "channelId": rl("#general", "name"), "text": "x"})
     assert by_name[0]["channel"] == "C001"

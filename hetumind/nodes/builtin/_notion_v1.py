@@ -107,9 +107,8 @@ def _query(c: ServiceClient, p: Params) -> Any:
     for join in ("or", "and"):
         if multiple.get(join):
             body.setdefault("filter", {})[join] = [map_filters(x, _tz(p)) for x in multiple[join]]
-    sort = p.get("options.sort.sortValue", []) or []
-    if sort:
-        body["sorts"] = map_sorting(sort)
+    # n8n sends `sorts` always ([] when none are set: an empty list is truthy in JS)
+    body["sorts"] = map_sorting(p.get("options.sort.sortValue", []) or [])
     path = f"databases/{p.locator('databaseId')}/query"
     if p.get("returnAll", False) is True:
         results = _all(c, p, "POST", path, body)

@@ -217,9 +217,8 @@ def _database_page_get_all(client: ServiceClient, p: Params) -> Any:
             raise NodeExecutionError(
                 "Filters (JSON) must be a valid json", node=p.ctx.node_name, item_index=p.index
             ) from None
-    sort = p.get("options.sort.sortValue", []) or []
-    if sort:
-        body["sorts"] = map_sorting(sort)
+    # n8n sends `sorts` always ([] when none are set: an empty list is truthy in JS)
+    body["sorts"] = map_sorting(p.get("options.sort.sortValue", []) or [])
     path = f"databases/{_database_id(p)}/query"
     if p.get("returnAll", False) is True:
         results = _all(client, p, "POST", path, body)

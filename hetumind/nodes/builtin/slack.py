@@ -117,7 +117,8 @@ def _post_body(p: Params) -> dict[str, Any]:
     send_as = options.pop("sendAsUser", None)
     if p.text("authentication", "accessToken") == "accessToken" and send_as:
         body["username"] = send_as
-    options.pop("includeLinkToWorkflow", None)
+    # n8n appends a link to the workflow when this is on (its default from 2.1); Hetumind
+    # never does, and like n8n sends the option itself along when it is set
     ephemeral = options.pop("ephemeral", None)
     reply = (options.pop("thread_ts", None) or {}).get("replyValues")
     if isinstance(reply, dict):

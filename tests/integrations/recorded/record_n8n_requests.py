@@ -1,13 +1,14 @@
-"""Record what n8n itself sends to the fake Telegram Bot API for the workflow in
-telegram_workflow.json (not a test: run by hand where n8n is installed).
+"""Record what n8n itself sends to the SaaS fakes for the workflows in this folder (not a
+test: run by hand where n8n is installed).
 
     ../shared/tools/n8n-oracle install
-    .venv/bin/python tests/integrations/recorded/record_n8n_requests.py
+    .venv/bin/python tests/integrations/recorded/record_n8n_requests.py [SERVICE...]
 
-n8n's Telegram credential has a base URL, so n8n can be pointed at the fake; the requests
-the fake received (method, path without the token, JSON body) are written to
-telegram_n8n_requests.json, which test_conformance_requests.py compares with what
-Hetumind sends for the same workflow.
+For each service, n8n runs `<service>_workflow.json` against the service's fake and the
+requests the fake received (method, path, query, JSON or form body) are written to
+`<service>_n8n_requests.json`; test_conformance_requests.py checks that Hetumind sends the
+same for the same workflow. n8n's Telegram credential has a base URL; the other nodes
+call fixed https hosts, which redirect_hosts.js (preloaded into n8n) sends to the fake.
 """
 
 from __future__ import annotations
@@ -17,30 +18,73 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes._base import serving  # noqa: E402
-from tests.fakes.fake_telegram import TOKEN, FakeTelegram  # noqa: E402
+from tests.fakes import fake_airtable, fake_notion, fake_slack, fake_telegram  # noqa: E402
+from tests.fakes._base import FakeService, serving  # noqa: E402
 
 HOME = Path(os.environ.get("N8N_ORACLE_HOME", Path.home() / ".cache/n8n-oracle"))
 N8N = HOME / "node_modules/.bin/n8n"
 
 
-def requests_seen(fake: FakeTelegram) -> list[dict[str, object]]:
-    """The calls as the comparison reads them: the token is not part of the path."""
-    return [
-        {"method": r.method, "path": r.path.replace(f"/bot{TOKEN}", "/bot<token>"), "body": r.json}
-        for r in fake.log
-    ]
+def _telegram_creds(url: str) -> dict[str, Any]:
+    return {"accessToken": fake_telegram.TOKEN, "baseUrl": url}
 
 
-def main() -> None:
-    workflow = json.loads((HERE / "telegram_workflow.json").read_text())
-    with serving(FakeTelegram()) as fake, tempfile.TemporaryDirectory() as user:
+SERVICES: dict[str, tuple[Callable[[], FakeService], str, Callable[[str], dict[str, Any]], str]] = {
+    # service: (fake, credential type, credential data for the fake's URL, host n8n calls)
+    "telegram": (fake_telegram.FakeTelegram, "telegramApi", _telegram_creds, ""),
+    "slack": (
+        fake_slack.FakeSlack,
+        "slackApi",
+        lambda url: {"accessToken": fake_slack.BOT_TOKEN},
+        "slack.com",
+    ),
+    "airtable": (
+        fake_airtable.FakeAirtable,
+        "airtableTokenApi",
+        lambda url: {"accessToken": fake_airtable.TOKEN},
+        "api.airtable.com",
+    ),
+    "notion": (
+        fake_notion.FakeNotion,
+        "notionApi",
+        lambda url: {"apiKey": fake_notion.SECRET},
+        "api.notion.com",
+    ),
+}
+CREDENTIAL_ID = "fakeCredential1"
+
+
+def requests_seen(fake: FakeService) -> list[dict[str, Any]]:
+    """The calls as the comparison reads them (Telegram's token is not part of the path)."""
+    out = []
+    for r in fake.log:
+        call: dict[str, Any] = {
+            "method": r.method,
+            "path": r.path.replace(f"/bot{fake_telegram.TOKEN}", "/bot<token>"),
+        }
+        if r.query:
+            call["query"] = r.query
+        if r.json is not None:
+            call["body"] = r.json
+        elif r.form:
+            call["form"] = r.form
+        out.append(call)
+    return out
+
+
+def record(service: str) -> None:
+    make, kind, data, host = SERVICES[service]
+    workflow = json.loads((HERE / f"{service}_workflow.json").read_text())
+    with serving(make()) as fake, tempfile.TemporaryDirectory() as user:
+        port = fake.url.rsplit(":", 1)[1]
         env = dict(
             os.environ,
             N8N_USER_FOLDER=user,
@@ -49,27 +93,20 @@ def main() -> None:
             N8N_PERSONALIZATION_ENABLED="false",
             N8N_EXPRESSION_ENGINE="legacy",
             N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS="false",
+            NODE_OPTIONS=f"--require {HERE / 'redirect_hosts.js'}",
+            FAKE_HOSTS=f"{host}=127.0.0.1:{port}" if host else "",
         )
-        creds = [
-            {
-                "id": "tgFakeCred01",
-                "name": "Fake bot",
-                "type": "telegramApi",
-                "data": {"accessToken": TOKEN, "baseUrl": fake.url},
-            }
-        ]
-        cred_file = Path(user) / "creds.json"
-        cred_file.write_text(json.dumps(creds))
-        wf_file = Path(user) / "wf.json"
-        wf_file.write_text(json.dumps({**workflow, "id": "tgConformance01"}))
+        creds = [{"id": CREDENTIAL_ID, "name": "Fake", "type": kind, "data": data(fake.url)}]
+        (Path(user) / "creds.json").write_text(json.dumps(creds))
+        (Path(user) / "wf.json").write_text(json.dumps({**workflow, "id": f"conf{service}01"}))
         for args in (
-            ["import:credentials", f"--input={cred_file}"],
-            ["import:workflow", f"--input={wf_file}"],
+            ["import:credentials", f"--input={user}/creds.json"],
+            ["import:workflow", f"--input={user}/wf.json"],
         ):
             subprocess.run([str(N8N), *args], env=env, check=True, capture_output=True)
         with tempfile.TemporaryFile("w+") as out:
             subprocess.run(
-                [str(N8N), "execute", "--id=tgConformance01", "--rawOutput"],
+                [str(N8N), "execute", f"--id=conf{service}01", "--rawOutput"],
                 env=env,
                 stdout=out,
                 stderr=subprocess.PIPE,
@@ -79,11 +116,12 @@ def main() -> None:
             out.seek(0)
             text = out.read()
         seen = requests_seen(fake)
-    (HERE / "telegram_n8n_requests.json").write_text(
-        json.dumps(seen, indent=1, sort_keys=True) + "\n"
-    )
-    print(f"{len(seen)} requests recorded; n8n said: {text[text.find('{') :][:300]}")
+    target = HERE / f"{service}_n8n_requests.json"
+    target.write_text(json.dumps(seen, indent=1, sort_keys=True) + "\n")
+    status = json.loads(text[text.find("{") :]).get("status") if "{" in text else text[-300:]
+    print(f"{service}: {len(seen)} requests recorded; n8n: {status}")
 
 
 if __name__ == "__main__":
-    main()
+    for name in sys.argv[1:] or list(SERVICES):
+        record(name)
