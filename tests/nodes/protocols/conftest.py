@@ -159,7 +159,11 @@ def ftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FtpServer]:
     root = tmp_path_factory.mktemp("ftp-root")
     authorizer = DummyAuthorizer()
     authorizer.add_user(FTP_USER, FTP_PASSWORD, str(root), perm="elradfmwMT")
-    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer, "banner": "hm test"})
+    handler = type(
+        "Handler",
+        (FTPHandler,),
+        {"authorizer": authorizer, "banner": "hm test", "auth_failed_timeout": 0.1},
+    )
     server = ThreadedFTPServer(("127.0.0.1", 0), handler)
     host, port = server.address[:2]
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2}, daemon=True)
