@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
 
 from tests.fakes._base import Answer, FakeService, Request
@@ -23,6 +22,8 @@ CHATS: dict[str, dict[str, Any]] = {
     "42": {"id": 42, "type": "private", "first_name": "Ada", "username": "ada"},
     "-100": {"id": -100, "type": "supergroup", "title": "Hetumind"},
 }
+DATE = 1_700_000_000
+"""Message dates are fixed so that recordings of two runs compare equal."""
 FILE_BYTES = b"\x89PNG\r\n\x1a\nfake-photo"
 
 
@@ -79,7 +80,7 @@ class FakeTelegram(FakeService):
             "message_id": mid,
             "from": BOT,
             "chat": chat,
-            "date": int(time.time()),
+            "date": DATE,
             **content,
         }
         self.messages[(str(chat["id"]), mid)] = message
@@ -193,7 +194,7 @@ class FakeTelegram(FakeService):
                 "reply markup are exactly the same as a current content and reply markup "
                 "of the message",
             )
-        message.update(text=values.get("text"), edit_date=int(time.time()))
+        message.update(text=values.get("text"), edit_date=DATE + 1)
         message.update(self._markup(values))
         return _ok(message)
 

@@ -1,6 +1,7 @@
-"""Hetumind sends what n8n sends: for each recorded/<service>_workflow.json, the requests
-n8n 1.123.81 made to the service's fake (recorded/<service>_n8n_requests.json, written by
-recorded/record_n8n_requests.py) against those Hetumind makes for the same workflow."""
+"""Hetumind sends what n8n sends and outputs what n8n outputs: for each
+recorded/<service>_workflow.json, the requests n8n 1.123.81 made to the service's fake and
+its nodes' output items (recorded/<service>_n8n_requests.json and _n8n_outputs.json,
+written by recorded/record_n8n_requests.py) against Hetumind's for the same workflow."""
 
 from __future__ import annotations
 
@@ -56,6 +57,9 @@ def test_requests_match_n8ns(service: str) -> None:
             set_credential_resolver(before)
         ours = requests_seen(fake)
     assert result["status"] == "success", result["error"]
+    outputs = json.loads((RECORDED / f"{service}_n8n_outputs.json").read_text())
+    for node, expected in outputs.items():
+        assert result["runData"][node][0]["outputs"] == expected, node
     n8n = [
         _without_attribution(c)
         for c in json.loads((RECORDED / f"{service}_n8n_requests.json").read_text())

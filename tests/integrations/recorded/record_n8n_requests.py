@@ -118,8 +118,24 @@ def record(service: str) -> None:
         seen = requests_seen(fake)
     target = HERE / f"{service}_n8n_requests.json"
     target.write_text(json.dumps(seen, indent=1, sort_keys=True) + "\n")
-    status = json.loads(text[text.find("{") :]).get("status") if "{" in text else text[-300:]
-    print(f"{service}: {len(seen)} requests recorded; n8n: {status}")
+    raw = json.loads(text[text.find("{") :])
+    outputs = node_outputs(raw)
+    (HERE / f"{service}_n8n_outputs.json").write_text(
+        json.dumps(outputs, indent=1, sort_keys=True) + "\n"
+    )
+    print(f"{service}: {len(seen)} requests recorded; n8n: {raw.get('status')}")
+
+
+def node_outputs(raw: dict[str, Any]) -> dict[str, list[list[dict[str, Any]]]]:
+    """Each node's first run's main outputs (item json), from n8n's execution data."""
+    runs = raw["data"]["resultData"]["runData"]
+    return {
+        name: [
+            [item.get("json", {}) for item in (out or [])]
+            for out in (r[0].get("data") or {}).get("main", [])
+        ]
+        for name, r in runs.items()
+    }
 
 
 if __name__ == "__main__":
