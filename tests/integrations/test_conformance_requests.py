@@ -44,7 +44,7 @@ def test_requests_match_n8ns(service: str) -> None:
             if credential_type == kind and ref.get("id") == CREDENTIAL_ID:
                 return {
                     **data(fake.url),
-                    "baseUrl": fake.url + ("/api" if service == "slack" else ""),
+                    "baseUrl": fake.url + ("/api" if service.startswith("slack") else ""),
                 }
             return None
 
@@ -64,5 +64,5 @@ def test_requests_match_n8ns(service: str) -> None:
         _without_attribution(c)
         for c in json.loads((RECORDED / f"{service}_n8n_requests.json").read_text())
     ]
-    assert len(n8n) >= 5
+    assert len(n8n) >= 4
     assert ours == n8n

@@ -53,7 +53,8 @@ def _fields(p: Params, all_flag: str) -> dict[str, Any]:
         if all_flag == "updateAllFields" and names:
             fields = {k: v for k, v in p.json.items() if k not in names}
         return fields
-    return {name: p.json.get(name) for name in p.get("fields", []) or []}
+    # a field the item lacks is undefined in n8n, which JSON leaves out
+    return {name: p.json[name] for name in p.get("fields", []) or [] if name in p.json}
 
 
 def _append(client: ServiceClient, p: Params) -> Any:
