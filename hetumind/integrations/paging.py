@@ -51,18 +51,24 @@ class Cursor:
     in_body: bool = False
     page_size_param: str | None = None
     page_size: int = 100
+    page_param: str | None = None
+    """Also count pages from 1 in this query parameter (n8n's Slack sends `page`)."""
 
     def first(self) -> Page:
-        return _sized(self.page_size_param, self.page_size, self.in_body)
+        sized = _sized(self.page_size_param, self.page_size, self.in_body)
+        if self.page_param:
+            return Page({**sized.qs, self.page_param: 1}, sized.body)
+        return sized
 
     def next(self, answer: Any, pages: int, got: int) -> Page | None:
         cursor = dig(answer, self.next_path)
         if cursor in (None, "", False):
             return None
         first = self.first()
+        qs = {**first.qs, self.page_param: pages + 1} if self.page_param else dict(first.qs)
         if self.in_body:
-            return Page(first.qs, {**first.body, self.param: cursor})
-        return Page({**first.qs, self.param: cursor}, first.body)
+            return Page(qs, {**first.body, self.param: cursor})
+        return Page({**qs, self.param: cursor}, first.body)
 
 
 @dataclass(frozen=True)

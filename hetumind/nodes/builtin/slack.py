@@ -212,7 +212,9 @@ def _search(client: Any, p: Params) -> Any:
 
 def _cursor(items: str) -> dict[str, Any]:
     return {
-        "paginate": Cursor("response_metadata.next_cursor", "cursor", page_size_param="limit"),
+        "paginate": Cursor(
+            "response_metadata.next_cursor", "cursor", page_size_param="limit", page_param="page"
+        ),
         "items_path": items,
         "limit_param": "limit",
         "output": items,

@@ -59,8 +59,8 @@ SERVICES: dict[str, tuple[Callable[[], FakeService], str, Callable[[str], dict[s
         "api.notion.com",
     ),
 }
-for _name in ("slack", "airtable", "notion"):  # version 1 workflows, the same fakes
-    SERVICES[f"{_name}_v1"] = SERVICES[_name]
+for _name in ("slack", "airtable", "notion"):  # more workflows for the same fakes
+    SERVICES[f"{_name}_v1"] = SERVICES[f"{_name}_paging"] = SERVICES[_name]
 CREDENTIAL_ID = "fakeCredential1"
 
 
