@@ -9,6 +9,7 @@ Hetumind never advertises (docs/nodes/integrations.md). Send and Wait is not off
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import re
 from typing import Any
@@ -118,7 +119,11 @@ def _send_file(kind: str) -> Operation:
             file_name=str(file_name),
             mime_type=str(entry.get("mimeType") or "application/octet-stream"),
         )
-        fields = [(k, v) for k, v in body.items()]
+        # JSON.stringify's compact form, as n8n sends reply_markup in a form
+        fields = [
+            (k, json.dumps(v, separators=(",", ":")) if isinstance(v, dict | list) else v)
+            for k, v in body.items()
+        ]
         return client.request(
             "POST",
             endpoint,

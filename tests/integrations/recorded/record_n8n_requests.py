@@ -61,6 +61,7 @@ SERVICES: dict[str, tuple[Callable[[], FakeService], str, Callable[[str], dict[s
 }
 for _name in ("slack", "airtable", "notion"):  # more workflows for the same fakes
     SERVICES[f"{_name}_v1"] = SERVICES[f"{_name}_paging"] = SERVICES[_name]
+SERVICES["telegram_upload"] = SERVICES["telegram"]
 CREDENTIAL_ID = "fakeCredential1"
 
 
@@ -76,8 +77,12 @@ def requests_seen(fake: FakeService) -> list[dict[str, Any]]:
             call["query"] = r.query
         if r.json is not None:
             call["body"] = r.json
-        elif r.form:
+        elif r.form or r.files:
             call["form"] = r.form
+        if r.files:  # multipart file parts: name -> [file name, content type, text]
+            call["files"] = {
+                k: [n, t, d.decode(errors="replace")] for k, (n, t, d) in r.files.items()
+            }
         out.append(call)
     return out
 
