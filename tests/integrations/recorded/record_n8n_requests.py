@@ -62,6 +62,26 @@ SERVICES: dict[str, tuple[Callable[[], FakeService], str, Callable[[str], dict[s
 for _name in ("slack", "airtable", "notion"):  # more workflows for the same fakes
     SERVICES[f"{_name}_v1"] = SERVICES[f"{_name}_paging"] = SERVICES[_name]
 SERVICES["telegram_upload"] = SERVICES["telegram"]
+BAD_CREDENTIALS: dict[str, dict[str, Any]] = {
+    # <service>_refused workflows run with a credential the fake refuses
+    "telegram": {"accessToken": "0:refused"},
+    "slack": {"accessToken": "xoxb-refused"},
+    "airtable": {"accessToken": "patREFUSED"},
+    "notion": {"apiKey": "secret_refused"},
+}
+for _name in BAD_CREDENTIALS:
+    SERVICES[f"{_name}_refused"] = SERVICES[_name]
+
+
+def credential_data(service: str, url: str) -> dict[str, Any]:
+    """The credential a recorded workflow runs with (a refused one for *_refused)."""
+    base = service.split("_")[0]
+    data = SERVICES[service][2](url)
+    if service.endswith("_refused"):
+        data = {**data, **BAD_CREDENTIALS[base]}
+    return data
+
+
 CREDENTIAL_ID = "fakeCredential1"
 
 
@@ -88,7 +108,7 @@ def requests_seen(fake: FakeService) -> list[dict[str, Any]]:
 
 
 def record(service: str) -> None:
-    make, kind, data, host = SERVICES[service]
+    make, kind, _data, host = SERVICES[service]
     workflow = json.loads((HERE / f"{service}_workflow.json").read_text())
     with serving(make()) as fake, tempfile.TemporaryDirectory() as user:
         port = fake.url.rsplit(":", 1)[1]
@@ -103,7 +123,14 @@ def record(service: str) -> None:
             NODE_OPTIONS=f"--require {HERE / 'redirect_hosts.js'}",
             FAKE_HOSTS=f"{host}=127.0.0.1:{port}" if host else "",
         )
-        creds = [{"id": CREDENTIAL_ID, "name": "Fake", "type": kind, "data": data(fake.url)}]
+        creds = [
+            {
+                "id": CREDENTIAL_ID,
+                "name": "Fake",
+                "type": kind,
+                "data": credential_data(service, fake.url),
+            }
+        ]
         (Path(user) / "creds.json").write_text(json.dumps(creds))
         (Path(user) / "wf.json").write_text(json.dumps({**workflow, "id": f"conf{service}01"}))
         for args in (
@@ -125,8 +152,11 @@ def record(service: str) -> None:
         seen = requests_seen(fake)
     target = HERE / f"{service}_n8n_requests.json"
     target.write_text(json.dumps(seen, indent=1, sort_keys=True) + "\n")
-    raw = json.loads(text[text.find("{") :])
+    raw = json.loads(text[text.find("{") : text.rfind("}") + 1])
     outputs = node_outputs(raw)
+    error = raw["data"]["resultData"].get("error")
+    if error:
+        outputs["__error__"] = [[{k: error.get(k) for k in ("message", "description", "httpCode")}]]
     (HERE / f"{service}_n8n_outputs.json").write_text(
         json.dumps(outputs, indent=1, sort_keys=True) + "\n"
     )
