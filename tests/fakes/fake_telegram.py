@@ -168,6 +168,20 @@ class FakeTelegram(FakeService):
     def m_sendSticker(self, values: dict[str, Any], req: Request) -> Answer:
         return self._send_media("sticker", values, req)
 
+    def m_sendMediaGroup(self, values: dict[str, Any], req: Request) -> Answer:
+        chat = self._chat(values)
+        if chat is None:
+            return _error(400, "Bad Request: chat not found")
+        media = values.get("media") or []
+        if isinstance(media, str):
+            media = json.loads(media)
+        if not 2 <= len(media) <= 10:
+            return _error(400, "Bad Request: wrong number of media in the album")
+        group = f"group-{self.next_id}"
+        return _ok(
+            [self._message(chat, media_group_id=group, **{m["type"]: m["media"]}) for m in media]
+        )
+
     def m_sendLocation(self, values: dict[str, Any], req: Request) -> Answer:
         chat = self._chat(values)
         if chat is None:

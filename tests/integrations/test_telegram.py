@@ -242,3 +242,21 @@ def test_flood_control_that_persists_fails_after_bounded_retries(telegram: FakeT
 def test_unknown_operation_is_refused_by_name(telegram: FakeTelegram) -> None:
     with pytest.raises(NodeExecutionError, match='"sendAndWait" of resource "message"'):
         run(telegram, {"operation": "sendAndWait", "chatId": "42"})
+
+
+def test_send_media_group(telegram: FakeTelegram) -> None:
+    media = {
+        "media": [
+            {"type": "photo", "media": "https://x/1.png", "additionalFields": {"caption": "one"}},
+            {"type": "photo", "media": "https://x/2.png"},
+        ]
+    }
+    out = run(telegram, {"operation": "sendMediaGroup", "chatId": "42", "media": media})
+    assert [m["photo"] for m in out[0]["json"]["result"]] == ["https://x/1.png", "https://x/2.png"]
+    assert telegram.calls("/sendMediaGroup")[-1].json == {
+        "chat_id": "42",
+        "media": [
+            {"type": "photo", "media": "https://x/1.png", "caption": "one"},
+            {"type": "photo", "media": "https://x/2.png"},
+        ],
+    }

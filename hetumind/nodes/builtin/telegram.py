@@ -75,6 +75,19 @@ def _additional(p: Params, body: dict[str, Any], *, send_message: bool = False) 
     return body
 
 
+def _media_group(p: Params) -> dict[str, Any]:
+    """`media.media` entries (type, media, additionalFields) flattened as n8n does; no
+    reply markup for media groups."""
+    body = {**_chat(p), **p.collection("additionalFields")}
+    media = []
+    for entry in (p.get("media", {}) or {}).get("media") or []:
+        entry = dict(entry)
+        extra = entry.pop("additionalFields", None) or {}
+        media.append({**entry, **extra})
+    body["media"] = media
+    return body
+
+
 def _chat(p: Params, **more: Any) -> dict[str, Any]:
     return {"chat_id": p.get("chatId", ""), **more}
 
@@ -203,6 +216,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         ("message", "send" + kind[0].upper() + kind[1:]): _send_file(kind)
         for kind in ("photo", "document", "audio", "video", "animation", "sticker")
     },
+    ("message", "sendMediaGroup"): _post("sendMediaGroup", lambda p: _media_group(p)),
     ("chat", "get"): _post("getChat", lambda p: _chat(p)),
     ("chat", "administrators"): _post("getChatAdministrators", lambda p: _chat(p), "result"),
     ("chat", "member"): _post("getChatMember", lambda p: _chat(p, user_id=p.get("userId", ""))),
