@@ -25,7 +25,7 @@ from tests.fakes._base import Answer, FakeService, Request
 TOKEN = "patFAKE.token"
 BASE = "appFAKEbase01"
 TABLE = "tblFAKEtable1"
-FIELDS = ("Name", "Email", "Score", "Notes")
+FIELDS = ("Name", "Email", "Score", "Notes", "Files")
 
 
 def _err(status: int, kind: str, message: str | None = None) -> Answer:
@@ -59,6 +59,7 @@ class FakeAirtable(FakeService):
         self.client_id, self.client_secret = "air-client", "air-secret"
         self.refresh_tokens: set[str] = set()
         self.token_calls = 0
+        self.files: dict[str, tuple[bytes, str]] = {}
 
     def reset(self, n: int = 0) -> None:
         with self.lock:
@@ -75,9 +76,21 @@ class FakeAirtable(FakeService):
 
     # -- plumbing -------------------------------------------------------------------------
 
+    def attach(self, name: str, content: bytes, mime: str) -> dict[str, Any]:
+        """An attachment as Airtable lists it: its download URL (signed, no token needed)."""
+        aid = f"att{len(self.files) + 1:014d}"
+        self.files[aid] = (content, mime)
+        url = f"{self.url}/attachments/{aid}/{name}"
+        return {"id": aid, "url": url, "filename": name, "size": len(content), "type": mime}
+
     def handle(self, req: Request) -> Answer:
         if req.path == "/oauth2/v1/token":
             return self.token(req)
+        if req.path.startswith("/attachments/"):
+            content, mime = self.files.get(req.path.split("/")[2], (b"", ""))
+            if not mime:
+                return Answer(404, content=b"Not Found", headers={"Content-Type": "text/plain"})
+            return Answer(200, content=content, headers={"Content-Type": mime})
         if req.headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
             return _err(401, "AUTHENTICATION_REQUIRED", "Authentication required")
         parts = req.path.removeprefix("/v0/").split("/")

@@ -212,7 +212,7 @@ def test_bases_and_schema(airtable: FakeAirtable) -> None:
     )
     assert {b["permissionLevel"] for b in created} == {"create"}
     schema = run(airtable, {"resource": "base", "operation": "getSchema"})
-    assert schema[0]["name"] == "People" and len(schema[0]["fields"]) == 4
+    assert schema[0]["name"] == "People" and len(schema[0]["fields"]) == 5
 
 
 def test_locators_by_url(airtable: FakeAirtable) -> None:
@@ -413,3 +413,41 @@ def test_without_an_authentication_parameter_the_nodes_credential_decides(
     where = {"application": rl(BASE), "table": rl(TABLE), "operation": "list"}
     out = run_node(TYPE, where, creds(airtable), version=1)  # an export leaves it out
     assert out[0]["json"]["fields"] == {"Name": "Ada"}
+
+
+def test_attachments_download_as_binary(airtable: FakeAirtable) -> None:
+    from hetumind.binary import read_binary
+
+    files = [
+        airtable.attach("a.txt", b"alpha", "text/plain"),
+        airtable.attach("b.png", b"PNG", "image/png"),
+    ]
+    rec = airtable.add({"Name": "Ada", "Files": files})
+    out = run_node(
+        TYPE,
+        {
+            "authentication": "airtableTokenApi",
+            **WHERE,
+            "operation": "search",
+            "options": {"downloadFields": ["Files"]},
+        },
+        creds(airtable),
+        version=2.1,
+    )
+    binary = out[0]["binary"]
+    assert sorted(binary) == ["Files_0", "Files_1"]
+    assert read_binary(binary["Files_0"]) == b"alpha" and binary["Files_1"]["fileName"] == "b.png"
+    assert out[0]["json"]["Name"] == "Ada" and out[0]["json"]["id"] == rec["id"]
+    got = run_node(
+        TYPE,
+        {
+            "authentication": "airtableTokenApi",
+            **WHERE,
+            "operation": "get",
+            "id": rec["id"],
+            "options": {"downloadFields": "Files"},
+        },
+        creds(airtable),
+        version=2.1,
+    )
+    assert read_binary(got[0]["binary"]["Files_1"]) == b"PNG"

@@ -7,7 +7,7 @@ token (airtableTokenApi, the legacy airtableApi key, or airtableOAuth2Api), JSON
 `offset` pagination with pageSize 100, updates in PATCH batches of 10, and n8n's item
 shapes: search and get flatten a record's fields beside its id; create, update, upsert and
 delete return the record as Airtable answers. Version 2 runs search once per node run,
-2.1 once per item. Attachment downloads (options.downloadFields) are not offered.
+2.1 once per item. options.downloadFields stores attachments as binary `<field>_<n>`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from hetumind.binary import put_binary
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.integrations import (
     Cursor,
@@ -24,6 +25,7 @@ from hetumind.integrations import (
     Operation,
     Params,
     Service,
+    WithBinary,
     bearer,
 )
 from hetumind.integrations.client import ServiceClient
@@ -207,6 +209,12 @@ def _by_id(method: str, shape: Callable[[Any], Any]) -> Callable[[ServiceClient,
     return run
 
 
+def _get(client: ServiceClient, p: Params) -> Any:
+    record = _by_id("GET", lambda answer: answer)(client, p)
+    download = p.ctx.param("options.downloadFields", 0, None)  # n8n reads item 0's
+    return _with_attachments(client, record, download, p) if download else _flatten(record)
+
+
 def _search(client: ServiceClient, p: Params) -> Any:
     options = p.collection("options")
     qs: dict[str, Any] = {}
@@ -227,7 +235,34 @@ def _search(client: ServiceClient, p: Params) -> Any:
     else:
         qs["maxRecords"] = p.get("limit", 100)
         records = client.request("GET", endpoint, qs=qs, item_index=p.index).get("records") or []
+    download = options.get("downloadFields")
+    if download:
+        return [_with_attachments(client, r, download, p) for r in records]
     return [_flatten(r) for r in records]
+
+
+def _with_attachments(client: ServiceClient, record: dict[str, Any], fields: Any, p: Params) -> Any:
+    """n8n's downloadRecordAttachments: each attachment of the named fields as binary
+    `<field>_<index>` (the request carries the credential, as n8n's does)."""
+    names = [f.strip() for f in fields.split(",")] if isinstance(fields, str) else list(fields)
+    if not names:
+        raise NodeExecutionError(
+            "Specify field to download in 'Download Attachments' option",
+            node=p.ctx.node_name,
+            item_index=p.index,
+        )
+    binary: dict[str, Any] = {}
+    for name in names:
+        for index, attachment in enumerate((record.get("fields") or {}).get(name) or []):
+            response = client.request(
+                "GET", str(attachment.get("url")), raw=True, item_index=p.index
+            )
+            binary[f"{name}_{index}"] = put_binary(
+                response.content,
+                mime_type=attachment.get("type") or None,
+                file_name=attachment.get("filename"),
+            )
+    return WithBinary(_flatten(record), binary) if binary else _flatten(record)
 
 
 def _message_and_error(exc: HetumindError) -> dict[str, Any]:
@@ -263,7 +298,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("record", "create"): Operation(run=_create, error_json=_message_and_error),
     ("record", "update"): Operation(run=_update, error_json=_message_and_error),
     ("record", "upsert"): Operation(run=_upsert, error_json=_message_and_error),
-    ("record", "get"): Operation(run=_by_id("GET", _flatten)),
+    ("record", "get"): Operation(run=_get),
     ("record", "deleteRecord"): Operation(run=_by_id("DELETE", lambda answer: answer)),
     ("record", "search"): Operation(
         run=_search, once=lambda version: version < 2.1, error_json=_message_and_error
