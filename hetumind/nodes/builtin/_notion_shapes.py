@@ -17,6 +17,7 @@ __all__ = [
     "map_filters",
     "map_properties",
     "map_sorting",
+    "simplify_blocks",
     "simplify_objects",
     "snake_case",
 ]
@@ -346,3 +347,25 @@ def simplify_objects(objects: Any, version: int = 2) -> list[dict[str, Any]]:
             text = title[0].get("plain_text", "") if title else ""
             out.append({"id": obj.get("id"), ("name" if version == 2 else "title"): text, **url})
     return out
+
+
+def simplify_blocks(blocks: list[dict[str, Any]], root_id: str) -> list[dict[str, Any]]:
+    """n8n's simplifyBlocksOutput: root_id added, timestamps and author dropped, a block's
+    text joined into `content` (child pages and databases: their title)."""
+    out = []
+    for block in blocks:
+        block = {k: v for k, v in block.items() if k not in _BLOCK_META}
+        kind = str(block.get("type"))
+        block["root_id"] = root_id
+        inner = block.get(kind)
+        if kind in ("child_page", "child_database") and isinstance(inner, dict):
+            block["content"] = inner.get("title")
+            block.pop(kind)
+        elif isinstance(inner, dict) and isinstance(inner.get("text"), list):
+            block["content"] = "".join(str(t.get("plain_text") or "") for t in inner["text"])
+            block.pop(kind)
+        out.append(block)
+    return out
+
+
+_BLOCK_META = ("created_time", "last_edited_time", "created_by")

@@ -5,7 +5,7 @@ Requests are n8n's: `https://api.notion.com/v1/...` with the notionApi key as a 
 token and `Notion-Version: 2021-08-16`; lists page with `start_cursor` (in the body for
 POST searches and queries, in the query for GETs) until `has_more` is false; "simple"
 output flattens pages to id, name, url and `property_<name>` (see _notion_shapes).
-File downloads (options.downloadFiles) and nested block fetching are not offered.
+File downloads (options.downloadFiles) are not offered.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from hetumind.nodes.builtin._notion_shapes import (
     map_filters,
     map_properties,
     map_sorting,
+    simplify_blocks,
     simplify_objects,
 )
 from hetumind.nodes.builtin._notion_v1 import V1_OPERATIONS
@@ -131,13 +132,42 @@ def _block_append(client: ServiceClient, p: Params) -> Any:
 
 def _block_get_all(client: ServiceClient, p: Params) -> Any:
     block = _page_id(p, "blockId")
-    if p.get("returnAll", False) is True:
+    nested = bool(p.get("fetchNestedBlocks", False))
+    limit = None if p.get("returnAll", False) is True else int(p.get("limit", 50))
+    if limit is None:
         results = _all(client, p, "GET", f"blocks/{block}/children", None)
     else:
-        results = _call(
-            client, p, "GET", f"blocks/{block}/children", qs={"page_size": p.get("limit", 50)}
-        )["results"]
-    return [{"object": r.get("object"), "parent_id": block, **r} for r in results]
+        results = _call(client, p, "GET", f"blocks/{block}/children", qs={"page_size": limit})[
+            "results"
+        ]
+    if nested:
+        results = _with_children(client, p, results, [], limit)
+    out = [{"object": r.get("object"), "parent_id": block, **r} for r in results]
+    # 2.1+ simplify by default (n8n's simplifyOutput; version 2 has no such option)
+    if p.version > 2 and p.get("simplifyOutput", True):
+        out = simplify_blocks(out, block)
+    return out
+
+
+def _with_children(
+    client: ServiceClient, p: Params, blocks: list[Any], out: list[Any], limit: int | None
+) -> list[Any]:
+    """n8n's notionApiRequestGetBlockChildrens: each block, then its children (depth
+    first, child pages not entered), each child with its parent's id."""
+    for block in blocks:
+        out.append(block)
+        if block.get("type") != "child_page" and block.get("has_children"):
+            children = _all(client, p, "GET", f"blocks/{block['id']}/children", None)
+            _with_children(
+                client,
+                p,
+                [{"object": c.get("object"), "parent_id": block["id"], **c} for c in children],
+                out,
+                None,
+            )
+        if limit is not None and len(out) >= limit:
+            return out[:limit]
+    return out
 
 
 # -- database ------------------------------------------------------------------------

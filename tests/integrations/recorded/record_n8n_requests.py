@@ -62,6 +62,7 @@ SERVICES: dict[str, tuple[Callable[[], FakeService], str, Callable[[str], dict[s
 for _name in ("slack", "airtable", "notion"):  # more workflows for the same fakes
     SERVICES[f"{_name}_v1"] = SERVICES[f"{_name}_paging"] = SERVICES[_name]
 SERVICES["telegram_upload"] = SERVICES["telegram"]
+SERVICES["notion_blocks"] = SERVICES["notion"]
 BAD_CREDENTIALS: dict[str, dict[str, Any]] = {
     # <service>_refused workflows run with a credential the fake refuses
     "telegram": {"accessToken": "0:refused"},
