@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hetumind.integrations.credential_kinds import credential_models
+from hetumind.integrations.google.credential_kinds import google_credential_models
 from hetumind.store.errors import CredentialInvalid
 
 __all__ = [
@@ -144,6 +145,7 @@ CREDENTIAL_TYPES: dict[str, type[CredentialData]] = {
 }
 # The SaaS nodes' kinds are declared with the integration kit (plain data, no node imports).
 CREDENTIAL_TYPES.update(credential_models(CredentialData))
+CREDENTIAL_TYPES.update(google_credential_models(CredentialData))
 
 
 def _model(credential_type: str) -> type[CredentialData]:
