@@ -63,6 +63,7 @@ for _name in ("slack", "airtable", "notion"):  # more workflows for the same fak
     SERVICES[f"{_name}_v1"] = SERVICES[f"{_name}_paging"] = SERVICES[_name]
 SERVICES["telegram_upload"] = SERVICES["telegram"]
 SERVICES["notion_blocks"] = SERVICES["notion"]
+SERVICES["airtable_matching"] = SERVICES["airtable"]
 BAD_CREDENTIALS: dict[str, dict[str, Any]] = {
     # <service>_refused workflows run with a credential the fake refuses
     "telegram": {"accessToken": "0:refused"},
