@@ -64,6 +64,7 @@ for _name in ("slack", "airtable", "notion"):  # more workflows for the same fak
 SERVICES["telegram_upload"] = SERVICES["telegram"]
 SERVICES["notion_blocks"] = SERVICES["notion"]
 SERVICES["airtable_matching"] = SERVICES["airtable"]
+SERVICES["notion_filters"] = SERVICES["notion"]
 BAD_CREDENTIALS: dict[str, dict[str, Any]] = {
     # <service>_refused workflows run with a credential the fake refuses
     "telegram": {"accessToken": "0:refused"},
