@@ -261,11 +261,12 @@ class Executor:
         self.admission.admit(ticket, launch)
         return running
 
-    async def poll(self, request: RunRequest) -> list[dict[str, Any]]:
-        """Run the one polling trigger `request.triggers` names on its own, unrecorded, with
-        the workflow's static data and the same credentials and policy as an execution;
-        save the static data the poll left and return the items it found ([]: nothing new;
-        hetumind.nodes.polling). A failing poll raises NodeExecutionError."""
+    async def run_alone(self, request: RunRequest) -> list[dict[str, Any]]:
+        """Run the one trigger node `request.triggers` names on its own and unrecorded
+        (a poll, a webhook registration: hetumind.nodes.polling, .service_webhooks), with
+        `request.input_items`, the workflow's static data and the same credentials and
+        policy as an execution; save the static data it left and return its output items.
+        A failing run raises NodeExecutionError with the node's message."""
         (name,) = request.triggers or {""}
         doc = {**request.doc, "connections": {}}
         doc["nodes"] = [n for n in request.doc.get("nodes", []) if n.get("name") == name]
@@ -279,6 +280,7 @@ class Executor:
         coordinator = Coordinator(
             plan,
             InlineBackend(),
+            input_items=request.input_items,
             mode=request.mode,
             credentials=await self._credentials(plan, project_id),
             capabilities=replace(self._capabilities(), project_id=project_id),
@@ -291,7 +293,7 @@ class Executor:
             await self._recording.store.workflows.set_static_data(workflow_id, left)
         if result.status != "success":
             error = result.error or {}
-            raise NodeExecutionError(str(error.get("message", "the poll failed")), node=name)
+            raise NodeExecutionError(str(error.get("message", "the node failed")), node=name)
         if not result.run_data.get(name):
             return []
         ports = await asyncio.to_thread(result.outputs, name)

@@ -392,7 +392,7 @@ class Schedules:
         )
         if entry.polls:
             try:
-                request.input_items = await self._services.executor.poll(request)
+                request.input_items = await self._services.executor.run_alone(request)
             except HetumindError as exc:
                 log.warning("poll of %s/%s failed: %s", entry.workflow_id, entry.node, exc)
                 self._note(entry, tick, None, catch_up, error=exc.message)

@@ -12,17 +12,21 @@ from hetumind.errors import Problem, WorkflowInvalid
 from hetumind.nodes.api import TriggerKind
 from hetumind.nodes.builtin.webhook import webhook_methods
 from hetumind.nodes.registry import default_registry
+from hetumind.nodes.service_webhooks import ServiceWebhookTrigger, hook_path
 from hetumind.validation import validate_workflow
 from hetumind.workflow import Workflow, parse_workflow
 
 __all__ = [
     "Route",
     "check_workflow",
+    "hosted_page_routes",
     "manual_triggers",
     "match_path",
+    "node_routes",
     "polling_nodes",
     "restrict_triggers",
     "schedule_nodes",
+    "service_webhook_class",
     "trigger_kind",
     "webhook_routes",
 ]
@@ -51,7 +55,12 @@ def check_workflow(doc: Any) -> Workflow:
     seen: dict[tuple[str, str], str] = {}
     for route in _routes(workflow, include_empty=True):
         if not route.path:
-            problems.append(Problem("webhook path must not be empty", route.node, "path"))
+            node = workflow.node(route.node)
+            if service_webhook_class(node.type) is not None:
+                message = "the node needs a webhookId (n8n's exports carry one) for its URL"
+                problems.append(Problem(message, route.node, "webhookId"))
+            else:
+                problems.append(Problem("webhook path must not be empty", route.node, "path"))
             continue
         key = (route.path, route.method)
         if key in seen:
@@ -71,15 +80,52 @@ def check_workflow(doc: Any) -> Workflow:
 def _routes(workflow: Workflow, *, include_empty: bool = False) -> list[Route]:
     routes = []
     for node in workflow.nodes:
-        if trigger_kind(node.type) != "webhook" or node.disabled:
+        kind = trigger_kind(node.type)
+        if kind in ("form", "chat") and not node.disabled:
+            hook_id = getattr(node, "webhookId", None)
+            for path, method in hosted_page_routes(kind, node.parameters, hook_id):
+                if path or include_empty:
+                    routes.append(Route(path, method, node.name))
             continue
-        raw = node.parameters.get("path") or getattr(node, "webhookId", None) or ""
-        path = str(raw).strip().strip("/")
-        if not path and not include_empty:
+        if kind != "webhook" or node.disabled:
             continue
-        for method in webhook_methods(node.parameters):
-            routes.append(Route(path, method, node.name))
+        for path, method in node_routes(
+            node.type, node.parameters, getattr(node, "webhookId", None)
+        ):
+            if path or include_empty:
+                routes.append(Route(path, method, node.name))
     return routes
+
+
+def node_routes(node_type: Any, parameters: Any, webhook_id: Any) -> list[tuple[str, str]]:
+    """(path, method) pairs a webhook-kind node listens on ("" path: none set). A service
+    webhook trigger listens at `<webhookId>/webhook` (hetumind.nodes.service_webhooks);
+    a Webhook node at its `path` parameter (else its webhookId), for its methods."""
+    params = parameters if isinstance(parameters, dict) else {}
+    hook_id = str(webhook_id or "").strip()
+    service = service_webhook_class(node_type)
+    if service is not None:
+        return [(hook_path(hook_id) if hook_id else "", service.http_method)]
+    path = str(params.get("path") or hook_id or "").strip().strip("/")
+    return [(path, method) for method in webhook_methods(params)]
+
+
+def service_webhook_class(node_type: Any) -> type[ServiceWebhookTrigger] | None:
+    """The node class when `node_type` is a service webhook trigger, else None."""
+    cls = default_registry().get(node_type) if isinstance(node_type, str) else None
+    return cls if cls is not None and issubclass(cls, ServiceWebhookTrigger) else None
+
+
+def hosted_page_routes(kind: str, parameters: Any, webhook_id: Any) -> list[tuple[str, str]]:
+    """A form trigger's page answers at /form/<path> (its `path`, else its webhookId), a
+    chat trigger's at /webhook/<webhookId>/chat: GET shows the page, POST submits."""
+    params = parameters if isinstance(parameters, dict) else {}
+    hook_id = str(webhook_id or "").strip()
+    if kind == "chat":
+        path = f"{hook_id}/chat" if hook_id else ""
+    else:
+        path = str(params.get("path") or hook_id or "").strip().strip("/")
+    return [(path, "GET"), (path, "POST")]
 
 
 def webhook_routes(workflow: Workflow) -> list[Route]:

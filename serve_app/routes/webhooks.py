@@ -25,7 +25,6 @@ from hetumind.nodes.builtin.webhook import (
     WebhookResponse,
     check_webhook_request,
     header_entries,
-    webhook_methods,
 )
 from hetumind.observability import metrics, tracing
 from hetumind.store import WorkflowRecord, normalize_path
@@ -38,7 +37,7 @@ from serve_app.resumer import Resumer
 from serve_app.schemas import ERRORS
 from serve_app.security import principal
 from serve_app.services import Services, services
-from serve_app.triggers import match_path, trigger_kind
+from serve_app.triggers import match_path, node_routes, service_webhook_class, trigger_kind
 
 __all__ = ["router"]
 
@@ -64,15 +63,15 @@ async def _find_test(svc: Services, path: str, method: str) -> tuple[WorkflowRec
                 continue
             if node.get("disabled"):
                 continue
-            params = node.get("parameters") or {}
-            pattern = str(params.get("path") or node.get("webhookId") or "").strip("/")
-            if method not in webhook_methods(params):
-                continue
-            matched = (
-                {} if pattern == path else match_path(pattern, path) if ":" in pattern else None
-            )
-            if matched is not None:
-                return record, str(node.get("name")), matched
+            routes = node_routes(node.get("type"), node.get("parameters"), node.get("webhookId"))
+            for pattern, answers in routes:
+                if answers != method or not pattern:
+                    continue
+                matched = (
+                    {} if pattern == path else match_path(pattern, path) if ":" in pattern else None
+                )
+                if matched is not None:
+                    return record, str(node.get("name")), matched
     raise ApiError(404, f"no saved workflow has a webhook on {method} /{path}")
 
 
@@ -169,14 +168,7 @@ async def _authorize(
 ) -> dict[str, Any] | None:
     """The Webhook node's own checks (IP allowlist, basic/header/bearer/JWT auth against
     a credential of the workflow's project); the JWT payload when there is one."""
-    node = next(
-        (
-            n
-            for n in record.data.get("nodes", [])
-            if isinstance(n, dict) and n.get("name") == node_name
-        ),
-        {},
-    )
+    node = _node_doc(record, node_name)
     params = node.get("parameters") or {}
     kind = params.get("authentication", "none")
     credential = None
@@ -193,6 +185,28 @@ async def _authorize(
                 credential = None
     headers = {k.lower(): v for k, v in request.headers.items()}
     return check_webhook_request(params, credential, headers, _client_ip(request))
+
+
+def _node_doc(record: WorkflowRecord, name: str) -> dict[str, Any]:
+    """The stored document's node called `name` ({} if none)."""
+    for n in record.data.get("nodes") or []:
+        if isinstance(n, dict) and n.get("name") == name:
+            return n
+    return {}
+
+
+def _check_service_call(request: Request, record: WorkflowRecord, node_name: str) -> None:
+    """A service webhook trigger's own check that the call is from its service (a shared
+    secret, a signature: hetumind.nodes.service_webhooks), before anything runs."""
+    node = _node_doc(record, node_name)
+    service = service_webhook_class(node.get("type"))
+    if service is None:
+        return
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    state = (record.static_data or {}).get(f"node:{node_name}") or {}
+    version = float(node.get("typeVersion") or 1)
+    if not service.accepts(node.get("parameters") or {}, version, headers, state):
+        raise ApiError(403, "Provided secret is not valid")
 
 
 async def _handle(request: Request, svc: Services, path: str, test: bool) -> Response:
@@ -224,6 +238,7 @@ async def _serve(request: Request, svc: Services, path: str, test: bool) -> Resp
         workflow_id, node, params = await _find_active(svc, clean, method)
         record = await svc.cache.workflow(workflow_id)
     jwt_payload = await _authorize(svc, request, record, node)
+    _check_service_call(request, record, node)
     raw = await read_body(request, svc.settings.max_body_bytes)
     prefix = "webhook-test" if test else "webhook"
     item = {

@@ -18,6 +18,7 @@ from serve_app.http import Cursor, Limit, page_args, page_response, read_json
 from serve_app.idempotency import REPLAYED_HEADER, claim
 from serve_app.schemas import ERRORS, WORKFLOW_CREATE, WORKFLOW_UPDATE, body_schema
 from serve_app.security import Auth
+from serve_app.service_hooks import register_hooks, unregister_hooks
 from serve_app.services import Services, services
 from serve_app.triggers import check_workflow, manual_triggers, webhook_routes
 
@@ -160,6 +161,8 @@ async def update_workflow(
 @router.delete("/{workflow_id}")
 async def delete_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     record = await workflow_for(svc, who, workflow_id, "write")
+    if record.active:
+        await unregister_hooks(svc, record)
     await svc.store.workflows.delete(workflow_id)
     await svc.workflow_changed(workflow_id)
     return workflow_json(record)
@@ -169,6 +172,8 @@ async def _activate(svc: Services, workflow_id: str, who: Any) -> WorkflowRecord
     record = await workflow_for(svc, who, workflow_id, "write")
     await _routes_on(svc, record)
     try:
+        # Before it is active: a service that calls at once finds the secret it was given.
+        await register_hooks(svc, record)
         record = await svc.store.workflows.set_active(workflow_id, True)
     except BaseException:
         await svc.store.webhooks.replace_for_workflow(workflow_id, [])
@@ -194,6 +199,8 @@ async def deactivate_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str
     current = await workflow_for(svc, who, workflow_id, "write")
     await svc.store.webhooks.replace_for_workflow(workflow_id, [])
     record = await svc.store.workflows.set_active(workflow_id, False)
+    if current.active:
+        await unregister_hooks(svc, current)
     await svc.workflow_changed(workflow_id)
     await svc.store.audit.log(
         "workflow.deactivated",
