@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast test-system lint bench conformance clean
+.PHONY: ui install run test test-fast test-system lint bench conformance clean
 
 install: $(STAMP)
 
@@ -58,6 +58,11 @@ bench: install
 conformance: install
 	$(BIN)/python tests/conformance/compare.py tests/conformance/n8n/workflows \
 		tests/conformance/n8n/expected $(BIN)/hetumind --backend inline
+
+# Rebuilds the web app (needs Node.js 20+; users do not: the build is committed under
+# hetumind/webapp/static, and tests/ui/test_assets_match_sources.py fails when it is stale).
+ui:
+	cd ui && npm ci && npm run build
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
