@@ -23,8 +23,10 @@ from serve_app.hardening import Hardening
 from serve_app.routes import (
     admin,
     auth,
+    chat,
     credentials,
     executions,
+    forms,
     live,
     node_types,
     webhooks,
@@ -59,6 +61,8 @@ def create_fastapi_app() -> FastAPI:
     # Webhooks first: they are the hot path, and routes are matched in order. Webhooks,
     # login and refresh are public; every other route depends on `principal` itself.
     for router in (
+        chat.router,  # before webhooks: /webhook/<id>/chat is the chat's, not a webhook's
+        forms.router,
         webhooks.router,
         auth.router,
         auth.keys_router,
