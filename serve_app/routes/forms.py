@@ -80,7 +80,7 @@ def _has_next_page(record: WorkflowRecord, start: str) -> bool:
     while todo:
         for port in (connections.get(todo.pop()) or {}).get("main") or []:
             for link in port or []:
-                target = link.get("node") if isinstance(link, dict) else None
+                target = str(link.get("node")) if isinstance(link, dict) else ""
                 if target in seen or target not in by_name:
                     continue
                 seen.add(target)
@@ -228,7 +228,8 @@ def _answer_page(answer: FormAnswer) -> Response:
 async def _outcome(svc: Services, running: Running, fallback: FormAnswer) -> Response:
     """What the submitter sees once the run is done with the submission: a Form ending or
     Respond to Webhook response, the next page, or the fallback completion screen."""
-    await asyncio.wait({running.response, running.done}, return_when=asyncio.FIRST_COMPLETED)
+    waits: set[asyncio.Future[Any]] = {running.response, running.done}
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     if running.response.done() and running.response.result() is not None:
         return _responded(running.response.result() or {})
     result = await running.done
