@@ -143,7 +143,9 @@ def test_a_two_page_form_waits_for_its_second_page_and_ends_on_its_completion(
     assert again.status_code == 409
 
     (execution,) = _runs(server, wf["id"])
-    data = server.wait_for(lambda: (d := _data(server, execution["id"]))["status"] == "success" and d)
+    data = server.wait_for(
+        lambda: (d := _data(server, execution["id"]))["status"] == "success" and d
+    )
     second = data["runData"]["Second page"][0]["outputs"][0][0]
     assert second["Dish"] == "pie" and second["formMode"] == "production"
     first = data["runData"]["On form submission"][0]["outputs"][0][0]
@@ -169,7 +171,9 @@ def test_the_hosted_chat_page_and_n8ns_chat_protocol(server: Server) -> None:
 
 
 def test_chat_streaming_answers_in_n8ns_chunks(server: Server) -> None:
-    server.create(chat_workflow("chat-hook-2", options={"responseMode": "streaming"}), activate=True)
+    server.create(
+        chat_workflow("chat-hook-2", options={"responseMode": "streaming"}), activate=True
+    )
     body = {"action": "sendMessage", "sessionId": "s-2", "chatInput": "hi"}
     r = server.client.post("/webhook/chat-hook-2/chat", json=body)
     assert r.status_code == 200

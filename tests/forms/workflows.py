@@ -105,9 +105,7 @@ def two_page_workflow(path: str) -> dict[str, Any]:
                             {
                                 "fieldLabel": "Dish",
                                 "fieldType": "dropdown",
-                                "fieldOptions": {
-                                    "values": [{"option": "soup"}, {"option": "pie"}]
-                                },
+                                "fieldOptions": {"values": [{"option": "soup"}, {"option": "pie"}]},
                                 "requiredField": True,
                             }
                         ]

@@ -27,7 +27,9 @@ def source_hash() -> str:
 
 def test_committed_build_matches_sources() -> None:
     assert STAMP.is_file(), "no build stamp: run `make ui`"
-    assert STAMP.read_text().strip() == source_hash(), "hetumind/webapp/static is stale: run `make ui`"
+    assert STAMP.read_text().strip() == source_hash(), (
+        "hetumind/webapp/static is stale: run `make ui`"
+    )
 
 
 def test_build_has_its_entry_point() -> None:
