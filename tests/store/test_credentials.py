@@ -40,8 +40,22 @@ SAMPLES = {
     "notionApi": ({"apiKey": "secret_s3cret"}, "secret_s3cret"),
     **{
         kind: ({"clientId": "c", "clientSecret": f"s3cret-{kind}"}, f"s3cret-{kind}")
-        for kind in ("oAuth2Api", "slackOAuth2Api", "airtableOAuth2Api", "notionOAuth2Api")
+        for kind in (
+            "oAuth2Api",
+            "slackOAuth2Api",
+            "airtableOAuth2Api",
+            "notionOAuth2Api",
+            # Google's (hetumind.integrations.google.credential_kinds)
+            "googleOAuth2Api",
+            "googleSheetsOAuth2Api",
+            "googleDriveOAuth2Api",
+            "gmailOAuth2",
+        )
     },
+    "googleApi": (
+        {"email": "bot@project.iam.gserviceaccount.com", "privateKey": "-----s3cret-pem-----"},
+        "-----s3cret-pem-----",
+    ),
 }
 
 
