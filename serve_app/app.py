@@ -35,6 +35,7 @@ from serve_app.routes import (
 from serve_app.scheduler import Scheduler
 from serve_app.services import Services, install, opened, services
 from serve_app.settings import ServerSettings
+from serve_app.webapp import install_webapp
 
 __all__ = ["Api", "build_app", "create_fastapi_app"]
 
@@ -76,6 +77,7 @@ def create_fastapi_app() -> FastAPI:
         live.router,
     ):
         api.include_router(router)
+    install_webapp(api)  # after the API: its fallback answers only what nothing else did
     _cors(api)
     api.add_middleware(Hardening)
     return api
