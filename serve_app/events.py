@@ -11,6 +11,7 @@ watcher of a workflow sees what happens after it subscribed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -218,10 +219,11 @@ class EventBus:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     return [], max(after, self._seq)
-                try:
+                with contextlib.suppress(TimeoutError):
+                    # On a timeout, scan once more before answering: events published just
+                    # as the wait timed out are numbered below the cursor returned, and
+                    # would be skipped (the next scan and the cursor are read together).
                     await asyncio.wait_for(changed.wait(), remaining)
-                except TimeoutError:
-                    return [], max(after, self._seq)
 
     async def signal(self, kind: str, key: str) -> None:
         """Tell every API replica something: ("stop", execution id) stops a run where it

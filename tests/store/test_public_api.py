@@ -75,6 +75,7 @@ def test_statuses_and_modes_are_the_documented_ones() -> None:
         "manual",
         "webhook",
         "schedule",
+        "trigger",
         "cli",
         "retry",
         "integrated",
