@@ -58,6 +58,33 @@ CREDENTIAL_KINDS: Mapping[str, CredentialKind] = {
     "airtableOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
     "notionApi": CredentialKind({"apiKey": (str, ...), "baseUrl": _URL}, ("apiKey",)),
     "notionOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    # n8n's field names: `server` is GitHub's API URL (GitHub Enterprise: <host>/api/v3)
+    "githubApi": CredentialKind(
+        {
+            "server": (str, "https://api.github.com"),
+            "user": (str, ""),
+            "accessToken": (str, ...),
+        },
+        ("accessToken",),
+    ),
+    "githubOAuth2Api": CredentialKind(
+        {**_OAUTH2, "server": (str, "https://api.github.com")}, _OAUTH2_SECRETS
+    ),
+    # `url` is the site's root; the node calls <url>/wp-json/wp/v2 with an application password
+    "wordpressApi": CredentialKind(
+        {
+            "username": (str, ...),
+            "password": (str, ...),
+            "url": (str, ...),
+            "allowUnauthorizedCerts": (bool, False),
+        },
+        ("password",),
+    ),
+    "discordBotApi": CredentialKind({"botToken": (str, ...), "baseUrl": _URL}, ("botToken",)),
+    "discordWebhookApi": CredentialKind({"webhookUri": (str, ...)}, ("webhookUri",)),
+    "discordOAuth2Api": CredentialKind(
+        {**_OAUTH2, "botToken": (str, "")}, (*_OAUTH2_SECRETS, "botToken")
+    ),
 }
 
 

@@ -38,6 +38,16 @@ SAMPLES = {
     "airtableTokenApi": ({"accessToken": "pat-s3cret"}, "pat-s3cret"),
     "airtableApi": ({"apiKey": "key-s3cret"}, "key-s3cret"),
     "notionApi": ({"apiKey": "secret_s3cret"}, "secret_s3cret"),
+    "githubApi": ({"accessToken": "ghp_s3cret"}, "ghp_s3cret"),
+    "wordpressApi": (
+        {"username": "ada", "password": "s3cret-wp", "url": "https://blog.example"},
+        "s3cret-wp",
+    ),
+    "discordBotApi": ({"botToken": "s3cret-bot"}, "s3cret-bot"),
+    "discordWebhookApi": (
+        {"webhookUri": "https://discord.test/api/webhooks/1/s3cret-hook"},
+        "https://discord.test/api/webhooks/1/s3cret-hook",
+    ),
     **{
         kind: ({"clientId": "c", "clientSecret": f"s3cret-{kind}"}, f"s3cret-{kind}")
         for kind in (
@@ -45,11 +55,15 @@ SAMPLES = {
             "slackOAuth2Api",
             "airtableOAuth2Api",
             "notionOAuth2Api",
+            "githubOAuth2Api",
+            "discordOAuth2Api",
             # Google's (hetumind.integrations.google.credential_kinds)
             "googleOAuth2Api",
             "googleSheetsOAuth2Api",
             "googleDriveOAuth2Api",
             "gmailOAuth2",
+            "googleSheetsTriggerOAuth2Api",
+            "googleCalendarOAuth2Api",
         )
     },
     "googleApi": (

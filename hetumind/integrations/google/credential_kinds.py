@@ -55,6 +55,8 @@ GOOGLE_CREDENTIAL_KINDS: Mapping[str, CredentialKind] = {
     "googleSheetsOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
     "googleDriveOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
     "gmailOAuth2": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    "googleSheetsTriggerOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    "googleCalendarOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
 }
 
 
