@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
@@ -45,8 +46,12 @@ API_VERSION = "1"
 
 
 def create_fastapi_app() -> FastAPI:
-    """The FastAPI app with every route and the JSON error shape."""
-    api = FastAPI(
+    """The FastAPI app with every route and the JSON error shape.
+
+    /docs and /redoc load Swagger UI and ReDoc from /docs/assets (fastapi-offline ships
+    them), not from a CDN, so the pages work on machines without internet."""
+    api = FastAPIOffline(
+        static_url="/docs/assets",
         title="Hetumind",
         version=API_VERSION,
         description="n8n-compatible workflow automation on Ray: workflows, executions, "
