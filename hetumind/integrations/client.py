@@ -62,6 +62,9 @@ class Service:
     max_wait_s: float = 60.0
     """Longest wait for one Retry-After; longer hints fail at once."""
     error_check: ErrorCheck | None = None
+    rate_limited: Callable[[HttpResponse], bool] | None = None
+    """Also a rate limit besides 429 (GitHub's 403 with `x-ratelimit-remaining: 0`):
+    retried like a 429."""
     array_format: str = "indices"
     timeout_s: float = 300.0
 
@@ -203,7 +206,10 @@ class ServiceClient:
                 raise NodeApiError(
                     exc.message, node=self.ctx.node_name, item_index=item_index
                 ) from None
-            if response.status != 429 or attempt >= self.service.max_retries:
+            limited = response.status == 429 or (
+                self.service.rate_limited is not None and self.service.rate_limited(response)
+            )
+            if not limited or attempt >= self.service.max_retries:
                 return response
             wait = _retry_after(response, attempt)
             if wait > self.service.max_wait_s:
@@ -239,11 +245,17 @@ class ServiceClient:
 
 
 def _retry_after(response: HttpResponse, attempt: int) -> float:
-    """Seconds to wait: the Retry-After header, else Telegram's `parameters.retry_after`,
-    else an exponential back-off with jitter."""
+    """Seconds to wait: the Retry-After header, else `x-ratelimit-reset` (epoch seconds,
+    GitHub's), else Telegram's `parameters.retry_after`, else an exponential back-off
+    with jitter."""
     header = response.headers.get("retry-after", "").strip()
     try:
         return max(0.0, float(header))
+    except ValueError:
+        pass
+    reset = response.headers.get("x-ratelimit-reset", "").strip()
+    try:
+        return max(0.0, float(reset) - time.time())
     except ValueError:
         pass
     body = parse_body(response)
