@@ -27,10 +27,22 @@ export function Palette(props: { types: NodeType[]; onPick: (t: NodeType) => voi
   const all = useMemo(() => [...props.types, STICKY_ENTRY], [props.types]);
   const hits = useMemo(() => {
     const words = q.toLowerCase().split(/\s+/).filter(Boolean);
-    return all.filter((t) => {
-      const hay = `${t.displayName} ${t.name} ${t.types.join(" ")} ${t.description}`.toLowerCase();
-      return words.every((w) => hay.includes(w));
-    });
+    // Matches in the name rank before matches in the description only ("manual" finds
+    // Manual Trigger first, not a trigger whose description mentions manual runs).
+    const score = (t: NodeType) => {
+      const title = `${t.displayName} ${t.name}`.toLowerCase();
+      if (words.length && title.startsWith(words.join(" "))) return 0;
+      if (words.every((w) => title.includes(w))) return 1;
+      return 2;
+    };
+    return all
+      .filter((t) => {
+        const hay = `${t.displayName} ${t.name} ${t.types.join(" ")} ${t.description}`.toLowerCase();
+        return words.every((w) => hay.includes(w));
+      })
+      .map((t, i) => ({ t, i, s: score(t) }))
+      .sort((a, b) => a.s - b.s || a.i - b.i)
+      .map((x) => x.t);
   }, [q, all]);
   return (
     <div className="palette card" data-testid="palette" onKeyDown={(e) => e.stopPropagation()}>
