@@ -27,6 +27,8 @@ class Request:
     form: dict[str, Any] = field(default_factory=dict)
     files: dict[str, tuple[str | None, str, bytes]] = field(default_factory=dict)
     """Multipart file parts: name -> (file name, content type, bytes)."""
+    raw_query: str = ""
+    """The query string as sent (repeated keys: `urllib.parse.parse_qs(raw_query)`)."""
 
     def values(self) -> dict[str, Any]:
         """Query, form and JSON object fields together (Telegram takes any of them)."""
@@ -52,6 +54,7 @@ def _parse(handler: BaseHTTPRequestHandler) -> Request:
     raw = handler.rfile.read(length) if length else b""
     headers = {k.lower(): v for k, v in handler.headers.items()}
     req = Request(handler.command, parts.path, dict(parse_qsl(parts.query)), headers, raw)
+    req.raw_query = parts.query
     kind = headers.get("content-type", "")
     if raw and "json" in kind:
         req.json = json.loads(raw)
