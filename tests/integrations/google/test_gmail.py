@@ -569,3 +569,60 @@ def test_raw_is_base64url(gmail: FakeGmail, google_token: FakeGoogleToken) -> No
     assert "+" not in raw and "/" not in raw
     decoded = email.message_from_bytes(base64.urlsafe_b64decode(raw), policy=default_policy)
     assert decoded["Subject"] == subject
+
+
+# -- in a workflow -------------------------------------------------------------------------
+
+
+def test_an_exported_workflow_labels_what_it_lists(
+    gmail: FakeGmail, google_token: FakeGoogleToken
+) -> None:
+    """Manual Trigger -> Gmail getAll -> Gmail addLabels ({{ $json.id }}), as n8n exports
+    it (defaults left out, the credential inline), on the inline backend."""
+    from hetumind.engine import run_workflow
+
+    label = gmail.add_label("Seen")
+    first = gmail.add_message(mail("one"), internal_s=1_700_000_000)
+    second = gmail.add_message(mail("two"), internal_s=1_700_000_100)
+    creds = oauth_creds("gmailOAuth2", google_token, gmail.url)
+
+    def gmail_node(name: str, x: int, parameters: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": name,
+            "name": name,
+            "type": TYPE,
+            "typeVersion": 2.1,
+            "position": [x, 0],
+            "parameters": parameters,
+            "credentials": creds,
+            "webhookId": "11111111-1111-1111-1111-111111111111",
+        }
+
+    workflow = {
+        "name": "label the inbox",
+        "nodes": [
+            {
+                "id": "t",
+                "name": "Start",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "position": [0, 0],
+                "parameters": {},
+            },
+            gmail_node("List", 200, {"operation": "getAll", "filters": {}}),
+            gmail_node(
+                "Label",
+                400,
+                {"operation": "addLabels", "messageId": "={{ $json.id }}", "labelIds": [label]},
+            ),
+        ],
+        "connections": {
+            "Start": {"main": [[{"node": "List", "type": "main", "index": 0}]]},
+            "List": {"main": [[{"node": "Label", "type": "main", "index": 0}]]},
+        },
+    }
+    result = run_workflow(workflow, backend="inline").to_json()
+    assert result["status"] == "success", result
+    labelled = result["runData"]["Label"][0]["outputs"][0]
+    assert [o["id"] for o in labelled] == [second, first]
+    assert all(label in gmail.messages[m].labels for m in (first, second))
