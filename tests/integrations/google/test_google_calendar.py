@@ -417,3 +417,41 @@ def test_rate_limit_retried_then_failed(
     assert info.value.http_code == 429
     assert info.value.description == "Rate Limit Exceeded"
     api.rate_limit(0)
+
+
+def test_an_exported_workflow_uses_the_workflow_time_zone(
+    api: FakeGoogleCalendar, google_token: FakeGoogleToken
+) -> None:
+    from hetumind.engine import run_workflow
+
+    creds = oauth_creds("googleCalendarOAuth2Api", google_token, api.url)
+    workflow = {
+        "name": "book",
+        "settings": {"timezone": "Asia/Tokyo"},
+        "nodes": [
+            {
+                "name": "Start",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "parameters": {},
+            },
+            {
+                "name": "Calendar",
+                "type": TYPE,
+                "typeVersion": 1.3,
+                "parameters": {
+                    "calendar": rl(CAL, "list"),
+                    "start": "2025-04-01T09:00:00",
+                    "end": "={{ '2025-04-01T10:00:00' }}",
+                    "additionalFields": {"summary": "={{ 'run ' + $execution.id }}"},
+                },
+                "credentials": creds,
+            },
+        ],
+        "connections": {"Start": {"main": [[{"node": "Calendar", "type": "main", "index": 0}]]}},
+    }
+    result = run_workflow(workflow).to_json()
+    assert result["status"] == "success", result
+    (item,) = result["runData"]["Calendar"][0]["outputs"][0]
+    assert item["summary"] == f"run {result['executionId']}"
+    assert item["start"] == {"dateTime": "2025-04-01T00:00:00Z", "timeZone": "Asia/Tokyo"}
