@@ -64,8 +64,10 @@ def _label_ids(p: Params) -> list[str]:
     return [str(v) for v in value or []]
 
 
-def _email_type(p: Params) -> str:
-    return str(p.get("emailType", "html" if p.version >= 2.1 else "text") or "text")
+def _email_type(p: Params, default: str | None = None) -> str:
+    """n8n's emailType: HTML by default from 2.1 for messages (text for drafts)."""
+    fallback = default or ("html" if p.version >= 2.1 else "text")
+    return str(p.get("emailType", fallback) or fallback)
 
 
 def _attribution(p: Params, options: Mapping[str, Any]) -> bool:
@@ -226,7 +228,7 @@ def _create_draft(api: Gmail, p: Params) -> Out:
     if options.get("fromAlias"):
         mail.sender = str(options["fromAlias"])
     mail.attachments = attachments_from(p, options.get("attachmentsUi"))
-    mail.body, mail.html_body = email_body(p, _email_type(p), False)
+    mail.body, mail.html_body = email_body(p, _email_type(p, "text"), False)
     message: dict[str, Any] = {"raw": encode_email(mail)}
     if options.get("threadId") and isinstance(options["threadId"], str):
         message["threadId"] = options["threadId"]
@@ -540,6 +542,8 @@ class GmailNode(Node):
         version = ctx.type_version
         resource = str(ctx.param("resource", 0, "message") or "message")
         default_op = _DEFAULT_OPERATION.get(resource, "")
+        if resource == "label" and version >= 2:
+            default_op = "getAll"
         operation = str(ctx.param("operation", 0, default_op) or default_op)
         table = V1 if version < 2 else V2
         run = table.get((resource, operation))
