@@ -8,10 +8,12 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/plugin-node/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The example node package: the test suite checks that its nodes behave as built-ins.
+	$(BIN)/python -m pip install --quiet --no-deps -e examples/plugin-node
 	$(BIN)/python -m hetumind.sandbox.assets
 	touch $(STAMP)
 
@@ -48,8 +50,8 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow and not system"
 
 lint: install
-	$(BIN)/ruff check hetumind serve_app tests benchmarks
-	$(BIN)/ruff format --check hetumind serve_app tests benchmarks
+	$(BIN)/ruff check hetumind serve_app tests benchmarks examples
+	$(BIN)/ruff format --check hetumind serve_app tests benchmarks examples
 	$(BIN)/mypy
 
 bench: install

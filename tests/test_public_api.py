@@ -43,12 +43,14 @@ def test_nodes() -> None:
     assert sorted(hetumind.nodes.__all__) == [
         "ENGINE_API_VERSION",
         "Expr",
+        "ItemInputError",
         "Node",
         "NodeContext",
         "NodeDefinition",
         "NodeParams",
         "NodeRegistry",
         "default_registry",
+        "map_items",
         "node",
     ]
 

@@ -12,8 +12,9 @@ block. The first node that sees all items at once ends that prefix; what follows
 * ``gather``: anything else: the prefix's items are gathered and the rest of the workflow
   runs once over them, in one task. Correct, but not distributed; the run summary says so.
 
-The classification is a table keyed by node type, independent of `NodeDefinition`, so node
-authors need not know about batch runs; unknown types are treated as whole-input.
+The classification reads only the nodes' traits (`item_wise`, `batch_algorithm`,
+`reads_named_fields` on `NodeDefinition`), so a plugin node declared item-wise is fused per
+block as a built-in is; a node without those traits is treated as whole-input.
 """
 
 from __future__ import annotations

@@ -9,16 +9,19 @@ from hetumind.nodes.api import (
     NodeParams,
     node,
 )
+from hetumind.nodes.item_wise import ItemInputError, map_items
 from hetumind.nodes.registry import NodeRegistry, default_registry
 
 __all__ = [
     "ENGINE_API_VERSION",
     "Expr",
+    "ItemInputError",
     "Node",
     "NodeContext",
     "NodeDefinition",
     "NodeParams",
     "NodeRegistry",
     "default_registry",
+    "map_items",
     "node",
 ]

@@ -1,7 +1,11 @@
 """Run in a subprocess with its own Ray: a clean run, then a run whose worker is killed.
 
-Usage: python worker_kill_run.py CHAOS_DIR RETRY_SETTING(true|false)
-Prints one JSON line: {"clean": ..., "chaos": ..., "pids": [...], "killed": pid}.
+Usage: python worker_kill_run.py CHAOS_DIR RETRY_SETTING(true|false) [SCENARIO]
+Writes CHAOS_DIR/result.json: {"clean": ..., "chaos": ..., "pids": [...], "killed": [pid]}.
+
+Scenarios: `double` (the effectful chaosDouble), `plugin-pure` (the example plugin's pure
+Convert Currency fused with chaosPureDouble) and `plugin-ledger` (chaosPureDouble fused with
+the plugin's effectful Append to Ledger, writing CHAOS_DIR/ledger-<run>.jsonl).
 """
 
 from __future__ import annotations
@@ -17,7 +21,30 @@ from pathlib import Path
 from typing import Any
 
 
-def workflow(retry: bool) -> dict[str, Any]:
+def _middle(scenario: str, ledger: Path) -> list[dict[str, Any]]:
+    """The nodes between Split and Keep, which one task runs (fused) with the chaos node."""
+    chaos = {"name": "Double", "type": "hetumind.chaosDouble", "typeVersion": 1}
+    if scenario == "double":
+        return [chaos]
+    chaos["type"] = "hetumind.chaosPureDouble"
+    if scenario == "plugin-pure":
+        convert = {
+            "name": "To EUR",
+            "type": "hetumind.exampleConvertCurrency",
+            "typeVersion": 1,
+            "parameters": {"amountField": "x", "rate": 0.9137, "targetField": "eur"},
+        }
+        return [convert, chaos]
+    ledger_node = {
+        "name": "Ledger",
+        "type": "hetumind.exampleAppendToLedger",
+        "typeVersion": 1,
+        "parameters": {"path": str(ledger)},
+    }
+    return [chaos, ledger_node]
+
+
+def workflow(retry: bool, scenario: str = "double", ledger: Path = Path()) -> dict[str, Any]:
     rows = [{"x": i} for i in range(40)]
     nodes = [
         {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1},
@@ -33,7 +60,7 @@ def workflow(retry: bool) -> dict[str, Any]:
             "typeVersion": 1,
             "parameters": {"fieldToSplitOut": "rows"},
         },
-        {"name": "Double", "type": "hetumind.chaosDouble", "typeVersion": 1},
+        *_middle(scenario, ledger),
         {"name": "Keep", "type": "n8n-nodes-base.noOp", "typeVersion": 1},
     ]
     for i, n in enumerate(nodes):
@@ -59,12 +86,15 @@ def kill_first_worker(folder: Path, killed: list[int]) -> None:
 
 def main() -> None:
     folder, retry = Path(sys.argv[1]), sys.argv[2] == "true"
+    scenario = sys.argv[3] if len(sys.argv) > 3 else "double"
     from hetumind.engine import run_workflow
     from hetumind.engine.ray_backend import ensure_ray
 
     ensure_ray(num_cpus=2)
-    wf = workflow(retry)
-    clean = run_workflow(wf, backend="ray").to_json()
+    clean = run_workflow(
+        workflow(retry, scenario, folder / "ledger-clean.jsonl"), backend="ray"
+    ).to_json()
+    wf = workflow(retry, scenario, folder / "ledger-chaos.jsonl")
     (folder / "kill").write_text("")
     killed: list[int] = []
     watcher = threading.Thread(target=kill_first_worker, args=(folder, killed), daemon=True)
