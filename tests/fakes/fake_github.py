@@ -143,7 +143,8 @@ class FakeGitHub(FakeService):
                     "x-ratelimit-reset": str(int(reset_at)),
                 },
             )
-        parts = [unquote(x) for x in req.path.strip("/").split("/")]
+        path = req.path.removeprefix("/api/v3")  # a GitHub Enterprise Server root
+        parts = [unquote(x) for x in path.strip("/").split("/")]
         if parts[0] == "users" and len(parts) == 3 and parts[2] == "repos":
             return self._page(req, [r for r in self.repos if r["owner"]["login"] == parts[1]])
         if parts[0] == "orgs" and len(parts) == 3:

@@ -436,3 +436,26 @@ def test_wait_follows_x_ratelimit_reset() -> None:
 def test_unknown_operation_is_named(github: FakeGitHub) -> None:
     with pytest.raises(NodeExecutionError, match='operation "dispatchAndWait" of resource'):
         run(github, {"resource": "workflow", "operation": "dispatchAndWait"})
+
+
+def test_oauth2_and_an_enterprise_server_root(github: FakeGitHub) -> None:
+    oauth = {
+        "githubOAuth2Api": {
+            "id": "o",
+            "name": "gh-oauth",
+            "data": {
+                "server": f"{github.url}/api/v3",
+                "oauthTokenData": {"access_token": TOKEN, "token_type": "bearer"},
+            },
+        }
+    }
+    out = run_node(
+        TYPE,
+        {**WHERE, "authentication": "oAuth2", "resource": "repository", "operation": "get"},
+        oauth,
+        version=1.1,
+    )
+    assert out[0]["json"]["name"] == REPO
+    call = github.calls()[-1]
+    assert call.path == f"/api/v3/repos/{OWNER}/{REPO}"
+    assert call.headers["authorization"] == f"Bearer {TOKEN}"
