@@ -226,7 +226,12 @@ def _search(client: ServiceClient, p: Params) -> Any:
     options = p.collection("options")
     method = p.text("searchMethod", "name")
     text = p.text("queryString", "")
-    query = [f"name contains '{text}'" if method == "name" else text]
+    if method == "name":
+        # n8n puts the text in quotes as it is (a name with ' breaks the query); escaped here
+        escaped = text.replace("\\", "\\\\").replace("'", "\\'")
+        query = [f"name contains '{escaped}'"]
+    else:
+        query = [text]
     filt = p.collection("filter")
     drive_id = ""
     folder_id = ""

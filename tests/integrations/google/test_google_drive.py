@@ -259,6 +259,16 @@ def test_search_return_all_follows_page_tokens(
     assert len(limited) == 7
 
 
+def test_search_name_with_a_quote_is_escaped(
+    drive: FakeGoogleDrive, google_token: FakeGoogleToken
+) -> None:
+    drive.add_file("Bob's notes.txt")
+    drive.add_file("Bobby.txt")
+    params = {"resource": "fileFolder", "queryString": "bob's"}
+    assert [o["name"] for o in jsons(run(drive, google_token, params))] == ["Bob's notes.txt"]
+    assert drive.calls("/drive/v3/files")[-1].query["q"] == "name contains 'bob\\'s'"
+
+
 def test_bad_query_shows_googles_words(
     drive: FakeGoogleDrive, google_token: FakeGoogleToken
 ) -> None:
