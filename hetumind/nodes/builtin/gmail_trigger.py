@@ -87,7 +87,10 @@ class GmailTrigger(PollingTrigger):
             state = data.setdefault(ctx.node_name, {})
         now = float(int(time.time()))
         last = state.get("lastTimeChecked")
-        start = float(last) if isinstance(last, int | float | str) and str(last) else now
+        try:
+            start = float(last) if last not in (None, "") else now
+        except (TypeError, ValueError):
+            last, start = None, now  # unreadable state: start over, as a first poll
         try:
             items = self._fetch(ctx, manual, start)
         except HetumindError as exc:
