@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from hetumind.binary import put_binary
+from hetumind.engine import run_workflow
 from hetumind.errors import NodeExecutionError
 from tests.fakes._base import serving
 from tests.fakes.fake_discord import (
@@ -448,3 +449,41 @@ def test_version_1_webhook_node(discord: FakeDiscord) -> None:
         run_node(TYPE, {**params, "webhookUri": hook_url(discord, "bad")}, {})
     assert info.value.reason == "Authorization failed - please check your credentials"
     assert info.value.description == "Invalid Webhook Token"  # type: ignore[attr-defined]
+
+
+def test_an_exported_workflow_runs_inline(discord: FakeDiscord) -> None:
+    channel = discord.add_channel("general")["id"]
+    workflow = {
+        "name": "dc",
+        "nodes": [
+            {
+                "id": "1",
+                "name": "Start",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "position": [0, 0],
+                "parameters": {},
+            },
+            {
+                "id": "2",
+                "name": "Discord",
+                "type": "n8n-nodes-base.discord",
+                "typeVersion": 2,
+                "position": [200, 0],
+                "parameters": {
+                    "resource": "message",
+                    "guildId": rl(GUILD, "list"),
+                    "channelId": rl(f"https://discord.com/channels/{GUILD}/{channel}", "url"),
+                    "content": "={{ 'run ' + $execution.id }}",
+                    "options": {},
+                },
+                "credentials": {"discordBotApi": bot(discord)["discordBotApi"]},
+            },
+        ],
+        "connections": {"Start": {"main": [[{"node": "Discord", "type": "main", "index": 0}]]}},
+    }
+    result = run_workflow(workflow, backend="inline").to_json()
+    assert result["status"] == "success", result
+    (message,) = result["runData"]["Discord"][0]["outputs"][0]
+    assert message["content"] == f"run {result['executionId']}"
+    assert message["channel_id"] == channel

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hetumind.binary import put_binary, read_binary
+from hetumind.engine import run_workflow
 from hetumind.errors import NodeExecutionError
 from hetumind.http.transport import HttpResponse
 from hetumind.integrations.client import _retry_after
@@ -459,3 +460,41 @@ def test_oauth2_and_an_enterprise_server_root(github: FakeGitHub) -> None:
     call = github.calls()[-1]
     assert call.path == f"/api/v3/repos/{OWNER}/{REPO}"
     assert call.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_an_exported_workflow_runs_inline(github: FakeGitHub) -> None:
+    github.files["notes/todo.md"] = b"- ship it"
+    workflow = {
+        "name": "gh",
+        "nodes": [
+            {
+                "id": "1",
+                "name": "Start",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "position": [0, 0],
+                "parameters": {},
+            },
+            {
+                "id": "2",
+                "name": "GitHub",
+                "type": "n8n-nodes-base.github",
+                "typeVersion": 1.1,
+                "position": [200, 0],
+                "parameters": {
+                    "resource": "file",
+                    "operation": "get",
+                    "owner": {"__rl": True, "value": OWNER, "mode": "name"},
+                    "repository": {"__rl": True, "value": REPO, "mode": "name"},
+                    "filePath": "={{ 'notes/' + 'todo.md' }}",
+                    "additionalParameters": {},
+                },
+                "credentials": {"githubApi": creds(github)["githubApi"]},
+            },
+        ],
+        "connections": {"Start": {"main": [[{"node": "GitHub", "type": "main", "index": 0}]]}},
+    }
+    result = run_workflow(workflow, backend="inline").to_json()
+    assert result["status"] == "success", result
+    assert result["runData"]["GitHub"][0]["outputs"] == [[{}]]  # the file went to binary
+    assert github.calls()[-1].path.endswith("/contents/notes%2Ftodo.md")

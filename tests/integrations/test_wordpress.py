@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hetumind.engine import run_workflow
 from hetumind.errors import NodeExecutionError
 from tests.fakes._base import serving
 from tests.fakes.fake_wordpress import APP_PASSWORD, USER, FakeWordPress
@@ -294,3 +295,37 @@ def test_user_delete_reassigns_as_n8n_does(wp: FakeWordPress) -> None:
     assert out[0]["deleted"] is True
     assert wp.calls()[-1].path.endswith("/users/me")
     assert wp.calls()[-1].query == {"reassign": "5", "force": "true"}
+
+
+def test_an_exported_workflow_runs_inline(wp: FakeWordPress) -> None:
+    workflow = {
+        "name": "wp",
+        "nodes": [
+            {
+                "id": "1",
+                "name": "Start",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "position": [0, 0],
+                "parameters": {},
+            },
+            {
+                "id": "2",
+                "name": "Wordpress",
+                "type": "n8n-nodes-base.wordpress",
+                "typeVersion": 1,
+                "position": [200, 0],
+                "parameters": {
+                    "title": "={{ 'Run ' + $execution.id }}",
+                    "additionalFields": {"status": "publish"},
+                },
+                "credentials": {"wordpressApi": creds(wp)["wordpressApi"]},
+            },
+        ],
+        "connections": {"Start": {"main": [[{"node": "Wordpress", "type": "main", "index": 0}]]}},
+    }
+    result = run_workflow(workflow, backend="inline").to_json()
+    assert result["status"] == "success", result
+    (post,) = result["runData"]["Wordpress"][0]["outputs"][0]
+    assert post["title"] == {"rendered": f"Run {result['executionId']}"}
+    assert post["status"] == "publish"
