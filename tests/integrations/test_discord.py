@@ -487,3 +487,24 @@ def test_an_exported_workflow_runs_inline(discord: FakeDiscord) -> None:
     (message,) = result["runData"]["Discord"][0]["outputs"][0]
     assert message["content"] == f"run {result['executionId']}"
     assert message["channel_id"] == channel
+
+
+def test_webhook_send_with_a_file(discord: FakeDiscord) -> None:
+    entry = put_binary(b"hello", mime_type="text/plain", file_name="note.txt")
+    params = {
+        "authentication": "webhook",
+        "operation": "sendLegacy",
+        "content": "see file",
+        "files": {"values": [{"inputFieldName": "data"}]},
+    }
+    out = run_node(
+        TYPE, params, webhook(discord), version=2, items=[{"json": {}, "binary": {"data": entry}}]
+    )
+    assert out[0]["json"] == {"success": True}
+    assert discord.uploads == [("files[0]", "note.txt", b"hello")]
+    assert discord.webhook_posts[-1] == {
+        "content": "see file",
+        "attachments": [{"id": 0, "filename": "note.txt"}],
+    }
+    with pytest.raises(NodeExecutionError, match="does not contain binary data on property data"):
+        run_node(TYPE, params, webhook(discord), version=2)
