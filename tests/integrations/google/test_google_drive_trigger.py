@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from hetumind.binary import read_binary
 from hetumind.capabilities import Capabilities
 from hetumind.engine.context import STATIC_DATA_KEY, ExecutionInfo, NodeRunContext
 from hetumind.errors import NodeExecutionError
@@ -246,3 +247,74 @@ def test_errors_name_the_node(
     with pytest.raises(NodeApiError, match="too many requests"):
         poll(drive, google_token, in_folder("x"), {})
     drive.rate_limit(0)
+
+
+def exported(drive: FakeGoogleDrive, token: FakeGoogleToken, folder: str) -> dict[str, Any]:
+    """Drive Trigger -> Google Drive download, as n8n exports it (credential inline)."""
+    creds = oauth_creds("googleDriveOAuth2Api", token, drive.url)
+    return {
+        "name": "new files",
+        "nodes": [
+            {
+                "id": "1",
+                "name": "New File",
+                "type": "n8n-nodes-base.googleDriveTrigger",
+                "typeVersion": 1,
+                "position": [0, 0],
+                "parameters": {
+                    "pollTimes": {"item": [{"mode": "everyMinute"}]},
+                    "triggerOn": "specificFolder",
+                    "folderToWatch": {
+                        "__rl": True,
+                        "value": folder,
+                        "mode": "list",
+                        "cachedResultName": "Inbox",
+                    },
+                    "event": "fileCreated",
+                    "options": {},
+                },
+                "credentials": creds,
+            },
+            {
+                "id": "2",
+                "name": "Download",
+                "type": "n8n-nodes-base.googleDrive",
+                "typeVersion": 3,
+                "position": [200, 0],
+                "parameters": {
+                    "operation": "download",
+                    "fileId": {"__rl": True, "value": "={{ $json.id }}", "mode": "id"},
+                    "options": {},
+                },
+                "credentials": creds,
+            },
+        ],
+        "connections": {"New File": {"main": [[{"node": "Download", "type": "main", "index": 0}]]}},
+    }
+
+
+def test_exported_workflow_downloads_what_the_trigger_found(
+    drive: FakeGoogleDrive, google_token: FakeGoogleToken, clock: Clock
+) -> None:
+    from hetumind.engine import run_workflow
+
+    folder = drive.add_folder("Inbox")
+    drive.add_file(
+        "scan.pdf", "application/pdf", b"%PDF scan", parents=[folder], created=T0 - timedelta(1)
+    )
+    result = run_workflow(exported(drive, google_token, folder), backend="inline")
+    assert result.status == "success", result.to_json()
+    assert result.backend is not None
+    (batch,) = result.backend.outputs(result.run_data["Download"][-1].outputs)
+    (item,) = batch.to_items()
+    assert item["json"]["name"] == "scan.pdf"
+    assert read_binary(item["binary"]["data"]) == b"%PDF scan"
+    assert item["binary"]["data"]["fileName"] == "scan.pdf"
+    # a poll run (mode trigger) from no state: nothing new, the time is stored
+    polled = run_workflow(
+        exported(drive, google_token, folder), backend="inline", mode="trigger", static_data={}
+    )
+    assert polled.status == "success"
+    state = {"lastTimeChecked": "2026-03-04T10:00:00Z", "recentFiles": {}}
+    assert polled.static_data == {"node:New File": state}
+    assert polled.outputs("New File") == [[]]
