@@ -74,10 +74,13 @@ class NodeApiError(NodeExecutionError):
         item_index: int | None = None,
         http_code: int | None = None,
         description: str | None = None,
+        body: Any = None,
     ) -> None:
         super().__init__(message, node=node, item_index=item_index)
         self.http_code = http_code
         self.description = description
+        self.body = body
+        """The service's parsed answer, for nodes that word errors from it (Discord)."""
 
     def with_node(self, node: str) -> NodeApiError:
         return NodeApiError(
@@ -86,6 +89,7 @@ class NodeApiError(NodeExecutionError):
             item_index=self.item_index,
             http_code=self.http_code,
             description=self.description,
+            body=self.body,
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -161,4 +165,5 @@ def api_error(
         item_index=item_index,
         http_code=status,
         description=None if found == text else found,
+        body=body,
     )

@@ -244,10 +244,32 @@ class FakeDiscord(FakeService):
             return payload, files
         return (req.json or {}), []
 
+    @staticmethod
+    def _embed_errors(body: dict[str, Any]) -> Answer | None:
+        """Invalid Form Body for embeds whose color is no 24-bit number or whose url is no
+        http(s) URL, with Discord's per-field errors."""
+        found: dict[str, Any] = {}
+        for index, embed in enumerate(body.get("embeds") or []):
+            fields: dict[str, Any] = {}
+            color = embed.get("color")
+            if "color" in embed and not (isinstance(color, int) and 0 <= color <= 0xFFFFFF):
+                fields["color"] = {"_errors": [{"code": "NUMBER_TYPE_COERCE"}]}
+            url = embed.get("url")
+            if "url" in embed and not str(url).startswith(("http://", "https://")):
+                fields["url"] = {"_errors": [{"code": "URL_TYPE_INVALID_URL"}]}
+            if fields:
+                found[str(index)] = fields
+        if not found:
+            return None
+        return _err(400, 50035, "Invalid Form Body", errors={"embeds": found})
+
     def post_message(self, req: Request, cid: str) -> Answer:
         body, files = self._payload(req)
         if not body.get("content") and not body.get("embeds") and not files:
             return _err(400, 50006, "Cannot send an empty message")
+        invalid = self._embed_errors(body)
+        if invalid is not None:
+            return invalid
         reference = body.get("message_reference")
         if reference and not any(
             m["id"] == reference.get("message_id") for m in self.messages[cid]

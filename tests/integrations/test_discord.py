@@ -508,3 +508,22 @@ def test_webhook_send_with_a_file(discord: FakeDiscord) -> None:
     }
     with pytest.raises(NodeExecutionError, match="does not contain binary data on property data"):
         run_node(TYPE, params, webhook(discord), version=2)
+
+
+def test_bad_embeds_and_reply_targets_get_n8ns_texts(discord: FakeDiscord) -> None:
+    channel = discord.add_channel("general")["id"]
+    embeds = {"values": [{"inputMethod": "json", "json": '{"color": "red", "url": "x"}'}]}
+    with pytest.raises(NodeExecutionError) as info:
+        run(discord, send(channel, content="x", embeds=embeds))
+    assert info.value.reason == "The parameters Color, Url are not properly formatted"
+    assert info.value.description == "Review the formatting or clear it"  # type: ignore[attr-defined]
+    one = {"values": [{"inputMethod": "fields", "url": "nope", "title": "t"}]}
+    with pytest.raises(NodeExecutionError, match="The parameter Url is not properly formatted"):
+        run(discord, send(channel, content="x", embeds=one))
+    out = run(
+        discord,
+        send(channel, content="x", options={"message_reference": "1"}),
+        continue_on_fail=True,
+    )
+    assert out[0]["error"] == "The message to reply to ID can't be found"
+    assert out[0]["description"].startswith('Check the "Message to Reply to" parameter')

@@ -81,9 +81,29 @@ RunFn = Callable[[ServiceClient, Params], Any]
 
 
 def _discord_error(exc: NodeApiError, index: int | None) -> NodeApiError:
-    """n8n's parseDiscordError: Discord's message replaces the status text."""
+    """n8n's parseDiscordError: Discord's message replaces the status text; a 400 about
+    embed fields or the message replied to says which."""
     message = exc.description or exc.reason
     description = None
+    body = exc.body if isinstance(exc.body, dict) else {}
+    errors = body.get("errors") if isinstance(body.get("errors"), dict) else {}
+    if exc.http_code == 400 and errors:
+        embeds = errors.get("embeds")
+        first = embeds.get("0") if isinstance(embeds, dict) else None
+        if isinstance(first, dict) and first:
+            keys = [k[:1].upper() + k[1:] for k in first]
+            message = (
+                f"The parameter {keys[0]} is not properly formatted"
+                if len(keys) == 1
+                else f"The parameters {', '.join(keys)} are not properly formatted"
+            )
+            description = "Review the formatting or clear it"
+        elif "message_reference" in errors:
+            message = "The message to reply to ID can't be found"
+            description = (
+                'Check the "Message to Reply to" parameter and remove it if you don\'t want '
+                "to reply to an existing message"
+            )
     if message == "Cannot send an empty message":
         description = (
             "Something has to be send to the channel whether it is a message, an embed or a file"
@@ -94,6 +114,7 @@ def _discord_error(exc: NodeApiError, index: int | None) -> NodeApiError:
         item_index=index if index is not None else exc.item_index,
         http_code=exc.http_code,
         description=description,
+        body=exc.body,
     )
 
 
