@@ -554,7 +554,12 @@ class FakeGoogleDrive(FakeService):
                 "invalid",
                 "pageSize",
             )
+        spaces = {x.strip() for x in qs.get("spaces", "drive").split(",")}
+        if not spaces <= {"drive", "appDataFolder", "photos"}:
+            return drive_error(400, "Invalid Value", "invalid", "spaces")
         corpora = qs.get("corpora", "user")
+        if corpora not in ("user", "domain", "drive", "allDrives"):
+            return drive_error(400, "Invalid Value", "invalid", "corpora")
         drive_id = qs.get("driveId")
         if (corpora == "drive") != bool(drive_id):
             return drive_error(

@@ -408,6 +408,22 @@ def test_update_renames_replaces_content_and_trashes(
     assert media.method == "PATCH" and media.query["uploadType"] == "media"
 
 
+def test_big_new_content_goes_through_a_resumable_session(
+    drive: FakeGoogleDrive, google_token: FakeGoogleToken, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hetumind.nodes.builtin._google_drive_api.SIMPLE_UPLOAD_MAX", 4)
+    file_id = drive.add_file("log.txt", "text/plain", b"old")
+    params = {"operation": "update", "fileId": rl(file_id), "changeFileContent": True}
+    (out,) = jsons(
+        run(drive, google_token, params, [binary_item(b"much newer", "l.txt", "text/plain")])
+    )
+    assert out["id"] == file_id and drive.content[file_id] == b"much newer"
+    session = drive.calls(f"/upload/drive/v3/files/{file_id}")[-1]
+    assert session.method == "PATCH" and session.query["uploadType"] == "resumable"
+    assert session.headers["x-upload-content-length"] == "10"
+    assert drive.calls("/upload/drive/v3/files")[-1].method == "PUT"
+
+
 def test_move_copy_and_delete(drive: FakeGoogleDrive, google_token: FakeGoogleToken) -> None:
     src, dst = drive.add_folder("src"), drive.add_folder("dst")
     file_id = drive.add_file("a.txt", content=b"A", parents=[src])
