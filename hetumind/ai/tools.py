@@ -16,7 +16,7 @@ from typing import Any
 from hetumind.ai.agent import Tool
 from hetumind.ai.errors import AIConfigError, ToolError
 from hetumind.ai.structured import schema_from_example
-from hetumind.capabilities import CapabilityDenied, NetworkPolicy
+from hetumind.capabilities import Capabilities, CapabilityDenied, NetworkPolicy
 from hetumind.http.client import guarded_async_client
 
 __all__ = [
@@ -70,8 +70,11 @@ def workflow_tool(
     description: str,
     schema: Mapping[str, Any],
     workflow: Mapping[str, Any] | str | Path,
+    capabilities: Capabilities,
 ) -> Tool:
-    """Run a sub-workflow (inline) with the arguments as its one input item.
+    """Run a sub-workflow (inline) with the arguments as its one input item, under the
+    `capabilities` of the execution that calls the tool (a server's file root, network
+    and credential rules bind the tool's nodes too).
 
     The result is the last node's output: a single item's `response` field when it has
     one (n8n's convention), else the items as JSON.
@@ -87,7 +90,9 @@ def workflow_tool(
         loaded = parse_workflow(doc, source=f"tool {name!r}")
 
     def run(args: dict[str, Any]) -> str:
-        result = run_workflow(loaded, backend="inline", input_items=[args])
+        result = run_workflow(
+            loaded, backend="inline", input_items=[args], capabilities=capabilities
+        )
         if not result.ok:
             message = (result.error or {}).get("message", "the sub-workflow failed")
             raise ToolError(f"sub-workflow failed: {message}")

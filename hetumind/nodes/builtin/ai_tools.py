@@ -44,12 +44,13 @@ class ToolWorkflow(SubNodeBase):
 
     def supply(self, view: SubNodeView) -> Tool:
         source = view.param("source", "database")
+        capabilities = capabilities_of(view.ctx)
         workflow: Any
         if source == "parameter":
             workflow = view.param("workflowJson")
         elif source in ("file", "localFile"):
             # the execution's file policy decides which files a tool may load
-            workflow = capabilities_of(view.ctx).check_file(str(view.param("workflowPath", "")))
+            workflow = capabilities.check_file(str(view.param("workflowPath", "")))
         else:
             raise AIConfigError(
                 f"sub-node {view.name!r}: source {source!r} is not available here; "
@@ -62,6 +63,7 @@ class ToolWorkflow(SubNodeBase):
             str(view.param("description", "")) or f"runs the workflow of {view.name}",
             _schema(view),
             workflow,
+            capabilities,
         )
 
 
