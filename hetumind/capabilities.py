@@ -14,7 +14,8 @@ Two presets:
   the API. Files: only `HETUMIND_FILES_ROOT` (default `$HETUMIND_HOME/files`); network:
   public addresses only, unless `HETUMIND_ALLOWED_HOSTS` lists a host, a `*.domain` or a
   CIDR; no inline credentials; `$env` empty unless `HETUMIND_ALLOW_ENV_ACCESS=true`; no
-  fallback to the server's own API keys.
+  fallback to the server's own API keys; no Execute Command node (a shell on the server
+  is a way around every other check) unless `HETUMIND_ENABLE_EXECUTE_COMMAND=true`.
 
 Network checks are made on the addresses a name resolves to (so `2130706433`, `0x7f.1`,
 `[::ffff:127.0.0.1]` and names pointing at loopback are all the same address), and the
@@ -38,6 +39,7 @@ from hetumind.errors import Forbidden
 __all__ = [
     "ALLOWED_HOSTS_ENV",
     "ALLOW_ENV_ENV",
+    "EXECUTE_COMMAND_ENV",
     "FILES_ROOT_ENV",
     "BlockedEnvironment",
     "Capabilities",
@@ -53,6 +55,7 @@ FILES_ROOT_ENV = "HETUMIND_FILES_ROOT"
 BLOCK_HOME_ENV = "HETUMIND_BLOCK_FILE_ACCESS_TO_HOME"
 ALLOWED_HOSTS_ENV = "HETUMIND_ALLOWED_HOSTS"
 ALLOW_ENV_ENV = "HETUMIND_ALLOW_ENV_ACCESS"
+EXECUTE_COMMAND_ENV = "HETUMIND_ENABLE_EXECUTE_COMMAND"
 LEGACY_BLOCK_ENV_ENV = "HETUMIND_BLOCK_ENV_ACCESS_IN_NODE"
 STORE_VARIABLES = ("HETUMIND_HOME", "HETUMIND_DATABASE_URL", "HETUMIND_BLOB_URL")
 
@@ -221,6 +224,9 @@ class Capabilities:
     """A node's credential reference may carry its data inline (`{"data": {...}}`)."""
     environment_keys: bool = True
     """Nodes may fall back to keys in the process environment (OPENAI_API_KEY)."""
+    execute_command: bool = True
+    """The Execute Command node may run shell commands on this machine (server mode: only
+    with HETUMIND_ENABLE_EXECUTE_COMMAND=true, as n8n 2.x excludes the node by default)."""
     store_env: tuple[tuple[str, str], ...] = ()
     """Where the execution's store is (HETUMIND_HOME, _DATABASE_URL, _BLOB_URL), for
     sub-workflows in other processes when `$env` is blocked; never shown to expressions."""
@@ -261,6 +267,7 @@ class Capabilities:
             env_access=_true(env.get(ALLOW_ENV_ENV)) and not _true(env.get(LEGACY_BLOCK_ENV_ENV)),
             inline_credentials=False,
             environment_keys=False,
+            execute_command=_true(env.get(EXECUTE_COMMAND_ENV)),
             store_env=tuple((k, env[k]) for k in STORE_VARIABLES if env.get(k)),
         )
 
