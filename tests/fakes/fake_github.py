@@ -60,6 +60,11 @@ class FakeGitHub(FakeService):
             self.pulls: list[dict[str, Any]] = []
             self.repos: list[dict[str, Any]] = []
             self.invitations: list[dict[str, Any]] = []
+            self.members: list[dict[str, Any]] = []
+            self.workflows: dict[str, dict[str, Any]] = {
+                "ci.yml": {"id": 161335, "name": "CI", "path": ".github/workflows/ci.yml"}
+            }
+            self.dispatches: list[dict[str, Any]] = []
             self.primary_reset = None
 
     def primary_limit(self, reset_at: float) -> None:
@@ -150,6 +155,8 @@ class FakeGitHub(FakeService):
         if parts[0] == "orgs" and len(parts) == 3:
             if parts[2] == "repos":
                 return self._page(req, [r for r in self.repos if r["owner"]["login"] == parts[1]])
+            if parts[2] == "members":
+                return self._page(req, self.members)
             if parts[2] == "invitations" and req.method == "POST":
                 email = (req.json or {}).get("email")
                 if not email:
@@ -157,6 +164,11 @@ class FakeGitHub(FakeService):
                 invitation = {"id": next(self.ids), "email": email, "role": "direct_member"}
                 self.invitations.append(invitation)
                 return Answer(201, invitation)
+        if parts == ["issues"] and req.method == "GET":  # the authenticated user's issues
+            rows = [i for i in self.issues.values() if i["assignees"]]
+            if req.query.get("state", "open") != "all":
+                rows = [i for i in rows if i["state"] == req.query.get("state", "open")]
+            return self._page(req, rows)
         if parts[0] != "repos" or len(parts) < 3 or parts[1:3] != [OWNER, REPO]:
             return _err(404, "Not Found")
         return self.repo(req, parts[3:])
@@ -183,6 +195,41 @@ class FakeGitHub(FakeService):
             state = req.query.get("state", "open")
             rows = [pr for pr in self.pulls if state == "all" or pr["state"] == state]
             return self._page(req, rows)
+        if rest == ["pulls"] and m == "POST":
+            body = req.json or {}
+            missing = [k for k in ("title", "head", "base") if not body.get(k)]
+            if missing:
+                return _err(422, "Validation Failed", errors=[{"field": f} for f in missing])
+            pull = {
+                "number": len(self.pulls) + len(self.issues) + 1,
+                "state": "open",
+                "merged": False,
+                **{k: body.get(k) for k in ("title", "body", "head", "base", "draft")},
+            }
+            self.pulls.append(pull)
+            return Answer(201, pull)
+        if head == "pulls" and rest[1:2] != [] and rest[2:] in ([], ["merge"]):
+            found = [pr for pr in self.pulls if str(pr["number"]) == rest[1]]
+            if not found:
+                return _err(404, "Not Found")
+            pull = found[0]
+            if len(rest) == 3 and rest[2] == "merge" and m == "PUT":
+                if pull["state"] != "open":
+                    return _err(405, "Pull Request is not mergeable")
+                pull.update(state="closed", merged=True)
+                return Answer(200, {"merged": True, "message": "Pull Request successfully merged"})
+            accept = req.headers.get("accept", "")
+            if m == "GET" and accept.endswith((".diff", ".patch")):
+                kind = accept.rsplit(".", 1)[1]
+                text = f"{kind} of #{pull['number']}\n"
+                return Answer(200, content=text.encode(), headers={"Content-Type": accept})
+            if m == "GET":
+                return Answer(200, pull)
+            if m == "PATCH":
+                pull.update({k: v for k, v in (req.json or {}).items() if k in pull})
+                return Answer(200, pull)
+        if head == "actions" and rest[1:2] == ["workflows"]:
+            return self.workflow_routes(req, rest[2:])
         if head == "pulls" and len(rest) >= 3 and rest[2] == "reviews":
             return self.review_routes(req, int(rest[1]), rest[3:])
         if head == "releases":
@@ -277,7 +324,16 @@ class FakeGitHub(FakeService):
             if req.query.get("direction", "desc") == "desc":
                 rows = rows[::-1]
             return self._page(req, rows)
+        if rest[0] == "comments" and len(rest) == 2 and req.method == "PATCH":
+            comments = [c for c in self.comments if str(c["id"]) == rest[1]]
+            if not comments:
+                return _err(404, "Not Found")
+            comments[0]["body"] = body.get("body")
+            return Answer(200, comments[0])
         found = self.issues.get(int(rest[0])) if rest[0].isdigit() else None
+        if found is None and rest[1:] == ["comments"]:
+            # pull requests are issues too: their conversation comments go here
+            found = next((pr for pr in self.pulls if str(pr["number"]) == rest[0]), None)
         if found is None:
             return _err(404, "Not Found")
         issue = found
@@ -302,6 +358,31 @@ class FakeGitHub(FakeService):
             comment = {"id": next(self.ids), "body": body.get("body"), "issue": issue["number"]}
             self.comments.append(comment)
             return Answer(201, comment)
+        return _err(404, "Not Found")
+
+    def workflow_routes(self, req: Request, rest: list[str]) -> Answer:
+        if not rest and req.method == "GET":
+            rows = list(self.workflows.values())
+            return Answer(200, {"total_count": len(rows), "workflows": rows})
+        found = self.workflows.get(rest[0]) or next(
+            (w for w in self.workflows.values() if str(w["id"]) == rest[0]), None
+        )
+        if found is None:
+            return _err(404, "Not Found")
+        action = rest[1] if len(rest) > 1 else ""
+        if not action and req.method == "GET":
+            return Answer(200, found)
+        if action == "timing":
+            return Answer(200, {"billable": {"UBUNTU": {"total_ms": 180000}}})
+        if action in ("enable", "disable") and req.method == "PUT":
+            found["state"] = "active" if action == "enable" else "disabled_manually"
+            return Answer(204, content=b"")
+        if action == "dispatches" and req.method == "POST":
+            body = req.json or {}
+            if not body.get("ref"):
+                return _err(422, 'Invalid request.\n\n"ref" wasn\'t supplied.')
+            self.dispatches.append({"workflow": found["id"], **body})
+            return Answer(204, content=b"")
         return _err(404, "Not Found")
 
     def release_routes(self, req: Request, rest: list[str]) -> Answer:

@@ -498,3 +498,102 @@ def test_an_exported_workflow_runs_inline(github: FakeGitHub) -> None:
     assert result["status"] == "success", result
     assert result["runData"]["GitHub"][0]["outputs"] == [[{}]]  # the file went to binary
     assert github.calls()[-1].path.endswith("/contents/notes%2Ftodo.md")
+
+
+def test_pull_requests(github: FakeGitHub) -> None:
+    made = run(
+        github,
+        {
+            "resource": "pullRequest",
+            "operation": "create",
+            "title": "Feature",
+            "head": "ada:feature",
+            "base": "main",
+            "body": "adds it",
+        },
+    )
+    number = made[0]["number"]
+    assert github.calls()[-1].json == {
+        "title": "Feature",
+        "body": "adds it",
+        "head": "ada:feature",
+        "base": "main",
+        "draft": False,
+    }
+    pr = {"resource": "pullRequest", "pullRequestNumber": number}
+    upd = run(github, {**pr, "operation": "update", "editFields": {"title": "Feature 2"}})
+    assert upd[0]["title"] == "Feature 2" and github.calls()[-1].json == {"title": "Feature 2"}
+    assert run(github, {**pr, "operation": "close"})[0]["state"] == "closed"
+    assert run(github, {**pr, "operation": "reopen"})[0]["state"] == "open"
+    assert run(github, {**pr, "operation": "get"})[0]["head"] == "ada:feature"
+    comment = run(github, {**pr, "operation": "createComment", "body": "lgtm"})
+    assert github.calls()[-1].path.endswith(f"/issues/{number}/comments")
+    edited = run(
+        github,
+        {
+            "resource": "pullRequest",
+            "operation": "editComment",
+            "commentId": comment[0]["id"],
+            "body": "LGTM!",
+        },
+    )
+    assert edited[0]["body"] == "LGTM!"
+    assert run(github, {**pr, "operation": "getDiff"}) == [{"diff": f"diff of #{number}\n"}]
+    assert github.calls()[-1].headers["accept"] == "application/vnd.github.v3.diff"
+    assert run(github, {**pr, "operation": "getPatch"}) == [{"patch": f"patch of #{number}\n"}]
+    merged = run(
+        github,
+        {**pr, "operation": "merge", "mergeMethod": "squash", "commitTitle": " Squashed "},
+    )
+    assert merged[0]["merged"] is True
+    assert github.calls()[-1].json == {"commit_title": "Squashed", "merge_method": "squash"}
+    with pytest.raises(NodeExecutionError) as info:
+        run(github, {"resource": "pullRequest", "operation": "create", "title": "x"})
+    assert info.value.reason == "Your request is invalid or could not be processed by the service"
+
+
+def test_workflows_members_and_user_issues(github: FakeGitHub) -> None:
+    listed = run(github, {"resource": "workflow", "operation": "list"})
+    assert listed[0]["total_count"] == 1
+    wf = {"resource": "workflow", "workflowId": rl("ci.yml", "filename")}
+    assert run(github, {**wf, "operation": "get"})[0]["name"] == "CI"
+    usage = run(github, {**wf, "operation": "getUsage"})
+    assert usage[0]["billable"]["UBUNTU"]["total_ms"] == 180000
+    run(github, {**wf, "operation": "disable"})
+    assert github.workflows["ci.yml"]["state"] == "disabled_manually"
+    run(github, {**wf, "operation": "enable"})
+    assert github.workflows["ci.yml"]["state"] == "active"
+    run(
+        github,
+        {**wf, "operation": "dispatch", "ref": rl("main", "name"), "inputs": '{"env": "prod"}'},
+    )
+    assert github.dispatches == [{"workflow": 161335, "ref": "main", "inputs": {"env": "prod"}}]
+    run(github, {**wf, "operation": "dispatch", "ref": "dev"}, version=1)
+    assert github.dispatches[-1] == {"workflow": 161335, "ref": "dev", "inputs": {}}
+    with pytest.raises(NodeExecutionError, match="Inputs: Invalid JSON"):
+        run(github, {**wf, "operation": "dispatch", "inputs": "{nope"})
+
+    github.members += [{"login": f"m{n}"} for n in range(120)]
+    members = run(
+        github,
+        {
+            "resource": "organization",
+            "operation": "getMembers",
+            "owner": rl("acme"),
+            "returnAll": True,
+        },
+    )
+    assert len(members) == 120
+    github.add_issue("mine", assignees=["ada"])
+    github.add_issue("unassigned")
+    mine = run(
+        github,
+        {
+            "resource": "user",
+            "operation": "getUserIssues",
+            "getUserIssuesFilters": {"state": "all"},
+        },
+    )
+    assert [i["title"] for i in mine] == ["mine"]
+    assert github.calls()[-1].path == "/issues"
+    assert github.calls()[-1].query == {"state": "all", "per_page": "50"}

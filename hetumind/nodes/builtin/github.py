@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -85,6 +86,7 @@ def _call(
     *,
     body: dict[str, Any] | None = None,
     qs: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Any:
     if body is None and method in ("POST", "PUT", "PATCH"):
         body = {}
@@ -93,7 +95,7 @@ def _call(
         _url(client, endpoint),
         qs=qs,
         body=body if (body or method in ("POST", "PUT", "PATCH")) else None,
-        headers={"User-Agent": "n8n"},
+        headers={"User-Agent": "n8n", **(headers or {})},
         item_index=p.index,
     )
 
@@ -368,6 +370,94 @@ def _invite(client: ServiceClient, p: Params) -> Any:
     return _call(client, p, "POST", f"/orgs/{org}/invitations", body={"email": p.text("email")})
 
 
+# -- pull requests, workflows ---------------------------------------------------------------
+
+
+def _pull(p: Params) -> str:
+    return f"{_repo(p)}/pulls/{_number(p, 'pullRequestNumber')}"
+
+
+def _pull_create(client: ServiceClient, p: Params) -> Any:
+    body = {
+        "title": p.text("title"),
+        "body": p.text("body"),
+        "head": p.text("head"),  # owner:branch for a fork
+        "base": p.text("base"),
+        "draft": bool(p.get("draft", False)),
+    }
+    return _call(client, p, "POST", f"{_repo(p)}/pulls", body=body)
+
+
+def _pull_update(client: ServiceClient, p: Params) -> Any:
+    fields = p.collection("editFields")
+    body = {k: fields[k] for k in ("title", "body", "state", "base") if k in fields}
+    return _call(client, p, "PATCH", _pull(p), body=body)
+
+
+def _pull_state(state: str) -> RunFn:
+    def run(client: ServiceClient, p: Params) -> Any:
+        return _call(client, p, "PATCH", _pull(p), body={"state": state})
+
+    return run
+
+
+def _pull_comment(client: ServiceClient, p: Params) -> Any:
+    endpoint = f"{_repo(p)}/issues/{_number(p, 'pullRequestNumber')}/comments"
+    return _call(client, p, "POST", endpoint, body={"body": p.text("body")})
+
+
+def _pull_edit_comment(client: ServiceClient, p: Params) -> Any:
+    endpoint = f"{_repo(p)}/issues/comments/{_number(p, 'commentId')}"
+    return _call(client, p, "PATCH", endpoint, body={"body": p.text("body")})
+
+
+def _pull_text(kind: str) -> RunFn:
+    """getDiff / getPatch: the raw text under `diff` / `patch`."""
+
+    def run(client: ServiceClient, p: Params) -> Any:
+        accept = {"Accept": f"application/vnd.github.v3.{kind}"}
+        answer = _call(client, p, "GET", _pull(p), headers=accept)
+        return {kind: answer if isinstance(answer, str) else json.dumps(answer)}
+
+    return run
+
+
+def _pull_merge(client: ServiceClient, p: Params) -> Any:
+    body: dict[str, Any] = {}
+    title = p.text("commitTitle").strip()
+    message = p.text("commitMessage").strip()
+    if title:
+        body["commit_title"] = title
+    if message:
+        body["commit_message"] = message
+    body["merge_method"] = p.text("mergeMethod", "merge")
+    return _call(client, p, "PUT", f"{_pull(p)}/merge", body=body)
+
+
+def _workflow(p: Params) -> str:
+    return f"{_repo(p)}/actions/workflows/{_named(p, 'workflowId', r'(.+)')}"
+
+
+def _dispatch(client: ServiceClient, p: Params) -> Any:
+    raw = p.get("inputs", "{}")
+    try:
+        inputs = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        inputs = None
+    if inputs is None:
+        raise NodeExecutionError("Inputs: Invalid JSON", node=p.ctx.node_name, item_index=p.index)
+    body = {"ref": p.locator("ref", None, "main"), "inputs": inputs}
+    return _call(client, p, "POST", f"{_workflow(p)}/dispatches", body=body)
+
+
+def _user_issues(client: ServiceClient, p: Params) -> Any:
+    qs = p.collection("getUserIssuesFilters")
+    if p.ctx.param("returnAll", 0, False) is True:
+        return _all_pages(client, p, "/issues", qs)
+    qs["per_page"] = p.ctx.param("limit", 0, 50)
+    return _call(client, p, "GET", "/issues", qs=qs)
+
+
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("file", "create"): Operation(run=_file_write(edit=False)),
     ("file", "edit"): Operation(run=_file_write(edit=True)),
@@ -420,6 +510,24 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("user", "getRepositories"): Operation(run=_list(lambda p: f"/users/{_owner(p)}/repos")),
     ("user", "invite"): Operation(run=_invite),
     ("organization", "getRepositories"): Operation(run=_list(lambda p: f"/orgs/{_owner(p)}/repos")),
+    ("organization", "getMembers"): Operation(run=_list(lambda p: f"/orgs/{_owner(p)}/members")),
+    ("user", "getUserIssues"): Operation(run=_user_issues),
+    ("pullRequest", "create"): Operation(run=_pull_create),
+    ("pullRequest", "update"): Operation(run=_pull_update),
+    ("pullRequest", "close"): Operation(run=_pull_state("closed")),
+    ("pullRequest", "reopen"): Operation(run=_pull_state("open")),
+    ("pullRequest", "get"): Operation(run=_simple("GET", _pull)),
+    ("pullRequest", "createComment"): Operation(run=_pull_comment),
+    ("pullRequest", "editComment"): Operation(run=_pull_edit_comment),
+    ("pullRequest", "getDiff"): Operation(run=_pull_text("diff")),
+    ("pullRequest", "getPatch"): Operation(run=_pull_text("patch")),
+    ("pullRequest", "merge"): Operation(run=_pull_merge),
+    ("workflow", "list"): Operation(run=_simple("GET", lambda p: f"{_repo(p)}/actions/workflows")),
+    ("workflow", "get"): Operation(run=_simple("GET", _workflow)),
+    ("workflow", "getUsage"): Operation(run=_simple("GET", lambda p: f"{_workflow(p)}/timing")),
+    ("workflow", "enable"): Operation(run=_simple("PUT", lambda p: f"{_workflow(p)}/enable")),
+    ("workflow", "disable"): Operation(run=_simple("PUT", lambda p: f"{_workflow(p)}/disable")),
+    ("workflow", "dispatch"): Operation(run=_dispatch),
 }
 
 
@@ -438,4 +546,6 @@ class Github(IntegrationNode):
         "review": "create",
         "user": "getRepositories",
         "organization": "getRepositories",
+        "pullRequest": "create",
+        "workflow": "dispatch",
     }
