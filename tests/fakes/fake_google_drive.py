@@ -36,6 +36,7 @@ from tests.fakes._base import Answer, FakeService, Request
 from tests.fakes.fake_google_token import FakeGoogleToken
 
 ROOT = "0AFakeRootFolderUk9PVA"
+OWNER = "me@drive.example"
 FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_APPS = "application/vnd.google-apps."
 EXPORTS: dict[str, set[str]] = {
@@ -197,7 +198,16 @@ def _tokens(q: str) -> list[tuple[str, str]]:
 class Query:
     """A parsed q: call with a file to test it."""
 
-    FIELDS = {"name", "mimeType", "trashed", "starred", "createdTime", "modifiedTime", "fullText"}
+    FIELDS = {
+        "name",
+        "mimeType",
+        "trashed",
+        "starred",
+        "sharedWithMe",
+        "createdTime",
+        "modifiedTime",
+        "fullText",
+    }
 
     def __init__(self, q: str, root: str) -> None:
         self.toks = _tokens(q)
@@ -257,13 +267,20 @@ class Query:
             if not self._word("in"):
                 raise QueryError("expected in")
             target = self._take()
+            if target in (("word", "owners"), ("word", "writers"), ("word", "readers")):
+                # every file of the fake belongs to the caller, 'me'
+                return lambda f: value in ("me", OWNER)
             if target != ("word", "parents"):
-                raise QueryError("only parents")
+                raise QueryError("in parents / owners / writers / readers")
             folder = self.root if value == "root" else value
             return lambda f: folder in f["parents"]
         if kind != "word" or value not in self.FIELDS:
             raise QueryError(f"unknown field {value}")
         field = value
+        nxt = self._peek()
+        if field in ("sharedWithMe", "starred") and (nxt is None or nxt[0] != "op"):
+            key = "_sharedWithMe" if field == "sharedWithMe" else field
+            return lambda f: bool(f[key])  # the bare form: `sharedWithMe`
         if self._word("contains"):
             kind2, needle = self._take()
             if kind2 != "str" or field not in ("name", "fullText"):
@@ -279,11 +296,12 @@ class Query:
         if op_kind != "op":
             raise QueryError("operator")
         vkind, raw = self._take()
-        if field in ("trashed", "starred"):
+        if field in ("trashed", "starred", "sharedWithMe"):
             if vkind != "word" or raw not in ("true", "false") or op not in ("=", "!="):
                 raise QueryError("boolean")
             want = raw == "true"
-            return lambda f: (f[field] == want) == (op == "=")
+            key = "_sharedWithMe" if field == "sharedWithMe" else field
+            return lambda f: (f[key] == want) == (op == "=")
         if vkind != "str":
             raise QueryError("string value")
         if field in ("createdTime", "modifiedTime"):
@@ -379,6 +397,7 @@ class FakeGoogleDrive(FakeService):
             "trashed": False,
             "explicitlyTrashed": False,
             "starred": False,
+            "_sharedWithMe": False,
             "driveId": drive_id,
             "properties": None,
             "appProperties": None,
@@ -434,6 +453,10 @@ class FakeGoogleDrive(FakeService):
         if not rec["mimeType"].startswith(GOOGLE_APPS):
             out["size"] = str(len(self.content.get(rec["id"], b"")))
             out["webContentLink"] = f"https://drive.google.com/uc?id={rec['id']}&export=download"
+        if not rec["driveId"]:
+            out["owners"] = [
+                {"kind": "drive#user", "displayName": "Me", "emailAddress": OWNER, "me": True}
+            ]
         out["webViewLink"] = f"https://drive.google.com/file/d/{rec['id']}/view?usp=drivesdk"
         out["version"] = str(rec["version"])
         return out

@@ -234,7 +234,7 @@ def test_search_query_in_my_drive_root_and_types(
         "resource": "fileFolder",
         "operation": "search",
         "searchMethod": "query",
-        "queryString": "not name contains 'text'",
+        "queryString": "not name contains 'text' and 'me' in owners and not sharedWithMe",
         "filter": {"folderId": rl("root", "list"), "fileTypes": [DOC, SHEET]},
     }
     out = jsons(run(drive, google_token, params))
