@@ -35,8 +35,9 @@ from hetumind.integrations.paging import collect
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext, node
 from hetumind.nodes.builtin._airtable_v1 import V1_DEPRECATED, V1_OPERATIONS
+from hetumind.nodes.builtin._node_tools import as_tool
 
-__all__ = ["Airtable"]
+__all__ = ["Airtable", "AirtableTool"]
 
 AIRTABLE = Service(
     name="Airtable",
@@ -325,3 +326,7 @@ class Airtable(IntegrationNode):
                 ctx, inputs, AIRTABLE, V1_OPERATIONS, "record", {"record": "read"}
             )
         return super().run(ctx, inputs)
+
+
+AirtableTool = as_tool(Airtable)
+"""n8n's Airtable as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

@@ -38,8 +38,9 @@ from hetumind.integrations.operations import run_operations
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext, node
 from hetumind.nodes.builtin._discord_v1 import run_v1
+from hetumind.nodes.builtin._node_tools import as_tool
 
-__all__ = ["Discord"]
+__all__ = ["Discord", "DiscordTool"]
 
 API = "https://discord.com/api/v10"
 _BOT = ApiKeyHeader("botToken", "Authorization", "Bot ")
@@ -599,3 +600,7 @@ class Discord(IntegrationNode):
                 ctx, inputs, DISCORD, WEBHOOK_OPERATIONS, "webhook", {"webhook": "sendLegacy"}
             )
         return super().run(ctx, inputs)
+
+
+DiscordTool = as_tool(Discord)
+"""n8n's Discord as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

@@ -23,6 +23,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._files import binary_entry, entry_bytes
+from hetumind.nodes.builtin._node_tools import as_tool
 from hetumind.nodes.builtin._protocol import as_mapping, credential, pinned
 
 ATTRIBUTION = "This email was sent automatically with "
@@ -268,3 +269,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"
     return str(exc) or type(exc).__name__
+
+
+EmailSendTool = as_tool(EmailSend)
+"""n8n's Send Email as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

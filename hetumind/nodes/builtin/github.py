@@ -37,8 +37,9 @@ from hetumind.integrations import (
 )
 from hetumind.integrations.client import ServiceClient, parse_body
 from hetumind.nodes.api import node
+from hetumind.nodes.builtin._node_tools import as_tool
 
-__all__ = ["Github"]
+__all__ = ["Github", "GithubTool"]
 
 DEFAULT_SERVER = "https://api.github.com"
 
@@ -549,3 +550,7 @@ class Github(IntegrationNode):
         "pullRequest": "create",
         "workflow": "dispatch",
     }
+
+
+GithubTool = as_tool(Github)
+"""n8n's GitHub as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

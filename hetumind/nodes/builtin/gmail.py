@@ -39,8 +39,9 @@ from hetumind.nodes.builtin._gmail_api import (
     unescape_snippet,
 )
 from hetumind.nodes.builtin._gmail_mime import Email, encode_email
+from hetumind.nodes.builtin._node_tools import as_tool
 
-__all__ = ["GmailNode"]
+__all__ = ["GmailNode", "GmailTool"]
 
 Out = list[tuple[dict[str, Any], dict[str, Any] | None]]
 
@@ -597,3 +598,7 @@ class GmailNode(Node):
         ):
             rows = [unescape_snippet(r) for r in rows]
         return [ItemBatch.from_json(rows, binary=binary, paired=paired)]
+
+
+GmailTool = as_tool(GmailNode)
+"""n8n's Gmail as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

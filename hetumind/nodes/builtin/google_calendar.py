@@ -45,8 +45,9 @@ from hetumind.nodes.builtin._google_calendar import (
     timezone_name,
     zone,
 )
+from hetumind.nodes.builtin._node_tools import as_tool
 
-__all__ = ["GoogleCalendar"]
+__all__ = ["GoogleCalendar", "GoogleCalendarTool"]
 
 _KEY_ORDER = (
     "id",
@@ -478,3 +479,7 @@ class GoogleCalendar(Node):
 
 def _reason(exc: HetumindError) -> str:
     return exc.reason if isinstance(exc, NodeExecutionError) else exc.message
+
+
+GoogleCalendarTool = as_tool(GoogleCalendar)
+"""n8n's Google Calendar as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

@@ -40,8 +40,9 @@ from hetumind.nodes.builtin._google_drive_api import (
     upload_content,
 )
 from hetumind.nodes.builtin._google_drive_v1 import V1_OPERATIONS, download_file
+from hetumind.nodes.builtin._node_tools import as_tool
 
-__all__ = ["GoogleDrive"]
+__all__ = ["GoogleDrive", "GoogleDriveTool"]
 
 _ALL_DRIVES = {
     "includeItemsFromAllDrives": True,
@@ -396,3 +397,7 @@ class GoogleDrive(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         operations = V3_OPERATIONS if ctx.type_version >= 3 else V1_OPERATIONS
         return run_operations(ctx, inputs, DRIVE, operations, "file", _DEFAULT_OPERATIONS)
+
+
+GoogleDriveTool = as_tool(GoogleDrive)
+"""n8n's Google Drive as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

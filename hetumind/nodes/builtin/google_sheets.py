@@ -23,8 +23,9 @@ from hetumind.integrations.errors import NodeApiError
 from hetumind.integrations.google.auth import google_service
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
+from hetumind.nodes.builtin._node_tools import as_tool
 
-__all__ = ["GoogleSheets", "column_letter"]
+__all__ = ["GoogleSheets", "GoogleSheetsTool", "column_letter"]
 
 SHEETS = google_service(
     "Google Sheets",
@@ -473,3 +474,7 @@ class GoogleSheets(Node):
 
 def _reason(exc: HetumindError) -> str:
     return exc.reason if isinstance(exc, NodeExecutionError) else exc.message
+
+
+GoogleSheetsTool = as_tool(GoogleSheets)
+"""n8n's Google Sheets as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

@@ -40,6 +40,7 @@ from hetumind.nodes.builtin._mysql_sql import (
     where_clause,
 )
 from hetumind.nodes.builtin._mysql_v1 import js_date, run_v1
+from hetumind.nodes.builtin._node_tools import as_tool
 from hetumind.nodes.builtin._protocol import as_mapping, credential, pinned
 from hetumind.nodes.builtin.set_fields import resolve_raw_data
 
@@ -500,3 +501,7 @@ def _ok_packet(cursor: Any) -> dict[str, Any]:
     changed = re.search(r"Changed: (\d+)", packet["info"])
     packet["changedRows"] = int(changed.group(1)) if changed else 0
     return packet
+
+
+MySqlTool = as_tool(MySql)
+"""n8n's MySQL as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

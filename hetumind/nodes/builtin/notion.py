@@ -30,6 +30,7 @@ from hetumind.integrations.operations import run_operations
 from hetumind.integrations.paging import collect
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext, node
+from hetumind.nodes.builtin._node_tools import as_tool
 from hetumind.nodes.builtin._notion_shapes import (
     format_blocks,
     map_filters,
@@ -40,7 +41,7 @@ from hetumind.nodes.builtin._notion_shapes import (
 )
 from hetumind.nodes.builtin._notion_v1 import V1_OPERATIONS
 
-__all__ = ["Notion"]
+__all__ = ["Notion", "NotionTool"]
 
 NOTION = Service(
     name="Notion",
@@ -337,3 +338,7 @@ class Notion(IntegrationNode):
                 ctx, inputs, NOTION, V1_OPERATIONS, self.default_resource, self.default_operations
             )
         return super().run(ctx, inputs)
+
+
+NotionTool = as_tool(Notion)
+"""n8n's Notion as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

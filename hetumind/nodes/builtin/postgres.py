@@ -37,6 +37,7 @@ from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string, json_stringify
+from hetumind.nodes.builtin._node_tools import as_tool
 from hetumind.nodes.builtin.set_fields import resolve_raw_data
 
 OPERATIONS = ("deleteTable", "executeQuery", "insert", "select", "update", "upsert")
@@ -480,3 +481,7 @@ def _whole_number(value: Any, name: str) -> int:
     if not number.is_integer() or number < 0:
         raise ItemError(f"parameter '{name}' must be a whole number, got {value!r}")
     return int(number)
+
+
+PostgresTool = as_tool(Postgres)
+"""n8n's Postgres as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

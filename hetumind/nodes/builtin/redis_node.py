@@ -17,6 +17,7 @@ from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string, set_path
+from hetumind.nodes.builtin._node_tools import as_tool
 
 OPERATIONS = ("delete", "get", "incr", "info", "keys", "llen", "pop", "publish", "push", "set")
 
@@ -315,3 +316,7 @@ def parse_info(text: str) -> dict[str, Any]:
         else:
             out[key] = _info_value(value)
     return out
+
+
+RedisTool = as_tool(Redis)
+"""n8n's Redis as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

@@ -33,9 +33,10 @@ from hetumind.integrations import (
 from hetumind.integrations.operations import run_operations
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext, node
+from hetumind.nodes.builtin._node_tools import as_tool
 from hetumind.nodes.builtin._slack_v1 import SLACK_V1, V1_OPERATIONS
 
-__all__ = ["Slack"]
+__all__ = ["Slack", "SlackTool"]
 
 _CHANNEL_URL = r"https://app\.slack\.com/client/.*/([a-zA-Z0-9]{2,})"
 
@@ -356,3 +357,7 @@ class Slack(IntegrationNode):
 
 
 V1_DEFAULTS = {"message": "post", "channel": "create", "reaction": "add", "user": "info"}
+
+
+SlackTool = as_tool(Slack)
+"""n8n's Slack as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

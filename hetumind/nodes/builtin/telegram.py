@@ -21,8 +21,9 @@ from hetumind.integrations import IntegrationNode, NoAuth, Operation, Params, Se
 from hetumind.integrations.client import ServiceClient
 from hetumind.integrations.errors import NodeApiError
 from hetumind.nodes.api import node
+from hetumind.nodes.builtin._node_tools import as_tool
 
-__all__ = ["Telegram"]
+__all__ = ["Telegram", "TelegramTool"]
 
 TELEGRAM = Service(
     name="Telegram",
@@ -254,3 +255,7 @@ class Telegram(IntegrationNode):
         "callback": "answerQuery",
         "file": "get",
     }
+
+
+TelegramTool = as_tool(Telegram)
+"""n8n's Telegram as an agent tool: `$fromAI` parameters (builtin._node_tools)."""

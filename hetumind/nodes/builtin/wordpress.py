@@ -17,8 +17,9 @@ from hetumind.errors import NodeExecutionError
 from hetumind.integrations import Basic, IntegrationNode, Operation, Params, Service
 from hetumind.integrations.client import ServiceClient, parse_body
 from hetumind.nodes.api import node
+from hetumind.nodes.builtin._node_tools import as_tool
 
-__all__ = ["Wordpress"]
+__all__ = ["Wordpress", "WordpressTool"]
 
 WORDPRESS = Service(
     name="Wordpress",
@@ -318,3 +319,7 @@ class Wordpress(IntegrationNode):
     operations = OPERATIONS
     default_resource = "post"
     default_operations = {"post": "create", "page": "create", "user": "create"}
+
+
+WordpressTool = as_tool(Wordpress)
+"""n8n's WordPress as an agent tool: `$fromAI` parameters (builtin._node_tools)."""
