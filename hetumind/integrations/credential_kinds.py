@@ -85,6 +85,18 @@ CREDENTIAL_KINDS: Mapping[str, CredentialKind] = {
     "discordOAuth2Api": CredentialKind(
         {**_OAUTH2, "botToken": (str, "")}, (*_OAUTH2_SECRETS, "botToken")
     ),
+    "hubspotApi": CredentialKind({"apiKey": (str, ...), "baseUrl": _URL}, ("apiKey",)),
+    "hubspotAppToken": CredentialKind({"appToken": (str, ...), "baseUrl": _URL}, ("appToken",)),
+    "hubspotOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    # `baseUrl` is n8n's field: the Mattermost server's root (the node calls <baseUrl>/api/v4)
+    "mattermostApi": CredentialKind(
+        {
+            "accessToken": (str, ...),
+            "baseUrl": (str, ...),
+            "allowUnauthorizedCerts": (bool, False),
+        },
+        ("accessToken",),
+    ),
 }
 
 

@@ -48,6 +48,12 @@ SAMPLES = {
         {"webhookUri": "https://discord.test/api/webhooks/1/s3cret-hook"},
         "https://discord.test/api/webhooks/1/s3cret-hook",
     ),
+    "hubspotApi": ({"apiKey": "s3cret-hs-key"}, "s3cret-hs-key"),
+    "hubspotAppToken": ({"appToken": "pat-na1-s3cret"}, "pat-na1-s3cret"),
+    "mattermostApi": (
+        {"accessToken": "s3cret-mm", "baseUrl": "https://chat.example"},
+        "s3cret-mm",
+    ),
     **{
         kind: ({"clientId": "c", "clientSecret": f"s3cret-{kind}"}, f"s3cret-{kind}")
         for kind in (
@@ -57,6 +63,7 @@ SAMPLES = {
             "notionOAuth2Api",
             "githubOAuth2Api",
             "discordOAuth2Api",
+            "hubspotOAuth2Api",
             # Google's (hetumind.integrations.google.credential_kinds)
             "googleOAuth2Api",
             "googleSheetsOAuth2Api",
