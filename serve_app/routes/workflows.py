@@ -38,6 +38,9 @@ def workflow_json(record: WorkflowRecord, tags: list[Any] | None = None) -> dict
         versionId=str(record.version),
         createdAt=_iso(record.created_at),
         updatedAt=_iso(record.updated_at),
+        # n8n's shape: the web app shows a workflow read only where the caller's role in
+        # its project cannot write (create and update drop the field again).
+        shared=[{"projectId": record.project_id, "role": "workflow:owner"}],
     )
     if tags is not None:
         doc["tags"] = [{"id": t.id, "name": t.name} for t in tags]
@@ -102,7 +105,12 @@ async def list_workflows(
         offset=offset,
         project_ids=who.visible_projects(),
     )
-    return page_response([workflow_json(r) for r in rows], size, offset)
+    # n8n's list carries each workflow's tags (the web app shows and filters by them).
+    return page_response(
+        [workflow_json(r, await svc.store.workflows.tags_of(r.id)) for r in rows],
+        size,
+        offset,
+    )
 
 
 @router.post("", status_code=201, openapi_extra=body_schema(WORKFLOW_CREATE))

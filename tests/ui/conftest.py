@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +29,11 @@ if TYPE_CHECKING:
 
 CHROMIUM = os.environ.get("HETUMIND_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "ui"
+SHOTS = ROOT / (
+    os.environ.get("HETUMIND_UI_SCREENSHOTS") or Path(tempfile.gettempdir()) / "hetumind-ui"
+)
+"""Where shot() writes; docs/ui.md's pictures come from
+`HETUMIND_UI_SCREENSHOTS=docs/ui pytest tests/ui` (a plain run leaves docs/ untouched)."""
 VIEWPORT = {"width": 1280, "height": 800}
 
 __all__ = ["AUTH", "OWNER_EMAIL", "OWNER_PASSWORD", "UiServer", "login", "shot"]
@@ -178,7 +183,7 @@ def login(page: Page, email: str = OWNER_EMAIL, password: str = OWNER_PASSWORD) 
 
 
 def shot(page: Page, name: str) -> None:
-    """A screenshot for docs/ui.md (docs/ui/<name>.png)."""
+    """A screenshot of the main screens (docs/ui/<name>.png when asked: SHOTS)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(150)  # let the canvas settle
     page.screenshot(path=str(SHOTS / f"{name}.png"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.ui.conftest import UiServer, login, shot
@@ -17,6 +18,19 @@ if TYPE_CHECKING:
 
 def node(page: Page, name: str) -> Locator:
     return page.locator(f'[data-testid="node"][data-name="{name}"]')
+
+
+def open_panel(page: Page, name: str) -> Locator:
+    """Double-click a node until its panel shows (a re-render may swallow one)."""
+    panel = page.get_by_test_id("node-panel")
+    for _ in range(5):
+        node(page, name).dblclick()
+        try:
+            panel.wait_for(timeout=2_000)
+            return panel
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the panel of {name!r} did not open")
 
 
 def add_from_palette(page: Page, search: str, type_: str) -> None:
@@ -90,9 +104,7 @@ def test_build_a_workflow_by_mouse_and_keyboard_and_run_it(page: Page, ui_server
     expect(page.locator(".react-flow__edge")).to_have_count(2)
 
     # Edit Fields: one field whose value is an expression (highlighted as such).
-    node(page, "Edit Fields (Set)").dblclick()
-    panel = page.get_by_test_id("node-panel")
-    expect(panel).to_be_visible()
+    panel = open_panel(page, "Edit Fields (Set)")
     panel.get_by_test_id("assignment-add").click()
     panel.get_by_test_id("assignment-name-0").fill("greeting")
     panel.get_by_test_id("assignment-value-0").fill("=Hello {{ 'wor' + 'ld' }}")
@@ -101,7 +113,7 @@ def test_build_a_workflow_by_mouse_and_keyboard_and_run_it(page: Page, ui_server
     panel.get_by_test_id("node-panel-close").click()
 
     # If: greeting equals "Hello world", by the form.
-    if_node.dblclick()
+    open_panel(page, "If")
     panel.get_by_test_id("condition-add").click()
     panel.get_by_test_id("condition-left-0").fill("={{ $json.greeting }}")
     panel.get_by_test_id("condition-right-0").fill("Hello world")
@@ -119,9 +131,10 @@ def test_build_a_workflow_by_mouse_and_keyboard_and_run_it(page: Page, ui_server
         re.compile(r"✓\s*1")
     )
     expect(page.locator(".react-flow__edge-text").first).to_have_text("1 item")
+    page.locator(".react-flow__controls-fitview").click()  # the whole graph in view
     shot(page, "editor-run")
 
-    if_node.dblclick()
+    open_panel(page, "If")
     expect(panel.get_by_test_id("input-items-count")).to_have_text("1 item")
     expect(panel.get_by_test_id("output-items")).to_contain_text("Hello world")
     expect(panel.get_by_test_id("output-port")).to_have_value("0")  # the true output

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { get, post, type User } from "./api";
+import { get, nodeTypes, post, type User } from "./api";
 import { go, useRoute } from "./router";
 import { Login } from "./pages/Login";
 import { Workflows } from "./pages/Workflows";
@@ -27,6 +27,9 @@ export function App() {
     get<User>("/api/v1/auth/me").then(setUser, () => setUser(null));
   }, []);
   useEffect(loadMe, [loadMe]);
+  useEffect(() => {
+    if (user) void nodeTypes().catch(() => {}); // the editor's palette and forms, ahead of time
+  }, [user]);
   useEffect(() => {
     const off = () => setUser(null);
     window.addEventListener("hetumind:unauthenticated", off);

@@ -98,3 +98,17 @@ export function canEdit(user: User | null): boolean {
   const roles = Object.values((user.projects as Record<string, string>) ?? {});
   return roles.some((r) => r === "editor" || r === "admin" || r === "owner");
 }
+
+// Where a workflow's project is known (GET /workflows/{id} gives n8n's `shared`), the
+// caller's role in that project decides.
+export function canEditIn(user: User | null, projectId: string | null | undefined): boolean {
+  if (!user) return false;
+  if (user.role === "owner" || user.role === "admin") return true;
+  if (!projectId) return canEdit(user);
+  const role = ((user.projects as Record<string, string>) ?? {})[projectId];
+  return role === "editor" || role === "admin" || role === "owner";
+}
+
+export function projectOf(doc: Record<string, any> | null | undefined): string | null {
+  return doc?.shared?.[0]?.projectId ?? null;
+}

@@ -14,7 +14,7 @@ import {
   type EdgeChange,
   type NodeChange,
 } from "@xyflow/react";
-import { canEdit, del, get, message, nodeTypes, post, put, type NodeType, type User } from "../api";
+import { canEditIn, del, get, message, nodeTypes, post, projectOf, put, type NodeType, type User } from "../api";
 import { downloadJson, safeFilename } from "../download";
 import { go } from "../router";
 import {
@@ -67,6 +67,8 @@ function seedParameters(t: NodeType): Record<string, any> {
 
 function EditorInner({ workflowId, executionId, user }: Props) {
   const flow = useReactFlow();
+  const flowRef = useRef(flow);
+  flowRef.current = flow;
   const [types, setTypes] = useState<NodeType[]>([]);
   const [base, setBase] = useState<N8nWorkflow | null>(null);
   const [nodes, setNodes] = useState<FlowNode[]>([]);
@@ -87,7 +89,8 @@ function EditorInner({ workflowId, executionId, user }: Props) {
   const state = useRef({ nodes, edges });
   state.current = { nodes, edges };
   const wfId = workflowId ?? execution?.workflowId;
-  const readOnly = !!executionId || !canEdit(user);
+  const mayEdit = base !== null && canEditIn(user, projectOf(base));
+  const readOnly = !!executionId || !mayEdit;
   const index = useMemo(() => typeIndex(types), [types]);
 
   const snapshot = (): Snapshot => ({ nodes: state.current.nodes, edges: state.current.edges, skeleton: skeleton.current });
@@ -133,7 +136,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
     const t0 = performance.now();
     (async () => {
       try {
-        const ts = await nodeTypes();
+        const typesLoading = nodeTypes(); // in parallel with the documents
         let ex: any = null;
         let id = workflowId;
         if (executionId) {
@@ -141,6 +144,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
           id = ex.workflowId;
         }
         const doc = await get<N8nWorkflow>(`/api/v1/workflows/${encodeURIComponent(id!)}`);
+        const ts = await typesLoading;
         if (gone) return;
         const g = toFlow(doc);
         setTypes(ts);
@@ -151,13 +155,24 @@ function EditorInner({ workflowId, executionId, user }: Props) {
         setExecution(ex);
         requestAnimationFrame(() =>
           requestAnimationFrame(() => {
-            flow.fitView({ padding: 0.2, maxZoom: 1.2 });
+            flowRef.current.fitView({ padding: 0.2, maxZoom: 1.2 });
             const ms = Math.round(performance.now() - t0);
             setRenderMs(ms);
             (window as any).__hetumindRenderMs = ms;
           }),
         );
         if (ex?.runData) setTimeout(() => applyRunData(ex.runData), 0);
+        if (ex && !ex.finished) {
+          // Still running: watch it live, then show every node's data.
+          setTimeout(async () => {
+            await followRef.current(ex.id);
+            if (gone) return;
+            const done = await get(`/api/v1/executions/${encodeURIComponent(ex.id)}?includeData=true`);
+            if (gone) return;
+            setExecution(done);
+            applyRunData(done.runData ?? null);
+          }, 0);
+        }
       } catch (e) {
         setError(message(e));
       }
@@ -165,10 +180,10 @@ function EditorInner({ workflowId, executionId, user }: Props) {
     return () => {
       gone = true;
     };
-  }, [workflowId, executionId, flow, applyRunData]);
+  }, [workflowId, executionId, applyRunData]); // not `flow`: a new identity would load twice
 
   const current = (): N8nWorkflow => {
-    const { createdAt: _c, updatedAt: _u, versionId: _v, ...rest } = base ?? ({ nodes: [], connections: {} } as N8nWorkflow);
+    const { createdAt: _c, updatedAt: _u, versionId: _v, shared: _s, ...rest } = base ?? ({ nodes: [], connections: {} } as N8nWorkflow);
     return toWorkflow(rest as N8nWorkflow, state.current.nodes, state.current.edges, skeleton.current);
   };
 
@@ -231,6 +246,9 @@ function EditorInner({ workflowId, executionId, user }: Props) {
       };
       setTimeout(end, 120_000);
     });
+
+  const followRef = useRef(follow);
+  followRef.current = follow;
 
   const execute = async () => {
     if (!wfId) return;
@@ -405,14 +423,15 @@ function EditorInner({ workflowId, executionId, user }: Props) {
 
   // Keyboard shortcuts and the clipboard (copy/paste events carry text without asking
   // for clipboard permissions, and n8n's own clipboard format is plain JSON text).
-  const handlers = useRef({ save, deleteSelected, toggleDisabled, insertClipboard, restore, snapshot });
-  handlers.current = { save, deleteSelected, toggleDisabled, insertClipboard, restore, snapshot };
+  const handlers = useRef({ save, deleteSelected, toggleDisabled, insertClipboard, restore, snapshot, readOnly });
+  handlers.current = { save, deleteSelected, toggleDisabled, insertClipboard, restore, snapshot, readOnly };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (typing(e.target) || document.querySelector(".panel-backdrop, .palette")) return;
       const mod = e.ctrlKey || e.metaKey;
       const k = e.key.toLowerCase();
       const h = handlers.current;
+      if (h.readOnly && !(mod && k === "a") && !(!mod && (e.key === "Enter" || e.key === "F2"))) return; // look, don't touch
       if (mod && k === "z" && !e.shiftKey) {
         e.preventDefault();
         h.restore(history.current.undo(h.snapshot()));
@@ -491,7 +510,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
             setError(message(e));
           }
         }}
-        disabled={!canEdit(user) || !["error", "crashed", "canceled"].includes(execution.status)}
+        disabled={!mayEdit || !["error", "crashed", "canceled"].includes(execution.status)}
         data-testid="execution-retry"
       >
         Retry
@@ -504,7 +523,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
             setError(message(e));
           }
         }}
-        disabled={!canEdit(user) || execution.finished}
+        disabled={!mayEdit || execution.finished}
         data-testid="execution-stop"
       >
         Stop
@@ -518,7 +537,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
             setError(message(e));
           }
         }}
-        disabled={!canEdit(user)}
+        disabled={!mayEdit}
         data-testid="execution-delete"
       >
         Delete
@@ -602,6 +621,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
             onConnect={onConnect}
             isValidConnection={isValidConnection}
             onNodeDragStart={() => !readOnly && record()}
+            zoomOnDoubleClick={false} // d3-zoom would swallow the dblclick that opens a read-only node
             nodesDraggable={!readOnly}
             nodesConnectable={!readOnly}
             deleteKeyCode={null}

@@ -1,5 +1,5 @@
 import { memo } from "react";
-import { Handle, NodeResizer, Position, useEdges, type NodeProps } from "@xyflow/react";
+import { Handle, NodeResizer, Position, useStore, type NodeProps } from "@xyflow/react";
 import { handleId, parseHandle, type FlowNode } from "../n8n";
 import { useEditor } from "./context";
 import { portsOf } from "./ports";
@@ -8,15 +8,20 @@ const short = (kind: string) => kind.replace(/^ai_/, "").replace(/([A-Z])/g, " $
 
 export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps<FlowNode>) {
   const { types, open } = useEditor();
-  const edges = useEdges();
+  // The main ports this node's connections use, as one string: a node re-renders only
+  // when its own ports change, not on every edge change of a big workflow.
+  const used = useStore((s) => {
+    let o = 0;
+    let i = 0;
+    for (const e of s.edges) {
+      if (e.source === id && parseHandle(e.sourceHandle).type === "main") o = Math.max(o, parseHandle(e.sourceHandle).index + 1);
+      if (e.target === id && parseHandle(e.targetHandle).type === "main") i = Math.max(i, parseHandle(e.targetHandle).index + 1);
+    }
+    return `${o}:${i}`;
+  });
+  const [usedOut, usedIn] = used.split(":").map(Number);
   const n = data.n8n;
   const type = types.get(n.type);
-  let usedOut = 0;
-  let usedIn = 0;
-  for (const e of edges) {
-    if (e.source === id && parseHandle(e.sourceHandle).type === "main") usedOut = Math.max(usedOut, parseHandle(e.sourceHandle).index + 1);
-    if (e.target === id && parseHandle(e.targetHandle).type === "main") usedIn = Math.max(usedIn, parseHandle(e.targetHandle).index + 1);
-  }
   const ports = portsOf(n, type, usedOut, usedIn);
   const cls = ["node-card", data.status ?? "", n.disabled ? "disabled" : "", type ? "" : "unknown", selected ? "selected" : "", type?.trigger ? "trigger" : "", ports.supplies ? "subnode" : ""].join(" ");
   const spread = (i: number, count: number) => `${((i + 1) / (count + 1)) * 100}%`;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { canEdit, del, get, message, post, type User } from "../api";
+import { canEdit, canEditIn, del, get, message, post, projectOf, type User } from "../api";
 import { downloadJson, safeFilename } from "../download";
 import { go } from "../router";
 import type { N8nWorkflow } from "../n8n";
@@ -80,13 +80,13 @@ export function Workflows({ user }: { user: User }) {
         failed.push(`${label}: ${message(e)}`);
       }
     }
+    await load(); // first: a successful load clears the error line
     setNotice(done.length ? `Imported ${done.length}: ${done.join(", ")}` : "");
     setError(failed.join("\n"));
-    if (done.length) {
+    if (done.length && !failed.length) {
       setImportOpen(false);
       setPaste("");
     }
-    await load();
   };
 
   const onFiles = async (files: FileList | null) => {
@@ -173,7 +173,7 @@ export function Workflows({ user }: { user: User }) {
                     type="checkbox"
                     data-testid="workflow-active"
                     checked={w.active}
-                    disabled={!editable}
+                    disabled={!canEditIn(user, projectOf(w))}
                     onChange={() => act(() => post(`/api/v1/workflows/${w.id}/${w.active ? "deactivate" : "activate"}`))}
                   />
                   <span />
@@ -199,7 +199,7 @@ export function Workflows({ user }: { user: User }) {
                     >
                       Duplicate
                     </button>
-                    {confirming === w.id ? (
+                    {!canEditIn(user, projectOf(w)) ? null : confirming === w.id ? (
                       <button className="danger" onClick={() => act(() => del(`/api/v1/workflows/${w.id}`), `Deleted ${w.name}`).then(() => setConfirming(null))} data-testid="workflow-delete-confirm">
                         Really delete?
                       </button>
