@@ -88,6 +88,8 @@ CREDENTIAL_KINDS: Mapping[str, CredentialKind] = {
     "hubspotApi": CredentialKind({"apiKey": (str, ...), "baseUrl": _URL}, ("apiKey",)),
     "hubspotAppToken": CredentialKind({"appToken": (str, ...), "baseUrl": _URL}, ("appToken",)),
     "hubspotOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    "typeformApi": CredentialKind({"accessToken": (str, ...), "baseUrl": _URL}, ("accessToken",)),
+    "typeformOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
     # `baseUrl` is n8n's field: the Mattermost server's root (the node calls <baseUrl>/api/v4)
     "mattermostApi": CredentialKind(
         {

@@ -50,6 +50,7 @@ SAMPLES = {
     ),
     "hubspotApi": ({"apiKey": "s3cret-hs-key"}, "s3cret-hs-key"),
     "hubspotAppToken": ({"appToken": "pat-na1-s3cret"}, "pat-na1-s3cret"),
+    "typeformApi": ({"accessToken": "tfp_s3cret"}, "tfp_s3cret"),
     "mattermostApi": (
         {"accessToken": "s3cret-mm", "baseUrl": "https://chat.example"},
         "s3cret-mm",
@@ -64,6 +65,7 @@ SAMPLES = {
             "githubOAuth2Api",
             "discordOAuth2Api",
             "hubspotOAuth2Api",
+            "typeformOAuth2Api",
             # Google's (hetumind.integrations.google.credential_kinds)
             "googleOAuth2Api",
             "googleSheetsOAuth2Api",
