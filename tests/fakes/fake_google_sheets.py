@@ -2,7 +2,8 @@
 (developers.google.com/sheets/api/reference/rest): spreadsheets.create / get /
 batchUpdate (addSheet, deleteSheet, appendDimension, deleteDimension) and
 spreadsheets.values get / update / append / clear / batchUpdate with A1 ranges
-(`'Sheet 1'!A2:C5`, `Sheet1`, `2:3`, `A:B`).
+(`'Sheet 1'!A2:C5`, `Sheet1`, `2:3`, `A:B`; a range without a sheet name is on the
+first sheet).
 
 Bearer tokens are those the fake token endpoint issued (401 UNAUTHENTICATED otherwise,
 in Google's `{"error": {"code", "message", "status"}}` shape); writes past a sheet's grid
@@ -131,6 +132,9 @@ class FakeGoogleSheets(FakeService):
         if title.startswith("'") and title.endswith("'"):
             title = title[1:-1].replace("''", "'")
         grid = next((g for g in book["sheets"] if g.title == title), None)
+        if grid is None and "!" not in a1 and re.fullmatch(r"[A-Za-z]*\d*(:[A-Za-z]*\d*)?", a1):
+            # a range without a sheet name is on the first sheet, as Sheets reads it
+            grid, cells = (book["sheets"][0] if book["sheets"] else None), a1
         if grid is None:
             return google_error(400, f"Unable to parse range: {a1}", "INVALID_ARGUMENT")
         if not cells:

@@ -8,6 +8,7 @@ autoMapInputData or defineBelow, matchingColumns), clear, delete (rows or column
 create (a sheet) and remove (a sheet); spreadsheet create. `documentId` and `sheetName`
 are resource locators (list / url / id, and name for sheets; a `gid=0` list value is the
 sheet id 0). Items carry `row_number` as n8n 4's do. See docs/nodes/google.md.
+Versions 1 and 2 (n8n's legacy node) are in _google_sheets_v1.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hetumind.integrations.errors import NodeApiError
 from hetumind.integrations.google.auth import google_service
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
+from hetumind.nodes.builtin._google_sheets_v1 import run_v1
 from hetumind.nodes.builtin._node_tools import as_tool
 
 __all__ = ["GoogleSheets", "GoogleSheetsTool", "column_letter"]
@@ -400,7 +402,7 @@ def _create_spreadsheet(client: ServiceClient, p: Params) -> dict[str, Any]:
 
 @node(
     "googleSheets",
-    versions=[4, 4.1, 4.2, 4.3, 4.4, 4.5, 4.6, 4.7],
+    versions=[1, 2, 4, 4.1, 4.2, 4.3, 4.4, 4.5, 4.6, 4.7],
     display_name="Google Sheets",
     fusible=False,
 )
@@ -408,6 +410,8 @@ class GoogleSheets(Node):
     """Read, update and write data to Google Sheets."""
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        if ctx.type_version < 4:
+            return run_v1(ctx, inputs)  # n8n's GoogleSheetsV1 (versions 1 and 2)
         batch = inputs[0] if inputs else ItemBatch.empty()
         items = batch.to_items()
         if not items:
