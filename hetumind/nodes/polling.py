@@ -22,7 +22,7 @@ poll's state was saved polls the same items again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext
@@ -36,6 +36,10 @@ POLL_MODE = "trigger"
 class PollingTrigger(Node):
     """Base of polling trigger nodes; subclasses implement `poll`."""
 
+    polls_binary: ClassVar[bool] = False
+    """`poll` returns n8n-shaped items ({"json", "binary"}: mail attachments, files)
+    rather than plain JSON objects."""
+
     def poll(self, ctx: NodeContext, *, manual: bool) -> list[dict[str, Any]] | None:
         """The items that are new since the last poll (None or []: nothing new)."""
         raise NotImplementedError
@@ -43,5 +47,5 @@ class PollingTrigger(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         if inputs and len(inputs[0]):
             return [inputs[0]]  # the items the scheduler's poll found
-        found = self.poll(ctx, manual=ctx.execution.mode != POLL_MODE)
-        return [ItemBatch.from_json(list(found or []))]
+        found = list(self.poll(ctx, manual=ctx.execution.mode != POLL_MODE) or [])
+        return [ItemBatch.from_items(found) if self.polls_binary else ItemBatch.from_json(found)]

@@ -20,7 +20,7 @@ import imaplib
 import json
 import socket
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from email.message import Message
 from email.policy import default as default_policy
 from email.utils import getaddresses, parsedate_to_datetime
@@ -28,11 +28,10 @@ from typing import Any
 
 from hetumind.binary import put_binary
 from hetumind.errors import NodeExecutionError
-from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._protocol import as_mapping, credential, pinned
-from hetumind.nodes.polling import POLL_MODE, PollingTrigger
+from hetumind.nodes.polling import PollingTrigger
 
 TOP_LEVEL = ("cc", "date", "from", "subject", "to")
 TIMEOUT_S = 20.0
@@ -60,12 +59,7 @@ class ImapFailed(Exception):
 class EmailReadImap(PollingTrigger):
     """Polls an IMAP mailbox and emits the new emails."""
 
-    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
-        if inputs and len(inputs[0]):
-            return [inputs[0]]  # the items the scheduler's poll found
-        found = self.poll(ctx, manual=ctx.execution.mode != POLL_MODE)
-        # n8n-shaped items ({"json", "binary"}): attachments travel as binary entries
-        return [ItemBatch.from_items(list(found or []))]
+    polls_binary = True
 
     def poll(self, ctx: NodeContext, *, manual: bool) -> list[dict[str, Any]] | None:
         """New mails as n8n-shaped items ({"json", "binary"})."""

@@ -18,16 +18,14 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.integrations import ServiceClient
-from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext, NodeParams, node
 from hetumind.nodes.builtin._gmail_api import GMAIL, Gmail, message_path, prepare_query, raw_item
-from hetumind.nodes.polling import POLL_MODE, PollingTrigger
+from hetumind.nodes.polling import PollingTrigger
 
 __all__ = ["GmailTrigger"]
 
@@ -71,11 +69,7 @@ def _number(value: float) -> int | float:
 class GmailTrigger(PollingTrigger):
     """Polls Gmail and emits the new messages."""
 
-    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
-        if inputs and len(inputs[0]):
-            return [inputs[0]]  # the items the scheduler's poll found
-        found = self.poll(ctx, manual=ctx.execution.mode != POLL_MODE)
-        return [ItemBatch.from_items(list(found or []))]
+    polls_binary = True
 
     def poll(self, ctx: NodeContext, *, manual: bool) -> list[dict[str, Any]] | None:
         """New messages as n8n-shaped items ({"json", "binary"})."""
