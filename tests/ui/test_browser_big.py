@@ -7,6 +7,7 @@ import itertools
 import time
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.ui.conftest import UiServer, login, shot
@@ -52,6 +53,7 @@ def big_workflow() -> dict[str, Any]:
     return {"name": "Two hundred nodes", "nodes": nodes, "connections": connections}
 
 
+@pytest.mark.slow  # a measurement: ~15 s on a loaded 2-core machine
 def test_a_200_node_workflow_opens_and_pans(page: Page, ui_server: UiServer) -> None:
     wf = ui_server.create(big_workflow())
     login(page)

@@ -252,3 +252,69 @@ def test_a_viewer_sees_but_cannot_edit(page: Page, ui_server: UiServer) -> None:
     # The API agrees: the workflow is unchanged.
     stored = ui_server.client.get(f"/api/v1/workflows/{wf['id']}").json()
     assert stored["versionId"] == wf["versionId"]
+
+
+def failing_workflow(name: str) -> dict[str, Any]:
+    """Manual Trigger -> Stop and Error (n8n's message) -> Edit Fields, never reached."""
+    return {
+        "name": name,
+        "nodes": [
+            {
+                "name": "Start",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "position": [0, 0],
+                "parameters": {},
+            },
+            {
+                "name": "Refuse",
+                "type": "n8n-nodes-base.stopAndError",
+                "typeVersion": 1,
+                "position": [240, 0],
+                "parameters": {"errorMessage": "no orders today"},
+            },
+            {
+                "name": "After",
+                "type": "n8n-nodes-base.set",
+                "typeVersion": 3.4,
+                "position": [480, 0],
+                "parameters": {"assignments": {"assignments": []}, "options": {}},
+            },
+        ],
+        "connections": {
+            "Start": {"main": [[{"node": "Refuse", "type": "main", "index": 0}]]},
+            "Refuse": {"main": [[{"node": "After", "type": "main", "index": 0}]]},
+        },
+    }
+
+
+def test_an_error_shows_on_the_failed_node_and_the_run_is_retried(
+    page: Page, ui_server: UiServer
+) -> None:
+    wf = ui_server.create(failing_workflow("Fails on purpose"))
+    login(page)
+    page.goto(f"/#/workflow/{wf['id']}")
+    page.get_by_test_id("execute").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("error", timeout=30_000)
+    expect(node(page, "Start")).to_have_attribute("data-status", "success")
+    expect(node(page, "Refuse")).to_have_attribute("data-status", "error")
+    expect(node(page, "Refuse").get_by_test_id("node-error-text")).to_contain_text(
+        "no orders today"
+    )
+    expect(node(page, "After")).to_have_attribute("data-status", "")
+    expect(page.locator(".react-flow__edge-text")).to_have_text(["1 item"])  # none after it
+    expect(page.get_by_test_id("editor-error")).to_contain_text("no orders today")
+    shot(page, "editor-error")
+
+    # The failed execution, opened from the banner: Retry starts a new one (from the node
+    # that failed) and the page moves to it.
+    page.get_by_test_id("run-banner").locator("a").click()
+    expect(page.get_by_test_id("execution-status")).to_have_text("error")
+    first = page.url.rsplit("/", 1)[-1]
+    page.get_by_test_id("execution-retry").click()
+    expect(page).not_to_have_url(re.compile(f"#/execution/{first}$"))
+    expect(page.get_by_test_id("execution-status")).to_have_text("error", timeout=30_000)
+    expect(node(page, "Refuse")).to_have_attribute("data-status", "error")
+    second = page.url.rsplit("/", 1)[-1]
+    record = ui_server.client.get(f"/api/v1/executions/{second}").json()
+    assert record["retryOf"] == first and record["mode"] == "retry"

@@ -124,7 +124,9 @@ function EditorInner({ workflowId, executionId, user }: Props) {
       es.map((e) => {
         const src = state.current.nodes.find((n) => n.id === e.source);
         const runs = src && rd[src.data.n8n.name];
-        const out = runs?.length ? runs[runs.length - 1].outputs?.[Number((e.sourceHandle ?? "main:0").split(":").pop())] : undefined;
+        const last = runs?.length ? runs[runs.length - 1] : undefined;
+        // A failed node sent nothing on: no "0 items" label after it.
+        const out = last && statusOf(last.status) !== "error" ? last.outputs?.[Number((e.sourceHandle ?? "main:0").split(":").pop())] : undefined;
         return out ? { ...e, label: `${out.length} item${out.length === 1 ? "" : "s"}`, data: { ...e.data, count: out.length }, className: "ran" } : e;
       }),
     );
@@ -227,7 +229,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
         const counts: number[] = ev.itemCounts ?? [];
         patchNode(ev.node, { status: statusOf(ev.status) ?? "success", count: counts.reduce((a, b) => a + b, 0), error: ev.error ? errorMessage(ev.error) : undefined });
         const src = byName(ev.node);
-        if (src)
+        if (src && statusOf(ev.status) !== "error")
           setEdges((all) =>
             all.map((e) => {
               if (e.source !== src.id) return e;
