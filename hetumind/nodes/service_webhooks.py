@@ -12,6 +12,10 @@ declared with `trigger_kind="webhook"` and subclasses `ServiceWebhookTrigger`:
 * `accepts(parameters, version, headers, state)`: whether a call is genuinely from the
   service (a shared secret, a signature), checked by the server before anything runs;
   False answers 403.
+* `verify(parameters, version, headers, state, raw_body)`: the same with the raw body,
+  for signatures over it (default: `accepts`); the server calls this one.
+* `answer_without_run(parameters, version, headers, body)`: a verified call that only
+  checks the URL (GitHub's `ping`) is answered 200 with this text and runs nothing.
 * `items(ctx, request)`: the run's items from the request item (`headers`, `query`,
   `body`, ...).
 
@@ -64,6 +68,28 @@ class ServiceWebhookTrigger(Node):
         """Whether a call is from the service (headers lowercased; `state` is the node's
         static data as `register` left it). Default: every call."""
         return True
+
+    @classmethod
+    def verify(
+        cls,
+        parameters: Mapping[str, Any],
+        version: float,
+        headers: Mapping[str, str],
+        state: Mapping[str, Any],
+        raw_body: bytes,
+    ) -> bool:
+        """`accepts` with the call's raw body too, for signatures over the body (GitHub's
+        X-Hub-Signature-256, Typeform-Signature). The server calls this one; by default
+        it is `accepts`."""
+        return cls.accepts(parameters, version, headers, state)
+
+    @classmethod
+    def answer_without_run(
+        cls, parameters: Mapping[str, Any], version: float, headers: Mapping[str, str], body: Any
+    ) -> str | None:
+        """For a verified call that is only the service checking the URL (GitHub's
+        `ping`): the text to answer with 200, starting no run. None (default): run."""
+        return None
 
     def items(self, ctx: NodeContext, request: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The run's items (default: the request body, as one item)."""

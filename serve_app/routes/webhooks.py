@@ -9,7 +9,6 @@ Webhook computed, as soon as it ran).
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable
 from typing import Annotated, Any
@@ -18,18 +17,15 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from hetumind.errors import HetumindError
 from hetumind.nodes.builtin.webhook import (
-    AUTH_CREDENTIALS,
     WebhookRefused,
     WebhookResponse,
-    check_webhook_request,
     header_entries,
 )
 from hetumind.observability import metrics, tracing
 from hetumind.store import WorkflowRecord, normalize_path
 from serve_app.access import check
-from serve_app.errors import ApiError, error_body
+from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
 from serve_app.http import WebhookPath, parse_json, read_body
 from serve_app.idempotency import REPLAYED_HEADER, claim
@@ -38,6 +34,14 @@ from serve_app.schemas import ERRORS
 from serve_app.security import principal
 from serve_app.services import Services, services
 from serve_app.triggers import match_path, node_routes, service_webhook_class, trigger_kind
+from serve_app.webhook_http import (
+    authorize_node_call,
+    failed_response,
+    last_node_response,
+    render_response,
+    request_query,
+    stored_node,
+)
 
 __all__ = ["router"]
 
@@ -93,61 +97,6 @@ def _body(raw: bytes, content_type: str) -> Any:
     return raw.decode("utf-8", "replace")
 
 
-def _query(request: Request) -> dict[str, Any]:
-    query: dict[str, Any] = {}
-    for key, value in request.query_params.multi_items():
-        query[key] = (
-            [*query[key], value]
-            if isinstance(query.get(key), list)
-            else ([query[key], value] if key in query else value)
-        )
-    return query
-
-
-def _render(response: WebhookResponse, head: bool) -> Response:
-    headers = dict(response.headers)
-    if response.kind == "empty" or response.body is None or head:
-        return Response(status_code=response.status, headers=headers)
-    if response.kind == "text":
-        media = headers.pop("content-type", "text/plain; charset=utf-8")
-        return Response(
-            str(response.body), status_code=response.status, headers=headers, media_type=media
-        )
-    media = headers.pop("content-type", "application/json")
-    content = json.dumps(response.body, default=str, separators=(",", ":"))
-    return Response(content, status_code=response.status, headers=headers, media_type=media)
-
-
-def _failed(body: dict[str, Any]) -> JSONResponse:
-    error = body.get("error") or {}
-    return JSONResponse(
-        error_body(
-            "workflow_failed",
-            f"workflow execution failed: {error.get('message', 'unknown error')}",
-            {"executionId": body.get("executionId"), "node": error.get("node")},
-        ),
-        status_code=500,
-    )
-
-
-def _last_node_response(params: dict[str, Any], result: Any) -> WebhookResponse:
-    options = params.get("options") or {}
-    status = int(params.get("responseCode") or options.get("responseCode") or 200)
-    headers = header_entries(options)
-    mode = params.get("responseData", "firstEntryJson")
-    if mode == "noData":
-        return WebhookResponse(status, headers, None, "empty")
-    last = result.last_node_executed
-    items = result.outputs(last)[0] if last is not None else []
-    if mode == "allEntries":
-        return WebhookResponse(status, headers, items)
-    first = items[0] if items else {}
-    prop = options.get("responsePropertyName")
-    if prop:
-        first = first.get(prop) if isinstance(first, dict) else None
-    return WebhookResponse(status, headers, first)
-
-
 def _received_response(params: dict[str, Any]) -> WebhookResponse:
     options = params.get("options") or {}
     status = int(params.get("responseCode") or options.get("responseCode") or 200)
@@ -159,54 +108,24 @@ def _received_response(params: dict[str, Any]) -> WebhookResponse:
     return WebhookResponse(status, headers, {"message": "Workflow was started"})
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
-async def _authorize(
-    svc: Services, request: Request, record: WorkflowRecord, node_name: str
-) -> dict[str, Any] | None:
-    """The Webhook node's own checks (IP allowlist, basic/header/bearer/JWT auth against
-    a credential of the workflow's project); the JWT payload when there is one."""
-    node = _node_doc(record, node_name)
-    params = node.get("parameters") or {}
-    kind = params.get("authentication", "none")
-    credential = None
-    if kind in AUTH_CREDENTIALS:
-        refs = node.get("credentials") or {}
-        ref = refs.get(AUTH_CREDENTIALS[kind]) if isinstance(refs, dict) else None
-        if isinstance(ref, dict) and (ref.get("id") or ref.get("name")):
-            try:
-                found = await svc.store.credentials.resolve(
-                    AUTH_CREDENTIALS[kind], ref, project_id=record.project_id
-                )
-                credential = found.data
-            except HetumindError:  # missing, another project's, wrong type: none at all
-                credential = None
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    return check_webhook_request(params, credential, headers, _client_ip(request))
-
-
-def _node_doc(record: WorkflowRecord, name: str) -> dict[str, Any]:
-    """The stored document's node called `name` ({} if none)."""
-    for n in record.data.get("nodes") or []:
-        if isinstance(n, dict) and n.get("name") == name:
-            return n
-    return {}
-
-
-def _check_service_call(request: Request, record: WorkflowRecord, node_name: str) -> None:
+def _check_service_call(
+    request: Request, record: WorkflowRecord, node_name: str, raw: bytes
+) -> str | None:
     """A service webhook trigger's own check that the call is from its service (a shared
-    secret, a signature: hetumind.nodes.service_webhooks), before anything runs."""
-    node = _node_doc(record, node_name)
+    secret, a signature over the raw body: hetumind.nodes.service_webhooks), before
+    anything runs; the text to answer without a run when the call only checks the URL."""
+    node = stored_node(record, node_name)
     service = service_webhook_class(node.get("type"))
     if service is None:
-        return
+        return None
     headers = {k.lower(): v for k, v in request.headers.items()}
     state = (record.static_data or {}).get(f"node:{node_name}") or {}
     version = float(node.get("typeVersion") or 1)
-    if not service.accepts(node.get("parameters") or {}, version, headers, state):
+    parameters = node.get("parameters") or {}
+    if not service.verify(parameters, version, headers, state, raw):
         raise ApiError(403, "Provided secret is not valid")
+    body = _body(raw, request.headers.get("content-type", ""))
+    return service.answer_without_run(parameters, version, headers, body)
 
 
 async def _handle(request: Request, svc: Services, path: str, test: bool) -> Response:
@@ -237,14 +156,16 @@ async def _serve(request: Request, svc: Services, path: str, test: bool) -> Resp
     else:
         workflow_id, node, params = await _find_active(svc, clean, method)
         record = await svc.cache.workflow(workflow_id)
-    jwt_payload = await _authorize(svc, request, record, node)
-    _check_service_call(request, record, node)
+    jwt_payload = await authorize_node_call(svc, request, record, node)
     raw = await read_body(request, svc.settings.max_body_bytes)
+    service_answer = _check_service_call(request, record, node, raw)
+    if service_answer is not None:
+        return Response(service_answer, media_type="text/plain; charset=utf-8")
     prefix = "webhook-test" if test else "webhook"
     item = {
         "headers": {k.lower(): v for k, v in request.headers.items()},
         "params": params,
-        "query": _query(request),
+        "query": request_query(request),
         "body": _body(raw, request.headers.get("content-type", "")),
         "webhookUrl": f"{svc.settings.public_url.rstrip('/')}/{prefix}/{clean}",
         "executionMode": "test" if test else "production",
@@ -277,23 +198,23 @@ async def _serve(request: Request, svc: Services, path: str, test: bool) -> Resp
         running = await svc.executor.start(run)
     head = method == "HEAD"
     if response_mode == "onReceived":
-        return _render(_received_response(node_params), head)
+        return render_response(_received_response(node_params), head)
     if response_mode == "responseNode":
         response = await running.response
         if response is not None:
-            return _render(WebhookResponse.from_dict(response), head)
+            return render_response(WebhookResponse.from_dict(response), head)
     result = await running.done
     if result.status != "success":
-        return _failed({"executionId": result.execution_id, "error": result.error})
+        return failed_response({"executionId": result.execution_id, "error": result.error})
     if response_mode == "responseNode":
-        return _render(
+        return render_response(
             WebhookResponse(200, {}, {"message": "Workflow executed successfully"}), head
         )
     if getattr(result.backend, "name", "") == "inline":  # items in memory: cheap
-        last = _last_node_response(node_params, result)
+        last = last_node_response(node_params, result)
     else:
-        last = await asyncio.to_thread(_last_node_response, node_params, result)
-    return _render(last, head)
+        last = await asyncio.to_thread(last_node_response, node_params, result)
+    return render_response(last, head)
 
 
 async def resume_webhook(execution_id: str, request: Request, svc: Svc) -> Response:
@@ -303,7 +224,7 @@ async def resume_webhook(execution_id: str, request: Request, svc: Svc) -> Respo
     item = {
         "headers": {k.lower(): v for k, v in request.headers.items()},
         "params": {},
-        "query": _query(request),
+        "query": request_query(request),
         "body": _body(raw, request.headers.get("content-type", "")),
     }
     running = await Resumer(svc).wake(execution_id, [item])
