@@ -29,11 +29,16 @@ from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
 from serve_app.http import parse_json, read_body
 from serve_app.routes.forms import _refused
-from serve_app.routes.webhooks import _authorize, _failed, _last_node_response, _render
 from serve_app.schemas import ERRORS
 from serve_app.security import principal
 from serve_app.services import Services, services
 from serve_app.triggers import trigger_kind
+from serve_app.webhook_http import (
+    authorize_node_call,
+    failed_response,
+    last_node_response,
+    render_response,
+)
 
 __all__ = ["router"]
 
@@ -59,7 +64,7 @@ async def _chat_node(
     if kind == "n8nUserAuth":
         await principal(request, svc)  # a signed-in user (or API key) of this server
     elif kind == "basicAuth":
-        await _authorize(svc, request, record, str(node["name"]))
+        await authorize_node_call(svc, request, record, str(node["name"]))
     return record, node
 
 
@@ -146,14 +151,14 @@ async def send_message(webhook_id: str, request: Request, svc: Svc) -> Response:
         if mode == "responseNode":
             response = await running.response
             if response is not None:
-                return _render(WebhookResponse.from_dict(response), head=False)
+                return render_response(WebhookResponse.from_dict(response), head=False)
         result = await running.done
         if result.status != "success":
-            return _failed({"executionId": result.execution_id, "error": result.error})
-        last = await asyncio.to_thread(_last_node_response, {}, result)
+            return failed_response({"executionId": result.execution_id, "error": result.error})
+        last = await asyncio.to_thread(last_node_response, {}, result)
         if mode == "streaming":
             return _chunks(last.body, result.last_node_executed or "")
-        return _render(last, head=False)
+        return render_response(last, head=False)
 
     return await _refused(answer())
 

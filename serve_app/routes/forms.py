@@ -42,10 +42,10 @@ from serve_app.errors import ApiError
 from serve_app.executor import Running, RunRequest
 from serve_app.http import WebhookPath, read_body
 from serve_app.resumer import Resumer
-from serve_app.routes.webhooks import _authorize, _query, _render
 from serve_app.schemas import ERRORS
 from serve_app.services import Services, services
 from serve_app.triggers import trigger_kind
+from serve_app.webhook_http import authorize_node_call, render_response, request_query
 
 __all__ = ["max_file_bytes", "router"]
 
@@ -134,9 +134,9 @@ async def show_form(path: WebhookPath, request: Request, svc: Svc) -> Response:
         if _ignored_bot(node, request):
             return Response(status_code=403)
         if float(node.get("typeVersion", 1)) > 1:
-            await _authorize(svc, request, record, str(node["name"]))
+            await authorize_node_call(svc, request, record, str(node["name"]))
         page = trigger_page(node.get("parameters") or {}, test=False)
-        return _html(render_form(page, str(request.url.path), query=_query(request)))
+        return _html(render_form(page, str(request.url.path), query=request_query(request)))
 
     return await _refused(answer())
 
@@ -148,7 +148,7 @@ async def submit_form(path: WebhookPath, request: Request, svc: Svc) -> Response
             return Response(status_code=403)
         name = str(node["name"])
         if float(node.get("typeVersion", 1)) > 1:
-            await _authorize(svc, request, record, name)
+            await authorize_node_call(svc, request, record, name)
         params = node.get("parameters") or {}
         page = trigger_page(params, test=False)
         version = float(node.get("typeVersion", 1))
@@ -195,7 +195,7 @@ async def _item(
 ) -> dict[str, Any] | Response:
     """The submission's item, or the page again (422) naming what is wrong."""
     raw = await read_body(request, svc.settings.max_body_bytes)
-    query = _query(request) if with_query else {}
+    query = request_query(request) if with_query else {}
     submission: Any = ({}, {})
     try:
         submission = read_submission(raw, request.headers.get("content-type", ""))
@@ -255,7 +255,7 @@ def _responded(response: dict[str, Any]) -> Response:
             return RedirectResponse(str(body["redirectURL"]), status_code=303)
         if "formSubmittedText" in body:
             return _answer_page(FormAnswer(str(body["formSubmittedText"])))
-    return _render(answer, head=False)
+    return render_response(answer, head=False)
 
 
 async def _parked_page(svc: Services, execution_id: str) -> FormPage | None:
