@@ -77,7 +77,12 @@ def _build(ctx: NodeContext, subs: Sequence[SubNode], kind: str, item_index: int
         supply = getattr(cls, "supply", None) if cls is not None else None
         if cls is None or supply is None:
             raise AIConfigError(f"sub-node {sub.node.name!r} cannot supply {kind!r}")
-        objects.append(cls().supply(SubNodeView(ctx, sub, item_index)))  # type: ignore[attr-defined]
+        made = cls().supply(SubNodeView(ctx, sub, item_index))  # type: ignore[attr-defined]
+        # a toolkit (MCP Client Tool) supplies several tools: a list, flattened here
+        if isinstance(made, list):
+            objects.extend(made)
+        else:
+            objects.append(made)
     return objects
 
 
