@@ -133,9 +133,11 @@ class FakeGitHubHooks(FakeGitHub):
         hook_id: int | None = None,
         signature: str | None = None,
         signed: bool = True,
+        to: str | None = None,
     ) -> tuple[int, str]:
         """POST `payload` to the hook's URL as GitHub would: (status, answer text).
-        `signature` replaces the right one; `signed=False` sends none."""
+        `signature` replaces the right one; `signed=False` sends none; `to` is where to
+        send it when not the registered URL (a server not listening at its public URL)."""
         hook = self.hooks[hook_id] if hook_id is not None else self.the_hook()
         body = json.dumps(payload).encode()
         headers = {
@@ -149,7 +151,7 @@ class FakeGitHubHooks(FakeGitHub):
         if signed:
             headers["X-Hub-Signature-256"] = signature or sign(secret, body)
         request = urllib.request.Request(
-            hook["config"]["url"], data=body, headers=headers, method="POST"
+            to or hook["config"]["url"], data=body, headers=headers, method="POST"
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
@@ -157,8 +159,8 @@ class FakeGitHubHooks(FakeGitHub):
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
 
-    def ping(self) -> tuple[int, str]:
+    def ping(self, to: str | None = None) -> tuple[int, str]:
         """The ping GitHub sends when a hook is created."""
         hook = self.the_hook()
         payload = {"zen": "Keep it logically awesome.", "hook_id": hook["id"], "hook": hook}
-        return self.deliver("ping", payload)
+        return self.deliver("ping", payload, to=to)

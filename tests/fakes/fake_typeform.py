@@ -160,15 +160,19 @@ class FakeTypeform(FakeService):
         *,
         signature: str | None = None,
         signed: bool = True,
+        to: str | None = None,
     ) -> tuple[int, str]:
         """POST a form response to the webhook's URL as Typeform would: (status, text).
-        `signature` replaces the right one; `signed=False` sends none."""
+        `signature` replaces the right one; `signed=False` sends none; `to` is where to
+        send it when not the registered URL (a server not listening at its public URL)."""
         key, hook = self.the_webhook()
         body = json.dumps(form_response() if payload is None else payload).encode()
         headers = {"Content-Type": "application/json", "User-Agent": "Typeform Webhooks"}
         if signed:
             headers["Typeform-Signature"] = signature or sign(self.secrets[key], body)
-        request = urllib.request.Request(hook["url"], data=body, headers=headers, method="POST")
+        request = urllib.request.Request(
+            to or hook["url"], data=body, headers=headers, method="POST"
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
                 return answer.status, answer.read().decode()
