@@ -26,7 +26,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes import fake_airtable, fake_notion, fake_slack, fake_telegram  # noqa: E402
+from tests.fakes import (  # noqa: E402
+    fake_airtable,
+    fake_github,
+    fake_notion,
+    fake_slack,
+    fake_telegram,
+    fake_wordpress,
+)
 from tests.fakes._base import FakeService, serving  # noqa: E402
 
 HOME = Path(os.environ.get("N8N_ORACLE_HOME", Path.home() / ".cache/n8n-oracle"))
@@ -35,6 +42,22 @@ N8N = HOME / "node_modules/.bin/n8n"
 
 def _telegram_creds(url: str) -> dict[str, Any]:
     return {"accessToken": fake_telegram.TOKEN, "baseUrl": url}
+
+
+def _github() -> fake_github.FakeGitHub:
+    """A repository with 205 issues (three pages of 100 for returnAll)."""
+    fake = fake_github.FakeGitHub()
+    for n in range(1, 206):
+        fake.add_issue(f"Seeded issue {n}", body=f"Body {n}", labels=["seed"] if n % 3 else [])
+    return fake
+
+
+def _wordpress() -> fake_wordpress.FakeWordPress:
+    """A site with 24 posts (with the workflow's own, three pages of 10 for returnAll)."""
+    fake = fake_wordpress.FakeWordPress()
+    for n in range(1, 25):
+        fake.add("posts", f"Seeded post {n}", status="publish", content=f"<p>Post {n}</p>")
+    return fake
 
 
 SERVICES: dict[str, tuple[Callable[[], FakeService], str, Callable[[str], dict[str, Any]], str]] = {
@@ -58,6 +81,23 @@ SERVICES: dict[str, tuple[Callable[[], FakeService], str, Callable[[str], dict[s
         lambda url: {"apiKey": fake_notion.SECRET},
         "api.notion.com",
     ),
+    # n8n's githubApi and wordpressApi credentials carry the server / site URL
+    "github": (
+        _github,
+        "githubApi",
+        lambda url: {"accessToken": fake_github.TOKEN, "server": url, "user": "octo"},
+        "",
+    ),
+    "wordpress": (
+        _wordpress,
+        "wordpressApi",
+        lambda url: {
+            "username": fake_wordpress.USER,
+            "password": fake_wordpress.APP_PASSWORD,
+            "url": url,
+        },
+        "",
+    ),
 }
 for _name in ("slack", "airtable", "notion"):  # more workflows for the same fakes
     SERVICES[f"{_name}_v1"] = SERVICES[f"{_name}_paging"] = SERVICES[_name]
@@ -71,6 +111,8 @@ BAD_CREDENTIALS: dict[str, dict[str, Any]] = {
     "slack": {"accessToken": "xoxb-refused"},
     "airtable": {"accessToken": "patREFUSED"},
     "notion": {"apiKey": "secret_refused"},
+    "github": {"accessToken": "ghp_REFUSED"},
+    "wordpress": {"password": "wrong pass word"},
 }
 for _name in BAD_CREDENTIALS:
     SERVICES[f"{_name}_refused"] = SERVICES[_name]
@@ -86,6 +128,8 @@ def credential_data(service: str, url: str) -> dict[str, Any]:
 
 
 CREDENTIAL_ID = "fakeCredential1"
+FAKE_URL = "http://fake.invalid"
+"""Stands for the fake's own URL in recorded outputs."""
 
 
 def requests_seen(fake: FakeService) -> list[dict[str, Any]]:
@@ -151,7 +195,8 @@ def record(service: str) -> None:
                 check=False,
             )
             out.seek(0)
-            text = out.read()
+            # the fake's port changes each run; its URL (WordPress links) is written as FAKE_URL
+            text = out.read().replace(fake.url, FAKE_URL)
         seen = requests_seen(fake)
     target = HERE / f"{service}_n8n_requests.json"
     target.write_text(json.dumps(seen, indent=1, sort_keys=True) + "\n")
