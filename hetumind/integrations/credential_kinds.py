@@ -90,6 +90,11 @@ CREDENTIAL_KINDS: Mapping[str, CredentialKind] = {
     "hubspotOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
     "typeformApi": CredentialKind({"accessToken": (str, ...), "baseUrl": _URL}, ("accessToken",)),
     "typeformOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    # n8n's fields: `host` is the project URL (the node calls <host>/rest/v1), `serviceRole`
+    # its service_role (or anon) key, sent as `apikey` and as the bearer token
+    "supabaseApi": CredentialKind(
+        {"host": (str, ...), "serviceRole": (str, ...)}, ("serviceRole",)
+    ),
     # `baseUrl` is n8n's field: the Mattermost server's root (the node calls <baseUrl>/api/v4)
     "mattermostApi": CredentialKind(
         {

@@ -55,6 +55,10 @@ SAMPLES = {
         {"accessToken": "s3cret-mm", "baseUrl": "https://chat.example"},
         "s3cret-mm",
     ),
+    "supabaseApi": (
+        {"host": "https://abc.supabase.co", "serviceRole": "eyJ.s3cret-sb-role"},
+        "eyJ.s3cret-sb-role",
+    ),
     **{
         kind: ({"clientId": "c", "clientSecret": f"s3cret-{kind}"}, f"s3cret-{kind}")
         for kind in (
