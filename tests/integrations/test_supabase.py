@@ -327,3 +327,49 @@ def test_unknown_operation_and_tool_variant() -> None:
     with pytest.raises(NodeExecutionError, match='operation "upsert"'):
         run_node(TYPE, {"operation": "upsert", "tableId": "t"}, {})
     assert default_registry().get("n8n-nodes-base.supabaseTool") is not None
+
+
+def _raw(api: FakeSupabase, path: str, headers: dict[str, str]) -> tuple[int, Any, Any]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(api.url + path, headers=headers)
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, json.loads(answer.read()), answer.headers
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), error.headers
+
+
+def test_fake_ranges_and_gateway_errors(api: FakeSupabase) -> None:
+    auth = {"apikey": SERVICE_ROLE, "Authorization": f"Bearer {SERVICE_ROLE}"}
+    status, rows, headers = _raw(
+        api, "/rest/v1/people?select=name&order=age.desc", {**auth, "Range": "0-1"}
+    )
+    assert (status, rows, headers["Content-Range"]) == (
+        200,
+        [{"name": "Cy"}, {"name": "Ada"}],
+        "0-1/*",
+    )
+    counted = {**auth, "Range": "2-9", "Prefer": "count=exact"}
+    _, rows, headers = _raw(api, "/rest/v1/people?select=name", counted)
+    assert rows == [{"name": "Cy"}] and headers["Content-Range"] == "2-2/3"
+    tree = "/rest/v1/people?or=(age.gt.40,and(city.eq.London,not.bio.is.null))&select=id"
+    assert _raw(api, tree, auth)[1] == [{"id": 1}, {"id": 3}]
+    status, body, _ = _raw(api, "/rest/v1/people", {"Authorization": f"Bearer {SERVICE_ROLE}"})
+    assert (status, body["message"]) == (401, "No API key found in request")
+    status, body, _ = _raw(api, "/rest/v1/people", {"apikey": ANON, "Authorization": "Bearer x"})
+    assert (status, body["code"]) == (401, "PGRST301")
+    status, body, _ = _raw(api, "/rest/v1/people?age=between.1", auth)
+    assert (
+        status == 400
+        and body["code"] == "PGRST100"
+        and set(body)
+        == {
+            "code",
+            "message",
+            "details",
+            "hint",
+        }
+    )
