@@ -213,6 +213,9 @@ class FakeHubSpot(FakeService):
             company = self.companies.get(int(hit.group(1)))
             if company is None:
                 return _err(404, "resource not found", "OBJECT_NOT_FOUND")
+            if m == "DELETE":
+                del self.companies[int(hit.group(1))]
+                return Answer(200, {"companyId": company["companyId"], "deleted": True})
             if m == "PUT":
                 for p in body.get("properties", []):
                     company["properties"][p["name"]] = {"value": p["value"]}
@@ -222,7 +225,10 @@ class FakeHubSpot(FakeService):
             rows = sorted(self.companies.items())
             items, more, last = self._offset_page(rows, self._int(req, "offset", 0), limit)
             return Answer(200, {"companies": items, "has-more": more, "offset": last})
-        if path == "/companies/v2/companies/recent/modified":
+        if path in (
+            "/companies/v2/companies/recent/modified",
+            "/companies/v2/companies/recent/created",
+        ):
             count = max(1, min(100, self._int(req, "count", 100)))
             rows = sorted(self.companies.items())
             items, more, last = self._offset_page(rows, self._int(req, "offset", 0), count)
@@ -257,7 +263,7 @@ class FakeHubSpot(FakeService):
             rows = sorted(self.deals.items())
             items, more, last = self._offset_page(rows, self._int(req, "offset", 0), limit)
             return Answer(200, {"deals": items, "hasMore": more, "offset": last})
-        if path == "/deals/v1/deal/recent/created":
+        if path in ("/deals/v1/deal/recent/created", "/deals/v1/deal/recent/modified"):
             count = max(1, min(100, self._int(req, "count", 20)))
             rows = sorted(self.deals.items())
             items, more, last = self._offset_page(rows, self._int(req, "offset", 0), count)

@@ -568,3 +568,72 @@ def test_version_1_defaults_to_deal_resource(hs: FakeHubSpot) -> None:
         version=1,
     )
     assert [o["json"]["dealId"] for o in out] and hs.log[-1].path == "/deals/v1/deal/paged"
+
+
+def test_version_1_shapes(hs: FakeHubSpot) -> None:
+    """n8n's HubspotV1: flat contact properties, resolveData, filters sent as they are,
+    deletes answering as HubSpot does (or `{success: true}`), recently created/modified."""
+    v1 = {"version": 1}
+    made = run(
+        hs,
+        {"resource": "contact", "operation": "upsert", "email": "v1@x.io", "resolveData": False},
+        **v1,
+    )
+    assert made == [{"vid": made[0]["vid"], "isNew": True}]
+    vid = made[0]["vid"]
+    run(
+        hs,
+        {
+            "resource": "contact",
+            "operation": "get",
+            "contactId": str(vid),
+            "additionalFields": {"properties": ["email"], "propertyMode": "valueAndHistory"},
+        },
+        **v1,
+    )
+    assert repeated(hs.log[-1], "property") == ["email"]
+    assert hs.log[-1].query["propertyMode"] == "value_and_history"
+    filters = [{"propertyName": "email", "operator": "EQ", "value": "v1@x.io"}]
+    found = run(
+        hs,
+        {
+            "resource": "contact",
+            "operation": "search",
+            "filterGroupsUi": {"filterGroupsValues": [{"filtersUi": {"filterValues": filters}}]},
+            "limit": 5,
+        },
+        **v1,
+    )
+    assert len(found) == 1 and hs.log[-1].json["filterGroups"] == [{"filters": filters}]
+    company = hs.add_company("Old")
+    gone = run(
+        hs,
+        {"resource": "company", "operation": "delete", "companyId": str(company["companyId"])},
+        **v1,
+    )
+    assert gone == [{"companyId": company["companyId"], "deleted": True}]
+    assert hs.log[-1].path == f"/companies/v2/companies/{company['companyId']}"
+    eng = hs.add_engagement()
+    out = run(
+        hs,
+        {
+            "resource": "engagement",
+            "operation": "delete",
+            "engagementId": str(eng["engagement"]["id"]),
+        },
+        **v1,
+    )
+    assert out == [{"success": True}]
+    hs.add_deal("recent")
+    recent = run(
+        hs,
+        {
+            "resource": "deal",
+            "operation": "getRecentlyModified",
+            "limit": 5,
+            "filters": {"since": "2024-01-01T00:00:00Z"},
+        },
+        **v1,
+    )
+    assert len(recent) == 1 and hs.log[-1].path == "/deals/v1/deal/recent/modified"
+    assert hs.log[-1].query["since"] == "1704067200000"

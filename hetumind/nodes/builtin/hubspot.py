@@ -233,7 +233,12 @@ def _properties_collection(fields: Mapping[str, Any], qs: dict[str, Any], key: s
         return
     qs[key] = _split(values.get("properties"))
     mode = str(values.get("propertyMode") or "")
-    qs["propertyMode"] = "".join(f"_{c.lower()}" if c.isupper() else c for c in mode)
+    qs["propertyMode"] = _snake(mode)
+
+
+def _snake(mode: str) -> str:
+    """change-case's snakeCase for n8n's camelCase option values (valueOnly)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in mode)
 
 
 def _custom(fields: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
@@ -365,9 +370,20 @@ def _list(
     return run
 
 
-def _delete(endpoint: Callable[[str], str], id_param: str) -> RunFn:
+def _delete(
+    endpoint: Callable[[str], str],
+    id_param: str,
+    v1: str = "answer",
+    v1_endpoint: Callable[[str], str] | None = None,
+) -> RunFn:
+    """2.x: `{vid, deleted: true}` for an empty answer; version 1: the answer as it is
+    (`v1="answer"`) or `{success: true}` (`v1="success"`)."""
+
     def run(client: ServiceClient, p: Params) -> Any:
         ident = _id(p, id_param)
+        if p.version < 2:
+            answer = _call(client, p, "DELETE", (v1_endpoint or endpoint)(ident))
+            return {"success": True} if v1 == "success" else answer
         answer = _call(client, p, "DELETE", endpoint(ident))
         return {"vid": ident, "deleted": True} if answer in (None, "") else answer
 
@@ -408,7 +424,11 @@ def _contact_upsert(client: ServiceClient, p: Params) -> Any:
             "definitionId": 1,
         }
         _call(client, p, "PUT", "/crm-associations/v1/associations/create-batch", [association])
-    if not options.get("resolveData"):
+    # 2.x: options.resolveData skips the profile read; 1: resolveData (default on) asks for it
+    resolve = (
+        p.get("resolveData", True) is True if p.version < 2 else not options.get("resolveData")
+    )
+    if resolve:
         is_new = answer.get("isNew") if isinstance(answer, Mapping) else None
         qs: dict[str, Any] = {}
         if fields.get("properties"):
@@ -421,12 +441,21 @@ def _contact_upsert(client: ServiceClient, p: Params) -> Any:
 
 def _contact_qs(key: str) -> Callable[[Params], dict[str, Any]]:
     def qs_fn(p: Params) -> dict[str, Any]:
-        fields = p.collection("additionalFields")
+        # version 1's recently created/updated list reads `filters`
+        recent = p.version < 2 and p.text("operation") == "getRecentlyCreatedUpdated"
+        fields = p.collection("filters" if recent else "additionalFields")
         qs: dict[str, Any] = {}
         if fields.get("formSubmissionMode"):
             qs["formSubmissionMode"] = fields["formSubmissionMode"]
         if fields.get("listMemberships"):
             qs["showListMemberships"] = fields["listMemberships"]
+        if p.version < 2:
+            # version 1: flat properties / propertyMode, sent as `property`
+            if fields.get("properties"):
+                qs["property"] = _split(fields["properties"])
+            if fields.get("propertyMode"):
+                qs["propertyMode"] = _snake(str(fields["propertyMode"]))
+            return qs
         _properties_collection(fields, qs, key)
         return qs
 
@@ -454,14 +483,20 @@ def _filter_groups(p: Params) -> list[dict[str, Any]] | None:
         values = filters_ui.get("filterValues") or []
         if isinstance(values, Mapping):
             values = [values]
+        filters: list[dict[str, Any]] = []
+        if not values and p.version < 2:
+            continue
         filters = []
         for f in values:
+            if p.version < 2:
+                filters.append(dict(f))  # version 1 sends the filters as they are
+                continue
             entry = {k: v for k, v in dict(f).items() if k != "type"}
             if entry.get("propertyName") is not None:
                 entry["propertyName"] = str(entry["propertyName"]).split("|")[0]
             filters.append(entry)
         out.append({"filters": filters})
-    if len(out) > 3:
+    if len(out) > 3 and p.version >= 2:
         raise NodeExecutionError(
             "You can only have 3 filter groups", node=p.ctx.node_name, item_index=p.index
         )
@@ -623,6 +658,11 @@ def _deal_list_qs(p: Params) -> dict[str, Any]:
     return qs
 
 
+def _v1_since_qs(p: Params) -> dict[str, Any]:
+    filters = p.collection("filters")
+    return {"since": _epoch_ms(filters["since"], p, "since")} if filters.get("since") else {}
+
+
 def _deal_recent_qs(p: Params) -> dict[str, Any]:
     filters = p.collection("filters")
     qs: dict[str, Any] = {}
@@ -696,7 +736,7 @@ def _engagement_create(client: ServiceClient, p: Params) -> Any:
         )
     owner = associations.get("ownerId")
     engagement: dict[str, Any] = {"type": kind.upper()}
-    if isinstance(owner, int | float) and not isinstance(owner, bool):
+    if isinstance(owner, int | float) and not isinstance(owner, bool) and p.version >= 2:
         engagement["ownerId"] = owner
     if kind == "task" and p.version >= 2.2 and p.get("dueDate"):
         engagement["timestamp"] = _epoch_ms(p.get("dueDate"), p, "dueDate")
@@ -888,7 +928,24 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("company", "searchByDomain"): Operation(run=_company_by_domain),
     ("company", "delete"): Operation(
-        run=_delete(lambda i: f"/crm/v3/objects/companies/{i}", "companyId")
+        run=_delete(
+            lambda i: f"/crm/v3/objects/companies/{i}",
+            "companyId",
+            v1_endpoint=lambda i: f"/companies/v2/companies/{i}",
+        )
+    ),
+    # version 1 only
+    ("company", "getRecentlyCreated"): Operation(
+        run=_list("/companies/v2/companies/recent/created", "results", "count")
+    ),
+    ("company", "getRecentlyModified"): Operation(
+        run=_list("/companies/v2/companies/recent/modified", "results", "count", _v1_since_qs)
+    ),
+    ("deal", "getRecentlyCreated"): Operation(
+        run=_list("/deals/v1/deal/recent/created", "results", "count", _deal_recent_qs)
+    ),
+    ("deal", "getRecentlyModified"): Operation(
+        run=_list("/deals/v1/deal/recent/modified", "results", "count", _deal_recent_qs)
     ),
     ("deal", "create"): Operation(run=_deal_create),
     ("deal", "update"): Operation(run=_deal_update),
@@ -909,7 +966,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         run=_list("/engagements/v1/engagements/paged", "results", "limit")
     ),
     ("engagement", "delete"): Operation(
-        run=_delete(lambda i: f"/engagements/v1/engagements/{i}", "engagementId")
+        run=_delete(lambda i: f"/engagements/v1/engagements/{i}", "engagementId", "success")
     ),
     ("form", "getFields"): Operation(run=_form_fields),
     ("form", "submit"): Operation(run=_form_submit),
@@ -918,7 +975,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("ticket", "getAll"): Operation(run=_ticket_get_all),
     ("ticket", "update"): Operation(run=_ticket_update),
     ("ticket", "delete"): Operation(
-        run=_delete(lambda i: f"/crm-objects/v1/objects/tickets/{i}", "ticketId")
+        run=_delete(lambda i: f"/crm-objects/v1/objects/tickets/{i}", "ticketId", "success")
     ),
 }
 
