@@ -450,3 +450,30 @@ def test_allow_unauthorized_certs_turns_verification_off(
     seen.clear()
     run(mm, {"resource": "user", "operation": "getByEmail", "email": "admin@example.com"})
     assert seen == [True]
+
+
+def test_n8n_defaults_when_an_export_leaves_them_out(mm: FakeMattermost) -> None:
+    """returnAll defaults to true for users getAll, channel members and reactions."""
+    chan = mm.add_channel("defaults", members=[ME])
+    users = run(mm, {"resource": "user", "operation": "getAll"})
+    assert len(users) == 1 and mm.log[-1].query == {"page": "1", "per_page": "100"}
+    members = run(mm, {"resource": "channel", "operation": "members", "channelId": chan["id"]})
+    assert members == [{"channel_id": chan["id"], "user_id": ME, "roles": "channel_user"}]
+    post = run(mm, {"channelId": chan["id"], "message": "x"})[0]
+    for emoji in ("a", "b", "c"):
+        mm.reactions.append(
+            {"user_id": ME, "post_id": post["id"], "emoji_name": emoji, "create_at": 1}
+        )
+    every = run(mm, {"resource": "reaction", "operation": "getAll", "postId": post["id"]})
+    assert len(every) == 3
+    two = run(
+        mm,
+        {
+            "resource": "reaction",
+            "operation": "getAll",
+            "postId": post["id"],
+            "returnAll": False,
+            "limit": 2,
+        },
+    )
+    assert [r["emoji_name"] for r in two] == ["a", "b"]

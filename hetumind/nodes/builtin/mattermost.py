@@ -198,10 +198,11 @@ def _channel(method: str, suffix: str = "") -> RunFn:
 
 def _channel_members(client: ServiceClient, p: Params) -> Any:
     endpoint = f"channels/{_seg(_text(p, 'channelId'))}/members"
-    if p.get("returnAll", False) is True:
+    # n8n's defaults: returnAll true, limit 100
+    if p.get("returnAll", True) is True:
         # n8n resolves users only for one page, not for returnAll
         return _all_pages(client, p, "GET", endpoint, {})
-    limit = p.get("limit", 0)
+    limit = p.get("limit", 100)
     found = _call(client, p, "GET", endpoint, None, {"per_page": limit})
     if isinstance(found, list) and limit:
         found = found[: int(limit)]
@@ -249,7 +250,8 @@ def _reaction_delete(client: ServiceClient, p: Params) -> Any:
 
 def _reaction_get_all(client: ServiceClient, p: Params) -> Any:
     found = _call(client, p, "GET", f"posts/{_seg(_text(p, 'postId'))}/reactions")
-    limit = p.ctx.param("limit", 0, 0)
+    # returnAll (default true) hides limit, which n8n then reads as 0: no cut
+    limit = 0 if p.ctx.param("returnAll", 0, True) is True else p.ctx.param("limit", 0, 100)
     if isinstance(found, list) and isinstance(limit, int | float) and limit > 0:
         found = found[: int(limit)]
     return [] if found is None else found
@@ -320,7 +322,7 @@ def _user_get_all(client: ServiceClient, p: Params) -> Any:
             raise fail("When sort is different than username In Team must be set")
     if sort == "username":
         qs["sort"] = ""
-    if p.get("returnAll", False) is True:
+    if p.get("returnAll", True) is True:  # n8n's default
         return _all_pages(client, p, "GET", "users", qs)
     qs["per_page"] = p.get("limit", 100)
     return _call(client, p, "GET", "users", None, qs)
