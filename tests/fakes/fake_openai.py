@@ -40,6 +40,7 @@ MODELS = {
     "text-moderation-stable",
     "dall-e-2",
     "dall-e-3",
+    "gpt-image-1",
 }
 CATEGORIES = ("harassment", "hate", "self-harm", "sexual", "violence")
 

@@ -4,6 +4,7 @@ binary data, auth failure, rate limiting, and an exported workflow on both backe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -25,10 +26,19 @@ from tests.nodes.context import node_context
 TYPE = "n8n-nodes-base.openAi"
 
 
-@pytest.fixture
-def openai() -> Iterator[FakeOpenAI]:
+@pytest.fixture(scope="module")
+def served() -> Iterator[FakeOpenAI]:
     with serving(FakeOpenAI()) as fake:
         yield fake
+
+
+@pytest.fixture
+def openai(served: FakeOpenAI) -> FakeOpenAI:
+    """The module's fake with an empty log and no rate limit left from another test."""
+    served.rate_limit(0)
+    with served.lock:
+        served.log.clear()
+    return served
 
 
 def creds(fake: FakeOpenAI, key: str = API_KEY, **extra: Any) -> dict[str, Any]:
@@ -63,7 +73,7 @@ def chat(**extra: Any) -> dict[str, Any]:
 def test_chat_complete_sends_n8n_body_and_gives_choices(openai: FakeOpenAI) -> None:
     options = {"maxTokens": 50, "topP": 0.5, "temperature": 0.2, "n": 2}
     items = [{"json": {"question": "hi"}}, {"json": {"question": "bye"}}]
-    out = run(openai, chat(model="gpt-4o-mini", options=options), items=items)
+    out = run(openai, chat(chatModel="gpt-4o-mini", options=options), items=items)
     sent = openai.calls("/v1/chat/completions")
     assert len(sent) == 2  # one request per item, as n8n's routing does
     assert sent[0].json == {
@@ -105,6 +115,31 @@ def test_chat_defaults_model_and_raw_output(openai: FakeOpenAI) -> None:
     assert item["choices"][0]["message"]["content"] == "Echo: q"
 
 
+def test_version_1_names_the_chat_model_model(openai: FakeOpenAI) -> None:
+    run(openai, chat(model="gpt-4o-mini"), items=[{"json": {"question": "q"}}], version=1)
+    run(openai, chat(model="gpt-4o-mini"), items=[{"json": {"question": "q"}}], version=1.1)
+    sent = [c.json["model"] for c in openai.calls("/v1/chat/completions")]
+    assert sent == ["gpt-4o-mini", "gpt-3.5-turbo"]  # 1.1 reads chatModel, as n8n
+
+
+def test_image_options_follow_the_model(openai: FakeOpenAI) -> None:
+    options = {"size": "1792x1024", "quality": "hd", "style": "natural", "n": 1}
+    params = {"resource": "image", "prompt": "p", "responseFormat": "imageUrl"}
+    run(openai, {**params, "model": "dall-e-3", "options": options}, version=1)
+    run(openai, {**params, "imageModel": "dall-e-3", "options": options}, version=1.1)
+    run(openai, {**params, "options": {**options, "size": "256x256"}}, version=1.1)
+    run(openai, {**params, "imageModel": "gpt-image-1", "options": options}, version=1.1)
+    sent = [c.json for c in openai.calls("/v1/images/generations")]
+    dalle3 = {**params_body("dall-e-3"), **options}
+    assert sent[0] == dalle3 and sent[1] == dalle3
+    assert sent[2] == {**params_body("dall-e-2"), "size": "256x256", "n": 1}
+    assert sent[3] == {**params_body("gpt-image-1"), "n": 1}
+
+
+def params_body(model: str) -> dict[str, Any]:
+    return {"prompt": "p", "model": model, "response_format": "url"}
+
+
 def test_organization_header(openai: FakeOpenAI) -> None:
     run_node(
         TYPE,
@@ -119,7 +154,7 @@ def test_text_complete_with_export_defaults_trims_text(openai: FakeOpenAI) -> No
     # An export leaves out resource (text), operation (complete) and model
     out = run(openai, {"prompt": "Say this", "options": {"echo": False}}, version=1)
     assert openai.calls("/v1/completions")[0].json == {
-        "model": "text-davinci-003",
+        "model": "gpt-3.5-turbo-instruct",
         "prompt": "Say this",
         "echo": False,
     }
@@ -134,12 +169,18 @@ def test_text_complete_raw_keeps_untrimmed_text(openai: FakeOpenAI) -> None:
 
 
 def test_text_edit(openai: FakeOpenAI) -> None:
-    params = {"operation": "edit", "input": "fix me", "instruction": "Make it uppercase"}
+    params = {
+        "operation": "edit",
+        "input": "fix me",
+        "instruction": "Make it uppercase",
+        "options": {"maxTokens": 20, "echo": True, "temperature": 0.3},
+    }
     out = run(openai, params)
-    assert openai.calls("/v1/edits")[0].json == {
+    assert openai.calls("/v1/edits")[0].json == {  # maxTokens and echo are complete's only
         "model": "text-davinci-edit-001",
         "input": "fix me",
         "instruction": "Make it uppercase",
+        "temperature": 0.3,
     }
     assert jsons(out) == [{"text": "FIX ME", "index": 0}]
 
@@ -294,3 +335,264 @@ def test_server_mode_keeps_the_network_policy(openai: FakeOpenAI, tmp_path: Any)
     )
     result = run_workflow(export(openai), capabilities=replace(allowed, inline_credentials=True))
     assert result.status == "success", result.error
+
+
+# What n8n 1.123.81 did with these nodes against the same fake (recorded with the n8n
+# oracle: ../shared/tools/n8n-oracle), typeVersion 1.3 included.
+RECORDED_NODES: list[tuple[str, float, dict[str, Any], bool, bool]] = [
+    (
+        "Chat",
+        1.1,
+        {
+            "resource": "chat",
+            "prompt": {"messages": [{"role": "system", "content": "Be brief."}, {"content": "hi"}]},
+            "options": {"maxTokens": 50, "topP": 0.5, "n": 2},
+            "chatModel": "gpt-4o-mini",
+        },
+        False,
+        False,
+    ),
+    (
+        "ChatRaw",
+        1.1,
+        {"resource": "chat", "prompt": {"messages": [{"content": "q"}]}, "simplifyOutput": False},
+        False,
+        False,
+    ),
+    ("Complete", 1, {"prompt": "Say this", "options": {"echo": False}}, False, False),
+    (
+        "Edit",
+        1.1,
+        {
+            "operation": "edit",
+            "input": "fix me",
+            "instruction": "Make it uppercase",
+            "options": {"maxTokens": 20, "echo": True, "temperature": 0.3},
+        },
+        False,
+        False,
+    ),
+    ("Moderate", 1.1, {"operation": "moderate", "input": "I will kill the process"}, False, False),
+    (
+        "ImageUrl",
+        1.1,
+        {"resource": "image", "prompt": "a dog", "responseFormat": "imageUrl", "options": {}},
+        False,
+        False,
+    ),
+    ("ImageBin", 1.1, {"resource": "image", "prompt": "a cat", "options": {"n": 2}}, False, False),
+    ("ChatEmpty", 1.1, {"resource": "chat"}, False, True),
+    ("BadKey", 1.1, {"prompt": "x"}, True, True),
+    (
+        "BadSize",
+        1,
+        {"resource": "image", "prompt": "x", "options": {"size": "999x999"}},
+        False,
+        True,
+    ),
+    (
+        "ChatV1",
+        1,
+        {
+            "resource": "chat",
+            "model": "gpt-4o-mini",
+            "prompt": {"messages": [{"role": "user", "content": "={{ 'v' + 1 }}"}]},
+        },
+        False,
+        False,
+    ),
+    (
+        "Image3",
+        1,
+        {
+            "resource": "image",
+            "model": "dall-e-3",
+            "prompt": "a fox",
+            "responseFormat": "imageUrl",
+            "options": {"size": "1792x1024", "quality": "hd", "style": "natural"},
+        },
+        False,
+        False,
+    ),
+    (
+        "ImageV13",
+        1.3,
+        {
+            "resource": "image",
+            "imageModel": "dall-e-3",
+            "prompt": "an owl",
+            "responseFormat": "imageUrl",
+            "options": {"quality": "hd"},
+        },
+        False,
+        False,
+    ),
+]
+"""(name, typeVersion, parameters, with the refused key, continueOnFail)"""
+N8N_REQUESTS: list[list[Any]] = [
+    [
+        "/v1/chat/completions",
+        {
+            "model": "gpt-4o-mini",
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "hi"},
+            ],
+            "max_tokens": 50,
+            "n": 2,
+            "top_p": 0.5,
+        },
+    ],
+    [
+        "/v1/chat/completions",
+        {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "q"}]},
+    ],
+    [
+        "/v1/chat/completions",
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "v1"}]},
+    ],
+    ["/v1/chat/completions", {"model": "gpt-3.5-turbo"}],
+    ["/v1/completions", {"model": "gpt-3.5-turbo-instruct", "prompt": "Say this", "echo": False}],
+    ["/v1/completions", {"model": "gpt-3.5-turbo-instruct", "prompt": "x"}],
+    [
+        "/v1/edits",
+        {
+            "model": "text-davinci-edit-001",
+            "input": "fix me",
+            "instruction": "Make it uppercase",
+            "temperature": 0.3,
+        },
+    ],
+    [
+        "/v1/images/generations",
+        {"prompt": "a cat", "model": "dall-e-2", "response_format": "b64_json", "n": 2},
+    ],
+    ["/v1/images/generations", {"prompt": "a dog", "model": "dall-e-2", "response_format": "url"}],
+    [
+        "/v1/images/generations",
+        {"prompt": "x", "model": "dall-e-2", "response_format": "b64_json", "size": "999x999"},
+    ],
+    [
+        "/v1/images/generations",
+        {
+            "prompt": "a fox",
+            "model": "dall-e-3",
+            "response_format": "url",
+            "quality": "hd",
+            "size": "1792x1024",
+            "style": "natural",
+        },
+    ],
+    ["/v1/images/generations", {"prompt": "an owl", "model": "dall-e-3", "response_format": "url"}],
+    ["/v1/moderations", {"model": "text-moderation-latest", "input": "I will kill the process"}],
+]
+N8N_OUTPUTS: dict[str, list[dict[str, Any]]] = {
+    "ImageV13": [{"url": "URL/images/img-0.png"}],
+    "Image3": [{"url": "URL/images/img-0.png"}],
+    "ChatV1": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "Echo: v1"},
+            "logprobs": None,
+            "finish_reason": "stop",
+        }
+    ],
+    "BadSize": [{"error": "Bad request - please check your parameters"}],
+    "BadKey": [{"error": "Authorization failed - please check your credentials"}],
+    "ChatEmpty": [{"error": "Bad request - please check your parameters"}],
+    "ImageBin": [{}, {}],
+    "ImageUrl": [{"url": "URL/images/img-0.png"}],
+    "Moderate": [
+        {
+            "flagged": True,
+            "categories": {
+                "harassment": False,
+                "hate": False,
+                "self-harm": False,
+                "sexual": False,
+                "violence": True,
+            },
+            "category_scores": {
+                "harassment": 0.0001,
+                "hate": 0.0001,
+                "self-harm": 0.0001,
+                "sexual": 0.0001,
+                "violence": 0.98,
+            },
+        }
+    ],
+    "Edit": [{"text": "FIX ME", "index": 0}],
+    "Complete": [{"text": "Say this done.", "index": 0, "logprobs": None, "finish_reason": "stop"}],
+    "ChatRaw": [
+        {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": "gpt-3.5-turbo",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Echo: q"},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 4, "total_tokens": 9},
+        }
+    ],
+    "Chat": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "Echo: hi"},
+            "logprobs": None,
+            "finish_reason": "stop",
+        },
+        {
+            "index": 1,
+            "message": {"role": "assistant", "content": "Echo: hi"},
+            "logprobs": None,
+            "finish_reason": "stop",
+        },
+    ],
+}
+
+
+def test_same_requests_and_outputs_as_n8n(openai: FakeOpenAI) -> None:
+    nodes: list[dict[str, Any]] = [
+        {
+            "id": "start",
+            "name": "Start",
+            "type": "n8n-nodes-base.manualTrigger",
+            "typeVersion": 1,
+            "position": [0, 0],
+            "parameters": {},
+        }
+    ]
+    for name, version, params, refused, continues in RECORDED_NODES:
+        key = "sk-wrong-key-1234" if refused else API_KEY
+        node: dict[str, Any] = {
+            "id": name,
+            "name": name,
+            "type": TYPE,
+            "typeVersion": version,
+            "position": [0, 0],
+            "parameters": params,
+            "credentials": creds(openai, key),
+        }
+        if continues:
+            node["onError"] = "continueRegularOutput"
+        nodes.append(node)
+    targets = [{"node": n["name"], "type": "main", "index": 0} for n in nodes[1:]]
+    wf = {"name": "recorded", "nodes": nodes, "connections": {"Start": {"main": [targets]}}}
+    result = run_workflow(wf)
+    assert result.status == "success", result.error
+    expected = json.loads(json.dumps(N8N_REQUESTS))
+    for request in expected:  # the one deliberate difference (docs/nodes/openai-legacy.md):
+        if request[1].get("prompt") == "an owl":  # 1.1+ sends dall-e-3's options
+            request[1]["quality"] = "hd"
+    sent = [[c.path, c.json] for c in openai.calls()]
+    key = json.dumps
+    assert sorted(sent, key=key) == sorted(expected, key=key)
+    for name, items in N8N_OUTPUTS.items():
+        got = json.loads(json.dumps(result.outputs(name)[0]).replace(openai.url, "URL"))
+        assert got == items, name

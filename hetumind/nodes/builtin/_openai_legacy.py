@@ -35,7 +35,9 @@ _COMPLETION_OPTIONS = {
     "temperature": "temperature",
     "topP": "top_p",
 }
-_IMAGE_OPTIONS = {"n": "n", "quality": "quality", "size": "size", "style": "style"}
+_EDIT_OPTIONS = {  # echo and maxTokens are shown for complete only, so n8n never sends them
+    k: v for k, v in _COMPLETION_OPTIONS.items() if k not in ("echo", "maxTokens")
+}
 
 # The file types OpenAI's image endpoints return, by their first bytes (n8n detects the
 # type from the content when it stores the image).
@@ -94,7 +96,9 @@ def _messages(p: Params) -> list[dict[str, Any]] | None:
 
 
 def _chat_complete(client: ServiceClient, p: Params) -> Any:
-    body: dict[str, Any] = {"model": p.get("model", "gpt-3.5-turbo")}
+    # version 1 names the model `model`; 1.1 and later `chatModel` (n8n hides one per version)
+    name = "model" if p.version < 1.1 else "chatModel"
+    body: dict[str, Any] = {"model": p.get(name, "gpt-3.5-turbo")}
     messages = _messages(p)
     if messages is not None:
         body["messages"] = messages
@@ -113,7 +117,7 @@ def _trimmed(choices: list[Any]) -> list[Any]:
 
 
 def _text_complete(client: ServiceClient, p: Params) -> Any:
-    body = {"model": p.get("model", "text-davinci-003"), "prompt": p.get("prompt", "")}
+    body = {"model": p.get("model", "gpt-3.5-turbo-instruct"), "prompt": p.get("prompt", "")}
     body.update(_options(p, _COMPLETION_OPTIONS))
     answer = _post(client, p, "/v1/completions", body)
     return _trimmed(_listed(answer, "choices")) if _simplify(p) else answer
@@ -125,7 +129,7 @@ def _text_edit(client: ServiceClient, p: Params) -> Any:
         "input": p.get("input", ""),
         "instruction": p.get("instruction", ""),
     }
-    body.update(_options(p, _COMPLETION_OPTIONS))
+    body.update(_options(p, _EDIT_OPTIONS))
     answer = _post(client, p, "/v1/edits", body)
     return _trimmed(_listed(answer, "choices")) if _simplify(p) else answer
 
@@ -138,12 +142,20 @@ def _text_moderate(client: ServiceClient, p: Params) -> Any:
 
 def _image_create(client: ServiceClient, p: Params) -> Any:
     as_url = p.get("responseFormat", "binaryData") == "imageUrl"
+    model = p.get("model" if p.version < 1.1 else "imageModel", "dall-e-2")
     body: dict[str, Any] = {
         "prompt": p.get("prompt", ""),
-        "model": p.get("model", "dall-e-2"),
+        "model": model,
         "response_format": "url" if as_url else "b64_json",
     }
-    body.update(_options(p, _IMAGE_OPTIONS))
+    # quality and style exist for dall-e-3, size for both models (n8n shows them by the
+    # parameter `model`, which 1.1 renamed, so n8n 1.1 drops them: see the docs)
+    names = {"n": "n"}
+    if model in ("dall-e-2", "dall-e-3"):
+        names["size"] = "size"
+    if model == "dall-e-3":
+        names.update(quality="quality", style="style")
+    body.update(_options(p, names))
     images = _listed(_post(client, p, "/v1/images/generations", body), "data")
     if as_url:
         return images
