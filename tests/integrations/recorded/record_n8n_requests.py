@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes import (  # noqa: E402
     fake_airtable,
+    fake_discord,
     fake_github,
     fake_notion,
     fake_slack,
@@ -49,6 +50,15 @@ def _github() -> fake_github.FakeGitHub:
     fake = fake_github.FakeGitHub()
     for n in range(1, 206):
         fake.add_issue(f"Seeded issue {n}", body=f"Body {n}", labels=["seed"] if n % 3 else [])
+    return fake
+
+
+def _discord() -> fake_discord.FakeDiscord:
+    """A channel with 149 messages (with the workflow's own, pages of 100, 50 and 0)."""
+    fake = fake_discord.FakeDiscord()
+    channel = fake.add_channel("general")["id"]
+    for n in range(1, 150):
+        fake.add_message(channel, f"Seeded message {n}")
     return fake
 
 
@@ -81,6 +91,12 @@ SERVICES: dict[str, tuple[Callable[[], FakeService], str, Callable[[str], dict[s
         lambda url: {"apiKey": fake_notion.SECRET},
         "api.notion.com",
     ),
+    "discord": (
+        _discord,
+        "discordBotApi",
+        lambda url: {"botToken": fake_discord.BOT_TOKEN},
+        "discord.com",
+    ),
     # n8n's githubApi and wordpressApi credentials carry the server / site URL
     "github": (
         _github,
@@ -112,6 +128,7 @@ BAD_CREDENTIALS: dict[str, dict[str, Any]] = {
     "airtable": {"accessToken": "patREFUSED"},
     "notion": {"apiKey": "secret_refused"},
     "github": {"accessToken": "ghp_REFUSED"},
+    "discord": {"botToken": "MTA.refused"},
     "wordpress": {"password": "wrong pass word"},
 }
 for _name in BAD_CREDENTIALS:
