@@ -637,3 +637,43 @@ def test_version_1_shapes(hs: FakeHubSpot) -> None:
     )
     assert len(recent) == 1 and hs.log[-1].path == "/deals/v1/deal/recent/modified"
     assert hs.log[-1].query["since"] == "1704067200000"
+
+
+def test_exported_workflow_runs_inline(hs: FakeHubSpot) -> None:
+    """An export as n8n writes it: defaults left out (resource contact, authentication),
+    expressions evaluated per item."""
+    from hetumind.engine import run_workflow
+
+    hs.add_contact("w@x.io")
+    workflow = {
+        "name": "hubspot",
+        "nodes": [
+            {
+                "id": "1",
+                "name": "Start",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "position": [0, 0],
+                "parameters": {},
+            },
+            {
+                "id": "2",
+                "name": "HubSpot",
+                "type": TYPE,
+                "typeVersion": 2.1,
+                "position": [200, 0],
+                "parameters": {
+                    "operation": "upsert",
+                    "email": "={{ 'w' + '@x.io' }}",
+                    "additionalFields": {"firstName": "Wu"},
+                    "options": {},
+                },
+                "credentials": {"hubspotAppToken": creds(hs)["hubspotAppToken"]},
+            },
+        ],
+        "connections": {"Start": {"main": [[{"node": "HubSpot", "type": "main", "index": 0}]]}},
+    }
+    result = run_workflow(workflow, backend="inline").to_json()
+    assert result["status"] == "success", result
+    assert hs.calls("/createOrUpdate/email/w@x.io")[0].headers["authorization"] == f"Bearer {TOKEN}"
+    assert hs.log[-1].path.endswith("/profile")

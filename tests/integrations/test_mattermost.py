@@ -477,3 +477,40 @@ def test_n8n_defaults_when_an_export_leaves_them_out(mm: FakeMattermost) -> None
         },
     )
     assert [r["emoji_name"] for r in two] == ["a", "b"]
+
+
+def test_exported_workflow_runs_inline(mm: FakeMattermost) -> None:
+    from hetumind.engine import run_workflow
+
+    chan = mm.add_channel("wf")
+    workflow = {
+        "name": "mattermost",
+        "nodes": [
+            {
+                "id": "1",
+                "name": "Start",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "position": [0, 0],
+                "parameters": {},
+            },
+            {
+                "id": "2",
+                "name": "Mattermost",
+                "type": TYPE,
+                "typeVersion": 1,
+                "position": [200, 0],
+                "parameters": {
+                    "channelId": chan["id"],
+                    "message": "={{ 'built ' + 'ok' }}",
+                    "attachments": [],
+                    "otherOptions": {},
+                },
+                "credentials": {"mattermostApi": creds(mm)["mattermostApi"]},
+            },
+        ],
+        "connections": {"Start": {"main": [[{"node": "Mattermost", "type": "main", "index": 0}]]}},
+    }
+    result = run_workflow(workflow, backend="inline").to_json()
+    assert result["status"] == "success", result
+    assert mm.calls("/api/v4/posts")[0].json["message"] == "built ok"
