@@ -175,7 +175,7 @@ def slow_workflow(name: str, seconds: int) -> dict[str, Any]:
 
 
 def test_watch_an_execution_live(page: Page, ui_server: UiServer) -> None:
-    wf = ui_server.create(slow_workflow("Slow one", 8))
+    wf = ui_server.create(slow_workflow("Slow one", 10))  # time to open it under load
     login(page)
     page.get_by_test_id("nav-executions").click()
     expect(page.get_by_test_id("execution-list")).to_be_visible()

@@ -84,6 +84,9 @@ function EditorInner({ workflowId, executionId, user }: Props) {
   const [running, setRunning] = useState(false);
   const [renderMs, setRenderMs] = useState<number | null>(null);
   const history = useRef(new History());
+  const streams = useRef(new Set<EventSource>());
+  // Leaving the page closes the event streams it still follows.
+  useEffect(() => () => streams.current.forEach((es) => es.close()), []);
   const panelRecorded = useRef<string | null>(null);
   const [, setTick] = useState(0);
   const state = useRef({ nodes, edges });
@@ -214,6 +217,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
   const follow = (id: string) =>
     new Promise<void>((resolve) => {
       const es = new EventSource(`/api/v1/executions/${encodeURIComponent(id)}/stream`);
+      streams.current.add(es);
       const byName = (name: string) => state.current.nodes.find((n) => n.data.n8n.name === name);
       const patchNode = (name: string, patch: Record<string, any>) => {
         const target = byName(name);
@@ -240,6 +244,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
       });
       const end = () => {
         es.close();
+        streams.current.delete(es);
         resolve();
       };
       es.addEventListener("executionFinished", end);
