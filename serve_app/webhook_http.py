@@ -9,22 +9,22 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from hetumind.binary import read_binary
 from hetumind.errors import HetumindError
 from hetumind.nodes.builtin.webhook import (
     AUTH_CREDENTIALS,
     WebhookResponse,
     check_webhook_request,
-    header_entries,
 )
 from hetumind.store import WorkflowRecord
 from serve_app.errors import error_body
 from serve_app.services import Services
 
 __all__ = [
+    "SANDBOX_CSP",
     "authorize_node_call",
     "client_ip",
     "failed_response",
-    "last_node_response",
     "render_response",
     "request_query",
     "stored_node",
@@ -42,18 +42,59 @@ def request_query(request: Request) -> dict[str, Any]:
     return query
 
 
+# Documents a browser runs scripts in. A workflow's answer of one of these types comes from
+# the web app's origin, where a script could read the CSRF cookie and call the API as
+# whoever opened the link; the CSP sandbox gives it an opaque origin instead (n8n wraps
+# such answers in an iframe for the same reason).
+_ACTIVE_TYPES = frozenset(
+    {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml"}
+)
+SANDBOX_CSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
+SERVER_COOKIE_PREFIX = "hetumind_"
+"""Cookies a workflow's answer may not set: the server's session and CSRF cookies."""
+
+
+def _guarded(response: Response) -> Response:
+    """`response` with nosniff, the sandbox for active content types, and no Set-Cookie of
+    the server's own cookies (a workflow could otherwise fix a victim's session)."""
+    media = (response.media_type or response.headers.get("content-type", "")).split(";")[0]
+    cookies = [
+        v
+        for k, v in response.headers.items()
+        if k == "set-cookie" and not v.strip().lower().startswith(SERVER_COOKIE_PREFIX)
+    ]
+    if "set-cookie" in response.headers:
+        del response.headers["set-cookie"]
+        for value in cookies:
+            response.headers.append("set-cookie", value)
+    response.headers["x-content-type-options"] = "nosniff"
+    if media.strip().lower() in _ACTIVE_TYPES:
+        response.headers.append("content-security-policy", SANDBOX_CSP)
+    return response
+
+
 def render_response(response: WebhookResponse, head: bool) -> Response:
+    """The HTTP answer of a webhook-kind node: JSON, text, a binary file (read from the
+    blob store) or nothing, always through `_guarded`."""
     headers = dict(response.headers)
+    media: str | None
     if response.kind == "empty" or response.body is None or head:
-        return Response(status_code=response.status, headers=headers)
+        return _guarded(Response(status_code=response.status, headers=headers))
     if response.kind == "text":
         media = headers.pop("content-type", "text/plain; charset=utf-8")
-        return Response(
-            str(response.body), status_code=response.status, headers=headers, media_type=media
+        content: bytes | str = str(response.body)
+    elif response.kind == "binary":
+        entry = response.body if isinstance(response.body, dict) else {}
+        media = headers.pop("content-type", None) or str(
+            entry.get("mimeType") or "application/octet-stream"
         )
-    media = headers.pop("content-type", "application/json")
-    content = json.dumps(response.body, default=str, separators=(",", ":"))
-    return Response(content, status_code=response.status, headers=headers, media_type=media)
+        content = read_binary(entry, where="the webhook's binary response")
+    else:
+        media = headers.pop("content-type", "application/json")
+        content = json.dumps(response.body, default=str, separators=(",", ":"))
+    return _guarded(
+        Response(content, status_code=response.status, headers=headers, media_type=media)
+    )
 
 
 def failed_response(body: dict[str, Any]) -> JSONResponse:
@@ -66,24 +107,6 @@ def failed_response(body: dict[str, Any]) -> JSONResponse:
         ),
         status_code=500,
     )
-
-
-def last_node_response(params: dict[str, Any], result: Any) -> WebhookResponse:
-    options = params.get("options") or {}
-    status = int(params.get("responseCode") or options.get("responseCode") or 200)
-    headers = header_entries(options)
-    mode = params.get("responseData", "firstEntryJson")
-    if mode == "noData":
-        return WebhookResponse(status, headers, None, "empty")
-    last = result.last_node_executed
-    items = result.outputs(last)[0] if last is not None else []
-    if mode == "allEntries":
-        return WebhookResponse(status, headers, items)
-    first = items[0] if items else {}
-    prop = options.get("responsePropertyName")
-    if prop:
-        first = first.get(prop) if isinstance(first, dict) else None
-    return WebhookResponse(status, headers, first)
 
 
 def client_ip(request: Request) -> str:

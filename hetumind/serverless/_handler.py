@@ -279,6 +279,17 @@ def _render(response: Any, head: bool) -> dict[str, Any]:
             "body": "",
             "isBase64Encoded": False,
         }
+    if response.kind == "binary":
+        from hetumind.binary import read_binary
+
+        entry = response.body if isinstance(response.body, dict) else {}
+        headers.setdefault("content-type", str(entry.get("mimeType") or "application/octet-stream"))
+        return {
+            "statusCode": response.status,
+            "headers": headers,
+            "body": base64.b64encode(read_binary(entry)).decode(),
+            "isBase64Encoded": True,
+        }
     if isinstance(response.body, bytes | bytearray):
         headers.setdefault("content-type", "application/octet-stream")
         return {
@@ -296,61 +307,6 @@ def _render(response: Any, head: bool) -> dict[str, Any]:
             "isBase64Encoded": False,
         }
     return _json_answer(response.status, response.body, headers)
-
-
-def _last_node(params: dict[str, Any], result: Any) -> Any:
-    from hetumind.nodes.builtin.webhook import WebhookResponse, header_entries
-
-    options = params.get("options") or {}
-    status = int(params.get("responseCode") or options.get("responseCode") or 200)
-    headers = header_entries(options)
-    mode = params.get("responseData", "firstEntryJson")
-    if mode == "noData":
-        return WebhookResponse(status, headers, None, "empty")
-    last = result.last_node_executed
-    if mode == "firstEntryBinary":
-        from hetumind.binary import read_binary
-
-        entry = _first_binary(result, last, options.get("binaryPropertyName") or "data")
-        if entry is None:
-            return WebhookResponse(
-                500, {}, {"error": "the last node's first item has no binary data"}
-            )
-        data = read_binary(entry)
-        headers.setdefault("content-type", str(entry.get("mimeType") or "application/octet-stream"))
-        return WebhookResponse(status, headers, data, "binary")
-    items = result.outputs(last)[0] if last is not None else []
-    if mode == "allEntries":
-        return WebhookResponse(status, headers, items)
-    first = items[0] if items else {}
-    prop = options.get("responsePropertyName")
-    if prop:
-        first = first.get(prop) if isinstance(first, dict) else None
-    return WebhookResponse(status, headers, first)
-
-
-def _first_binary(result: Any, last: str | None, prop: str) -> dict[str, Any] | None:
-    """The last node's first item's binary entry `prop` (None: there is none)."""
-    if last is None or result.backend is None:
-        return None
-    batches = result.backend.outputs(result.run_data[last][-1].outputs)
-    if not batches or not batches[0].binary:
-        return None
-    entry = (batches[0].binary[0] or {}).get(prop)
-    return entry if isinstance(entry, dict) else None
-
-
-def _received(params: dict[str, Any]) -> Any:
-    from hetumind.nodes.builtin.webhook import WebhookResponse, header_entries
-
-    options = params.get("options") or {}
-    status = int(params.get("responseCode") or options.get("responseCode") or 200)
-    headers = header_entries(options)
-    if options.get("noResponseBody"):
-        return WebhookResponse(status, headers, None, "empty")
-    if options.get("responseData"):
-        return WebhookResponse(status, headers, str(options["responseData"]), "text")
-    return WebhookResponse(status, headers, {"message": "Workflow was started"})
 
 
 def _webhook(event: dict[str, Any]) -> dict[str, Any]:
@@ -384,6 +340,7 @@ def _webhook(event: dict[str, Any]) -> dict[str, Any]:
     if jwt_payload is not None:
         item["jwtPayload"] = jwt_payload
     from hetumind.errors import HetumindError
+    from hetumind.nodes.builtin.webhook import last_node_response, received_response
 
     try:
         result = _run(doc, wf_id, [item], "webhook")
@@ -394,7 +351,7 @@ def _webhook(event: dict[str, Any]) -> dict[str, Any]:
     if mode == "onReceived":
         # Lambda ends the process's work when the handler returns: the run is finished
         # before the answer, unlike the server's early answer.
-        return _render(_received(params), head)
+        return _render(received_response(params), head)
     if not result.ok:
         err = result.error or {}
         return _error(
@@ -402,7 +359,10 @@ def _webhook(event: dict[str, Any]) -> dict[str, Any]:
             "workflow_failed",
             f"workflow execution failed: {err.get('message', 'unknown error')}",
         )
-    return _render(_last_node(params, result), head)
+    try:
+        return _render(last_node_response(params, result), head)
+    except HetumindError as exc:
+        return _error(500, "workflow_failed", exc.message)
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:

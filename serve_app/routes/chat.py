@@ -22,7 +22,7 @@ from hetumind.ai.memory import default_memory_backend
 from hetumind.forms.chat_page import render_chat
 from hetumind.forms.submission import read_submission
 from hetumind.nodes.builtin.ai_memory import MemoryBufferWindow
-from hetumind.nodes.builtin.webhook import WebhookResponse
+from hetumind.nodes.builtin.webhook import WebhookResponse, last_node_response
 from hetumind.nodes.registry import default_registry
 from hetumind.store import WorkflowRecord
 from serve_app.errors import ApiError
@@ -36,7 +36,6 @@ from serve_app.triggers import trigger_kind
 from serve_app.webhook_http import (
     authorize_node_call,
     failed_response,
-    last_node_response,
     render_response,
 )
 

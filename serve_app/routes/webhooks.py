@@ -17,10 +17,12 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from hetumind.errors import HetumindError
 from hetumind.nodes.builtin.webhook import (
     WebhookRefused,
     WebhookResponse,
-    header_entries,
+    last_node_response,
+    received_response,
 )
 from hetumind.observability import metrics, tracing
 from hetumind.store import WorkflowRecord, normalize_path
@@ -37,7 +39,6 @@ from serve_app.triggers import match_path, node_routes, service_webhook_class, t
 from serve_app.webhook_http import (
     authorize_node_call,
     failed_response,
-    last_node_response,
     render_response,
     request_query,
     stored_node,
@@ -95,17 +96,6 @@ def _body(raw: bytes, content_type: str) -> Any:
             )
         return form
     return raw.decode("utf-8", "replace")
-
-
-def _received_response(params: dict[str, Any]) -> WebhookResponse:
-    options = params.get("options") or {}
-    status = int(params.get("responseCode") or options.get("responseCode") or 200)
-    headers = header_entries(options)
-    if options.get("noResponseBody"):
-        return WebhookResponse(status, headers, None, "empty")
-    if options.get("responseData"):
-        return WebhookResponse(status, headers, str(options["responseData"]), "text")
-    return WebhookResponse(status, headers, {"message": "Workflow was started"})
 
 
 def _check_service_call(
@@ -198,7 +188,7 @@ async def _serve(request: Request, svc: Services, path: str, test: bool) -> Resp
         running = await svc.executor.start(run)
     head = method == "HEAD"
     if response_mode == "onReceived":
-        return render_response(_received_response(node_params), head)
+        return render_response(received_response(node_params), head)
     if response_mode == "responseNode":
         response = await running.response
         if response is not None:
@@ -210,11 +200,15 @@ async def _serve(request: Request, svc: Services, path: str, test: bool) -> Resp
         return render_response(
             WebhookResponse(200, {}, {"message": "Workflow executed successfully"}), head
         )
-    if getattr(result.backend, "name", "") == "inline":  # items in memory: cheap
-        last = last_node_response(node_params, result)
-    else:
-        last = await asyncio.to_thread(last_node_response, node_params, result)
-    return render_response(last, head)
+    try:
+        if getattr(result.backend, "name", "") == "inline":  # items in memory: cheap
+            last = last_node_response(node_params, result)
+        else:
+            last = await asyncio.to_thread(last_node_response, node_params, result)
+        return render_response(last, head)
+    except HetumindError as exc:  # no binary data where firstEntryBinary wants it
+        error = {"message": exc.message, "node": getattr(exc, "node", None)}
+        return failed_response({"executionId": result.execution_id, "error": error})
 
 
 async def resume_webhook(execution_id: str, request: Request, svc: Svc) -> Response:

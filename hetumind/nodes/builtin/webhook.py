@@ -97,12 +97,13 @@ class RespondParams(NodeParams):
 
 @dataclass(frozen=True)
 class WebhookResponse:
-    """What the server sends back: status, headers and a body (JSON value, text or none)."""
+    """What the server sends back: status, headers and a body (JSON value, text, a binary
+    entry whose bytes are in the blob store, or none)."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
-    kind: str = "json"  # json | text | empty
+    kind: str = "json"  # json | text | empty | binary (body: a binary entry)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,13 +168,87 @@ class RespondToWebhook(Node):
             return WebhookResponse(status, headers, "" if text is None else str(text), "text")
         if respond_with == "noData":
             return WebhookResponse(status, headers, None, "empty")
+        if respond_with == "binary":
+            return WebhookResponse(status, headers, self._binary(ctx, batch), "binary")
         if respond_with == "redirect":
             headers["location"] = str(ctx.param("redirectURL", 0, ""))
             return WebhookResponse(int(options.get("responseCode", 307)), headers, None, "empty")
         raise NodeExecutionError(
-            f"respondWith {respond_with!r} is not supported; use json, text, "
+            f"respondWith {respond_with!r} is not supported; use json, text, binary, "
             "firstIncomingItem, allIncomingItems, noData or redirect"
         )
+
+    @staticmethod
+    def _binary(ctx: NodeContext, batch: ItemBatch) -> dict[str, Any]:
+        """The first item's binary entry: its only (first) one with responseDataSource
+        automatically, else the one named by inputFieldName (n8n's texts)."""
+        entries = (batch.binary[0] if len(batch) and batch.binary else None) or {}
+        if str(ctx.param("responseDataSource", 0, "automatically")) == "set":
+            name = str(ctx.param("inputFieldName", 0, "data"))
+            entry = entries.get(name)
+            if not isinstance(entry, Mapping):
+                raise NodeExecutionError(
+                    f"This operation expects the node's input data to contain a binary file "
+                    f"'{name}', but none was found",
+                    node=ctx.node_name,
+                )
+            return dict(entry)
+        if not entries:
+            raise NodeExecutionError("No binary data exists on the first item!", node=ctx.node_name)
+        return dict(next(iter(entries.values())))
+
+
+def received_response(params: Mapping[str, Any]) -> WebhookResponse:
+    """The Webhook node's answer in responseMode onReceived (at once, before the run)."""
+    options = params.get("options") or {}
+    status = int(params.get("responseCode") or options.get("responseCode") or 200)
+    headers = header_entries(options)
+    if options.get("noResponseBody"):
+        return WebhookResponse(status, headers, None, "empty")
+    if options.get("responseData"):
+        return WebhookResponse(status, headers, str(options["responseData"]), "text")
+    return WebhookResponse(status, headers, {"message": "Workflow was started"})
+
+
+def last_node_response(params: Mapping[str, Any], result: Any) -> WebhookResponse:
+    """The Webhook node's answer in responseMode lastNode: from the last node's output
+    (`result` an ExecutionResult): its first item's JSON (or one property of it), all
+    items, the first item's binary file (firstEntryBinary), or nothing."""
+    options = params.get("options") or {}
+    status = int(params.get("responseCode") or options.get("responseCode") or 200)
+    headers = header_entries(options)
+    mode = params.get("responseData", "firstEntryJson")
+    if mode == "noData":
+        return WebhookResponse(status, headers, None, "empty")
+    last = result.last_node_executed
+    if mode == "firstEntryBinary":
+        binary_prop = str(options.get("binaryPropertyName") or "data")
+        entry = _first_binary(result, last, binary_prop)
+        if entry is None:
+            raise NodeExecutionError(
+                f"No binary data property {binary_prop!r} on the first item of the last node",
+                node=last,
+            )
+        return WebhookResponse(status, headers, dict(entry), "binary")
+    items = result.outputs(last)[0] if last is not None else []
+    if mode == "allEntries":
+        return WebhookResponse(status, headers, items)
+    first = items[0] if items else {}
+    prop = options.get("responsePropertyName")
+    if prop:
+        first = first.get(prop) if isinstance(first, dict) else None
+    return WebhookResponse(status, headers, first)
+
+
+def _first_binary(result: Any, last: str | None, prop: str) -> Mapping[str, Any] | None:
+    """The last node's first item's binary entry `prop` (None: there is none)."""
+    if last is None or result.backend is None:
+        return None
+    batches = result.backend.outputs(result.run_data[last][-1].outputs)
+    if not batches or not batches[0].binary:
+        return None
+    entry = (batches[0].binary[0] or {}).get(prop)
+    return entry if isinstance(entry, Mapping) else None
 
 
 AUTH_CREDENTIALS = {
