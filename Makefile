@@ -31,6 +31,7 @@ test: install
 	sh scripts/ensure-mariadb.sh
 	sh scripts/ensure-openssh.sh
 	sh scripts/ensure-dovecot.sh
+	sh scripts/ensure-chromium.sh
 	bash scripts/setup-llm.sh
 	$(BIN)/python -m pytest -q -m "not system"
 
@@ -47,6 +48,7 @@ test-fast: install
 	sh scripts/ensure-mariadb.sh
 	sh scripts/ensure-openssh.sh
 	sh scripts/ensure-dovecot.sh
+	sh scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -q -m "not slow and not system"
 
 lint: install
