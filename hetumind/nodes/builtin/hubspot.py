@@ -283,7 +283,7 @@ def _reworded(exc: NodeApiError, p: Params) -> NodeApiError:
     ):
         message = str(first["message"])
     if exc.http_code == 404 and exc.description == "resource not found":
-        resource = p.text("resource", "contact")
+        resource = p.text("resource", "deal" if p.version < 2 else "contact")
         ident = p.locator(f"{resource}Id") if p.get(f"{resource}Id") is not None else ""
         message = f"{resource} #{ident} could not be found. Check your {resource} ID is correct"
     if message == exc.reason:
@@ -786,9 +786,8 @@ def _form_submit(client: ServiceClient, p: Params) -> Any:
     body["fields"] = [{"name": k, "value": v} for k, v in p.json.items()]
     if isinstance(context_ui, Mapping):
         body["context"] = {k: v for k, v in context_ui.items() if v not in (None, "")}
-    forms_url = str(client.data.get("formsUrl") or "https://api.hsforms.com")
-    if client.data.get("baseUrl"):
-        forms_url = str(client.data["baseUrl"])  # a self-hosted proxy or fake serves both
+    # n8n posts to api.hsforms.com; a credential baseUrl (proxy, fake) serves both hosts
+    forms_url = str(client.data.get("baseUrl") or "https://api.hsforms.com")
     uri = f"{forms_url.rstrip('/')}/submissions/v3/integration/submit/{portal}/{form_id}"
     return _call(client, p, "POST", uri, body)
 
