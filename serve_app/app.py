@@ -29,6 +29,7 @@ from serve_app.routes import (
     executions,
     forms,
     live,
+    mcp,
     node_types,
     webhooks,
     workflows,
@@ -69,6 +70,7 @@ def create_fastapi_app() -> FastAPI:
     for router in (
         chat.router,  # before webhooks: /webhook/<id>/chat is the chat's, not a webhook's
         forms.router,
+        mcp.router,
         webhooks.router,
         auth.router,
         auth.keys_router,

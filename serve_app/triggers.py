@@ -22,6 +22,7 @@ __all__ = [
     "hosted_page_routes",
     "manual_triggers",
     "match_path",
+    "mcp_path",
     "node_routes",
     "polling_nodes",
     "restrict_triggers",
@@ -87,6 +88,11 @@ def _routes(workflow: Workflow, *, include_empty: bool = False) -> list[Route]:
                 if path or include_empty:
                     routes.append(Route(path, method, node.name))
             continue
+        if kind == "mcp" and not node.disabled:
+            path = mcp_path(node.parameters, getattr(node, "webhookId", None))
+            if path or include_empty:
+                routes.append(Route(f"mcp/{path}" if path else "", "POST", node.name))
+            continue
         if kind != "webhook" or node.disabled:
             continue
         for path, method in node_routes(
@@ -126,6 +132,12 @@ def hosted_page_routes(kind: str, parameters: Any, webhook_id: Any) -> list[tupl
     else:
         path = str(params.get("path") or hook_id or "").strip().strip("/")
     return [(path, "GET"), (path, "POST")]
+
+
+def mcp_path(parameters: Any, webhook_id: Any) -> str:
+    """An MCP Server Trigger answers at /mcp/<path> (its `path`, else its webhookId)."""
+    params = parameters if isinstance(parameters, dict) else {}
+    return str(params.get("path") or webhook_id or "").strip().strip("/")
 
 
 def webhook_routes(workflow: Workflow) -> list[Route]:

@@ -51,13 +51,13 @@ RequiredInputs = int | Sequence[int]
 """How many inputs must have items (an int), or which ones (a list of indexes)."""
 
 TriggerKind = Literal[
-    "manual", "webhook", "schedule", "polling", "error", "subworkflow", "form", "chat"
+    "manual", "webhook", "schedule", "polling", "error", "subworkflow", "form", "chat", "mcp"
 ]
 """What starts a run at a trigger node: a user or API call (manual), an HTTP request to its
 route (webhook), its schedule rules, a poll, another workflow's failure (error), an
 Execute Workflow node (subworkflow), a submission of its hosted form (form: /form/<path>)
-or a message to its chat (chat: /webhook/<webhookId>/chat). The server routes starts by
-kind, never by type name."""
+or a message to its chat (chat: /webhook/<webhookId>/chat), or an MCP client's request
+(mcp: /mcp/<path>). The server routes starts by kind, never by type name."""
 
 BatchAlgorithm = Literal["summarize", "sort", "limit"]
 """A distributed algorithm `hetumind batch` has for a node that sees all items: two-phase

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hetumind.ai._sync import run_sync
 from hetumind.ai.agent import Tool
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.mcp import McpConnectionError, McpEndpoint, mcp_tools, normalize_endpoint
-from hetumind.ai.subnodes import SubNodeView
+from hetumind.ai.subnodes import SubNodeView, supplied
 from hetumind.capabilities import CapabilityDenied, capabilities_of, check_url_host
-from hetumind.nodes.api import node
+from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.items import ItemBatch
+from hetumind.nodes.api import Node, NodeContext, node
 from hetumind.nodes.builtin.ai_models import LANGCHAIN, SubNodeBase
 
-__all__ = ["McpClientTool"]
+__all__ = ["McpClientTool", "McpTrigger"]
 
 
 def _names(value: Any) -> list[str]:
@@ -126,3 +130,71 @@ class McpClientTool(SubNodeBase):
             raise McpConnectionError(f"sub-node {view.name!r}: {exc.message}") from None
         except AIConfigError as exc:
             raise AIConfigError(f"sub-node {view.name!r}: {exc.message}") from None
+
+
+def _serve_tools(ctx: NodeContext, request: Mapping[str, Any]) -> dict[str, Any]:
+    """One MCP request to the trigger's tools: `tools/list`, or `tools/call` with a
+    name and arguments (validated against the tool's schema)."""
+    import jsonschema
+
+    tools: list[Tool] = supplied(ctx, "ai_tool")
+    method = request.get("method")
+    if method == "tools/list":
+        return {
+            "tools": [
+                {"name": t.name, "description": t.description, "inputSchema": dict(t.parameters)}
+                for t in tools
+            ]
+        }
+    if method != "tools/call":
+        raise NodeExecutionError(f"unknown MCP request {method!r}", node=ctx.node_name)
+    name = str(request.get("name") or "")
+    tool = next((t for t in tools if t.name == name), None)
+    if tool is None:
+        known = ", ".join(sorted(t.name for t in tools)) or "none"
+        return {"isError": True, "text": f"Tool {name!r} not found (tools: {known})"}
+    args = request.get("arguments") or {}
+    if not isinstance(args, dict):
+        return {"isError": True, "text": "the arguments must be a JSON object"}
+    problems = [
+        f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+        for e in jsonschema.Draft202012Validator(dict(tool.parameters)).iter_errors(args)
+    ]
+    if problems:
+        return {"isError": True, "text": "invalid arguments: " + "; ".join(problems[:5])}
+
+    async def call() -> str:
+        return await tool.call(args)
+
+    try:
+        return {"isError": False, "text": run_sync(call())}
+    except HetumindError as exc:
+        return {"isError": True, "text": exc.message}
+    except Exception as exc:  # a tool's failure is the client's to see, not the run's
+        return {"isError": True, "text": f"{type(exc).__name__}: {exc}"}
+
+
+@node(
+    "mcpTrigger",
+    versions=[1, 1.1, 2],
+    display_name="MCP Server Trigger",
+    description="Expose the connected tools to MCP clients",
+    inputs=0,
+    n8n=False,
+    aliases=(f"{LANGCHAIN}.mcpTrigger",),
+    accepts=("ai_tool",),
+    trigger_kind="mcp",
+)
+class McpTrigger(Node):
+    """Serves the tools connected to it (ai_tool sub-nodes) to MCP clients at
+    /mcp/<path> (streamable HTTP; serve_app/routes/mcp.py), with the node's
+    `authentication` (none, bearerAuth, headerAuth). Each MCP request runs the workflow
+    once with `{"mcp": {"method": ..., "name": ..., "arguments": ...}}` as the item; the
+    node answers it with one item (`tools`, or `isError` and `text`)."""
+
+    def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
+        items = inputs[0].to_json() if inputs and len(inputs[0]) else []
+        request = items[0].get("mcp") if items else None
+        if not isinstance(request, Mapping):
+            request = {"method": "tools/list"}
+        return [ItemBatch.from_json([_serve_tools(ctx, request)])]
