@@ -153,6 +153,8 @@ class FakeHubSpot(FakeService):
     # -- routes ---------------------------------------------------------------------------
 
     def handle(self, req: Request) -> Answer:
+        if req.path == "/oauth/v1/token" and req.method == "POST":
+            return self._token(req)
         auth = req.headers.get("authorization", "")
         if auth:
             if auth != f"Bearer {TOKEN}":
@@ -346,6 +348,27 @@ class FakeHubSpot(FakeService):
             self.associations.extend(body)
             return Answer(204, content=b"")
         return _err(404, f"Unable to route {m} {path}", "OBJECT_NOT_FOUND")
+
+    def _token(self, req: Request) -> Answer:
+        """HubSpot's OAuth token endpoint: form fields, client credentials in the body."""
+        form = req.form
+        if form.get("client_id") != "hs-client" or form.get("client_secret") != "hs-secret":
+            return Answer(
+                400, {"status": "BAD_CLIENT_ID", "message": "missing or unknown client id"}
+            )
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != "hs-refresh":
+            return Answer(
+                400, {"status": "BAD_REFRESH_TOKEN", "message": "missing or unknown refresh token"}
+            )
+        return Answer(
+            200,
+            {
+                "token_type": "bearer",
+                "refresh_token": "hs-refresh",
+                "access_token": TOKEN,
+                "expires_in": 1800,
+            },
+        )
 
     def _upsert(self, email: str, body: dict[str, Any]) -> Answer:
         if "@" not in email:

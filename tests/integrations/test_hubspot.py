@@ -677,3 +677,33 @@ def test_exported_workflow_runs_inline(hs: FakeHubSpot) -> None:
     assert result["status"] == "success", result
     assert hs.calls("/createOrUpdate/email/w@x.io")[0].headers["authorization"] == f"Bearer {TOKEN}"
     assert hs.log[-1].path.endswith("/profile")
+
+
+def test_oauth2_refreshes_a_refused_token(hs: FakeHubSpot) -> None:
+    hs.add_deal("o")
+    oauth = {
+        "hubspotOAuth2Api": {
+            "id": "o",
+            "name": "hs-oauth",
+            "data": {
+                "baseUrl": hs.url,
+                "accessTokenUrl": f"{hs.url}/oauth/v1/token",
+                "clientId": "hs-client",
+                "clientSecret": "hs-secret",
+                "authentication": "body",
+                "oauthTokenData": {"access_token": "stale", "refresh_token": "hs-refresh"},
+            },
+        }
+    }
+    out = run_node(
+        TYPE,
+        {"authentication": "oAuth2", "resource": "deal", "operation": "getAll", "limit": 5},
+        oauth,
+        version=2.1,
+    )
+    assert len(out) == 1
+    paths = [r.path for r in hs.log]
+    assert paths == ["/deals/v1/deal/paged", "/oauth/v1/token", "/deals/v1/deal/paged"]
+    assert hs.log[0].headers["authorization"] == "Bearer stale"
+    assert hs.log[1].form["grant_type"] == "refresh_token"
+    assert hs.log[2].headers["authorization"] == f"Bearer {TOKEN}"
