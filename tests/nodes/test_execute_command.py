@@ -203,3 +203,50 @@ def test_exported_workflow_runs_on_both_backends(backend: str) -> None:
     result = run_workflow(workflow(nodes, chain("Start", "Data", "Shell")), backend=backend)
     assert result.status == "success", result.error
     assert result.outputs("Shell")[0] == [{"exitCode": 0, "stderr": "", "stdout": "ada"}]
+
+
+# n8n 1.123.81's outputs for these nodes after a Code node giving {n: 1}, {n: 2}, {n: 3}
+# (recorded with ../shared/tools/n8n-oracle).
+N8N_CASES: list[tuple[str, dict[str, Any], bool, list[dict[str, Any]]]] = [
+    (
+        "Once",
+        {"command": "=echo {{ $json.n }}; echo warn >&2"},
+        False,
+        [{"exitCode": 0, "stderr": "warn", "stdout": "1"}],
+    ),
+    (
+        "Each",
+        {"command": "=printf '  %s  ' {{ $json.n }}", "executeOnce": False},
+        False,
+        [{"exitCode": 0, "stderr": "", "stdout": str(n)} for n in (1, 2, 3)],
+    ),
+    (
+        "FailEach",
+        {"command": "=echo bad{{ $json.n }} >&2; exit {{ $json.n }}", "executeOnce": False},
+        True,
+        [{"error": f"Command failed: echo bad{n} >&2; exit {n}\nbad{n}\n"} for n in (1, 2, 3)],
+    ),
+    (
+        "Multi",
+        {"command": "X=4\nY=5\necho $((X * Y))\n"},
+        False,
+        [{"exitCode": 0, "stderr": "", "stdout": "20"}],
+    ),
+    ("Signal", {"command": "kill -TERM $$"}, True, [{"error": "Command failed: kill -TERM $$\n"}]),
+]
+
+
+def test_same_outputs_as_n8n() -> None:
+    data = node("Data", "code", 2, parameters={"jsCode": "return [1,2,3].map(n => ({json: {n}}));"})
+    nodes = [start(), data]
+    edges = chain("Start", "Data")
+    for name, params, continues, _ in N8N_CASES:
+        added = node(name, "executeCommand", parameters=params)
+        if continues:
+            added["onError"] = "continueRegularOutput"
+        nodes.append(added)
+        edges += chain("Data", name)
+    result = run_workflow(workflow(nodes, edges))
+    assert result.status == "success", result.error
+    for name, _, _, items in N8N_CASES:
+        assert result.outputs(name)[0] == items, name
