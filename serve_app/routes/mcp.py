@@ -102,6 +102,17 @@ class _Endpoint:
             {"code": 404, "message": f"no active workflow has an MCP server at /mcp/{path}"},
             status_code=404,
         )
+        if found is None and path.endswith(("/sse", "/messages")):
+            base = path.rsplit("/", 1)[0]
+            if await svc.cache.route(f"mcp/{base}", "POST") is not None:
+                missing = JSONResponse(
+                    {
+                        "code": 404,
+                        "message": f"the SSE transport is not served here; connect with "
+                        f"streamable HTTP at /mcp/{base}",
+                    },
+                    status_code=404,
+                )
         if found is None:
             await missing(scope, receive, send)
             return

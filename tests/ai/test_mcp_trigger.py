@@ -94,7 +94,30 @@ def test_bearer_auth_and_unknown_paths(server: Server) -> None:
     assert refused.status_code in (401, 403), refused.text
     out = asyncio.run(_session(url, {"Authorization": "Bearer tok-1"}))
     assert out["added"].content[0].text == "5"
+    header = server.client.post(
+        "/api/v1/credentials",
+        json={
+            "name": "mcp header",
+            "type": "httpHeaderAuth",
+            "data": {"name": "X-Mcp-Key", "value": "k-2"},
+        },
+    )
+    assert header.status_code == 201, header.text
+    doc = _workflow("tools-header", authentication="headerAuth")
+    doc["nodes"][0]["credentials"] = {
+        "httpHeaderAuth": {"id": header.json()["id"], "name": "mcp header"}
+    }
+    server.create(doc, activate=True)
+    url = f"{server.url}/mcp/tools-header"
+    wrong = server.client.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers={"X-Mcp-Key": "nope"}
+    )
+    assert wrong.status_code in (401, 403), wrong.text
+    out = asyncio.run(_session(url, {"X-Mcp-Key": "k-2"}))
+    assert out["added"].content[0].text == "5"
     missing = server.client.post(
         f"{server.url}/mcp/no-such-path", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}
     )
     assert missing.status_code == 404
+    sse = server.client.get(f"{server.url}/mcp/tools-locked/sse")
+    assert sse.status_code == 404 and "streamable HTTP at /mcp/tools-locked" in sse.text
