@@ -89,13 +89,13 @@ def _call(
     qs: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Any:
-    if body is None and method in ("POST", "PUT", "PATCH"):
-        body = {}
+    if method != "GET" and body is None:
+        body = {}  # n8n sends its JSON body, `{}` when empty, with every method but GET
     return client.request(
         method,
         _url(client, endpoint),
         qs=qs,
-        body=body if (body or method in ("POST", "PUT", "PATCH")) else None,
+        body=body if method != "GET" else None,
         headers={"User-Agent": "n8n", **(headers or {})},
         item_index=p.index,
     )

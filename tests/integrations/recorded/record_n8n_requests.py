@@ -46,10 +46,15 @@ def _telegram_creds(url: str) -> dict[str, Any]:
 
 
 def _github() -> fake_github.FakeGitHub:
-    """A repository with 205 issues (three pages of 100 for returnAll)."""
+    """A repository with 205 issues (three pages of 100 for returnAll), three files and
+    three repositories of its owner."""
     fake = fake_github.FakeGitHub()
     for n in range(1, 206):
         fake.add_issue(f"Seeded issue {n}", body=f"Body {n}", labels=["seed"] if n % 3 else [])
+    fake.files.update({"README.md": b"# hello\n", "docs/a.md": b"A", "docs/b.md": b"B"})
+    fake.repos = [
+        {"id": n, "name": f"repo{n}", "owner": {"login": fake_github.OWNER}} for n in (1, 2, 3)
+    ]
     return fake
 
 
@@ -121,6 +126,8 @@ SERVICES["telegram_upload"] = SERVICES["telegram"]
 SERVICES["notion_blocks"] = SERVICES["notion"]
 SERVICES["airtable_matching"] = SERVICES["airtable"]
 SERVICES["notion_filters"] = SERVICES["notion"]
+SERVICES["github_more"] = SERVICES["github"]
+SERVICES["wordpress_more"] = SERVICES["wordpress"]
 BAD_CREDENTIALS: dict[str, dict[str, Any]] = {
     # <service>_refused workflows run with a credential the fake refuses
     "telegram": {"accessToken": "0:refused"},
