@@ -77,6 +77,8 @@ SAMPLES = {
             "gmailOAuth2",
             "googleSheetsTriggerOAuth2Api",
             "googleCalendarOAuth2Api",
+            "googleDocsOAuth2Api",
+            "youTubeOAuth2Api",
         )
     },
     "googleApi": (

@@ -57,6 +57,8 @@ GOOGLE_CREDENTIAL_KINDS: Mapping[str, CredentialKind] = {
     "gmailOAuth2": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
     "googleSheetsTriggerOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
     "googleCalendarOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    "googleDocsOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
+    "youTubeOAuth2Api": CredentialKind(_OAUTH2, _OAUTH2_SECRETS),
 }
 
 
