@@ -1,7 +1,8 @@
 """A fake of the YouTube Data API v3 on loopback, written from Google's reference
 (developers.google.com/youtube/v3/docs): channels list / update, playlists list /
 insert / update / delete, playlistItems list / insert / delete, videos list / update /
-delete / rate, search.list (type=video, forMine, q, channelId), videoCategories list.
+delete / rate / insert (resumable upload), search.list (type=video, forMine, q,
+channelId), videoCategories list.
 
 `part` is required and must name known parts (400 unknownPart otherwise); answers hold
 only the parts asked for. List answers are `{kind, etag, items, pageInfo, nextPageToken?}`;
@@ -92,6 +93,8 @@ class FakeYouTube(FakeService):
         self._ids = itertools.count(1)
         self.store: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in KINDS}
         self.ratings: dict[str, str] = {}
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.content: dict[str, bytes] = {}
         self.my_channel = ""
         self.reset()
 
@@ -100,6 +103,8 @@ class FakeYouTube(FakeService):
             for table in self.store.values():
                 table.clear()
             self.ratings.clear()
+            self.sessions.clear()
+            self.content.clear()
             self.log.clear()
         self.my_channel = self.add("channels", snippet={"title": "Mine"}, mine=True)
 
@@ -122,6 +127,8 @@ class FakeYouTube(FakeService):
                 "authError",
                 "global",
             )
+        if req.path == "/upload/youtube/v3/videos":
+            return self._upload(req)
         m = re.fullmatch(r"/youtube/v3/(\w+)(/rate)?", req.path)
         if not m or m.group(1) not in PARTS:
             return yt_error(404, "Not Found", "notFound", "global")
@@ -305,6 +312,43 @@ class FakeYouTube(FakeService):
             )
         del self.store[table][item_id]
         return Answer(204, content=b"")
+
+    def _upload(self, req: Request) -> Answer:
+        """videos.insert: uploadType=resumable opens a session (metadata JSON, the
+        X-Upload-Content-* headers) whose URL is in Location; a PUT there with the bytes
+        makes the video. uploadType=media / multipart are not served."""
+        if req.query.get("uploadType") != "resumable":
+            return yt_error(400, "Media type not supported by this fake", "badContent")
+        if req.method == "POST":
+            parts = self._parts("videos", req)
+            if isinstance(parts, Answer):
+                return parts
+            meta = req.json if isinstance(req.json, dict) else {}
+            if not (meta.get("snippet") or {}).get("title"):
+                return yt_error(
+                    400, "The request metadata does not specify a title.", "titleRequired"
+                )
+            kind = req.headers.get("x-upload-content-type", "")
+            if not kind.startswith(("video/", "application/octet-stream")):
+                return yt_error(
+                    400, "Media type '" + kind + "' is not supported.", "mediaBodyRequired"
+                )
+            upload_id = f"s{next(self._ids)}"
+            self.sessions[upload_id] = {"meta": meta, "parts": parts}
+            location = (
+                f"{self.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}"
+            )
+            return Answer(200, content=b"", headers={"Location": location})
+        pending = self.sessions.pop(req.query.get("upload_id", ""), None)
+        if req.method != "PUT" or pending is None:
+            return yt_error(404, "Upload session not found", "notFound", "global")
+        saved: dict[str, Any] = pending["meta"]
+        wanted: set[str] = pending["parts"]
+        new_id = self.add("videos", mine=True, **{p: saved.get(p, {}) for p in wanted - {"id"}})
+        self.content[new_id] = req.raw
+        rec = self.store["videos"][new_id]
+        rec.setdefault("snippet", {})["channelId"] = self.my_channel
+        return Answer(200, self._render("videos", rec, wanted))
 
     def _rate(self, req: Request) -> Answer:
         video, rating = req.query.get("id"), req.query.get("rating")

@@ -2,9 +2,9 @@
 
 channel get / getAll / update; playlist create / get / getAll / update / delete;
 playlistItem add / get / getAll / delete; video get / getAll (search.list) / rate /
-update / delete; videoCategory getAll. `part: ['*']` is every part of the resource, as
-in n8n; returnAll follows nextPageToken (maxResults 50 a page, the API's most), else maxResults =
-`limit`. See docs/nodes/youtube.md.
+update / upload (resumable) / delete; videoCategory getAll. `part: ['*']` is every part
+of the resource, as in n8n; returnAll follows nextPageToken (maxResults 50 a page, the
+API's most), else maxResults = `limit`. See docs/nodes/youtube.md.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from hetumind.integrations.client import Service
 from hetumind.integrations.google.auth import GoogleOAuth2
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
+from hetumind.nodes.builtin._google_drive_api import item_file
 
 __all__ = ["YouTube"]
 
@@ -304,6 +305,16 @@ def _video_rate(client: ServiceClient, p: Params) -> Any:
     return {"success": True}
 
 
+_STATUS_FIELDS = (
+    "privacyStatus",
+    "embeddable",
+    "publicStatsViewable",
+    "publishAt",
+    "selfDeclaredMadeForKids",
+    "license",
+)
+
+
 def _video_update(client: ServiceClient, p: Params) -> Any:
     fields = p.collection("updateFields")
     snippet: dict[str, Any] = {"title": p.text("title", ""), "categoryId": p.text("categoryId")}
@@ -315,14 +326,7 @@ def _video_update(client: ServiceClient, p: Params) -> Any:
         snippet["tags"] = _tags(fields["tags"])
     if fields.get("defaultLanguage"):
         snippet["defaultLanguage"] = fields["defaultLanguage"]
-    for name in (
-        "privacyStatus",
-        "embeddable",
-        "publicStatsViewable",
-        "publishAt",
-        "selfDeclaredMadeForKids",
-        "license",
-    ):
+    for name in _STATUS_FIELDS:
         if fields.get(name):
             status[name] = fields[name]
     if fields.get("recordingDate"):
@@ -335,6 +339,53 @@ def _video_update(client: ServiceClient, p: Params) -> Any:
     }
     qs = {"part": "snippet, status, recordingDetails"}
     return client.request("PUT", _path("videos"), qs=qs, body=body, item_index=p.index)
+
+
+def _video_upload(client: ServiceClient, p: Params) -> Any:
+    """A resumable upload (Google's documented way): the metadata opens a session, the
+    bytes go to its Location in one PUT; the answer is the new video."""
+    options = p.collection("options")
+    data, _, mime = item_file(p, p.text("binaryProperty", "data"))
+    snippet: dict[str, Any] = {"title": p.text("title", ""), "categoryId": p.text("categoryId")}
+    status: dict[str, Any] = {}
+    recording: dict[str, Any] = {}
+    for name in ("description", "defaultLanguage"):
+        if options.get(name):
+            snippet[name] = options[name]
+    if options.get("tags"):
+        snippet["tags"] = _tags(options["tags"])
+    for name in _STATUS_FIELDS:
+        if options.get(name):
+            status[name] = options[name]
+    if options.get("recordingDate"):
+        recording["recordingDate"] = options["recordingDate"]
+    qs: dict[str, Any] = {"uploadType": "resumable", "part": "snippet,status,recordingDetails"}
+    if options.get("notifySubscribers") is not None:
+        qs["notifySubscribers"] = options["notifySubscribers"]
+    session = client.request(
+        "POST",
+        "upload/youtube/v3/videos",
+        qs=qs,
+        body={"snippet": snippet, "status": status, "recordingDetails": recording},
+        headers={"X-Upload-Content-Type": mime, "X-Upload-Content-Length": str(len(data))},
+        item_index=p.index,
+        raw=True,
+    )
+    location = session.headers.get("location", "")
+    if not location:
+        raise NodeExecutionError(
+            "YouTube did not answer with a resumable upload URL",
+            node=p.ctx.node_name,
+            item_index=p.index,
+        )
+    return client.request(
+        "PUT",
+        location,
+        body=data,
+        body_kind="content",
+        headers={"Content-Type": mime},
+        item_index=p.index,
+    )
 
 
 def _categories(client: ServiceClient, p: Params) -> Any:
@@ -362,6 +413,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("video", "getAll"): Operation(run=_video_get_all),
     ("video", "rate"): Operation(run=_video_rate),
     ("video", "update"): Operation(run=_video_update),
+    ("video", "upload"): Operation(run=_video_upload),
     ("video", "delete"): Operation(run=_delete("videos", "videoId")),
     ("videoCategory", "getAll"): Operation(run=_categories),
 }

@@ -313,3 +313,46 @@ def test_rate_limit_retried_then_failed(yt: FakeYouTube, google_token: FakeGoogl
         run(yt, google_token, params)
     assert info.value.http_code == 429
     yt.rate_limit(0)
+
+
+# -- upload -------------------------------------------------------------------------------
+
+
+def test_video_upload_through_a_resumable_session(
+    yt: FakeYouTube, google_token: FakeGoogleToken
+) -> None:
+    from hetumind.binary import put_binary
+
+    item = {
+        "json": {},
+        "binary": {"clip": put_binary(b"\x00\x01mp4", mime_type="video/mp4", file_name="a.mp4")},
+    }
+    params = {
+        "resource": "video",
+        "operation": "upload",
+        "title": "Launch",
+        "categoryId": "28",
+        "binaryProperty": "clip",
+        "options": {"tags": "a,b", "privacyStatus": "unlisted", "notifySubscribers": False},
+    }
+    (out,) = run(yt, google_token, params, [item])
+    rec = yt.store["videos"][out["id"]]
+    assert yt.content[out["id"]] == b"\x00\x01mp4"
+    assert rec["snippet"]["title"] == "Launch" and rec["snippet"]["tags"] == ["a", "b"]
+    assert rec["status"] == {"privacyStatus": "unlisted"}
+    start, put = yt.calls("/upload/youtube/v3/videos")[-2:]
+    assert start.method == "POST" and start.query["uploadType"] == "resumable"
+    assert start.query["notifySubscribers"] == "false"
+    assert start.headers["x-upload-content-type"] == "video/mp4"
+    assert put.method == "PUT" and put.headers["content-type"] == "video/mp4"
+
+
+def test_video_upload_without_binary_names_node_and_item(
+    yt: FakeYouTube, google_token: FakeGoogleToken
+) -> None:
+    params = {"resource": "video", "operation": "upload", "title": "T", "categoryId": "1"}
+    with pytest.raises(NodeExecutionError) as info:
+        run(yt, google_token, params, node_name="YT")
+    assert info.value.node == "YT" and info.value.item_index == 0
+    assert "binary" in info.value.reason
+    assert not yt.calls("/upload/youtube/v3/videos")
