@@ -126,8 +126,9 @@ SERVICES["telegram_upload"] = SERVICES["telegram"]
 SERVICES["notion_blocks"] = SERVICES["notion"]
 SERVICES["airtable_matching"] = SERVICES["airtable"]
 SERVICES["notion_filters"] = SERVICES["notion"]
-SERVICES["github_more"] = SERVICES["github"]
-SERVICES["wordpress_more"] = SERVICES["wordpress"]
+for _name in ("more", "binary", "errors"):
+    SERVICES[f"github_{_name}"] = SERVICES["github"]
+SERVICES["wordpress_more"] = SERVICES["wordpress_errors"] = SERVICES["wordpress"]
 BAD_CREDENTIALS: dict[str, dict[str, Any]] = {
     # <service>_refused workflows run with a credential the fake refuses
     "telegram": {"accessToken": "0:refused"},
