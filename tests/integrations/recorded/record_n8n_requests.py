@@ -7,8 +7,9 @@ test: run by hand where n8n is installed).
 For each service, n8n runs `<service>_workflow.json` against the service's fake and the
 requests the fake received (method, path, query, JSON or form body) are written to
 `<service>_n8n_requests.json`; test_conformance_requests.py checks that Hetumind sends the
-same for the same workflow. n8n's Telegram credential has a base URL; the other nodes
-call fixed https hosts, which redirect_hosts.js (preloaded into n8n) sends to the fake.
+same for the same workflow. n8n's Telegram, GitHub (`server`) and WordPress (`url`)
+credentials carry a base URL; the other nodes call fixed https hosts, which
+redirect_hosts.js (preloaded into n8n) sends to the fake.
 """
 
 from __future__ import annotations
