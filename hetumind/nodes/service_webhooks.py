@@ -27,6 +27,7 @@ static data (the modes below), in the server that activates the workflow.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -82,6 +83,16 @@ class ServiceWebhookTrigger(Node):
         X-Hub-Signature-256, Typeform-Signature). The server calls this one; by default
         it is `accepts`."""
         return cls.accepts(parameters, version, headers, state)
+
+    @staticmethod
+    def signed(state: Mapping[str, Any], secret_key: str, given: str, expected: Any) -> bool:
+        """Whether `given` (a signature header) equals `expected(secret, ...)`'s answer for
+        the secret `register` kept in `state[secret_key]`, compared in constant time; no
+        secret or no signature is a refusal."""
+        secret = state.get(secret_key)
+        if not isinstance(secret, str) or not secret or not given:
+            return False
+        return hmac.compare_digest(str(expected(secret)).encode(), given.encode())
 
     @classmethod
     def answer_without_run(

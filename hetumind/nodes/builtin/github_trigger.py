@@ -149,22 +149,6 @@ class GithubTrigger(ServiceWebhookTrigger):
             state.pop(key, None)
 
     @classmethod
-    def verify(
-        cls,
-        parameters: Mapping[str, Any],
-        version: float,
-        headers: Mapping[str, str],
-        state: Mapping[str, Any],
-        raw_body: bytes,
-    ) -> bool:
-        secret = state.get(SECRET_KEY)
-        given = str(headers.get(SIGNATURE_HEADER) or "")
-        if not isinstance(secret, str) or not secret or not given:
-            return False
-        expected = github_signature(secret, raw_body)
-        return hmac.compare_digest(expected.encode(), given.encode())
-
-    @classmethod
     def accepts(
         cls,
         parameters: Mapping[str, Any],
@@ -173,6 +157,20 @@ class GithubTrigger(ServiceWebhookTrigger):
         state: Mapping[str, Any],
     ) -> bool:
         return False  # a signature needs the body: the server calls `verify`
+
+    @classmethod
+    def verify(
+        cls,
+        parameters: Mapping[str, Any],
+        version: float,
+        headers: Mapping[str, str],
+        state: Mapping[str, Any],
+        raw_body: bytes,
+    ) -> bool:
+        given = str(headers.get(SIGNATURE_HEADER) or "")
+        return cls.signed(
+            state, SECRET_KEY, given, lambda secret: github_signature(secret, raw_body)
+        )
 
     @classmethod
     def answer_without_run(

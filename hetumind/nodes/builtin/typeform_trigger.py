@@ -176,22 +176,6 @@ class TypeformTrigger(ServiceWebhookTrigger):
         state.pop(SECRET_KEY, None)
 
     @classmethod
-    def verify(
-        cls,
-        parameters: Mapping[str, Any],
-        version: float,
-        headers: Mapping[str, str],
-        state: Mapping[str, Any],
-        raw_body: bytes,
-    ) -> bool:
-        secret = state.get(SECRET_KEY)
-        given = str(headers.get(SIGNATURE_HEADER) or "")
-        if not isinstance(secret, str) or not secret or not given:
-            return False
-        expected = typeform_signature(secret, raw_body)
-        return hmac.compare_digest(expected.encode(), given.encode())
-
-    @classmethod
     def accepts(
         cls,
         parameters: Mapping[str, Any],
@@ -200,6 +184,20 @@ class TypeformTrigger(ServiceWebhookTrigger):
         state: Mapping[str, Any],
     ) -> bool:
         return False  # a signature needs the body: the server calls `verify`
+
+    @classmethod
+    def verify(
+        cls,
+        parameters: Mapping[str, Any],
+        version: float,
+        headers: Mapping[str, str],
+        state: Mapping[str, Any],
+        raw_body: bytes,
+    ) -> bool:
+        given = str(headers.get(SIGNATURE_HEADER) or "")
+        return cls.signed(
+            state, SECRET_KEY, given, lambda secret: typeform_signature(secret, raw_body)
+        )
 
     def items(self, ctx: NodeContext, request: Mapping[str, Any]) -> list[dict[str, Any]]:
         return shape_items(
