@@ -33,7 +33,7 @@ test: install
 	sh scripts/ensure-dovecot.sh
 	sh scripts/ensure-chromium.sh
 	bash scripts/setup-llm.sh
-	$(BIN)/python -m pytest -q -m "not system"
+	$(BIN)/python -m pytest -q --durations=25 -m "not system"
 
 # Minutes-long system tests: a head and two worker raylets with GCS fault tolerance, a
 # SIGKILLed `hetumind serve`, the 5-minute soak (tests/cluster, tests/chaos/test_soak.py).
