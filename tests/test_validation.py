@@ -262,3 +262,14 @@ def test_plain_n8n_nodes_run_at_any_type_version() -> None:
     }
     problems = [str(p) for p in validate_workflow(parse_workflow(doc), default_registry())]
     assert len(problems) == 1 and "typeVersion 9" in problems[0] and "Sort" in problems[0]
+
+
+def test_an_options_parameter_takes_its_listed_values_or_an_expression() -> None:
+    def set_node(mode: str) -> dict[str, Any]:
+        node = n("S", "n8n-nodes-base.set", parameters={"mode": mode, "jsonOutput": "{}"})
+        return wf([START, {**node, "typeVersion": 3.4}], {"Start": to(("S", 0))})
+
+    assert problems(set_node("raw")) == []
+    assert problems(set_node("={{ 'raw' }}")) == []
+    (problem,) = problems(set_node("bogus"))
+    assert "'S'" in problem and "parameters.mode" in problem and "'manual' or 'raw'" in problem

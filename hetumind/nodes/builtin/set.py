@@ -11,7 +11,7 @@ that fail conversion) runs item by item with n8n's exact rules (`set_fields.py`)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,12 +34,12 @@ _VALUE_TYPES = ("string", "number", "boolean", "array", "object")
 
 
 class SetParams(NodeParams):
-    mode: str = "manual"
+    mode: Literal["manual", "raw"] = "manual"
     assignments: dict[str, Any] = {}
     fields: dict[str, Any] = {}
     jsonOutput: Any = "{}"
     includeOtherFields: bool | str = False
-    include: str = "all"
+    include: Literal["all", "none", "selected", "except"] = "all"
     includeFields: str = ""
     excludeFields: str = ""
     options: dict[str, Any] = {}
