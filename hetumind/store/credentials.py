@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -130,10 +130,17 @@ class CredentialRepository(Repository):
             return [self._view(r) for r in (await session.execute(query)).scalars()]
 
     async def update(
-        self, id: str, *, name: str | None = None, data: dict[str, Any] | None = None
+        self,
+        id: str,
+        *,
+        name: str | None = None,
+        data: dict[str, Any] | None = None,
+        check: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> CredentialView:
         """Patch name and/or data. Fields left out, or sent back as REDACTED, keep their
-        stored values; the result is validated as a whole."""
+        stored values; the result is validated as a whole: by `check(type, merged)` first
+        when given (the API's JSON-typed schema, which raises CredentialInvalid), then by
+        the type's model."""
         async with self._store.transaction() as session:
             record = await get_or_raise(session, CredentialRecord, id, "credential")
             if name is not None:
@@ -143,6 +150,8 @@ class CredentialRepository(Repository):
                     raise InvalidData("credential field 'data' must be a JSON object")
                 stored = self._cipher.decrypt(record.data, what=f"credential {id!r}")
                 merged = {**stored, **{k: v for k, v in data.items() if v != REDACTED}}
+                if check is not None:
+                    check(record.type, merged)
                 record.data = self._cipher.encrypt(validate_credential(record.type, merged))
             record.updated_at = utcnow()
         return self._view(record)

@@ -98,8 +98,16 @@ async def update_credential(
     unknown = sorted(set(body) - {"name", "data"})
     if unknown:
         raise ApiError(422, f"only 'name' and 'data' can be changed, not {unknown}")
+    name = body.get("name")
+
+    def strict(kind: str, merged: dict[str, Any]) -> None:
+        # The merged data as create checks a new credential's (JSON types: 0 is not false).
+        check_credential(
+            {"name": current.name if name is None else name, "type": kind, "data": merged}
+        )
+
     view = await svc.store.credentials.update(
-        credential_id, name=body.get("name"), data=body.get("data")
+        credential_id, name=name, data=body.get("data"), check=strict
     )
     await _audit(svc, who, request, "credential.updated", credential_id, current.project_id)
     return view.to_json()
