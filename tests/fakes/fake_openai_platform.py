@@ -1,0 +1,203 @@
+"""A fake of the parts of OpenAI's REST API that the LangChain OpenAI node calls
+(https://platform.openai.com/docs/api-reference), on loopback, served under /v1.
+
+From the docs: `Authorization: Bearer <key>` on every call (401 `invalid_api_key`
+otherwise); errors are `{"error": {"message", "type", "param", "code"}}`.
+
+- POST /v1/chat/completions: `chat.completion` with `choices[{index, message,
+  logprobs, finish_reason}]` and `usage`. With `tools` and no tool result yet, the
+  assistant calls the first tool (`finish_reason: "tool_calls"`, `message.tool_calls
+  [{id, type: "function", function: {name, arguments}}]`), filling each required
+  string property with the last user message and each number with 2; after a `tool`
+  message it answers `Tool said: <result>`. A user message whose content is a list of
+  parts (`text`, `image_url`) is answered `I see <n> image(s): <text>`. With
+  `response_format: {"type": "json_object"}` the content is a JSON object.
+- POST /v1/images/generations: `{created, data: [{b64_json} | {url}], ...}` (a 1x1 PNG).
+- POST /v1/audio/transcriptions and /v1/audio/translations: multipart with `file` and
+  `model` (`whisper-1`), optional `language`, `temperature`; answer `{"text"}`.
+- POST /v1/audio/speech: JSON `{model, input, voice, response_format, speed}`; the
+  audio's bytes (Content-Type by format: audio/mpeg, audio/opus, audio/aac, audio/flac).
+- POST /v1/files (multipart `file`, `purpose`), GET /v1/files (`{object: "list", data}`,
+  `?purpose=` filters), DELETE /v1/files/{id} (`{id, object: "file", deleted: true}`;
+  404 for an unknown id).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from typing import Any
+
+from tests.fakes._base import Answer, FakeService, Request
+from tests.fakes.fake_openai import API_KEY, CREATED, PNG_1X1, error
+
+__all__ = ["API_KEY", "PNG_1X1", "FakeOpenAIPlatform"]
+
+AUDIO_TYPES = {"mp3": "audio/mpeg", "opus": "audio/opus", "aac": "audio/aac", "flac": "audio/flac"}
+VOICES = {"alloy", "echo", "fable", "nova", "onyx", "shimmer"}
+
+
+def _usage(prompt: int, completion: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if p.get("type") == "text")
+    return str(content or "")
+
+
+class FakeOpenAIPlatform(FakeService):
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: dict[str, dict[str, Any]] = {}
+        self._ids = itertools.count(1)
+
+    def handle(self, req: Request) -> Answer:
+        if req.headers.get("authorization", "") != f"Bearer {API_KEY}":
+            return error(
+                401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+            )
+        path = req.path.removeprefix("/v1")
+        if (req.method, path) == ("POST", "/chat/completions"):
+            return self._chat(req.json)
+        if (req.method, path) == ("POST", "/images/generations"):
+            return self._image(req.json)
+        if req.method == "POST" and path in ("/audio/transcriptions", "/audio/translations"):
+            return self._transcribe(req, path.endswith("translations"))
+        if (req.method, path) == ("POST", "/audio/speech"):
+            return self._speech(req.json)
+        if path == "/files" and req.method in ("POST", "GET"):
+            return self._upload(req) if req.method == "POST" else self._list(req)
+        if path.startswith("/files/") and req.method == "DELETE":
+            return self._delete(path.removeprefix("/files/"))
+        return error(404, f"Invalid URL ({req.method} {req.path})", "invalid_request_error")
+
+    def _chat(self, body: Any) -> Answer:
+        if not isinstance(body, dict) or not body.get("messages"):
+            return error(400, "'messages' is a required property", "invalid_request_error")
+        messages = body["messages"]
+        tool_results = [m for m in messages if m.get("role") == "tool"]
+        last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+        message: dict[str, Any] = {"role": "assistant", "content": None}
+        finish = "stop"
+        tools = body.get("tools") or []
+        if tools and not tool_results:
+            function = tools[0]["function"]
+            schema = function.get("parameters") or {}
+            args: dict[str, Any] = {}
+            for name in schema.get("required", []):
+                kind = (schema.get("properties", {}).get(name) or {}).get("type")
+                args[name] = (
+                    2 if kind in ("number", "integer") else _text_of(last_user.get("content"))
+                )
+            message["tool_calls"] = [
+                {
+                    "id": f"call_{next(self._ids)}",
+                    "type": "function",
+                    "function": {"name": function["name"], "arguments": json.dumps(args)},
+                }
+            ]
+            finish = "tool_calls"
+        elif tool_results:
+            message["content"] = f"Tool said: {tool_results[-1].get('content')}"
+        elif isinstance(last_user.get("content"), list):
+            parts = last_user["content"]
+            images = [p for p in parts if p.get("type") == "image_url"]
+            message["content"] = f"I see {len(images)} image(s): {_text_of(parts)}"
+        else:
+            text = _text_of(last_user.get("content"))
+            if (body.get("response_format") or {}).get("type") == "json_object":
+                message["content"] = json.dumps({"echo": text})
+            else:
+                message["content"] = f"Echo: {text}"
+        n = int(body.get("n", 1))
+        choices = [
+            {"index": i, "message": message, "logprobs": None, "finish_reason": finish}
+            for i in range(n)
+        ]
+        return Answer(
+            200,
+            {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": CREATED,
+                "model": body.get("model") or "gpt-4o-mini",
+                "choices": choices,
+                "usage": _usage(len(messages) * 5, 4 * n),
+            },
+        )
+
+    def _image(self, body: Any) -> Answer:
+        if not isinstance(body, dict) or not body.get("prompt"):
+            return error(400, "'prompt' is a required property", "invalid_request_error")
+        model = body.get("model", "dall-e-2")
+        if model == "gpt-image-1" and "response_format" in body:
+            return error(400, "Unknown parameter: 'response_format'.", "invalid_request_error")
+        n = int(body.get("n", 1))
+        if model == "dall-e-3" and n != 1:
+            return error(400, "You must provide n=1 for this model.", "invalid_request_error")
+        data: list[dict[str, Any]] = []
+        for i in range(n):
+            if body.get("response_format") == "url":
+                data.append({"url": f"{self.url}/images/img-{i}.png"})
+            else:
+                data.append({"b64_json": base64.b64encode(PNG_1X1).decode()})
+            if model == "dall-e-3":
+                data[-1]["revised_prompt"] = f"{body['prompt']}, detailed"
+        return Answer(200, {"created": CREATED, "data": data})
+
+    def _transcribe(self, req: Request, translate: bool) -> Answer:
+        if "file" not in req.files:
+            return error(400, "'file' is a required property", "invalid_request_error")
+        if req.form.get("model") != "whisper-1":
+            return error(400, f"Invalid model {req.form.get('model')!r}", "invalid_request_error")
+        name, _, data = req.files["file"]
+        if translate:
+            return Answer(200, {"text": f"translated {name} ({len(data)} bytes)"})
+        language = req.form.get("language", "auto")
+        return Answer(200, {"text": f"transcript of {name} ({len(data)} bytes, {language})"})
+
+    def _speech(self, body: Any) -> Answer:
+        if not isinstance(body, dict) or not body.get("input"):
+            return error(400, "'input' is a required property", "invalid_request_error")
+        if body.get("voice") not in VOICES:
+            return error(400, f"Invalid voice {body.get('voice')!r}", "invalid_request_error")
+        fmt = str(body.get("response_format", "mp3"))
+        audio = f"AUDIO[{fmt}|{body.get('speed', 1)}]:{body['input']}".encode()
+        return Answer(
+            200, headers={"Content-Type": AUDIO_TYPES.get(fmt, "audio/mpeg")}, content=audio
+        )
+
+    def _upload(self, req: Request) -> Answer:
+        if "file" not in req.files:
+            return error(400, "'file' is a required property", "invalid_request_error")
+        purpose = req.form.get("purpose", "")
+        if purpose not in ("assistants", "fine-tune", "batch", "vision", "user_data"):
+            return error(400, f"'{purpose}' is not a valid purpose", "invalid_request_error")
+        name, _, data = req.files["file"]
+        file = {
+            "id": f"file-{next(self._ids)}",
+            "object": "file",
+            "bytes": len(data),
+            "created_at": CREATED,
+            "filename": name,
+            "purpose": purpose,
+        }
+        self.files[file["id"]] = file
+        return Answer(200, file)
+
+    def _list(self, req: Request) -> Answer:
+        purpose = req.query.get("purpose")
+        data = [f for f in self.files.values() if purpose in (None, f["purpose"])]
+        return Answer(200, {"object": "list", "data": data, "has_more": False})
+
+    def _delete(self, file_id: str) -> Answer:
+        if self.files.pop(file_id, None) is None:
+            return error(404, f"No such File object: {file_id}", "invalid_request_error")
+        return Answer(200, {"id": file_id, "object": "file", "deleted": True})
