@@ -95,6 +95,33 @@ CREDENTIAL_KINDS: Mapping[str, CredentialKind] = {
     "supabaseApi": CredentialKind(
         {"host": (str, ...), "serviceRole": (str, ...)}, ("serviceRole",)
     ),
+    # AI chat model sub-nodes (hetumind/nodes/builtin/ai_providers.py): n8n's fields, and a
+    # Hetumind `url` where n8n has none, so a proxy, a fake or a local server can answer
+    "googlePalmApi": CredentialKind(
+        {"host": (str, "https://generativelanguage.googleapis.com"), "apiKey": (str, ...)},
+        ("apiKey",),
+    ),
+    "anthropicApi": CredentialKind(
+        {"apiKey": (str, ...), "url": (str, "https://api.anthropic.com")}, ("apiKey",)
+    ),
+    "ollamaApi": CredentialKind(
+        {"baseUrl": (str, "http://localhost:11434"), "apiKey": (str, "")}, ("apiKey",)
+    ),
+    "mistralCloudApi": CredentialKind(
+        {"apiKey": (str, ...), "url": (str, "https://api.mistral.ai/v1")}, ("apiKey",)
+    ),
+    "groqApi": CredentialKind(
+        {"apiKey": (str, ...), "url": (str, "https://api.groq.com/openai/v1")}, ("apiKey",)
+    ),
+    "openRouterApi": CredentialKind(
+        {"apiKey": (str, ...), "url": (str, "https://openrouter.ai/api/v1")}, ("apiKey",)
+    ),
+    "deepSeekApi": CredentialKind(
+        {"apiKey": (str, ...), "url": (str, "https://api.deepseek.com")}, ("apiKey",)
+    ),
+    "xAiApi": CredentialKind(
+        {"apiKey": (str, ...), "url": (str, "https://api.x.ai/v1")}, ("apiKey",)
+    ),
     # `baseUrl` is n8n's field: the Mattermost server's root (the node calls <baseUrl>/api/v4)
     "mattermostApi": CredentialKind(
         {

@@ -59,6 +59,20 @@ SAMPLES = {
         {"host": "https://abc.supabase.co", "serviceRole": "eyJ.s3cret-sb-role"},
         "eyJ.s3cret-sb-role",
     ),
+    # AI chat model providers
+    "googlePalmApi": ({"apiKey": "AIza-s3cret"}, "AIza-s3cret"),
+    "ollamaApi": ({"baseUrl": "http://ollama:11434", "apiKey": "s3cret-ol"}, "s3cret-ol"),
+    **{
+        kind: ({"apiKey": f"s3cret-{kind}"}, f"s3cret-{kind}")
+        for kind in (
+            "anthropicApi",
+            "mistralCloudApi",
+            "groqApi",
+            "openRouterApi",
+            "deepSeekApi",
+            "xAiApi",
+        )
+    },
     **{
         kind: ({"clientId": "c", "clientSecret": f"s3cret-{kind}"}, f"s3cret-{kind}")
         for kind in (
