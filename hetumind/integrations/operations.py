@@ -22,6 +22,7 @@ from hetumind.integrations.errors import NodeApiError
 from hetumind.integrations.paging import Page, Pagination, collect, dig
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["IntegrationNode", "Operation", "Params", "WithBinary", "run_operations"]
 
@@ -222,11 +223,12 @@ def run_operations(
         try:
             produced = _as_items(op.execute(client, Params(ctx, i, items[i], len(items))))
         except HetumindError as exc:
-            if not ctx.continue_on_fail:
-                if isinstance(exc, NodeApiError):
-                    raise
-                raise NodeExecutionError(_failure(exc), node=ctx.node_name, item_index=i) from None
-            error = op.error_json(exc) if op.error_json else {"error": _failure(exc)}
+            # the shared onError decision (hetumind.nodes.item_wise); an API error stops
+            # with its HTTP details, and an operation may shape its own error item
+            failed = item_error(
+                ctx, i, _failure(exc), stop=exc if isinstance(exc, NodeApiError) else None
+            )
+            error = op.error_json(exc) if op.error_json else failed
             produced = [(error, None)]
         for json_out, binary_out in produced:
             rows.append(json_out)

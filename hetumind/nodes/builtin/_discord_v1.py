@@ -22,6 +22,7 @@ from hetumind.integrations.client import parse_body
 from hetumind.integrations.errors import NodeApiError, api_error
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["run_v1"]
 
@@ -138,8 +139,6 @@ def run_v1(
                 )
             rows.append({"success": True})
         except NodeExecutionError as exc:
-            if not ctx.continue_on_fail:
-                raise
-            rows.append({"error": exc.reason})
+            rows.append(item_error(ctx, i, exc.reason, stop=exc))
         paired.append(i)
     return [ItemBatch.from_json(rows, paired=paired)]

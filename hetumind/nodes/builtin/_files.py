@@ -27,6 +27,7 @@ from hetumind.capabilities import CapabilityDenied, capabilities_of
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext
+from hetumind.nodes.item_wise import item_error
 
 __all__ = [
     "FileAccessDenied",
@@ -253,7 +254,4 @@ def for_each_item(ctx: NodeContext, count: int, out: Output, step: Callable[[int
         try:
             step(i)
         except _ITEM_FAILURES as exc:
-            message = describe(exc)
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-            out.fail(message, i)
+            out.add(item_error(ctx, i, describe(exc)), None, i)

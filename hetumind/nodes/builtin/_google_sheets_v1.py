@@ -27,6 +27,7 @@ from hetumind.integrations.errors import NodeApiError
 from hetumind.integrations.google.auth import google_service
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext
+from hetumind.nodes.item_wise import batch_error, item_error
 
 __all__ = ["run_v1"]
 
@@ -487,9 +488,7 @@ def _each(
                 answer.pop("replies", None)
                 out.append((answer, i))
         except HetumindError as exc:
-            if not ctx.continue_on_fail:
-                raise
-            out.append(({"error": _reason(exc)}, i))
+            out.append((item_error(ctx, i, _reason(exc), stop=exc), i))
     return out
 
 
@@ -528,11 +527,8 @@ def run_v1(ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         try:
             result = _once(ctx, items, client, operation)
         except HetumindError as exc:
-            if ctx.continue_on_fail:
-                return [ItemBatch.from_json([{"error": _reason(exc)}], paired=[0])]
-            if isinstance(exc, NodeExecutionError):
-                raise
-            raise NodeExecutionError(_reason(exc), node=ctx.node_name) from None
+            stop = exc if isinstance(exc, NodeExecutionError) else None
+            return [batch_error(ctx, _reason(exc), stop=stop)]
         if result is None:
             return [batch]
         out = result

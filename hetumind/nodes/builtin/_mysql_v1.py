@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._mysql_sql import format_query
 from hetumind.nodes.builtin._protocol import as_mapping
+from hetumind.nodes.item_wise import batch_error
 
 __all__ = ["run_v1"]
 
@@ -45,9 +45,7 @@ def run_v1(
         out, paired = _run(ctx, rows, operation, execute, literal)
     except _Failed as exc:
         message = str(exc)
-        if not ctx.continue_on_fail:
-            raise NodeExecutionError(message, node=ctx.node_name) from None
-        return ItemBatch.from_json([{"error": message}], paired=[0])
+        return batch_error(ctx, message)
     return ItemBatch.from_json(out, paired=paired)
 
 

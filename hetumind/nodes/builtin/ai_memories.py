@@ -11,10 +11,11 @@ from hetumind.ai.chat_histories import PostgresChatHistory, RedisChatHistory
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.memory import ConversationMemory, MemoryBackend
 from hetumind.ai.subnodes import SubNodeView, require_one
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
 from hetumind.nodes.builtin.ai_models import LANGCHAIN, SubNodeBase
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["MemoryManager", "MemoryPostgresChat", "MemoryRedisChat"]
 
@@ -163,11 +164,7 @@ class MemoryManager(Node):
             try:
                 out = self._one(ctx, i, mode, legacy, backend, session)
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(
-                        exc.message, node=ctx.node_name, item_index=i
-                    ) from None
-                out = [{"error": exc.message}]
+                out = [item_error(ctx, i, exc.message)]
             rows += out
             paired += [i] * len(out)
         return [ItemBatch.from_json(rows, paired=paired)]

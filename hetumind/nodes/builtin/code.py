@@ -24,6 +24,7 @@ from hetumind.nodes.builtin.code_output import (
     normalize_all,
     normalize_each,
 )
+from hetumind.nodes.item_wise import batch_error
 
 __all__ = ["Code"]
 
@@ -118,9 +119,7 @@ class Code(Node):
     @staticmethod
     def _whole_failure(ctx: NodeContext, message: str) -> ItemBatch:
         # n8n's Code node answers continue-on-fail with one error item, not the input.
-        if not ctx.continue_on_fail:
-            raise NodeExecutionError(message)
-        return ItemBatch.from_json([{"error": message}])
+        return batch_error(ctx, message, paired=False)
 
 
 _STATIC_DATA = "getWorkflowStaticData"

@@ -24,7 +24,7 @@ from hetumind.binary import read_binary
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
-from hetumind.nodes.builtin._per_item import ItemInputError, map_items
+from hetumind.nodes.item_wise import ItemInputError, map_items
 
 __all__ = ["CryptoNode", "digest_name"]
 

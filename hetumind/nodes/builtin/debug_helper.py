@@ -19,6 +19,7 @@ from typing import Any
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["DebugHelper"]
 
@@ -115,9 +116,7 @@ class DebugHelper(Node):
             try:
                 produced = self._item(ctx, category, i)
             except NodeExecutionError as exc:
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(exc.reason, node=ctx.node_name, item_index=i) from None
-                produced = [{"error": exc.reason}]
+                produced = [item_error(ctx, i, exc.reason)]
             rows.extend(produced)
             paired.extend([i] * len(produced))
         return [ItemBatch.from_json(rows, paired=paired)]

@@ -26,12 +26,13 @@ from PIL import (
 )
 
 from hetumind.binary import put_binary
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._files import checked_path, entry_bytes
 from hetumind.nodes.builtin._protocol import as_mapping
+from hetumind.nodes.item_wise import item_error
 
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "blur": ("blur", "sigma"),
@@ -121,9 +122,7 @@ class EditImage(Node):
                 json_out, binary_out = _edit(ctx, i, row, dict(binary or {}), binary is None)
             except (ImageError, HetumindError, OSError, ValueError) as exc:
                 message = exc.message if isinstance(exc, HetumindError) else str(exc)
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-                json_out, binary_out = {"error": message}, None
+                json_out, binary_out = item_error(ctx, i, message), None
             out_rows.append(json_out)
             out_binary.append(binary_out)
         return [ItemBatch.from_json(out_rows, binary=out_binary).with_identity_pairing()]

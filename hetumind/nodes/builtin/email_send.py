@@ -25,6 +25,7 @@ from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._files import binary_entry, entry_bytes
 from hetumind.nodes.builtin._node_tools import as_tool
 from hetumind.nodes.builtin._protocol import as_mapping, credential, pinned
+from hetumind.nodes.item_wise import item_error
 
 ATTRIBUTION = "This email was sent automatically with "
 TIMEOUT_S = 60.0
@@ -70,9 +71,7 @@ class EmailSend(Node):
                 rows.append(self._send(ctx, batch, i))
             except (SendFailed, HetumindError, OSError, smtplib.SMTPException) as exc:
                 message = _describe(exc)
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-                rows.append({"error": message})
+                rows.append(item_error(ctx, i, message))
         return [ItemBatch.from_json(rows).with_identity_pairing()]
 
     def _send(self, ctx: NodeContext, batch: ItemBatch, i: int) -> dict[str, Any]:

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from hetumind.capabilities import EXECUTE_COMMAND_ENV, CapabilityDenied, capabilities_of
-from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
+from hetumind.nodes.item_wise import item_error
 
 MAX_BUFFER = 1024 * 1024
 """Node's default `maxBuffer` for exec, per stream."""
@@ -93,9 +93,7 @@ class ExecuteCommand(Node):
                     {"exitCode": 0, "stderr": done.stderr.strip(), "stdout": done.stdout.strip()}
                 )
             except CommandFailed as exc:
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(str(exc), node=ctx.node_name, item_index=i) from None
-                rows.append({"error": str(exc)})
+                rows.append(item_error(ctx, i, str(exc)))
         return [ItemBatch.from_json(rows, paired=indexes)]
 
 

@@ -14,6 +14,7 @@ from hetumind.capabilities import capabilities_of
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
+from hetumind.nodes.item_wise import batch_error, item_error
 from hetumind.subworkflows import (
     Callee,
     Caller,
@@ -119,9 +120,7 @@ class _Call:
         try:
             sub = self.start(0, items)
         except SubworkflowError as exc:
-            if ctx.continue_on_fail:
-                return ItemBatch.from_json([{"error": exc.message}], paired=[0])
-            raise NodeExecutionError(exc.message, node=ctx.node_name) from None
+            return batch_error(ctx, exc.message)
         if sub is None:
             return items.with_identity_pairing()
         ctx.record("subExecutions", [sub.execution_id])
@@ -143,9 +142,7 @@ class _Call:
         parts: list[ItemBatch] = []
         for i, result in enumerate(results):
             if isinstance(result, SubworkflowError):
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(result.message, node=ctx.node_name, item_index=i)
-                part = ItemBatch.from_json([{"error": result.message}])
+                part = ItemBatch.from_json([item_error(ctx, i, result.message)])
             elif result is None:
                 part = items.slice(i, 1)
             else:

@@ -30,6 +30,7 @@ from hetumind.nodes.builtin._files import binary_entry, entry_bytes
 from hetumind.nodes.builtin._ftp_listing import parse_list_line
 from hetumind.nodes.builtin._protocol import as_mapping, credential, pinned
 from hetumind.nodes.builtin._ssh_session import ConnectFailed, connect, describe_ssh_error
+from hetumind.nodes.item_wise import batch_error, item_error
 
 OPERATIONS = ("delete", "download", "list", "rename", "upload")
 TIMEOUT_S = 30.0
@@ -78,9 +79,7 @@ class Ftp(Node):
             return [_ftp_run(ctx, batch, operation)]
         except (ConnectFailed, ftplib.Error, OSError) as exc:
             message = _ftp_error(exc)
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(message, node=ctx.node_name) from None
-            return [ItemBatch.from_json([{"error": message}], paired=[0])]
+            return [batch_error(ctx, message)]
 
 
 def _ftp_error(exc: BaseException) -> str:
@@ -102,9 +101,7 @@ def _each(
                 message = describe_ssh_error(exc)
             else:
                 message = str(exc)
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-            out.add({"error": message}, i)
+            out.add(item_error(ctx, i, message), i)
 
 
 def _joined(path: str, name: str) -> str:
@@ -315,9 +312,7 @@ async def _sftp_run(ctx: NodeContext, batch: ItemBatch, operation: str) -> ItemB
                     message = describe_ssh_error(exc)
                 else:
                     message = str(exc)
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-                out.add({"error": message}, i)
+                out.add(item_error(ctx, i, message), i)
     return out.batch()
 
 

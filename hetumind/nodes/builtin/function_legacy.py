@@ -19,6 +19,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin.code import _KINDS, Code, _payload, _static_key
 from hetumind.nodes.builtin.code_output import CodeOutputError, normalize_all
+from hetumind.nodes.item_wise import batch_error, item_error
 
 __all__ = ["Function", "FunctionItem"]
 
@@ -53,9 +54,7 @@ def _run(ctx: NodeContext, batch: ItemBatch, legacy: str) -> Any:
 
 
 def _fail(ctx: NodeContext, message: str) -> ItemBatch:
-    if not ctx.continue_on_fail:
-        raise NodeExecutionError(message)
-    return ItemBatch.from_json([{"error": message}])
+    return batch_error(ctx, message, paired=False)
 
 
 @node("function", versions=[1], display_name="Function", params=FunctionParams, fusible=False)
@@ -72,11 +71,8 @@ class Function(Node):
             outcome = _run(ctx, batch, "function")
         except UserCodeError as exc:
             # n8n adds the line only to the error that stops the run
-            if ctx.continue_on_fail:
-                return [_fail(ctx, exc.reason)]
-            raise NodeExecutionError(
-                f"{exc.reason} [Line {exc.line}]" if exc.line else exc.reason
-            ) from None
+            stop = NodeExecutionError(f"{exc.reason} [Line {exc.line}]" if exc.line else exc.reason)
+            return [batch_error(ctx, exc.reason, paired=False, stop=stop)]
         except SandboxError as exc:
             return [_fail(ctx, exc.message)]
         value = outcome.value
@@ -137,9 +133,9 @@ class FunctionItem(Node):
                     f"Line {result.line} | Item Index: {i}" if result.line else f"Item Index: {i}"
                 )
                 message = f"{result.message} [{where}]"
-                if not ctx.continue_on_fail or result.kind != "user":
+                if result.kind != "user":  # the sandbox failed, not the script: always stops
                     raise NodeExecutionError(message)
-                rows.append({"error": result.message})
+                rows.append(item_error(ctx, i, result.message, stop=NodeExecutionError(message)))
                 binary.append(None)
                 paired.append(i)
                 continue

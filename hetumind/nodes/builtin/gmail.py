@@ -40,6 +40,7 @@ from hetumind.nodes.builtin._gmail_api import (
 )
 from hetumind.nodes.builtin._gmail_mime import Email, encode_email
 from hetumind.nodes.builtin._node_tools import as_tool
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["GmailNode", "GmailTool"]
 
@@ -571,18 +572,18 @@ class GmailNode(Node):
             try:
                 produced: Out = run(api, p)
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    if isinstance(exc, NodeExecutionError):
-                        if exc.item_index is None and not isinstance(exc, NodeApiError):
-                            raise NodeExecutionError(
-                                exc.reason, node=ctx.node_name, item_index=i
-                            ) from None
-                        raise
-                    raise NodeExecutionError(
-                        exc.message, node=ctx.node_name, item_index=i
-                    ) from None
+                # onError stopWorkflow keeps an API error (its HTTP details) or an error that
+                # already names its item; any other error is told for item i
+                keep = isinstance(exc, NodeApiError) or (
+                    isinstance(exc, NodeExecutionError) and exc.item_index is not None
+                )
+                told = exc.reason if isinstance(exc, NodeExecutionError) else exc.message
+                stop = exc if keep else NodeExecutionError(told, node=ctx.node_name, item_index=i)
                 message = _reason(exc)
-                produced = [({"error": f"{message} (item {i})" if version >= 2 else message}, None)]
+                failed = item_error(
+                    ctx, i, f"{message} (item {i})" if version >= 2 else message, stop=stop
+                )
+                produced = [(failed, None)]
             for json_out, binary_out in produced:
                 rows.append(json_out)
                 binary.append(binary_out)

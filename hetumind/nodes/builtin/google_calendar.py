@@ -46,6 +46,7 @@ from hetumind.nodes.builtin._google_calendar import (
     zone,
 )
 from hetumind.nodes.builtin._node_tools import as_tool
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["GoogleCalendar", "GoogleCalendarTool"]
 
@@ -461,13 +462,8 @@ class GoogleCalendar(Node):
             try:
                 answer = handler(run, p)
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    if isinstance(exc, NodeExecutionError):
-                        raise
-                    raise NodeExecutionError(
-                        _reason(exc), node=ctx.node_name, item_index=i
-                    ) from None
-                answer = {"error": _reason(exc)}
+                stop = exc if isinstance(exc, NodeExecutionError) else None
+                answer = item_error(ctx, i, _reason(exc), stop=stop)
             rows = answer if isinstance(answer, list) else [answer]
             for row in rows:
                 out.append(dict(row) if isinstance(row, Mapping) else {"value": row})

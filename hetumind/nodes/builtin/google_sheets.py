@@ -26,6 +26,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
 from hetumind.nodes.builtin._google_sheets_v1 import run_v1
 from hetumind.nodes.builtin._node_tools import as_tool
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["GoogleSheets", "GoogleSheetsTool", "column_letter"]
 
@@ -455,9 +456,8 @@ class GoogleSheets(Node):
                         else:
                             out.append((_delete(sheet, p), p.index))
                     except HetumindError as exc:
-                        if not ctx.continue_on_fail:
-                            raise
-                        out.append(({"error": _reason(exc)}, p.index))
+                        failed = item_error(ctx, p.index, _reason(exc), stop=exc)
+                        out.append((failed, p.index))
             else:
                 raise NodeExecutionError(
                     f'The operation "{operation}" of resource "{resource}" is not supported by '
@@ -467,12 +467,16 @@ class GoogleSheets(Node):
         except NodeApiError:
             raise
         except HetumindError as exc:
-            if ctx.continue_on_fail and operation in ("append", "appendOrUpdate", "update"):
-                out = [({"error": _reason(exc)}, p.index) for p in ps]
-            elif isinstance(exc, NodeExecutionError):
-                raise
-            else:
-                raise NodeExecutionError(_reason(exc), node=ctx.node_name) from None
+            stop = (
+                exc
+                if isinstance(exc, NodeExecutionError)
+                else NodeExecutionError(_reason(exc), node=ctx.node_name)
+            )
+            if operation not in ("append", "appendOrUpdate", "update"):
+                raise stop from None
+            # a batched write fails all its items at once: one onError decision for them all
+            failed = item_error(ctx, None, _reason(exc), stop=stop)
+            out = [(dict(failed), p.index) for p in ps]
         return [ItemBatch.from_json([o for o, _ in out], paired=[i for _, i in out])]
 
 

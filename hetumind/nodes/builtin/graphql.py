@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hetumind.capabilities import capabilities_of
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.http.client import TransportKey
 from hetumind.http.request import RequestSpec
 from hetumind.http.transport import send
@@ -25,6 +25,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._protocol import as_mapping
+from hetumind.nodes.item_wise import item_error
 
 AUTH_CREDENTIALS = {  # n8n's order of trying them
     "basicAuth": "httpBasicAuth",
@@ -60,10 +61,9 @@ class Graphql(Node):
                 out = _request(ctx, i)
             except (ItemFailed, HetumindError) as exc:
                 message = exc.message if isinstance(exc, HetumindError) else str(exc)
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
+                failed = item_error(ctx, i, message)
                 # n8n pushes the response's items before it throws on `errors`
-                out = [*(exc.output if isinstance(exc, ItemFailed) else []), {"error": message}]
+                out = [*(exc.output if isinstance(exc, ItemFailed) else []), failed]
             rows.extend(out)
             paired.extend([i] * len(out))
         return [ItemBatch.from_json(rows, paired=paired)]

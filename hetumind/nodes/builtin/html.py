@@ -14,11 +14,12 @@ from bs4 import Tag
 from bs4.formatter import HTMLFormatter
 
 from hetumind.binary import read_binary
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import MISSING, get_path, js_string
 from hetumind.nodes.builtin._html_text import html_to_text, parse_html
+from hetumind.nodes.item_wise import item_error
 
 
 class HtmlParams(NodeParams):
@@ -229,10 +230,7 @@ class Html(Node):
                 else:
                     raise HetumindError(f"The operation '{operation}' is not supported")
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    name = ctx.node_name
-                    raise NodeExecutionError(exc.message, node=name, item_index=i) from None
-                produced = [{"error": exc.message}]
+                produced = [item_error(ctx, i, exc.message)]
             out.extend(produced)
             paired.extend([i] * len(produced))
         return [ItemBatch.from_json(out, paired=paired)]

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.http.auth import Auth, load_auth
 from hetumind.http.build import build_request
 from hetumind.http.pagination import PageContext, Pagination, page_context, paginate
@@ -30,6 +30,7 @@ from hetumind.nodes.builtin.http_request_v1 import (
     response_items_v1,
     status_error,
 )
+from hetumind.nodes.item_wise import batch_error, item_error
 
 __all__ = ["HttpRequest", "HttpRequestParams"]
 
@@ -136,19 +137,14 @@ class HttpRequest(Node):
                 )
                 jobs.append(_Job(i, settings.auth.apply(spec), page_ctx))
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(
-                        exc.message, node=ctx.node_name, item_index=i
-                    ) from None
+                item_error(ctx, i, exc.message)  # stops unless onError continues
                 outcomes[i] = exc
         outcomes.update(_send_all(jobs, settings))
         return [self._output(ctx, items, outcomes, jobs, settings)]
 
     @staticmethod
     def _all_failed(ctx: NodeContext, n: int, exc: HetumindError) -> ItemBatch:
-        if not ctx.continue_on_fail:
-            raise NodeExecutionError(exc.message, node=ctx.node_name) from None
-        return ItemBatch.from_json([{"error": exc.message}] * n, paired=list(range(n)))
+        return batch_error(ctx, exc.message, items=n)
 
     @staticmethod
     def _output(
@@ -176,11 +172,7 @@ class HttpRequest(Node):
                     )
                 ]
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(
-                        exc.message, node=ctx.node_name, item_index=i
-                    ) from None
-                produced = [({"error": exc.message}, None)]
+                produced = [(item_error(ctx, i, exc.message), None)]
             for json_out, binary_out in produced:
                 rows.append(json_out)
                 binary.append(binary_out)
@@ -220,8 +212,7 @@ def _run_v1(ctx: NodeContext, items: list[dict[str, Any]]) -> ItemBatch:
             spec, raw_body[i] = build_request_v1(ctx, i, item.get("binary"))
             jobs.append(_Job(i, auth.apply(spec), None))
         except HetumindError as exc:
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(exc.message, node=ctx.node_name, item_index=i) from None
+            item_error(ctx, i, exc.message)  # stops unless onError continues
             outcomes[i] = exc
     outcomes.update(_send_all(jobs, settings))
     rows: list[dict[str, Any]] = []
@@ -237,9 +228,7 @@ def _run_v1(ctx: NodeContext, items: list[dict[str, Any]]) -> ItemBatch:
                 raise status_error(outcome[0])
             produced = response_items_v1(ctx, i, outcome[0], raw_body[i], item)
         except HetumindError as exc:
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(exc.message, node=ctx.node_name, item_index=i) from None
-            produced = [({"error": exc.message}, None)]
+            produced = [(item_error(ctx, i, exc.message), None)]
         for json_out, binary_out in produced:
             rows.append(json_out)
             binary.append(binary_out)

@@ -9,7 +9,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin.conditions import (
@@ -19,6 +18,7 @@ from hetumind.nodes.builtin.conditions import (
     first_error,
 )
 from hetumind.nodes.builtin.if_v1 import split_v1
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["Filter", "If", "decide"]
 
@@ -38,9 +38,8 @@ def decide(ctx: NodeContext, batch: ItemBatch) -> FilterOutcome:
     fopts = filter_options(raw.get("conditions") or {})
     outcome = evaluate_filter(ctx, batch, raw.get("conditions") or {}, "conditions", fopts)
     failure = first_error(outcome)
-    if failure is not None and not ctx.continue_on_fail:
-        index, message = failure
-        raise NodeExecutionError(message, node=ctx.node_name, item_index=index)
+    if failure is not None:
+        item_error(ctx, *failure)  # raises unless onError continues
     # With continue-on-fail n8n sends a failing item to the false/discarded side, unchanged.
     return outcome
 

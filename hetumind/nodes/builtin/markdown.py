@@ -14,11 +14,12 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdownify import MarkdownConverter
 
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import set_path
 from hetumind.nodes.builtin._html_text import parse_html
+from hetumind.nodes.item_wise import item_error
 
 
 class MarkdownParams(NodeParams):
@@ -210,10 +211,7 @@ class Markdown(Node):
                 message = (
                     exc.message if isinstance(exc, HetumindError) else f"Invalid pattern: {exc}"
                 )
-                if not ctx.continue_on_fail:
-                    name = ctx.node_name
-                    raise NodeExecutionError(message, node=name, item_index=i) from None
-                rows.append({"error": message})
+                rows.append(item_error(ctx, i, message))
         return [ItemBatch.from_json(rows).with_identity_pairing()]
 
     @staticmethod

@@ -43,6 +43,7 @@ from hetumind.nodes.builtin._mysql_v1 import js_date, run_v1
 from hetumind.nodes.builtin._node_tools import as_tool
 from hetumind.nodes.builtin._protocol import as_mapping, credential, pinned
 from hetumind.nodes.builtin.set_fields import resolve_raw_data
+from hetumind.nodes.item_wise import batch_error, item_error
 
 OPERATIONS = ("deleteTable", "executeQuery", "insert", "select", "update", "upsert")
 _RESOLVABLE = re.compile(r"{{[\s\S]*?}}")
@@ -108,9 +109,7 @@ class MySql(Node):
             runner = _Runner(ctx, conn, batch.to_json(), options)
             return run_v1(ctx, batch, runner.execute, _literal)
         except QueryFailed as exc:
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(exc.message, node=ctx.node_name) from None
-            return ItemBatch.from_json([{"error": exc.message}], paired=[0])
+            return batch_error(ctx, exc.message)
         finally:
             conn.close()
 
@@ -436,8 +435,8 @@ class _Runner:
             self.paired.append(paired)
 
     def _fail(self, exc: QueryFailed, *, item_json: bool) -> None:
-        if not self.ctx.continue_on_fail:
-            raise NodeExecutionError(exc.message, node=self.ctx.node_name, item_index=exc.item)
+        # the onError decision; n8n's MySQL error item carries the statement and code too
+        item_error(self.ctx, exc.item, exc.message)
         error = {"message": exc.message, "sql": exc.sql, "code": exc.code}
         if item_json:
             self.out.append(

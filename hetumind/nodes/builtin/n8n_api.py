@@ -22,6 +22,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin.http_request_v1 import status_error
+from hetumind.nodes.item_wise import item_error
 
 API_KEY_HEADER = "X-N8N-API-KEY"
 MAX_PAGES = 10_000
@@ -84,9 +85,7 @@ class N8nApi(Node):
                 found = _objects(_answer(spec)) if listing is None else _walk(spec, listing)
             except (_ItemError, HetumindError) as exc:
                 message = str(exc) if isinstance(exc, _ItemError) else exc.message
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-                found = [{"error": message}]
+                found = [item_error(ctx, i, message)]
             rows.extend(found)
             paired.extend([i] * len(found))
         return [ItemBatch.from_json(rows, paired=paired)]

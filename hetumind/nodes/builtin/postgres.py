@@ -39,6 +39,7 @@ from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string, json_stringify
 from hetumind.nodes.builtin._node_tools import as_tool
 from hetumind.nodes.builtin.set_fields import resolve_raw_data
+from hetumind.nodes.item_wise import item_error
 
 OPERATIONS = ("deleteTable", "executeQuery", "insert", "select", "update", "upsert")
 _RESOLVABLE = re.compile(r"{{[\s\S]*?}}")
@@ -97,8 +98,7 @@ class Postgres(Node):
                 )
             )
         except ConnectionFailed as exc:
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(str(exc), node=ctx.node_name) from None
+            item_error(ctx, None, str(exc))  # stops unless onError continues
             return [_error_items(rows, range(len(rows)), str(exc))]
         batching = str(options.get("queryBatching") or "single")
         return [run.output(built, outcomes, batching)]
@@ -146,10 +146,7 @@ class _Run:
                 statements = builder(i)
             except (ItemError, SqlError, HetumindError) as exc:
                 message = exc.message if isinstance(exc, HetumindError) else str(exc)
-                if not self.ctx.continue_on_fail:
-                    raise NodeExecutionError(
-                        message, node=self.ctx.node_name, item_index=i
-                    ) from None
+                item_error(self.ctx, i, message)  # stops unless onError continues
                 built.append(ItemError(message))
                 continue
             text = (
@@ -392,10 +389,8 @@ class _Run:
         by_item = {o.item: o for o in outcomes}
         queries = [q for q in built if isinstance(q, ItemQuery)]
         failed = next((o for o in outcomes if o.error is not None), None)
-        if failed is not None and not self.ctx.continue_on_fail:
-            raise NodeExecutionError(
-                str(failed.error), node=self.ctx.node_name, item_index=failed.item
-            )
+        if failed is not None:  # stops unless onError continues
+            item_error(self.ctx, failed.item, str(failed.error))
         if batching == "single" and failed is not None:
             message = str(failed.error)
             return ItemBatch.from_json(

@@ -18,6 +18,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string, set_path
 from hetumind.nodes.builtin._node_tools import as_tool
+from hetumind.nodes.item_wise import batch_error, item_error
 
 OPERATIONS = ("delete", "get", "incr", "info", "keys", "llen", "pop", "publish", "push", "set")
 
@@ -68,11 +69,7 @@ class Redis(Node):
             client.ping()  # as n8n: an unreachable server fails the node before any item
         except redis.RedisError as exc:
             message = f"Could not connect to Redis at {target.host}:{target.port}: {exc}"
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(message, node=ctx.node_name) from None
-            return [
-                ItemBatch.from_json([{"error": message}] * len(rows), paired=list(range(len(rows))))
-            ]
+            return [batch_error(ctx, message, items=len(rows))]
         if operation == "info":
             return [ItemBatch.from_json([_info(client)])]
         handler: Handler = _HANDLERS[operation]
@@ -83,9 +80,7 @@ class Redis(Node):
                 result = handler(client, ctx, i, row)
             except (redis.RedisError, RedisItemError, HetumindError) as exc:
                 message = exc.message if isinstance(exc, HetumindError) else str(exc)
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-                result = {"error": message}
+                result = item_error(ctx, i, message)
             out.append(result)
             paired.append(i)
         return [ItemBatch.from_json(out, binary=_binary(batch, out, rows), paired=paired)]

@@ -7,11 +7,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.expressions.regex import _expand, compile_js
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import MISSING, get_path, set_path, unset_path
+from hetumind.nodes.item_wise import item_error
 
 
 class RenameKeysParams(NodeParams):
@@ -99,10 +100,6 @@ class RenameKeys(Node):
             try:
                 rows.append(rename_item(ctx, row, i))
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(
-                        exc.message, node=ctx.node_name, item_index=i
-                    ) from None
-                rows.append({"error": exc.message})
+                rows.append(item_error(ctx, i, exc.message))
                 binary[i] = None
         return [ItemBatch.from_json(rows, binary=binary).with_identity_pairing()]

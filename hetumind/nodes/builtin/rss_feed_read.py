@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import feedparser
 
 from hetumind.capabilities import capabilities_of
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.http.client import TransportKey
 from hetumind.http.request import RequestSpec
 from hetumind.http.transport import send
@@ -29,6 +29,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._protocol import as_mapping
+from hetumind.nodes.item_wise import item_error
 
 ACCEPT = (
     "application/rss+xml, application/rdf+xml;q=0.8, application/atom+xml;q=0.6, "
@@ -65,9 +66,7 @@ class RssFeedRead(Node):
                 entries = _read(ctx, i)
             except (FeedError, HetumindError) as exc:
                 message = exc.message if isinstance(exc, HetumindError) else str(exc)
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-                rows.append({"error": message})
+                rows.append(item_error(ctx, i, message))
                 paired.append(i)
                 continue
             rows.extend(entries)

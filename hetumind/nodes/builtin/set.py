@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.expressions.values import UNDEFINED, number_to_string
 from hetumind.items import ItemBatch, to_arrow_column
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
@@ -27,6 +27,7 @@ from hetumind.nodes.builtin.set_fields import (
     validate_entry,
 )
 from hetumind.nodes.builtin.set_v1 import run_set_v1
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["Set"]
 
@@ -120,9 +121,7 @@ def _row_wise(ctx: NodeContext, batch: ItemBatch, mode: str) -> ItemBatch:
             binary.append(dict(batch.binary[i] or {}) or None if keep and batch.binary else None)
         except HetumindError as exc:
             message = exc.message  # expression errors carry parameter and position
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-            out_rows.append({"error": message})
+            out_rows.append(item_error(ctx, i, message))
             binary.append(None)
     return ItemBatch.from_json(out_rows, binary=binary).with_identity_pairing()
 

@@ -34,6 +34,7 @@ from hetumind.nodes.builtin._files import (
 from hetumind.nodes.builtin._sheetjs_csv import sheetjs_csv_rows
 from hetumind.nodes.builtin.convert_to_file import ConvertToFile
 from hetumind.nodes.builtin.extract_from_file import ExtractFromFile
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["SpreadsheetFile"]
 
@@ -108,9 +109,7 @@ def _v1_csv(ctx: NodeContext, batch: ItemBatch, i: int) -> ItemBatch:
         rows = sheetjs_csv_rows(decode_text(data, "utf-8"), options)
     except (HetumindError, ValueError, csv.Error) as exc:
         message = describe(exc)
-        if not ctx.continue_on_fail:
-            raise ItemError(message, node=ctx.node_name, item_index=i) from None
-        rows = [{"error": message}]
+        rows = [item_error(ctx, i, message)]
     return ItemBatch.from_json(rows, paired=[i] * len(rows))
 
 

@@ -17,13 +17,14 @@ import asyncssh
 
 from hetumind.binary import put_binary
 from hetumind.db.loop import run_sync
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._files import binary_entry, entry_bytes
 from hetumind.nodes.builtin._protocol import as_mapping, credential
 from hetumind.nodes.builtin._ssh_session import ConnectFailed, connect, describe_ssh_error
+from hetumind.nodes.item_wise import batch_error, item_error
 
 
 class SshParams(NodeParams):
@@ -45,9 +46,7 @@ class Ssh(Node):
         try:
             return [run_sync(_run(ctx, batch))]
         except ConnectFailed as exc:
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(str(exc), node=ctx.node_name) from None
-            return [ItemBatch.from_json([{"error": str(exc)}], paired=[0])]
+            return [batch_error(ctx, str(exc))]
 
 
 async def _run(ctx: NodeContext, batch: ItemBatch) -> ItemBatch:
@@ -74,9 +73,7 @@ async def _run(ctx: NodeContext, batch: ItemBatch) -> ItemBatch:
                     if isinstance(exc, ItemFailed)
                     else describe_ssh_error(exc)
                 )
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(message, node=ctx.node_name, item_index=i) from None
-                json_out, binary_out = {"error": message}, None
+                json_out, binary_out = item_error(ctx, i, message), None
             out_rows.append(json_out)
             out_binary.append(binary_out)
             paired.append(i)

@@ -30,6 +30,7 @@ from hetumind.integrations.errors import NodeApiError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
 from hetumind.nodes.builtin._node_tools import as_tool
+from hetumind.nodes.item_wise import batch_error, item_error
 
 __all__ = ["Supabase", "SupabaseTool"]
 
@@ -229,9 +230,8 @@ class Supabase(Node):
             try:
                 created = _rows(table.call("POST", ps[0], body=records))
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    raise _node_error(exc, ctx) from None
-                return [ItemBatch.from_json([{"error": _description(exc)}], paired=[0])]
+                stop = _node_error(exc, ctx)
+                return [batch_error(ctx, _description(exc), stop=stop)]
             last = len(items) - 1
             out = [(row, min(i, last)) for i, row in enumerate(created)]
             return [ItemBatch.from_json([o for o, _ in out], paired=[i for _, i in out])]
@@ -244,10 +244,8 @@ class Supabase(Node):
             try:
                 out.extend((row, p.index) for row in self._one(table, operation, p))
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    raise _node_error(exc, ctx) from None
                 text = _reason(exc) if operation == "get" else _description(exc)
-                out.append(({"error": text}, p.index))
+                out.append((item_error(ctx, p.index, text, stop=_node_error(exc, ctx)), p.index))
         return [ItemBatch.from_json([o for o, _ in out], paired=[i for _, i in out])]
 
     @staticmethod

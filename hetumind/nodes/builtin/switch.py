@@ -11,12 +11,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hetumind.errors import HetumindError, NodeExecutionError
+from hetumind.errors import HetumindError
 from hetumind.expressions.values import to_number, to_string
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin.conditions import constant_mask, evaluate_filter, filter_options
 from hetumind.nodes.builtin.switch_v1 import is_legacy_switch, legacy_output_count, run_switch_v1
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["Switch", "switch_output_count"]
 
@@ -84,11 +85,7 @@ class Switch(Node):
             try:
                 buckets[_output_index(value, outputs, i)].append(i)
             except HetumindError as exc:
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(
-                        exc.message, node=ctx.node_name, item_index=i
-                    ) from None
-                errors.append((i, exc.message))
+                errors.append((i, item_error(ctx, i, exc.message)["error"]))
         return _emit(batch, buckets, errors)
 
     # mode: rules -----------------------------------------------------------------------
@@ -121,9 +118,9 @@ class Switch(Node):
             hit = pc.and_(outcome.passed, reached)
             buckets_mask.append(hit)
             unmatched = pc.and_(unmatched, pc.invert(outcome.passed))
-        if errors and not ctx.continue_on_fail:
-            index = min(errors)
-            raise NodeExecutionError(errors[index], node=ctx.node_name, item_index=index)
+        if errors:
+            index = min(errors)  # onError stopWorkflow stops at the first failed item
+            item_error(ctx, index, errors[index])
         if errors:
             failed = pa.array([i in errors for i in range(n)], pa.bool_())
             buckets_mask = [pc.and_(m, pc.invert(failed)) for m in buckets_mask]
@@ -133,8 +130,7 @@ class Switch(Node):
             if target is None:
                 msg = f"The ouput {fallback} is not allowed"
                 extra = pc.indices_nonzero(unmatched).to_pylist()
-                if not ctx.continue_on_fail:
-                    raise NodeExecutionError(msg, node=ctx.node_name, item_index=extra[0])
+                item_error(ctx, extra[0], msg)
                 errors.update({i: msg for i in extra})
             else:
                 buckets_mask[target] = pc.or_(buckets_mask[target], unmatched)

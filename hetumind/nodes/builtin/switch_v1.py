@@ -16,6 +16,7 @@ from hetumind.expressions.values import to_number, to_string
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext
 from hetumind.nodes.builtin._legacy_compare import compare, to_epoch_ms
+from hetumind.nodes.item_wise import item_error
 
 __all__ = ["is_legacy_switch", "legacy_output_count", "run_switch_v1"]
 
@@ -136,9 +137,9 @@ def run_switch_v1(ctx: NodeContext, batch: ItemBatch) -> list[ItemBatch]:
         try:
             target = _route(ctx, i, outputs, version)
         except HetumindError as exc:
-            if not ctx.continue_on_fail or not buckets:
+            if not buckets:  # no output to carry the error item: it stops the node
                 raise NodeExecutionError(exc.message, node=ctx.node_name, item_index=i) from None
-            buckets[0].append(exc.message)
+            buckets[0].append(item_error(ctx, i, exc.message)["error"])
             continue
         if target is not None:
             buckets[target].append(i)

@@ -21,6 +21,7 @@ from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin.code_output import CodeOutputError, normalize_all
+from hetumind.nodes.item_wise import batch_error
 
 __all__ = ["WasmModule"]
 
@@ -69,12 +70,8 @@ class WasmModule(Node):
                 raise NodeExecutionError(f"the module exited with code {output.exit_code}{detail}")
             return [normalize_all(_parse_output(output.stdout))]
         except (SandboxError, CodeOutputError, NodeExecutionError) as exc:
-            if not ctx.continue_on_fail:
-                raise NodeExecutionError(
-                    exc.reason if isinstance(exc, NodeExecutionError) else exc.message
-                ) from None
             message = exc.reason if isinstance(exc, NodeExecutionError) else exc.message
-            return [ItemBatch.from_json([{"error": message}])]
+            return [batch_error(ctx, message, paired=False)]
 
 
 def _module_bytes(ctx: NodeContext) -> bytes:

@@ -17,7 +17,7 @@ from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
-from hetumind.nodes.builtin._per_item import map_items
+from hetumind.nodes.item_wise import map_items
 
 _DANGEROUS_NAMES = frozenset({"__proto__", "constructor", "prototype"})
 _TEXT = "\x00text"
