@@ -35,10 +35,15 @@ def _own_decisions(path: Path) -> list[int]:
             tests.extend(node.values)
         for test in tests:
             for sub in ast.walk(test):
-                named = (isinstance(sub, ast.Attribute) and sub.attr == "continue_on_fail") or (
-                    isinstance(sub, ast.Name) and sub.id == "continue_on_fail"
+                name = (
+                    sub.attr
+                    if isinstance(sub, ast.Attribute)
+                    else sub.id
+                    if isinstance(sub, ast.Name)
+                    else None
                 )
-                if named:
+                if name == "continue_on_fail":
+                    assert isinstance(sub, ast.Attribute | ast.Name)
                     lines.append(sub.lineno)
     return sorted(set(lines))
 
