@@ -136,7 +136,7 @@ def run_subworkflow(
     listeners: list[Listener] = []
     credentials = _credentials(prepared, data)
     if data is not None:
-        from hetumind.store.recorder import ExecutionRecorder
+        from hetumind.recording import ExecutionRecorder
         from hetumind.store.scrubbing import credential_secrets
 
         listeners.append(
