@@ -14,22 +14,23 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from hetumind.cli._startup import skip_pyarrow_pandas_probe
 from hetumind.engine import ExecutionResult, build_plan, make_backend
 from hetumind.engine.checkpoint import checkpoint_from_json
-from hetumind.engine.plan import Plan
 from hetumind.engine.runtime import Coordinator, new_execution_id
 from hetumind.errors import HetumindError, WorkflowInvalid
 from hetumind.nodes.registry import default_registry
 from hetumind.observability.logs import configure_logging, log_context
-from hetumind.validation import validate_workflow, workflow_warnings
 from hetumind.workflow import load_workflow
+
+if TYPE_CHECKING:
+
+    from hetumind.engine.plan import Plan
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -134,6 +135,8 @@ def _stdout_kept_for_json() -> Iterator[Callable[[str], None]]:
 
 
 def _print_table(path: str, result: ExecutionResult) -> None:
+    from rich.table import Table  # imported here: `run --json` prints no table
+
     table = Table(title=f"{path}: {result.status}", title_justify="left")
     for col in ("node", "run", "status", "items out", "ms"):
         table.add_column(col)
@@ -308,6 +311,8 @@ class _Profiling:
         self.events.extend(found.events)
         if not self.show:
             return
+        from rich.table import Table
+
         table = Table(
             title=f"{name}: profile of {result.execution_id} ({found.wall_ms:.1f} ms wall)",
             title_justify="left",
@@ -347,6 +352,8 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="workflow files (.json, .yaml)")],
 ) -> None:
     """Report every problem in each workflow; exit 2 when any is invalid."""
+    from hetumind.validation import validate_workflow, workflow_warnings
+
     registry = default_registry()
     code = 0
     for path in files:
@@ -389,6 +396,8 @@ def nodes(
         ]
         sys.stdout.write(json.dumps(listing, indent=1) + "\n")
         return
+    from rich.table import Table
+
     table = Table()
     for col in ("type", "versions", "name", "aliases"):
         # Fold, never truncate: a type name cut with "…" cannot be copied into a workflow.
