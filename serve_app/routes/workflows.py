@@ -242,6 +242,68 @@ async def list_versions(
     return page_response(rows, size, offset)
 
 
+def _version_number(version_id: str) -> int:
+    """versionId as the list gives it ("3"); anything else is a clear 404, not a 500."""
+    if not version_id.isdigit():
+        raise ApiError(404, f"workflow version {version_id!r} not found: versionIds are numbers")
+    return int(version_id)
+
+
+def _version_doc(v: Any) -> dict[str, Any]:
+    """A saved version as a whole n8n document (name, nodes, connections, pinData...)."""
+    return {
+        "nodes": [],
+        "connections": {},
+        "settings": {},
+        **v.data,
+        "name": v.name,
+        "versionId": str(v.version),
+        "workflowId": v.workflow_id,
+        "createdAt": _iso(v.created_at),
+    }
+
+
+@router.get("/{workflow_id}/versions/{version_id}")
+async def get_version(workflow_id: str, version_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    """One saved version's whole document (what the editor diffs against the current one)."""
+    await workflow_for(svc, who, workflow_id)
+    number = _version_number(version_id)
+    return _version_doc(await svc.store.workflows.get_version(workflow_id, number))
+
+
+@router.post("/{workflow_id}/versions/{version_id}/restore")
+async def restore_version(workflow_id: str, version_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
+    """Save an old version as the new current one (history is kept: restoring is a save)."""
+    current = await workflow_for(svc, who, workflow_id, "write")
+    number = _version_number(version_id)
+    old = await svc.store.workflows.get_version(workflow_id, number)
+    # Checked as any save is: a version saved before a node type went away is a 422.
+    data = _storable({**old.data, "name": old.name})
+    if current.active:
+        new = WorkflowRecord(id=workflow_id, name=old.name, data=data, active=True)
+        await _routes_on(svc, new)
+    try:
+        record = await svc.store.workflows.update(workflow_id, data)
+    except BaseException:
+        if current.active:
+            await _routes_on(svc, current)
+        raise
+    await svc.workflow_changed(workflow_id)
+    await svc.store.audit.log(
+        "workflow.version_restored",
+        actor_id=who.user_id,
+        target_type="workflow",
+        target_id=workflow_id,
+        project_id=current.project_id,
+        details={
+            "restoredVersion": number,
+            "fromVersion": current.version,
+            "newVersion": record.version,
+        },
+    )
+    return workflow_json(record, await svc.store.workflows.tags_of(workflow_id))
+
+
 def input_items(body: Any) -> list[dict[str, Any]]:
     """A run's input: an array of item objects, one object, or {"items": [...]}."""
     if body is None:
