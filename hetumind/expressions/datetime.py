@@ -7,18 +7,10 @@ At the JSON boundary a DateTime becomes Luxon's `toISO()` string, e.g.
 from __future__ import annotations
 
 import calendar
-import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from hetumind.expressions.luxon_zone import (
-    days_in_month,
-    from_wall,
-    is_in_dst,
-    wall_ms,
-    zone_for,
-)
 from hetumind.expressions.values import (
     UNDEFINED,
     EvalError,
@@ -28,6 +20,19 @@ from hetumind.expressions.values import (
     to_number,
     to_string,
 )
+from hetumind.luxon import datetime as lx
+from hetumind.luxon.format import to_format
+from hetumind.luxon.parse import from_iso as _from_iso
+from hetumind.luxon.parse import parse_datetime
+from hetumind.luxon.zones import (
+    InvalidZone,
+    LuxonError,
+    is_in_dst,
+    local_us,
+    with_wall,
+    zone_for,
+    zone_name,
+)
 
 if TYPE_CHECKING:
     from hetumind.expressions.runtime import Runtime
@@ -36,9 +41,6 @@ __all__ = ["DateTime", "parse_datetime"]
 
 _UNITS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond")
 _UNIT_ALIASES = {u + "s": u for u in _UNITS} | {u: u for u in _UNITS}
-_MS = {"week": 604_800_000, "day": 86_400_000, "hour": 3_600_000, "minute": 60_000,
-       "second": 1000, "millisecond": 1}  # fmt: skip
-_FORMAT_TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|.", re.S)
 _MONTHS = list(calendar.month_name)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAYS = list(calendar.day_name)
@@ -51,34 +53,9 @@ def _unit(value: Any) -> str:
     return u
 
 
-def parse_datetime(text: str, zone: tzinfo | None = None) -> datetime | None:
-    s = text.strip()
-    if re.fullmatch(r"-?\d{1,15}", s):
-        return datetime.fromtimestamp(int(s) / 1000, UTC)
-    try:
-        dt = datetime.fromisoformat(s.replace(" ", "T", 1) if "T" not in s else s)
-    except ValueError:
-        try:
-            from email.utils import parsedate_to_datetime
-
-            dt = parsedate_to_datetime(s)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=zone or UTC)
-    return dt
-
-
-def _add_months(dt: datetime, months: int) -> datetime:
-    total = dt.year * 12 + dt.month - 1 + months
-    year, month = divmod(total, 12)
-    if not 1 <= year <= 9999:
-        raise EvalError("DateTime out of range")
-    day = min(dt.day, calendar.monthrange(year, month + 1)[1])
-    return dt.replace(year=year, month=month + 1, day=day)
-
-
 class DateTime(HostObject):
+    """An expression value wrapping an aware datetime; Luxon's rules live in hetumind.luxon."""
+
     __slots__ = ("dt",)
     js_class = "DateTime"
 
@@ -92,18 +69,8 @@ class DateTime(HostObject):
     def millis(self) -> int:
         return (self.dt - _EPOCH) // timedelta(milliseconds=1)
 
-    def _offset(self) -> str:
-        off = self.dt.utcoffset() or timedelta(0)
-        if off == timedelta(0) and str(self.dt.tzinfo) in ("UTC", "Etc/UTC", "Z"):
-            return "Z"
-        minutes = int(off.total_seconds() // 60)
-        sign = "+" if minutes >= 0 else "-"
-        return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
     def iso(self) -> str:
-        d = self.dt
-        return (f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
-                f"{d.second:02d}.{d.microsecond // 1000:03d}{self._offset()}")  # fmt: skip
+        return lx.to_iso(self.dt)
 
     def to_primitive(self, hint: str) -> Any:
         return self.iso() if hint == "string" else self.millis()
@@ -111,82 +78,19 @@ class DateTime(HostObject):
     def to_json(self) -> Any:
         return self.iso()
 
-    # -- formatting ----------------------------------------------------------------------
     def format(self, fmt: str) -> str:
-        d = self.dt
-        out: list[str] = []
-        for m in _FORMAT_TOKEN.finditer(fmt):
-            tok = m.group(0)
-            if tok.startswith("'"):
-                out.append(tok[1:-1] if len(tok) > 2 else "'")
-                continue
-            out.append(self._token(tok, d))
-        return "".join(out)
-
-    def _token(self, tok: str, d: datetime) -> str:
-        c, n = tok[0], len(tok)
-        if c == "y":
-            return f"{d.year % 100:02d}" if n == 2 else f"{d.year:0{max(n, 1)}d}"
-        if c in "ML":
-            if n >= 4:
-                return _MONTHS[d.month]
-            if n == 3:
-                return _MONTHS[d.month][:3]
-            return f"{d.month:0{n}d}"
-        if c == "d":
-            return f"{d.day:0{n}d}"
-        if c in "Ec":
-            if n >= 4:
-                return _DAYS[d.weekday()]
-            if n == 3:
-                return _DAYS[d.weekday()][:3]
-            return str(d.isoweekday())
-        if c == "H":
-            return f"{d.hour:0{n}d}"
-        if c == "h":
-            return f"{(d.hour % 12) or 12:0{n}d}"
-        if c == "m":
-            return f"{d.minute:0{n}d}"
-        if c == "s":
-            return f"{d.second:0{n}d}"
-        if c == "S":
-            return f"{d.microsecond // 1000:03d}" if n >= 3 else str(d.microsecond // 1000)
-        if c == "a":
-            return "AM" if d.hour < 12 else "PM"
-        if c == "Z":
-            off = self._offset()
-            off = "+00:00" if off == "Z" else off
-            if n == 1:
-                return "+0" if off == "+00:00" else off.replace(":00", "").replace("+0", "+")
-            return off if n == 2 else off.replace(":", "") if n == 3 else str(d.tzinfo)
-        if c == "z":
-            return str(d.tzinfo)
-        if c == "o":
-            return f"{d.timetuple().tm_yday:0{n}d}"
-        if c == "q":
-            return str((d.month - 1) // 3 + 1)
-        if c == "W":
-            return f"{d.isocalendar().week:0{n}d}"
-        if c == "k":
-            return f"{d.isocalendar().year:0{n}d}"
-        if c == "X":
-            return str(self.millis() // 1000)
-        if c == "x":
-            return str(self.millis())
-        return tok
+        return to_format(self.dt, fmt)
 
     # -- arithmetic ----------------------------------------------------------------------
     def offset_minutes(self) -> int:
         return int((self.dt.utcoffset() or timedelta(0)).total_seconds() // 60)
 
     def with_wall(self, local_ts: int) -> DateTime:
-        """Same zone, new wall-clock time; the current offset is Luxon's first guess."""
-        return DateTime(from_wall(local_ts, self.dt.tzinfo or UTC, self.offset_minutes()))
+        """Same zone, new wall clock (ms, see luxon.zones.wall_ms); own offset first."""
+        return DateTime(with_wall(self.dt, local_ts * 1000))
 
     def wall(self) -> int:
-        d = self.dt
-        return wall_ms(d.year, d.month, d.day, d.hour, d.minute, d.second,
-                       d.microsecond // 1000)  # fmt: skip
+        return local_us(self.dt) // 1000
 
     def shifted(self, amount: Any, sign: int) -> DateTime:
         """Luxon's plus/minus: calendar units move the wall clock (a day stays a day across
@@ -199,90 +103,20 @@ class DateTime(HostObject):
         for key, value in amount.items():
             unit = _unit(key)
             units[unit] = units.get(unit, 0) + to_number(value) * sign
-        d = self.dt
-        months = (
-            int(units.get("year", 0)) * 12
-            + int(units.get("quarter", 0)) * 3
-            + int(units.get("month", 0))
-        )
-        days = int(units.get("day", 0)) + int(units.get("week", 0)) * 7
-        millis = sum(units.get(u, 0) * _MS[u] for u in ("hour", "minute", "second", "millisecond"))
-        # Fractions of calendar units count as time, as Luxon's Duration does (casually).
-        millis += (
-            units.get("day", 0) % 1 if units.get("day", 0) >= 0 else -(-units.get("day", 0) % 1)
-        ) * _MS["day"]
-        out = self
-        if months or days:
-            year, month = d.year, d.month + months
-            ny = year + (month - 1) // 12
-            nm = (month - 1) % 12 + 1
-            if not 1 <= ny <= 9999:
-                raise EvalError("DateTime out of range")
-            day = min(d.day, days_in_month(ny, nm)) + days
-            out = self.with_wall(wall_ms(ny, nm, day, d.hour, d.minute, d.second,
-                                         d.microsecond // 1000))  # fmt: skip
-        return out.plus_millis(millis) if millis else out
+        return DateTime(lx.plus(self.dt, units))
 
     def plus_millis(self, millis: float) -> DateTime:
-        """Move the instant (aware datetime arithmetic in Python moves the wall clock)."""
-        try:
-            moved = self.dt.astimezone(UTC) + timedelta(milliseconds=millis)
-            return DateTime(moved.astimezone(self.dt.tzinfo))
-        except OverflowError:
-            raise EvalError("DateTime out of range") from None
+        return DateTime(lx.plus(self.dt, millis))
 
     def start_of(self, unit: str) -> datetime:
-        d = self.dt
-        ms = d.microsecond // 1000
-        if unit == "year":
-            fields = (d.year, 1, 1, 0, 0, 0, 0)
-        elif unit == "quarter":
-            fields = (d.year, (d.month - 1) // 3 * 3 + 1, 1, 0, 0, 0, 0)
-        elif unit == "month":
-            fields = (d.year, d.month, 1, 0, 0, 0, 0)
-        elif unit == "week":
-            fields = (d.year, d.month, d.day - d.weekday(), 0, 0, 0, 0)
-        elif unit == "day":
-            fields = (d.year, d.month, d.day, 0, 0, 0, 0)
-        elif unit == "hour":
-            fields = (d.year, d.month, d.day, d.hour, 0, 0, 0)
-        elif unit == "minute":
-            fields = (d.year, d.month, d.day, d.hour, d.minute, 0, 0)
-        elif unit == "second":
-            fields = (d.year, d.month, d.day, d.hour, d.minute, d.second, 0)
-        else:
-            fields = (d.year, d.month, d.day, d.hour, d.minute, d.second, ms)
-        return self.with_wall(wall_ms(*fields)).dt
+        return lx.start_of(self.dt, unit)
 
     def end_of(self, unit: str) -> datetime:
-        # Luxon: plus one unit, back to its start, minus a millisecond.
-        nxt = DateTime(self.shifted({unit: 1}, 1).start_of(unit))
-        return nxt.plus_millis(-1).dt
-
-    def _calendar_diff(self, o: DateTime, unit: str) -> float:
-        """Whole calendar units between the two wall clocks, then the rest in time."""
-        step = {"year": ("month", 12), "quarter": ("month", 3), "month": ("month", 1),
-                "week": ("day", 7), "day": ("day", 1)}[unit]  # fmt: skip
-        later, earlier, sign = (self, o, 1) if self.millis() >= o.millis() else (o, self, -1)
-        ld, ed = later.dt, earlier.dt
-        if step[0] == "month":
-            guess = ((ld.year - ed.year) * 12 + ld.month - ed.month) // step[1]
-        else:
-            guess = (ld.date() - ed.date()).days // step[1]
-        count = max(guess - 1, 0)
-        while earlier.shifted({step[0]: (count + 1) * step[1]}, 1).millis() <= later.millis():
-            count += 1
-        anchor = earlier.shifted({step[0]: count * step[1]}, 1)
-        rest = later.millis() - anchor.millis()
-        casual = {"year": 365 * _MS["day"], "quarter": 91 * _MS["day"], "month": 30 * _MS["day"],
-                  "week": _MS["week"], "day": _MS["day"]}[unit]  # fmt: skip
-        return sign * (count + rest / casual)
+        return lx.end_of(self.dt, unit)
 
     def diff(self, other: Any, unit: str) -> float | int:
-        o = _coerce(other)
-        if unit in ("year", "quarter", "month", "week", "day"):
-            return norm_number(self._calendar_diff(o, unit))
-        return norm_number((self.millis() - o.millis()) / _MS[unit])
+        key = unit + "s"
+        return norm_number(lx.diff(_coerce(other).dt, self.dt, [key])[key])
 
     # -- members -------------------------------------------------------------------------
     def get_member(self, rt: Runtime, key: str) -> Any:
@@ -294,8 +128,8 @@ class DateTime(HostObject):
             "weekdayShort": _DAYS[d.weekday()][:3], "monthLong": _MONTHS[d.month],
             "monthShort": _MONTHS[d.month][:3], "ordinal": d.timetuple().tm_yday,
             "quarter": (d.month - 1) // 3 + 1, "weekNumber": d.isocalendar().week,
-            "zoneName": _zone_name(d), "isValid": True, "localWeekday": d.isoweekday(),
-            "weekYear": d.isocalendar().year, "zone": {"name": _zone_name(d)},
+            "zoneName": zone_name(d), "isValid": True, "localWeekday": d.isoweekday(),
+            "weekYear": d.isocalendar().year, "zone": {"name": zone_name(d)},
             "offset": self.offset_minutes(), "isInDST": is_in_dst(d),
             "offsetNameShort": d.tzname(), "isOffsetFixed": not isinstance(d.tzinfo, ZoneInfo),
             "daysInMonth": calendar.monthrange(d.year, d.month)[1],
@@ -316,42 +150,26 @@ class DateTime(HostObject):
         if key in ("isInLast", "diffToNow"):
             now = DateTime(rt.ctx.now if rt.ctx.now is not None else datetime.now(UTC))
             a = [*a[:2], now]
-        return method(self, a)
+        try:
+            return method(self, a)
+        except LuxonError as e:
+            raise luxon_error(e) from None
+
+
+def luxon_error(e: LuxonError) -> EvalError:
+    """hetumind.luxon's errors as the expression's (it imports nothing from here)."""
+    return EvalError(f"Invalid zone {e}" if isinstance(e, InvalidZone) else str(e))
 
 
 def from_iso(text: str, opts: Any = UNDEFINED) -> DateTime:
-    """Luxon's DateTime.fromISO(text, {zone, setZone}): a text without an offset is wall
-    time in `zone` (default UTC); with an offset it is that instant, shown in `zone`, or in
-    its own offset with `setZone: true`."""
+    """Luxon's DateTime.fromISO(text, {zone, setZone})."""
     zone_opt = opts.get("zone") if isinstance(opts, dict) else None
     set_zone = bool(opts.get("setZone")) if isinstance(opts, dict) else False
-    zone = zone_for(to_string(zone_opt)) if zone_opt not in (None, UNDEFINED) else UTC
-    dt = parse_datetime(text, _NAIVE)
-    if dt is None:
-        raise EvalError(f"Invalid DateTime: {text}")
-    if dt.tzinfo is _NAIVE:
-        d = dt.replace(tzinfo=None)
-        return DateTime(from_wall(wall_ms(d.year, d.month, d.day, d.hour, d.minute, d.second,
-                                          d.microsecond // 1000), zone))  # fmt: skip
-    if set_zone:
-        return DateTime(dt)
-    return DateTime(dt.astimezone(zone))
-
-
-class _Naive(tzinfo):
-    """Marks a parsed text that had no offset (so its zone comes from the options)."""
-
-    def utcoffset(self, dt: datetime | None) -> timedelta:
-        return timedelta(0)
-
-    def tzname(self, dt: datetime | None) -> str:
-        return "UTC"
-
-    def dst(self, dt: datetime | None) -> timedelta:
-        return timedelta(0)
-
-
-_NAIVE = _Naive()
+    try:
+        zone = zone_for(to_string(zone_opt)) if zone_opt not in (None, UNDEFINED) else UTC
+        return DateTime(_from_iso(text, zone, set_zone=set_zone))
+    except LuxonError as e:
+        raise luxon_error(e) from None
 
 
 def _coerce(value: Any) -> DateTime:
@@ -366,42 +184,19 @@ def _coerce(value: Any) -> DateTime:
     raise EvalError(f"Invalid DateTime: {to_string(value)}")
 
 
-def _zone_name(d: datetime) -> str:
-    z = d.tzinfo
-    if z is UTC or z is None:
-        return "UTC"
-    if isinstance(z, ZoneInfo):
-        return z.key
-    off = int((d.utcoffset() or timedelta(0)).total_seconds() // 60)
-    if off == 0:
-        return "UTC"
-    h, m = divmod(abs(off), 60)
-    return f"UTC{'+' if off > 0 else '-'}{h}" + (f":{m:02d}" if m else "")
-
-
 def _set(d: DateTime, values: Any) -> DateTime:
     if not isinstance(values, dict):
         raise EvalError("set() needs an object like {hour: 0}")
-    t = d.dt
-    fields = {"year": t.year, "month": t.month, "day": t.day, "hour": t.hour,
-              "minute": t.minute, "second": t.second,
-              "millisecond": t.microsecond // 1000}  # fmt: skip
-    for k, v in values.items():
-        key = _UNIT_ALIASES.get(k, k)
-        if key in fields:
-            fields[key] = int(to_number(v))
-    try:
-        datetime(fields["year"], fields["month"], fields["day"])
-    except ValueError as e:
-        raise EvalError(f"Invalid DateTime: {e}") from None
-    return d.with_wall(wall_ms(*fields.values()))
+    known = {_UNIT_ALIASES[k]: int(to_number(v)) for k, v in values.items() if k in _UNIT_ALIASES}
+    known.pop("week", None)
+    known.pop("quarter", None)
+    return DateTime(lx.set_units(d.dt, known))
 
 
 def _set_zone(d: DateTime, zone: Any, opts: Any = UNDEFINED) -> DateTime:
     tz = zone_for(to_string(zone)) if zone is not UNDEFINED else UTC
-    if isinstance(opts, dict) and opts.get("keepLocalTime"):
-        return DateTime(from_wall(d.wall(), tz))
-    return DateTime(d.dt.astimezone(tz))
+    keep = isinstance(opts, dict) and bool(opts.get("keepLocalTime"))
+    return DateTime(lx.set_zone(d.dt, tz, keep_local_time=keep))
 
 
 _N8N_UNITS = {"ms": "millisecond", "sec": "second", "secs": "second", "hr": "hour",

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hetumind.expressions.datetime import DateTime
-from hetumind.expressions.luxon_zone import from_wall, wall_ms, zone_for
 from hetumind.expressions.values import UNDEFINED, EvalError, to_number, to_string
+from hetumind.luxon.zones import from_wall, wall_ms, zone_for
 
 __all__ = ["DATE_METHODS"]
 

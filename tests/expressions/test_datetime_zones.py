@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (JavaScript sources are kept on one line)
-"""Luxon's wall-clock rules for time zones and DST (hetumind/expressions/luxon_zone.py)."""
+"""Luxon's wall-clock rules for time zones and DST (hetumind/luxon/zones.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hetumind.expressions.datetime import DateTime
-from hetumind.expressions.luxon_zone import from_wall, wall_ms
+from hetumind.luxon.zones import from_wall, wall_ms
 
 Evaluate = Callable[..., Any]
 NY = ZoneInfo("America/New_York")

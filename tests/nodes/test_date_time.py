@@ -15,9 +15,12 @@ from helpers_agg import run_node, single_node_workflow
 from hetumind.engine import run_workflow
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
-from hetumind.nodes.builtin._date_parse import DateParseError, parse_date
-from hetumind.nodes.builtin._luxon_format import format_luxon, luxon_iso, luxon_zone
-from hetumind.nodes.builtin._luxon_math import diff, duration_iso
+from hetumind.luxon.datetime import diff
+from hetumind.luxon.datetime import to_iso as luxon_iso
+from hetumind.luxon.duration import duration_iso
+from hetumind.luxon.format import to_format as format_luxon
+from hetumind.luxon.parse import DateParseError, parse_date
+from hetumind.luxon.zones import zone_for as luxon_zone
 from hetumind.nodes.builtin.date_time import DateTimeNode, workflow_zone
 from tests.nodes.context import node_context
 

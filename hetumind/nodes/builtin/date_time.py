@@ -2,7 +2,7 @@
 
 Each item gets one output field; with `options.includeInputFields` the item's json and
 binary are kept beside it, otherwise the output item holds that field alone (as in n8n).
-Dates are read as n8n's parseDate does (see `_date_parse`) and shown in the workflow's
+Dates are read as n8n's parseDate does (see `hetumind.luxon.parse`) and shown in the workflow's
 time zone: `settings.timezone`, else the `GENERIC_TIMEZONE` environment variable, else
 n8n's own default, America/New_York.
 """
@@ -19,10 +19,14 @@ from zoneinfo import ZoneInfo
 from hetumind.errors import NodeExecutionError
 from hetumind.expressions.values import to_number
 from hetumind.items import ItemBatch
+from hetumind.luxon.datetime import diff, plus, start_of
+from hetumind.luxon.datetime import to_iso as luxon_iso
+from hetumind.luxon.duration import duration_iso, normalize_unit
+from hetumind.luxon.format import to_format as format_luxon
+from hetumind.luxon.parse import DateParseError, explicit_offset, parse_date
+from hetumind.luxon.zones import InvalidZone
+from hetumind.luxon.zones import zone_for as luxon_zone
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
-from hetumind.nodes.builtin._date_parse import DateParseError, explicit_offset, parse_date
-from hetumind.nodes.builtin._luxon_format import InvalidZone, format_luxon, luxon_iso, luxon_zone
-from hetumind.nodes.builtin._luxon_math import diff, duration_iso, normalize_unit, plus, start_of
 from hetumind.nodes.builtin._per_item import ItemInputError, map_items
 from hetumind.nodes.builtin.date_time_v1 import run_v1
 

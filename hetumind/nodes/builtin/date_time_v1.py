@@ -23,10 +23,11 @@ from typing import Any
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.expressions.values import to_number
 from hetumind.items import ItemBatch
+from hetumind.luxon.datetime import plus
+from hetumind.luxon.parse import DateParseError, parse_date
+from hetumind.luxon.zones import InvalidZone
+from hetumind.luxon.zones import zone_for as luxon_zone
 from hetumind.nodes.api import NodeContext
-from hetumind.nodes.builtin._date_parse import DateParseError, parse_date
-from hetumind.nodes.builtin._luxon_format import InvalidZone, luxon_zone
-from hetumind.nodes.builtin._luxon_math import plus
 from hetumind.nodes.builtin._moment import format_moment, parse_moment
 from hetumind.nodes.builtin._per_item import ItemInputError
 
