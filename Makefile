@@ -32,6 +32,7 @@ test: install
 	sh scripts/ensure-openssh.sh
 	sh scripts/ensure-dovecot.sh
 	sh scripts/ensure-chromium.sh
+	sh scripts/ensure-pglite.sh
 	bash scripts/setup-llm.sh
 	$(BIN)/python -m pytest -q --durations=25 -m "not system"
 
@@ -49,6 +50,7 @@ test-fast: install
 	sh scripts/ensure-openssh.sh
 	sh scripts/ensure-dovecot.sh
 	sh scripts/ensure-chromium.sh
+	sh scripts/ensure-pglite.sh
 	$(BIN)/python -m pytest -q -m "not slow and not system"
 
 lint: install

@@ -1,5 +1,5 @@
-"""Vector store nodes (vectorStoreInMemory, vectorStoreQdrant) with n8n's operation
-modes, and retrieverVectorStore.
+"""Vector store nodes (vectorStoreInMemory, vectorStoreQdrant, vectorStorePGVector) with
+n8n's operation modes, and retrieverVectorStore.
 
 `mode` insert (documents from the ai_document loader, embedded, stored; output one item
 per document) and load (the `prompt`'s `topK` nearest documents as `{document, score}`
@@ -32,7 +32,13 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
 from hetumind.nodes.builtin.ai_models import LANGCHAIN, SubNodeBase
 
-__all__ = ["RetrieverVectorStore", "ToolVectorStore", "VectorStoreInMemory", "VectorStoreQdrant"]
+__all__ = [
+    "RetrieverVectorStore",
+    "ToolVectorStore",
+    "VectorStoreInMemory",
+    "VectorStorePGVector",
+    "VectorStoreQdrant",
+]
 
 _TOOL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -242,6 +248,46 @@ class VectorStoreQdrant(_VectorStoreNode):
         except json.JSONDecodeError as exc:
             raise AIConfigError(f"options.searchFilterJson is not valid JSON: {exc.msg}") from None
         return value if isinstance(value, dict) else None
+
+
+@node(
+    "vectorStorePGVector",
+    versions=[1, 1.1, 1.2, 1.3],
+    display_name="Postgres PGVector Store",
+    aliases=(f"{LANGCHAIN}.vectorStorePGVector",),
+    **_MODES,  # type: ignore[arg-type]
+)
+class VectorStorePGVector(_VectorStoreNode):
+    """A PostgreSQL table with pgvector (`tableName`, default n8n_vectors; credential
+    `postgres`), in LangChain's layout; options: collection, column names, distance
+    strategy. Scores are distances (lower is nearer), as in n8n."""
+
+    def store(self, param: Any, ctx: NodeContext, credential: Any, node: str) -> VectorStore:
+        from hetumind.ai.pgvector import PGVectorColumns, PGVectorStore
+        from hetumind.db.pg_pool import PgTarget
+
+        table = param("tableName", "n8n_vectors")
+        if isinstance(table, dict):  # a resource locator
+            table = table.get("value")
+        columns = param("options.columnNames.values") or {}
+        collection = param("options.collection.values") or {}
+        use_collection = isinstance(collection, dict) and bool(collection.get("useCollection"))
+        try:
+            return PGVectorStore(
+                PgTarget.from_credential(credential("postgres"), connect_timeout=10.0),
+                str(table or "n8n_vectors"),
+                PGVectorColumns(
+                    str(columns.get("idColumnName") or "id"),
+                    str(columns.get("vectorColumnName") or "embedding"),
+                    str(columns.get("contentColumnName") or "text"),
+                    str(columns.get("metadataColumnName") or "metadata"),
+                ),
+                str(param("options.distanceStrategy", "cosine") or "cosine"),
+                str(collection.get("collectionName") or "n8n") if use_collection else None,
+                str(collection.get("collectionTableName") or "n8n_vector_collections"),
+            )
+        except AIConfigError as exc:
+            raise AIConfigError(f"node {node!r}: {exc.message}") from None
 
 
 @node(
