@@ -5,11 +5,22 @@ Python importing pyarrow (what any Arrow program pays), `hetumind run --backend 
 of examples/hello-world.json, and `hetumind batch` of the five-node transform over a
 200,000-row Parquet file (small enough to run without starting Ray). The node index is
 warm (one run before timing), as it is after the first run on a machine.
+
+Bytecode is cached as it is for an installed package (pip compiles it; an editable
+checkout writes it on its first run): the processes get a private PYTHONPYCACHEPREFIX
+even where the environment sets PYTHONDONTWRITEBYTECODE. One more row runs hello-world
+with no bytecode cache, the way a checkout with PYTHONDONTWRITEBYTECODE=1 starts.
+
+`python -m benchmarks.bench_startup --before DIR` also times another checkout of the
+code (say `git worktree add /tmp/cold-before HEAD`) with the same interpreter and
+packages, interleaved with this one so both see the same machine load.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -20,40 +31,88 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 REPEAT = 7
 BATCH_ROWS = 200_000
+HELLO = ["run", "--backend", "inline", "--json", "examples/hello-world.json"]
 
 
-def _wall(argv: list[str]) -> float:
-    best = float("inf")
-    subprocess.run(argv, cwd=ROOT, capture_output=True, check=True)  # warm-up
+def _env(tree: Path | None, scratch: Path, *, bytecode: bool = True) -> dict[str, str]:
+    """The environment for one checkout: its own node index and bytecode caches."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
+    name = "tree" if tree is None else tree.name
+    env["HETUMIND_CACHE_DIR"] = str(scratch / f"index-{name}")
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = str(scratch / f"pyc-{name}")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    if tree is not None:  # ahead of the editable install's finder
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
+    return env
+
+
+def _once(argv: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(argv, cwd=ROOT, capture_output=True, check=True, env=env)
+    return time.perf_counter() - t0
+
+
+def _best(variants: dict[str, tuple[list[str], dict[str, str]]]) -> dict[str, float]:
+    """Best of REPEAT for each variant, the variants interleaved round by round."""
+    for argv, env in variants.values():
+        subprocess.run(argv, cwd=ROOT, capture_output=True, check=True, env=env)  # warm-up
+    best = dict.fromkeys(variants, float("inf"))
     for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        subprocess.run(argv, cwd=ROOT, capture_output=True, check=True)
-        best = min(best, time.perf_counter() - t0)
+        for name, (argv, env) in variants.items():
+            best[name] = min(best[name], _once(argv, env))
     return best
 
 
-def run() -> dict[str, float]:
+def run(before: Path | None = None) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
     hetumind = str(BIN / "hetumind")
-    results = {
-        "python -c pass (floor)": _wall([sys.executable, "-c", "pass"]),
-        "python -c 'import pyarrow'": _wall([sys.executable, "-c", "import pyarrow"]),
-        "hetumind run --backend inline hello-world": _wall(
-            [hetumind, "run", "--backend", "inline", "--json", "examples/hello-world.json"]
-        ),
-    }
-    from benchmarks.bench_batch import float_workflow, make_float_dataset
-
     with tempfile.TemporaryDirectory() as tmp:
-        source, out, flow = (Path(tmp) / n for n in ("in.parquet", "out.parquet", "wf.json"))
+        scratch = Path(tmp)
+        here = _env(None, scratch)
+        variants: dict[str, tuple[list[str], dict[str, str]]] = {
+            "python -c pass (floor)": ([sys.executable, "-c", "pass"], here),
+            "python -c 'import pyarrow'": ([sys.executable, "-c", "import pyarrow"], here),
+        }
+        if before is not None:
+            variants["before: hetumind run --backend inline hello-world"] = (
+                [hetumind, *HELLO],
+                _env(before, scratch),
+            )
+        variants["hetumind run --backend inline hello-world"] = ([hetumind, *HELLO], here)
+        if before is not None:
+            variants["before: hello-world, no bytecode cache"] = (
+                [hetumind, *HELLO],
+                _env(before, scratch, bytecode=False),
+            )
+        variants["hello-world, no bytecode cache"] = (
+            [hetumind, *HELLO],
+            _env(None, scratch, bytecode=False),
+        )
+        from benchmarks.bench_batch import float_workflow, make_float_dataset
+
+        source, out, flow = (scratch / n for n in ("in.parquet", "out.parquet", "wf.json"))
         make_float_dataset(source, BATCH_ROWS)
         flow.write_text(json.dumps(float_workflow()))
-        results[f"hetumind batch, {BATCH_ROWS:,} rows (no Ray)"] = _wall(
-            [hetumind, "batch", str(flow), "--input", str(source), "--output", str(out)]
-        )
-    return results
+        batch = [hetumind, "batch", str(flow), "--input", str(source), "--output", str(out)]
+        if before is not None:
+            variants[f"before: hetumind batch, {BATCH_ROWS:,} rows (no Ray)"] = (
+                batch,
+                _env(before, scratch),
+            )
+        variants[f"hetumind batch, {BATCH_ROWS:,} rows (no Ray)"] = (batch, here)
+        return _best(variants)
 
 
 if __name__ == "__main__":
-    for name, seconds in run().items():
-        print(f"{name}: {seconds * 1000:.0f} ms")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, help="another checkout to time alongside")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    results = run(args.before.resolve() if args.before else None)
+    floor = next(iter(results.values()))
+    for name, seconds in results.items():
+        print(f"| {name} | {seconds * 1000:,.1f} ms | {seconds / floor:.2f}x |")
+    print(f"load average before: {load[0]:.2f}, after: {os.getloadavg()[0]:.2f}")

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -491,14 +490,20 @@ def load_workflow(path: str | Path) -> Workflow:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise WorkflowInvalid([Problem(f"cannot read file: {exc.strerror}")], str(p)) from None
+    # Only YAML documents pay for importing the YAML parser (~10 ms of every start-up).
+    yaml_error: tuple[type[Exception], ...] = ()
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        yaml_error = (yaml.YAMLError,)
     try:
-        doc = yaml.safe_load(text) if p.suffix.lower() in (".yaml", ".yml") else json.loads(text)
+        doc = yaml.safe_load(text) if yaml_error else json.loads(text)
     except json.JSONDecodeError as exc:
         problem = Problem(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
         raise WorkflowInvalid([problem], str(p)) from None
     except RecursionError:
         problem = Problem(f"document nested too deep (more than {MAX_DOCUMENT_DEPTH} levels)")
         raise WorkflowInvalid([problem], str(p)) from None
-    except yaml.YAMLError as exc:
+    except yaml_error as exc:
         raise WorkflowInvalid([Problem(f"malformed YAML: {exc}")], str(p)) from None
     return parse_workflow(doc, str(p))

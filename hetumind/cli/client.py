@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 __all__ = ["load_documents", "register", "upsert_workflow"]
 
@@ -178,6 +177,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             out.print(json.dumps(rows), markup=False)
             return
+        from rich.table import Table  # on use: `hetumind run` never needs it
+
         table = Table()
         for col in ("id", "name", "active", "version", "updated"):
             table.add_column(col)
@@ -261,6 +262,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             out.print(json.dumps(rows), markup=False)
             return
+        from rich.table import Table  # on use: `hetumind run` never needs it
+
         table = Table()
         for col in ("id", "workflow", "mode", "status", "started", "last node"):
             table.add_column(col)

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import regex as _regex
-
 from hetumind.errors import ExpressionError
 from hetumind.expressions.values import (
     MAX_STRING_LENGTH,
@@ -28,6 +26,8 @@ from hetumind.expressions.values import (
 )
 
 if TYPE_CHECKING:
+    import regex as _regex
+
     from hetumind.expressions.runtime import Runtime
 
 __all__ = [
@@ -118,6 +118,8 @@ def compile_js(pattern: str, flags: str) -> re.Pattern[str]:
 @lru_cache(maxsize=512)
 def compile_js_timed(pattern: str, flags: str) -> _regex.Pattern[str]:
     """Like compile_js, for the `regex` package (whose matching takes a timeout)."""
+    import regex as _regex  # imported on first use: it costs ~10 ms of every start-up
+
     py_flags = _regex.VERSION0
     if "i" in flags:
         py_flags |= _regex.IGNORECASE
@@ -181,6 +183,8 @@ class JsRegExp(HostObject):
     def create(cls, source: str, flags: str, pos: int | None = None) -> JsRegExp:
         if set(flags) - set("gimsuyd") or len(set(flags)) != len(flags):
             raise EvalError(f"Invalid regular expression flags '{flags}'", pos)
+        import regex as _regex
+
         try:
             return cls(source, flags, compile_js_timed(source, flags))
         except (_regex.error, re.error, ValueError) as e:
@@ -349,6 +353,8 @@ def js_replace(rt: Runtime, subject: str, pattern: Any, replacement: Any, all_: 
         regex = pattern
         once = not pattern.is_global
     else:
+        import regex as _regex
+
         regex = JsRegExp(_regex.escape(to_string(pattern)), "g",
                          compile_js_timed(_regex.escape(to_string(pattern)), ""))  # fmt: skip
         once = not all_

@@ -6,9 +6,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import jmespath
-import jmespath.exceptions
-
 from hetumind.capabilities import BlockedEnvironment
 from hetumind.errors import ExpressionError
 from hetumind.expressions.builtins import math_extreme
@@ -161,6 +158,9 @@ def _jmespath(rt: Runtime, args: list[Any]) -> Any:
     data, expression = arg(args, 0), arg(args, 1)
     if type(expression) is not str:
         raise EvalError("$jmespath(data, expression): expression must be a string")
+    import jmespath  # on first use: most runs never call $jmespath
+    import jmespath.exceptions
+
     try:
         return jmespath.search(expression, to_json_value(data))
     except jmespath.exceptions.JMESPathError as e:
