@@ -3,7 +3,7 @@
 Every finished node run is a checkpoint (its items and state in the blob store, its row
 in the store: docs/reliability.md). Variants: 20 chained noOp nodes on one item, on the
 inline backend and on Ray (fused chain, and unfused: a task per node), each not recorded
-(its baseline) and recorded by the store's ExecutionRecorder on SQLite + local blobs
+(its baseline) and recorded by the ExecutionRecorder (hetumind.recording) on SQLite + local blobs
 with the server's default settings. The cost per node run is the difference divided by
 the number of node runs (21, with the trigger).
 
@@ -20,7 +20,8 @@ from benchmarks.bench_overhead import chain_workflow
 from benchmarks.common import best_of
 from hetumind.engine import make_backend, run_workflow
 from hetumind.engine.ray_backend import ensure_ray
-from hetumind.store import ExecutionData, ExecutionRecorder, LocalBlobStore, Store, StoreSettings
+from hetumind.recording import ExecutionRecorder
+from hetumind.store import ExecutionData, LocalBlobStore, Store, StoreSettings
 from hetumind.store.settings import sqlite_url
 from hetumind.workflow import parse_workflow
 

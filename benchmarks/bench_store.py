@@ -21,9 +21,9 @@ from typing import Any
 from benchmarks.common import best_of
 from hetumind.engine import run_workflow
 from hetumind.items import ItemBatch
+from hetumind.recording import ExecutionRecorder
 from hetumind.store import (
     ExecutionData,
-    ExecutionRecorder,
     LocalBlobStore,
     Store,
     StoreSettings,

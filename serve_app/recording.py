@@ -1,10 +1,11 @@
 """Writing executions to the store without slowing down the request that started them.
 
-The store's ExecutionRecorder writes a row per event and waits for each: right for long
-Ray runs, whose node runs should show up while they happen. For small inline runs
-(webhooks) that would put half a dozen transactions on every request's path, so those are
-kept in memory while they run and handed, once finished, to a group-commit writer: it
-writes the Arrow data of a batch of executions, then all their rows in one transaction.
+The ExecutionRecorder (hetumind.recording) writes a row per event and waits for each:
+right for long Ray runs, whose node runs should show up while they happen. For small
+inline runs (webhooks) that would put half a dozen transactions on every request's path,
+so those are kept in memory while they run and handed, once finished, to a group-commit
+writer: it writes the Arrow data of a batch of executions, then all their rows in one
+transaction.
 A bounded backlog keeps the writer honest: when it falls behind, new runs wait for it.
 """
 
@@ -25,14 +26,8 @@ from sqlalchemy import insert
 
 from hetumind.engine.events import ExecutionFinished, ExecutionStarted, Listener, NodeFinished
 from hetumind.engine.result import ExecutionResult, NodeRun
-from hetumind.store import (
-    ExecutionData,
-    ExecutionRecord,
-    ExecutionRecorder,
-    NodeRunRecord,
-    SaveSettings,
-    Store,
-)
+from hetumind.recording import ExecutionRecorder, SaveSettings
+from hetumind.store import ExecutionData, ExecutionRecord, NodeRunRecord, Store
 from hetumind.store.availability import retrying
 from hetumind.store.scrubbing import scrub, scrub_batch
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hetumind.auth import TokenIssuer, derive_secret, ensure_owner
-from hetumind.store import ExecutionData, Store, open_blob_store
+from hetumind.recording import ResumableData
+from hetumind.store import Store, open_blob_store
 from hetumind.store.crypto import load_or_create_key
 from hetumind.subworkflows import set_store as set_subworkflow_store
 from serve_app.cache import WorkflowCache
@@ -31,7 +32,8 @@ __all__ = ["Services", "install", "services"]
 class Services:
     settings: ServerSettings
     store: Store
-    data: ExecutionData
+    data: ResumableData
+    """Execution rows and items; also read back as a checkpoint (resumer, retry)."""
     executor: Executor
     publisher: EventPublisher | None
     bus: Any
@@ -46,7 +48,7 @@ class Services:
     async def open(cls, settings: ServerSettings, bus: Any, scheduler: Any) -> Services:
         store_settings = settings.store_settings()
         store = await Store.open(settings.database_url, settings=store_settings)
-        data = ExecutionData(store, open_blob_store(settings=store_settings))
+        data = ResumableData(store, open_blob_store(settings=store_settings))
         # Execute Workflow nodes running in this replica find and record sub-workflows here.
         set_subworkflow_store(data)
         publisher = EventPublisher(bus) if bus is not None else None

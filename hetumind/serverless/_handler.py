@@ -163,7 +163,8 @@ def _run(doc: dict[str, Any], wf_id: str | None, items: list[dict[str, Any]], mo
     listeners = []
     store = _store()
     if store is not None:
-        from hetumind.store import ExecutionData, ExecutionRecorder, open_blob_store
+        from hetumind.recording import ExecutionRecorder
+        from hetumind.store import ExecutionData, open_blob_store
 
         if "blobs" not in _STATE:
             _STATE["blobs"] = open_blob_store()

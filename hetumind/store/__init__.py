@@ -10,9 +10,11 @@ Example (a server, inside its event loop):
     >>> store = await Store.open()                  # runs migrations first
     >>> data = ExecutionData(store, open_blob_store())
     >>> wf = await store.workflows.create(doc, tags=["prod"])
-    >>> recorder = ExecutionRecorder(data, workflow=doc, workflow_id=wf.id)
-    >>> result = await asyncio.to_thread(run_workflow, doc, listeners=[recorder])
-    >>> await data.to_json(result.execution_id)     # the `hetumind run --json` shape
+    >>> await data.to_json(execution_id)            # the `hetumind run --json` shape
+
+Recording an execution as it runs and reading it back as a checkpoint join the engine to
+the store and live above both, in hetumind.recording (ExecutionRecorder, SaveSettings,
+ResumableData): nothing here imports the engine, the nodes or the workflow model.
 
 Errors: NotFound (hetumind.errors) for unknown ids -> 404; Conflict for duplicates or
 stale versions -> 409; CredentialInvalid and InvalidData for bad input -> 400/422.
@@ -45,7 +47,6 @@ from hetumind.store.models import (
     WorkflowRecord,
     WorkflowVersionRecord,
 )
-from hetumind.store.recorder import ExecutionRecorder, SaveSettings
 from hetumind.store.resolver import credential_resolver
 from hetumind.store.scrubbing import scrub, scrub_batch
 from hetumind.store.settings import StoreSettings
@@ -69,14 +70,12 @@ __all__ = [
     "DecryptionFailed",
     "ExecutionData",
     "ExecutionRecord",
-    "ExecutionRecorder",
     "ExecutionRepository",
     "InvalidData",
     "LocalBlobStore",
     "NodeRunRecord",
     "NotFound",
     "S3BlobStore",
-    "SaveSettings",
     "Store",
     "StoreSettings",
     "TagRecord",

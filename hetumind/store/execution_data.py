@@ -3,6 +3,9 @@
 Each node run's outputs are stored one Arrow IPC stream per output port, under
 `executions/<execution id>/<node key>/<run index>/<port>.arrow`; the node-run row keeps
 that prefix (`blob_ref`) and the item count per port.
+
+Plain data only (ItemBatch, dicts, rows): reading it back as the engine's checkpoint is
+hetumind.recording.checkpoints.
 """
 
 from __future__ import annotations
@@ -19,8 +22,6 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from hetumind.engine.checkpoint import RUNNING, Checkpoint, StoredRun
-from hetumind.engine.node_run import RunMeta
 from hetumind.errors import NotFound
 from hetumind.items import ItemBatch
 from hetumind.store.blobs import BlobStore
@@ -131,34 +132,6 @@ class ExecutionData:
         if not self.blobs.exists(key):
             return None
         return decode_batch(self.blobs.get(key)).to_items()
-
-    async def load_checkpoint(self, execution_id: str) -> Checkpoint:
-        """The execution's finished node runs with their items and state, to continue it
-        (engine/checkpoint.py). Runs whose items were not kept are left out: they run again."""
-        runs = await self.store.executions.node_runs(execution_id)
-        return await asyncio.to_thread(self._checkpoint, runs)
-
-    def _checkpoint(self, runs: Sequence[NodeRunRecord]) -> Checkpoint:
-        checkpoint = Checkpoint()
-        for run in runs:
-            if run.blob_ref is None and run.status != RUNNING:
-                continue  # items not kept: the run happens again
-            meta = RunMeta(
-                node=run.node,
-                run_index=run.run_index,
-                status=run.status,
-                started_at=iso_z(run.started_at) or "",
-                execution_time_ms=run.execution_time_ms,
-                counts=list(run.counts),
-                error=run.error,
-                extra=dict(run.extra or {}),
-            )
-            if run.blob_ref is None:  # started, never finished
-                checkpoint.add(StoredRun(meta, []))
-                continue
-            outputs = self.read_run(run.blob_ref, len(run.counts), lineage=True)
-            checkpoint.add(StoredRun(meta, outputs, self.read_state(run.blob_ref)))
-        return checkpoint
 
     def read_state(self, blob_ref: str) -> dict[str, Any]:
         """The node state `write_run` stored under `blob_ref` ({} when it had none)."""

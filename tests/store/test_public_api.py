@@ -23,14 +23,12 @@ def test_store_public_names() -> None:
             "DecryptionFailed",
             "ExecutionData",
             "ExecutionRecord",
-            "ExecutionRecorder",
             "ExecutionRepository",
             "InvalidData",
             "LocalBlobStore",
             "NodeRunRecord",
             "NotFound",
             "S3BlobStore",
-            "SaveSettings",
             "Store",
             "StoreSettings",
             "TagRecord",
@@ -103,3 +101,20 @@ def test_plain_urls_get_the_async_driver() -> None:
     assert async_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
     assert async_url("sqlite:////tmp/x.db") == "sqlite+aiosqlite:////tmp/x.db"
     assert async_url("postgresql+asyncpg://u@h/db") == "postgresql+asyncpg://u@h/db"
+
+
+def test_recording_public_names() -> None:
+    # The recorder and checkpoint reading moved out of the store into the adapter layer
+    # (issue 12): hetumind.store no longer exports ExecutionRecorder or SaveSettings.
+    import hetumind.recording
+
+    assert sorted(hetumind.recording.__all__) == [
+        "ExecutionRecorder",
+        "RECORDED_STATUSES",
+        "ResumableData",
+        "RunItems",
+        "SaveSettings",
+        "load_checkpoint",
+    ]
+    assert not hasattr(hetumind.store, "ExecutionRecorder")
+    assert issubclass(hetumind.recording.ResumableData, hetumind.store.ExecutionData)

@@ -10,15 +10,8 @@ from typing import Any
 import pytest
 
 from hetumind.engine import run_workflow
-from hetumind.store import (
-    BlobStore,
-    ExecutionData,
-    ExecutionRecorder,
-    LocalBlobStore,
-    SaveSettings,
-    Store,
-    scrub,
-)
+from hetumind.recording import ExecutionRecorder, SaveSettings
+from hetumind.store import BlobStore, ExecutionData, LocalBlobStore, Store, scrub
 from hetumind.store.settings import sqlite_url
 from hetumind.workflow import load_workflow
 from tests.store.conftest import settings_for

@@ -14,7 +14,8 @@ from sqlalchemy import event
 
 from hetumind.engine import run_workflow
 from hetumind.engine.runtime import new_execution_id
-from hetumind.store import ExecutionData, ExecutionRecorder
+from hetumind.recording import ExecutionRecorder
+from hetumind.store import ExecutionData
 
 CHAIN = 40
 

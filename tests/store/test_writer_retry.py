@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hetumind.engine import run_workflow
 from hetumind.engine.events import ExecutionFinished, ExecutionStarted, Listener
-from hetumind.store import ExecutionData, ExecutionRecorder, LocalBlobStore, Store
+from hetumind.recording import ExecutionRecorder
+from hetumind.store import ExecutionData, LocalBlobStore, Store
 from hetumind.store._writer import OrderedWriter
 from hetumind.store.availability import is_unavailable, retrying
 from tests.chaos.private_postgres import PrivatePostgres, private_postgres

@@ -1,7 +1,7 @@
 """`ExecutionRecorder`: an engine listener that writes an execution to the store as it runs.
 
     store = Store.open_sync()                      # or `await Store.open()` in a server
-    data = ExecutionData(store, open_blob_store())
+    data = ExecutionData(store, open_blob_store())  # hetumind.store
     recorder = ExecutionRecorder(data, workflow=wf)
     result = run_workflow(wf, listeners=[recorder])
 
@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -33,7 +33,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from hetumind.engine.backend import Backend
 from hetumind.engine.checkpoint import RUNNING
 from hetumind.engine.durability import is_pure, opted_in
 from hetumind.engine.events import (
@@ -56,12 +55,25 @@ from hetumind.store.models import (
 from hetumind.store.scrubbing import scrub, scrub_batch
 from hetumind.workflow import Workflow
 
-__all__ = ["RECORDED_STATUSES", "ExecutionRecorder", "SaveSettings", "scrub"]
+if TYPE_CHECKING:
+    from hetumind.items import ItemBatch
+
+__all__ = ["RECORDED_STATUSES", "ExecutionRecorder", "RunItems", "SaveSettings"]
 
 RECORDED_STATUSES = ("success", "error", "canceled", "waiting")
 """How an execution the engine finished is stored; anything else reads as crashed."""
 
 log = logging.getLogger(__name__)
+
+
+class RunItems(Protocol):
+    """What the recorder needs of the engine's backend: the items and state behind a
+    finished run's handles (ExecutionStarted.backend). Only these two calls, so the
+    recorder depends on no backend, inline or Ray, and a test can hand it a plain object."""
+
+    def outputs(self, ref: Any, /) -> Sequence[ItemBatch]: ...
+
+    def state(self, ref: Any, /) -> dict[str, Any]: ...
 
 
 class SaveSettings:
@@ -361,7 +373,7 @@ class ExecutionRecorder(Listener):
         self.mode = "manual"
         self.execution_id: str | None = None
         self.finished = False
-        self._backend: Backend | None = None
+        self._backend: RunItems | None = None
         self._data_failed = False
         self._writer: OrderedWriter[_Op] = OrderedWriter(data.store, _apply)
 
