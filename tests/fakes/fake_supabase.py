@@ -12,6 +12,13 @@ or an array; `Prefer: return=representation` answers 201 with the rows, otherwis
 with no body), PATCH and DELETE (filters; Supabase's safeupdate refuses them without
 one), and GET `/rest/v1/` (the OpenAPI description n8n lists tables from).
 
+`/rest/v1/rpc/<function>` (POST, the arguments as a JSON object) calls a function added with
+`add_function`; `add_match_documents` adds the `match_documents(query_embedding,
+match_count, filter)` of Supabase's vector guide (supabase.com/docs/guides/ai/langchain):
+rows of the table whose metadata contains `filter` (jsonb `@>`), nearest first by cosine
+distance, as `{id, content, metadata, similarity}` with similarity = 1 - distance. An
+unknown function is 404 PGRST202.
+
 Schemas: `Accept-Profile` (GET) / `Content-Profile` (writes) pick one; one not exposed is
 406 PGRST106. Auth as Supabase's gateway checks it: the `apikey` header must be the
 project's anon or service_role key (401 `{"message": "Invalid API key"}` otherwise), and
@@ -22,7 +29,9 @@ PostgREST's `{"code", "message", "details", "hint"}`; 429 carries Retry-After.
 from __future__ import annotations
 
 import itertools
+import math
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -258,6 +267,38 @@ class FakeSupabase(FakeService):
         self.max_rows = max_rows
         self.keys = {SERVICE_ROLE, ANON}
         self.schemas: dict[str, dict[str, Table]] = {"public": {}}
+        self.functions: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {}
+
+    def add_function(
+        self, name: str, call: Callable[[dict[str, Any]], Any], schema: str = "public"
+    ) -> None:
+        self.functions[(schema, name)] = call
+
+    def add_match_documents(
+        self, table: str, name: str = "match_documents", schema: str = "public"
+    ) -> None:
+        def match(args: dict[str, Any]) -> list[dict[str, Any]]:
+            query = [float(x) for x in args["query_embedding"]]
+            wanted = args.get("filter") or {}
+            rows = [
+                r
+                for r in self.table(table, schema).rows
+                if all((r.get("metadata") or {}).get(k) == v for k, v in wanted.items())
+            ]
+            scored = [(1 - _cosine_distance(r["embedding"], query), r) for r in rows]
+            scored.sort(key=lambda pair: -pair[0])
+            count = args.get("match_count")
+            return [
+                {
+                    "id": r["id"],
+                    "content": r["content"],
+                    "metadata": r["metadata"],
+                    "similarity": similarity,
+                }
+                for similarity, r in scored[: None if count is None else int(count)]
+            ]
+
+        self.add_function(name, match, schema)
 
     def add_table(
         self,
@@ -307,6 +348,16 @@ class FakeSupabase(FakeService):
             exposed = ", ".join(self.schemas)
             return pg_error(406, "PGRST106", f"The schema must be one of the following: {exposed}")
         tables = self.schemas[schema]
+        if name.startswith("rpc/") and req.method == "POST":
+            function = self.functions.get((schema, name.removeprefix("rpc/")))
+            if function is None:
+                return pg_error(
+                    404,
+                    "PGRST202",
+                    f"Could not find the function {schema}.{name.removeprefix('rpc/')} "
+                    "in the schema cache",
+                )
+            return Answer(200, function(req.json or {}))
         if name == "":
             return Answer(200, self._openapi(tables))
         table = tables.get(name)
@@ -446,3 +497,10 @@ class FakeSupabase(FakeService):
         total = str(len(rows)) if "count=exact" in prefer else "*"
         span = f"{start}-{start + len(page) - 1}" if page else "*"
         return Answer(200, self._select(page, query), {"Content-Range": f"{span}/{total}"})
+
+
+def _cosine_distance(a: list[float], b: list[float]) -> float:
+    """pgvector's `<=>`."""
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return 1.0 - dot / norm if norm else 1.0

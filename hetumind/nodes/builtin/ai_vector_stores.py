@@ -1,5 +1,5 @@
-"""Vector store nodes (vectorStoreInMemory, vectorStoreQdrant, vectorStorePGVector) with
-n8n's operation modes, and retrieverVectorStore.
+"""Vector store nodes (vectorStoreInMemory, vectorStoreQdrant, vectorStorePGVector,
+vectorStoreSupabase) with n8n's operation modes, and retrieverVectorStore.
 
 `mode` insert (documents from the ai_document loader, embedded, stored; output one item
 per document) and load (the `prompt`'s `topK` nearest documents as `{document, score}`
@@ -38,6 +38,7 @@ __all__ = [
     "VectorStoreInMemory",
     "VectorStorePGVector",
     "VectorStoreQdrant",
+    "VectorStoreSupabase",
 ]
 
 _TOOL_SCHEMA: dict[str, Any] = {
@@ -288,6 +289,51 @@ class VectorStorePGVector(_VectorStoreNode):
             )
         except AIConfigError as exc:
             raise AIConfigError(f"node {node!r}: {exc.message}") from None
+
+
+class _OwnCredentials:
+    """A node context as the integration kit's client reads it, with the credentials of
+    the node that owns the store: a supplied sub-node's own, not its root's."""
+
+    def __init__(self, ctx: NodeContext, credential: Any, node: str) -> None:
+        self._ctx, self._credential, self.node_name = ctx, credential, node
+        self.credential_refs = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ctx, name)
+
+    def credentials(self, kind: str) -> Any:
+        return self._credential(kind)
+
+    def param(self, path: str, item_index: int = 0, default: Any = None) -> Any:
+        return default  # `authentication`: the store has one credential type
+
+
+@node(
+    "vectorStoreSupabase",
+    versions=[1, 1.1, 1.2, 1.3],
+    display_name="Supabase Vector Store",
+    aliases=(f"{LANGCHAIN}.vectorStoreSupabase",),
+    **_MODES,  # type: ignore[arg-type]
+)
+class VectorStoreSupabase(_VectorStoreNode):
+    """A Supabase table (`tableName`, string or resource locator) and its match function
+    (`options.queryName`, default match_documents); credential `supabaseApi`. Scores
+    are the function's similarity (higher is nearer), as in n8n."""
+
+    def store(self, param: Any, ctx: NodeContext, credential: Any, node: str) -> VectorStore:
+        from hetumind.ai.supabase_vectors import SupabaseVectorStore
+        from hetumind.integrations import ServiceClient
+        from hetumind.nodes.builtin.supabase import SUPABASE
+
+        table = param("tableName")
+        if isinstance(table, dict):
+            table = table.get("value")
+        if not table:
+            raise AIConfigError(f"node {node!r}: parameter 'tableName' is required")
+        client = ServiceClient(_OwnCredentials(ctx, credential, node), SUPABASE)
+        query = str(param("options.queryName", "match_documents") or "match_documents")
+        return SupabaseVectorStore(client, str(table), query)
 
 
 @node(
