@@ -41,7 +41,7 @@ def exactly_equal(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(exactly_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and a != a:  # NaN
-        return b != b
+        return bool(b != b)
     return bool(a == b)
 
 
