@@ -66,7 +66,7 @@ class PostgresChatHistory:
             raise AIConfigError(f"table name {self.table!r} is not a plain SQL identifier")
 
     def _run(self, work: Any) -> Any:
-        from hetumind.db.loop import run_sync
+        from hetumind.asyncbridge import run_sync
         from hetumind.db.pg_pool import get_pool
 
         async def main() -> Any:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hetumind.ai._sync import gather_limited
 from hetumind.ai.chat import ChatSettings, OpenAIChatModel
+from hetumind.asyncbridge import gather_limited
 
 __all__ = ["Embedder"]
 

@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from hetumind.ai._sync import run_sync
 from hetumind.ai.agent import Tool
 from hetumind.ai.errors import AIConfigError, ToolError
 from hetumind.ai.tools import tool_name
+from hetumind.asyncbridge import run_fresh
 from hetumind.capabilities import CapabilityDenied, NetworkPolicy
 from hetumind.http.client import guarded_async_client
 
@@ -296,7 +296,7 @@ def mcp_tools(
 ) -> list[Tool]:
     """The server's tools (as selected) for the agent; listing happens now, from a
     synchronous caller. AIConfigError when the selection leaves none (n8n's text)."""
-    listed = run_sync(list_mcp_tools(endpoint))
+    listed = run_fresh(list_mcp_tools(endpoint))
     chosen = select_tools(listed, mode, include, exclude)
     if not chosen:
         raise AIConfigError(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from hetumind.ai._sync import gather_limited, run_sync
+from hetumind.asyncbridge import gather_limited, run_fresh
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext
@@ -57,7 +57,7 @@ def run_items(
                 await client.aclose()
 
     results: list[Row | BaseException | None] = [None] * count
-    for finished in run_sync(main()):
+    for finished in run_fresh(main()):
         if isinstance(finished, BaseException):
             raise finished
         for i, value in finished:

@@ -12,9 +12,9 @@ import json
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
-from hetumind.ai._sync import run_sync
 from hetumind.ai.agent import Tool
 from hetumind.ai.subnodes import supplied
+from hetumind.asyncbridge import run_fresh
 from hetumind.binary import put_binary, read_binary
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.http.request import BodyKind, FilePart
@@ -135,7 +135,7 @@ def _call_tool(tools: Mapping[str, Tool], name: str, arguments: str) -> str:
     if not isinstance(args, dict):
         return "Error: the arguments must be a JSON object"
     try:
-        answer: Any = run_sync(_awaited(tool.call(args)))
+        answer: Any = run_fresh(_awaited(tool.call(args)))
     except HetumindError as exc:
         return f"Error: {exc.message}"
     except Exception as exc:  # a tool's failure goes to the model, as n8n's does

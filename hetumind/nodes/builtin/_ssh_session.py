@@ -3,7 +3,7 @@
 asyncssh is maintained, pure Python over `cryptography` (already a dependency), and gives
 command execution and an SFTP client on one connection. Like n8n (ssh2 without a host
 verifier), the server's host key is not checked: a credential names the server by host.
-Connections run on the process's asyncio loop (hetumind.db.loop); errors come back in the
+Connections run on the process's asyncio loop (hetumind.asyncbridge); errors come back in the
 words n8n's ssh2 uses where they differ from asyncssh's.
 """
 

@@ -7,7 +7,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from hetumind.ai._sync import run_sync
 from hetumind.ai.chat import ChatModel, Usage
 from hetumind.ai.embeddings import Embedder
 from hetumind.ai.errors import AIConfigError, OutputParserError
@@ -15,6 +14,7 @@ from hetumind.ai.prompts import message_templates, user_prompt
 from hetumind.ai.runner import record_steps, run_items
 from hetumind.ai.structured import StructuredParser, schema_from_example
 from hetumind.ai.subnodes import SubNodeView, require_one, supplied
+from hetumind.asyncbridge import run_fresh
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
 from hetumind.nodes.builtin.ai_models import LANGCHAIN, SubNodeBase
@@ -163,6 +163,6 @@ class Embed(Node):
         texts = ctx.evaluate_column(ctx.raw_parameters.get("text", "={{ $json.text }}"), "text")
         texts = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
         field = str(ctx.param("field", 0, "embedding"))
-        vectors = run_sync(embedder.embed(["" if t is None else str(t) for t in texts]))
+        vectors = run_fresh(embedder.embed(["" if t is None else str(t) for t in texts]))
         rows = [{**row, field: vec} for row, vec in zip(batch.to_json(), vectors, strict=True)]
         return [ItemBatch.from_json(rows, paired=list(range(len(rows))))]

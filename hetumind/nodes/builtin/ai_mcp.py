@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hetumind.ai._sync import run_sync
 from hetumind.ai.agent import Tool
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.mcp import McpConnectionError, McpEndpoint, mcp_tools, normalize_endpoint
 from hetumind.ai.subnodes import SubNodeView, supplied
+from hetumind.asyncbridge import run_fresh
 from hetumind.capabilities import CapabilityDenied, capabilities_of, check_url_host
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
@@ -167,7 +167,7 @@ def _serve_tools(ctx: NodeContext, request: Mapping[str, Any]) -> dict[str, Any]
         return await tool.call(args)
 
     try:
-        return {"isError": False, "text": run_sync(call())}
+        return {"isError": False, "text": run_fresh(call())}
     except HetumindError as exc:
         return {"isError": True, "text": exc.message}
     except Exception as exc:  # a tool's failure is the client's to see, not the run's

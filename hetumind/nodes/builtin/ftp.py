@@ -20,8 +20,8 @@ from typing import Any
 
 import asyncssh
 
+from hetumind.asyncbridge import run_sync
 from hetumind.binary import put_binary
-from hetumind.db.loop import run_sync
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from hetumind.asyncbridge import run_sync
 from hetumind.capabilities import CapabilityDenied, capabilities_of, pin_host
-from hetumind.db.loop import run_sync
 from hetumind.db.pg_pool import PgTarget
 from hetumind.db.pg_run import ConnectionFailed, ItemOutcome, ItemQuery, fetch, run_queries
 from hetumind.db.pg_sql import (
