@@ -35,6 +35,7 @@ import { History, type Snapshot } from "./history";
 import { NodeCard, StickyCard } from "./NodeCard";
 import { NodePanel } from "./NodePanel";
 import { Palette } from "./Palette";
+import { VersionsPanel } from "./Versions";
 import { errorMessage, runViewOf, statusOf, type RunData } from "./runs";
 
 const NODE_TYPES = { n8n: NodeCard, sticky: StickyCard };
@@ -79,6 +80,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
   const [notice, setNotice] = useState("");
   const [panelId, setPanelId] = useState<string | null>(null);
   const [paletteOpen, setPaletteOpen] = useState(false);
+  const [versionsOpen, setVersionsOpen] = useState(false);
   const [runData, setRunData] = useState<RunData | null>(null);
   const [execution, setExecution] = useState<any>(null);
   const [running, setRunning] = useState(false);
@@ -189,7 +191,37 @@ function EditorInner({ workflowId, executionId, user }: Props) {
 
   const current = (): N8nWorkflow => {
     const { createdAt: _c, updatedAt: _u, versionId: _v, shared: _s, ...rest } = base ?? ({ nodes: [], connections: {} } as N8nWorkflow);
-    return toWorkflow(rest as N8nWorkflow, state.current.nodes, state.current.edges, skeleton.current);
+    const doc = toWorkflow(rest as N8nWorkflow, state.current.nodes, state.current.edges, skeleton.current);
+    // Pinned data of a node that was deleted goes with it.
+    const names = new Set(doc.nodes.map((n) => n.name));
+    const pins = Object.fromEntries(Object.entries(doc.pinData ?? {}).filter(([name]) => names.has(name)));
+    if (doc.pinData || Object.keys(pins).length) doc.pinData = pins;
+    return doc;
+  };
+
+  // A workflow document from the server (a restored version) replaces the canvas.
+  const loadDoc = (doc: N8nWorkflow) => {
+    history.current.record(snapshot());
+    const g = toFlow(doc);
+    setBase(doc);
+    setNodes(g.nodes);
+    setEdges(g.edges);
+    skeleton.current = g.skeleton;
+    setDirty(false);
+    setTick((t) => t + 1);
+  };
+
+  const pinnedNames = useMemo(() => new Set(Object.keys((base?.pinData as Record<string, unknown>) ?? {})), [base]);
+  const setPin = (name: string, items: any[] | null) => {
+    if (readOnly) return;
+    setBase((b) => {
+      if (!b) return b;
+      const pins = { ...((b.pinData as Record<string, any[]>) ?? {}) };
+      if (items) pins[name] = items;
+      else delete pins[name];
+      return { ...b, pinData: pins };
+    });
+    setDirty(true);
   };
 
   const save = async (): Promise<boolean> => {
@@ -400,6 +432,13 @@ function EditorInner({ workflowId, executionId, user }: Props) {
     if (state.current.nodes.some((n) => n.id !== id && n.data.n8n.name === trimmed)) return `There is already a node named “${trimmed}”.`;
     record();
     const old = node.data.n8n.name;
+    // Pinned data is keyed by node name, as in n8n's documents.
+    setBase((b) => {
+      const pins = b?.pinData as Record<string, any[]> | undefined;
+      if (!b || !pins || !(old in pins)) return b;
+      const { [old]: moved, ...others } = pins;
+      return { ...b, pinData: { ...others, [trimmed]: moved } };
+    });
     setNodes((ns) =>
       ns.map((n) => {
         const params = renameInExpressions(n.data.n8n.parameters ?? {}, old, trimmed);
@@ -499,7 +538,7 @@ function EditorInner({ workflowId, executionId, user }: Props) {
     return () => window.removeEventListener("beforeunload", on);
   }, [dirty]);
 
-  const ctx = useMemo(() => ({ types: index, readOnly, open: (id: string) => setPanelId(id) }), [index, readOnly]);
+  const ctx = useMemo(() => ({ types: index, readOnly, pinned: pinnedNames, open: (id: string) => setPanelId(id) }), [index, readOnly, pinnedNames]);
   const panelNode = nodes.find((n) => n.id === panelId);
 
   const executionActions = executionId && execution && (
@@ -596,6 +635,9 @@ function EditorInner({ workflowId, executionId, user }: Props) {
               <button onClick={() => downloadJson(safeFilename(base?.name ?? "workflow"), current())} data-testid="export">
                 Export
               </button>
+              <button onClick={() => setVersionsOpen((o) => !o)} data-testid="versions" title="Version history">
+                History
+              </button>
               <a className="button" href={`#/executions?workflowId=${encodeURIComponent(wfId ?? "")}`}>
                 Executions
               </a>
@@ -644,6 +686,20 @@ function EditorInner({ workflowId, executionId, user }: Props) {
             <Controls />
           </ReactFlow>
           {paletteOpen && <Palette types={types} onPick={addNode} onClose={() => setPaletteOpen(false)} />}
+          {versionsOpen && wfId && !executionId && (
+            <VersionsPanel
+              workflowId={wfId}
+              currentVersion={base?.versionId}
+              current={current}
+              readOnly={readOnly}
+              dirty={dirty}
+              onRestored={(doc) => {
+                loadDoc(doc);
+                setNotice(`Restored as v${doc.versionId}`);
+              }}
+              onClose={() => setVersionsOpen(false)}
+            />
+          )}
         </div>
         {panelNode && (
           <NodePanel
@@ -652,6 +708,8 @@ function EditorInner({ workflowId, executionId, user }: Props) {
             type={index.get(panelNode.data.n8n.type)}
             readOnly={readOnly}
             run={runViewOf(runData, panelNode, nodes, edges)}
+            pinned={((base?.pinData as Record<string, any[]>) ?? {})[panelNode.data.n8n.name] ?? null}
+            onPin={(items) => setPin(panelNode.data.n8n.name, items)}
             onChange={(next) => {
               // One undo step per panel session, not one per keystroke.
               if (panelRecorded.current !== panelNode.id) {

@@ -7,7 +7,7 @@ import { portsOf } from "./ports";
 const short = (kind: string) => kind.replace(/^ai_/, "").replace(/([A-Z])/g, " $1").toLowerCase();
 
 export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps<FlowNode>) {
-  const { types, open } = useEditor();
+  const { types, open, pinned } = useEditor();
   // The main ports this node's connections use, as one string: a node re-renders only
   // when its own ports change, not on every edge change of a big workflow.
   const used = useStore((s) => {
@@ -23,7 +23,7 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
   const n = data.n8n;
   const type = types.get(n.type);
   const ports = portsOf(n, type, usedOut, usedIn);
-  const cls = ["node-card", data.status ?? "", n.disabled ? "disabled" : "", type ? "" : "unknown", selected ? "selected" : "", type?.trigger ? "trigger" : "", ports.supplies ? "subnode" : ""].join(" ");
+  const cls = ["node-card", pinned.has(n.name) ? "pinned" : "", data.status ?? "", n.disabled ? "disabled" : "", type ? "" : "unknown", selected ? "selected" : "", type?.trigger ? "trigger" : "", ports.supplies ? "subnode" : ""].join(" ");
   const spread = (i: number, count: number) => `${((i + 1) / (count + 1)) * 100}%`;
   return (
     <div className={cls} data-testid="node" data-name={n.name} data-status={data.status ?? ""} onDoubleClick={() => open(id)} title={type ? type.description : `Unknown node type ${n.type}`}>
@@ -48,6 +48,11 @@ export const NodeCard = memo(function NodeCard({ id, data, selected }: NodeProps
         </div>
       )}
       {n.disabled && <div className="node-disabled-mark">disabled</div>}
+      {pinned.has(n.name) && (
+        <div className="node-pin" data-testid="node-pinned" title="Pinned data: manual runs output these items instead of running the node">
+          ◉ pinned
+        </div>
+      )}
       {Array.from({ length: ports.outputs }, (_, i) => (
         <Handle key={"out" + i} type="source" position={Position.Right} id={handleId("main", i)} style={{ top: spread(i, ports.outputs) }} data-testid={`out-${i}`}>
           {ports.outputLabels[i] && <span className="port-label">{ports.outputLabels[i]}</span>}

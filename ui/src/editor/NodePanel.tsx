@@ -22,6 +22,9 @@ export function NodePanel(props: {
   type: NodeType | undefined;
   readOnly: boolean;
   run: RunView | null;
+  /** This node's pinned items (n8n's pinData[name]), null when none. */
+  pinned: any[] | null;
+  onPin: (items: any[] | null) => void;
   onChange: (next: N8nNode) => void;
   onRename: (name: string) => string | null;
   onClose: () => void;
@@ -38,7 +41,17 @@ export function NodePanel(props: {
     setRenameError(err ?? "");
     if (err) setName(node.name);
   };
-  const outputs = run?.outputs ?? null;
+  const ranOutputs = run?.outputs ?? null;
+  const pinned = props.pinned;
+  // Pinned items are what a manual run outputs: show them on output 0 when pinned.
+  const outputs = pinned ? [pinned, ...(ranOutputs ?? []).slice(1)] : ranOutputs;
+  const shown = outputs ? outputs[Math.min(outIdx, outputs.length - 1)] ?? [] : null;
+  const pin = () => {
+    const first = ranOutputs?.[0];
+    if (!first) return;
+    // n8n's pinData holds items as {json}; run outputs come as the items' json.
+    props.onPin(first.map((it: any) => (it && typeof it === "object" && "json" in it ? { json: it.json } : { json: it })));
+  };
   return (
     <div className="panel-backdrop" onMouseDown={(e) => e.target === e.currentTarget && props.onClose()}>
       <div className="panel card" data-testid="node-panel" onKeyDown={(e) => e.key === "Escape" && props.onClose()}>
@@ -129,7 +142,23 @@ export function NodePanel(props: {
                   </select>
                 )}
               </h4>
-              <ItemsView items={outputs ? outputs[Math.min(outIdx, outputs.length - 1)] ?? [] : null} testid="output-items" empty="No output yet: run the workflow." />
+              <div className="row pin-row">
+                {pinned ? (
+                  <>
+                    <span className="tag pinned-tag" data-testid="output-pinned">
+                      ◉ pinned: manual runs output these {pinned.length} item{pinned.length === 1 ? "" : "s"}
+                    </span>
+                    <button className="tiny" disabled={readOnly} onClick={() => props.onPin(null)} data-testid="unpin">
+                      Unpin
+                    </button>
+                  </>
+                ) : (
+                  <button className="tiny" disabled={readOnly || !ranOutputs?.[0]} onClick={pin} data-testid="pin" title="Pin this output: manual runs use it instead of running the node">
+                    ◉ Pin output
+                  </button>
+                )}
+              </div>
+              <ItemsView items={shown} testid="output-items" empty="No output yet: run the workflow." />
             </section>
           )}
         </div>

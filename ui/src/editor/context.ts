@@ -4,10 +4,12 @@ import type { NodeType } from "../api";
 export interface EditorCtx {
   types: Map<string, NodeType>;
   readOnly: boolean;
+  /** Names of the nodes with pinned data (n8n's pinData). */
+  pinned: Set<string>;
   open: (id: string) => void;
 }
 
-export const EditorContext = createContext<EditorCtx>({ types: new Map(), readOnly: true, open: () => {} });
+export const EditorContext = createContext<EditorCtx>({ types: new Map(), readOnly: true, pinned: new Set(), open: () => {} });
 export const useEditor = () => useContext(EditorContext);
 
 /** Every name a type answers to -> its definition. */
