@@ -115,3 +115,20 @@ def test_yaml_workflow_still_loads(warm_cache: Path, tmp_path: Path) -> None:
     report, stdout = _run(["run", "--backend", "inline", "--json", str(bad)], warm_cache)
     assert report["code"] == 2
     assert "malformed YAML" in stdout
+
+
+def test_package_import_defers_arrow_and_pydantic() -> None:
+    """`import hetumind` re-exports lazily: the names resolve, nothing heavy loads first."""
+    probe = (
+        "import sys, json, hetumind\n"
+        "before = {m: m in sys.modules for m in ('pyarrow', 'pydantic')}\n"
+        "from hetumind import ItemBatch, Workflow, load_workflow, parse_workflow\n"
+        "assert ItemBatch.__module__ == 'hetumind.items'\n"
+        "assert hetumind.workflow.Workflow is Workflow\n"
+        "print(json.dumps(before))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"pyarrow": False, "pydantic": False}
