@@ -6,6 +6,7 @@ the slow tier, the real local model. An agent with a tool works through each."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -187,3 +188,32 @@ def test_openai_compatible_providers_on_the_local_model() -> None:
             answers[type_name] = result.outputs("Chain")[0][0]["text"]
     assert all("paris" in text.lower() for text in answers.values()), answers
     assert len(set(answers.values())) == 1  # same model, temperature 0: same answer
+
+
+@pytest.mark.parametrize("provider", ["gemini", "anthropic"])
+def test_server_mode_checks_the_providers_host(provider: str, tmp_path: Path) -> None:
+    from hetumind.credentials import credential_key
+    from tests.security.helpers import server_caps
+
+    fake: Any = fake_gemini.FakeGemini() if provider == "gemini" else fake_anthropic.FakeAnthropic()
+    with serving(fake):
+        if provider == "gemini":
+            sub = gemini(fake.url)
+            kind, data = "googlePalmApi", {"host": fake.url, "apiKey": fake_gemini.API_KEY}
+        else:
+            sub = anthropic(fake.url)
+            kind, data = "anthropicApi", {"url": fake.url, "apiKey": fake_anthropic.API_KEY}
+        ref = {"id": "p1", "name": "provider"}
+        sub["credentials"] = {kind: ref}
+        resolved = {credential_key(kind, ref): data}
+        wf = ai_workflow(chain_node(), [(sub, "ai_languageModel")])
+        items = [{"question": "hi"}]
+        refused = run_workflow(
+            wf, input_items=items, capabilities=server_caps(tmp_path), credentials=resolved
+        )
+        assert refused.status == "error" and "not allowed" in str(refused.error)
+        assert fake.calls() == []
+        allowed = server_caps(tmp_path, HETUMIND_ALLOWED_HOSTS="127.0.0.1")
+        result = run_workflow(wf, input_items=items, capabilities=allowed, credentials=resolved)
+        assert result.status == "success", result.error
+        assert result.outputs("Chain")[0][0]["text"] == "Echo: hi"
