@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hetumind.errors import HetumindError
 
-__all__ = ["AIConfigError", "ModelError", "OutputParserError", "ToolError"]
+__all__ = ["AIConfigError", "ModelError", "OutputParserError", "ToolError", "service_failure"]
 
 
 class AIConfigError(HetumindError):
@@ -21,3 +21,11 @@ class ToolError(HetumindError):
 
 class OutputParserError(HetumindError):
     """The model's output did not satisfy the output parser, even after retries."""
+
+
+def service_failure(exc: HetumindError) -> str:
+    """A failed service call in a few words: the reason without the node (the node's run
+    names it once) and the service's own description when it gave one."""
+    reason = str(getattr(exc, "reason", None) or exc.message)
+    description = getattr(exc, "description", None)
+    return f"{reason} ({description})" if description else reason

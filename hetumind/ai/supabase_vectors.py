@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hetumind.ai.documents import Document
-from hetumind.ai.errors import AIConfigError
+from hetumind.ai.errors import AIConfigError, service_failure
 from hetumind.errors import HetumindError
 
 __all__ = ["SupabaseVectorStore"]
@@ -103,4 +103,4 @@ class SupabaseVectorStore:
                     if doing == "inserting"
                     else f" (does function {self.query_name!r} exist?)"
                 )
-            raise AIConfigError(f"Supabase: error {doing}: {exc.message}{hint}") from None
+            raise AIConfigError(f"Supabase: error {doing}: {service_failure(exc)}{hint}") from None

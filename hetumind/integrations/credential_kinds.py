@@ -123,6 +123,7 @@ CREDENTIAL_KINDS: Mapping[str, CredentialKind] = {
         {"apiKey": (str, ...), "url": (str, "https://api.x.ai/v1")}, ("apiKey",)
     ),
     # `baseUrl` is n8n's field: the Mattermost server's root (the node calls <baseUrl>/api/v4)
+    "pineconeApi": CredentialKind({"apiKey": (str, ...), "baseUrl": _URL}, ("apiKey",)),
     "mattermostApi": CredentialKind(
         {
             "accessToken": (str, ...),

@@ -59,6 +59,7 @@ SAMPLES = {
         {"host": "https://abc.supabase.co", "serviceRole": "eyJ.s3cret-sb-role"},
         "eyJ.s3cret-sb-role",
     ),
+    "pineconeApi": ({"apiKey": "pcsk_s3cret-pc"}, "pcsk_s3cret-pc"),
     # AI chat model providers
     "googlePalmApi": ({"apiKey": "AIza-s3cret"}, "AIza-s3cret"),
     "ollamaApi": ({"baseUrl": "http://ollama:11434", "apiKey": "s3cret-ol"}, "s3cret-ol"),

@@ -1,5 +1,6 @@
 """Vector store nodes (vectorStoreInMemory, vectorStoreQdrant, vectorStorePGVector,
-vectorStoreSupabase) with n8n's operation modes, and retrieverVectorStore.
+vectorStoreSupabase, vectorStorePinecone) with n8n's operation modes, and
+retrieverVectorStore.
 
 `mode` insert (documents from the ai_document loader, embedded, stored; output one item
 per document) and load (the `prompt`'s `topK` nearest documents as `{document, score}`
@@ -37,6 +38,7 @@ __all__ = [
     "ToolVectorStore",
     "VectorStoreInMemory",
     "VectorStorePGVector",
+    "VectorStorePinecone",
     "VectorStoreQdrant",
     "VectorStoreSupabase",
 ]
@@ -334,6 +336,36 @@ class VectorStoreSupabase(_VectorStoreNode):
         client = ServiceClient(_OwnCredentials(ctx, credential, node), SUPABASE)
         query = str(param("options.queryName", "match_documents") or "match_documents")
         return SupabaseVectorStore(client, str(table), query)
+
+
+@node(
+    "vectorStorePinecone",
+    versions=[1, 1.1, 1.2, 1.3],
+    display_name="Pinecone Vector Store",
+    aliases=(f"{LANGCHAIN}.vectorStorePinecone",),
+    **_MODES,  # type: ignore[arg-type]
+)
+class VectorStorePinecone(_VectorStoreNode):
+    """A Pinecone index (`pineconeIndex`, string or resource locator);
+    `options.pineconeNamespace`, `options.clearNamespace` (insert); credential
+    `pineconeApi`. Scores are Pinecone's (cosine: higher is nearer)."""
+
+    def store(self, param: Any, ctx: NodeContext, credential: Any, node: str) -> VectorStore:
+        from hetumind.ai.pinecone import PINECONE, PineconeVectorStore
+        from hetumind.integrations import ServiceClient
+
+        index = param("pineconeIndex")
+        if isinstance(index, dict):
+            index = index.get("value")
+        if not index:
+            raise AIConfigError(f"node {node!r}: parameter 'pineconeIndex' is required")
+        namespace = param("options.pineconeNamespace")
+        return PineconeVectorStore(
+            ServiceClient(_OwnCredentials(ctx, credential, node), PINECONE),
+            str(index),
+            str(namespace) if namespace else None,
+            bool(param("options.clearNamespace", False)),
+        )
 
 
 @node(
