@@ -111,6 +111,18 @@ def test_bad_messages_name_the_parameter(fake: FakeOpenAIPlatform) -> None:
         run(fake, {"messages": {"values": [{"role": "robot", "content": "x"}]}})
 
 
+def test_text_classify_moderation(fake: FakeOpenAIPlatform) -> None:
+    params = {"resource": "text", "operation": "classify", "input": "I will kill it"}
+    (item,) = run(fake, params)
+    assert item["json"] == {"flagged": True}
+    assert fake.calls("/moderations")[0].json["model"] == "text-moderation-latest"
+    (item,) = run(
+        fake, {**params, "input": "hello", "simplify": False, "options": {"useStableModel": True}}
+    )
+    assert item["json"]["flagged"] is False and "category_scores" in item["json"]
+    assert fake.calls("/moderations")[1].json["model"] == "text-moderation-stable"
+
+
 def test_image_generate_as_binary_and_as_urls(fake: FakeOpenAIPlatform) -> None:
     params = {"resource": "image", "operation": "generate", "model": "dall-e-2", "prompt": "a cat"}
     (item,) = run(fake, {**params, "options": {"binaryPropertyOutput": "img", "size": "256x256"}})

@@ -12,6 +12,8 @@ otherwise); errors are `{"error": {"message", "type", "param", "code"}}`.
   message it answers `Tool said: <result>`. A user message whose content is a list of
   parts (`text`, `image_url`) is answered `I see <n> image(s): <text>`. With
   `response_format: {"type": "json_object"}` the content is a JSON object.
+- POST /v1/moderations: `{id, model, results: [{flagged, categories, category_scores}]}`
+  (inputs with "kill" are flagged for violence).
 - POST /v1/images/generations: `{created, data: [{b64_json} | {url}], ...}` (a 1x1 PNG).
 - POST /v1/audio/transcriptions and /v1/audio/translations: multipart with `file` and
   `model` (`whisper-1`), optional `language`, `temperature`; answer `{"text"}`.
@@ -66,6 +68,8 @@ class FakeOpenAIPlatform(FakeService):
         path = req.path.removeprefix("/v1")
         if (req.method, path) == ("POST", "/chat/completions"):
             return self._chat(req.json)
+        if (req.method, path) == ("POST", "/moderations"):
+            return self._moderation(req.json)
         if (req.method, path) == ("POST", "/images/generations"):
             return self._image(req.json)
         if req.method == "POST" and path in ("/audio/transcriptions", "/audio/translations"):
@@ -132,6 +136,18 @@ class FakeOpenAIPlatform(FakeService):
                 "usage": _usage(len(messages) * 5, 4 * n),
             },
         )
+
+    def _moderation(self, body: Any) -> Answer:
+        if not isinstance(body, dict) or "input" not in body:
+            return error(400, "'input' is a required property", "invalid_request_error")
+        flagged = "kill" in str(body["input"]).lower()
+        result = {
+            "flagged": flagged,
+            "categories": {"violence": flagged, "hate": False},
+            "category_scores": {"violence": 0.97 if flagged else 0.001, "hate": 0.0001},
+        }
+        model = body.get("model") or "text-moderation-latest"
+        return Answer(200, {"id": "modr-fake", "model": model, "results": [result]})
 
     def _image(self, body: Any) -> Answer:
         if not isinstance(body, dict) or not body.get("prompt"):

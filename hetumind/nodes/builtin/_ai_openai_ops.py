@@ -198,6 +198,22 @@ def _text_message(client: ServiceClient, p: Params) -> Any:
     return choices
 
 
+def _text_classify(client: ServiceClient, p: Params) -> Any:
+    stable = bool(p.collection("options").get("useStableModel"))
+    body = {
+        "input": p.text("input"),
+        "model": "text-moderation-stable" if stable else "text-moderation-latest",
+    }
+    answer = _post(client, p, "/moderations", body)
+    results = answer.get("results") if isinstance(answer, Mapping) else None
+    if not isinstance(results, list) or not results:
+        return []  # n8n gives no item when the answer has no results
+    first = results[0] if isinstance(results[0], Mapping) else {}
+    if p.get("simplify", True) is not False:
+        return {"flagged": first.get("flagged")}
+    return dict(first)
+
+
 # -- image --------------------------------------------------------------------------------
 
 
@@ -344,6 +360,7 @@ def _file_delete(client: ServiceClient, p: Params) -> Any:
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("text", "message"): Operation(run=_text_message),
+    ("text", "classify"): Operation(run=_text_classify),
     ("image", "generate"): Operation(run=_image_generate),
     ("image", "analyze"): Operation(run=_image_analyze),
     ("audio", "transcribe"): Operation(run=_audio_transcribe),
