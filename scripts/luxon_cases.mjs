@@ -52,6 +52,7 @@ const FORMATS = [
   "yyyy-MM-dd HH:mm:ss.SSS ZZ", "ZZZ Z z", "ZZZZ", "D DD DDD DDDD", "t tt T TT",
   "f ff F FF", "EEE EEEE EEEEE MMM MMMM MMMMM", "o ooo q qq W WW kk kkkk", "h hh a H",
   "X x", "'week' W 'of' kkkk", "u uu uuu S SSS", "G GG GGGGG", "yy y L LL c", "d/M/y m:s",
+  "ZZZZZ", "ttt", "fff", "FFFF",
 ];
 const SETS = [{ hour: 2, minute: 30 }, { day: 31 }, { month: 2 }, { year: 2023 },
   { hour: 0 }, { minute: 0, second: 0, millisecond: 0 }];
@@ -129,6 +130,25 @@ for (const zone of ZONES) {
     let expected = null; // null: Luxon calls it invalid
     try { expected = DateTime.fromFormat(text, fmt, { zone }).toUTC().toISO(); } catch {}
     add({ op: "fromFormat", zone, base: text, args: fmt, expected });
+  }
+}
+
+// SQL, RFC 2822 and HTTP texts, read in each zone
+const TEXTS = {
+  fromSQL: ["2024-03-10 02:30:00", "2024-02-29 23:59:59.999", "2024-11-03 12:00:00 -05:00",
+    "2024-07-01", "2024-10-27 00:30:00.5 +02:00"],
+  fromRFC2822: ["Sun, 10 Mar 2024 02:30:00 -0500", "Thu, 29 Feb 2024 23:59:59 +0000",
+    "31 Dec 2024 23:00:00 GMT", "Sun, 27 Oct 2024 02:30:00 +0200"],
+  fromHTTP: ["Sun, 10 Mar 2024 07:00:00 GMT", "Sunday, 27-Oct-24 01:00:00 GMT",
+    "Sun Nov  3 06:00:00 2024"],
+};
+for (const zone of ZONES) {
+  for (const [op, texts] of Object.entries(TEXTS)) {
+    for (const text of texts) {
+      let expected = null;
+      try { expected = DateTime[op](text, { zone }).toISO(); } catch {}
+      add({ op, zone, base: text, expected });
+    }
   }
 }
 

@@ -34,6 +34,8 @@ _LONG_NAMES = {
     "BST": "British Summer Time", "IST": "India Standard Time", "JST": "Japan Standard Time",
     "AEST": "Australian Eastern Standard Time", "AEDT": "Australian Eastern Daylight Time",
 }  # fmt: skip
+# Zones whose tz abbreviation is only a number ("+1030"): Intl's long names by zone.
+_ZONE_LONG = {"Australia/Lord_Howe": ("Lord Howe Standard Time", "Lord Howe Daylight Time")}
 _MACROS = {
     "D": "M/d/yyyy",
     "DD": "MMM d, yyyy",
@@ -178,6 +180,9 @@ def _zone_label(dt: datetime, *, long: bool) -> str:
         return "Greenwich Mean Time" if long else "GMT"
     if long and abbr in _LONG_NAMES:
         return _LONG_NAMES[abbr]
+    names = _ZONE_LONG.get(getattr(dt.tzinfo, "key", ""))
+    if long and names:
+        return names[1] if dt.dst() else names[0]
     text = offset_text(dt)
     if long:
         return "GMT" + text

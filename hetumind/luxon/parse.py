@@ -62,7 +62,17 @@ def parse_datetime(text: str, zone: tzinfo | None = None) -> datetime | None:
     return dt
 
 
-__all__ = ["DateParseError", "explicit_offset", "parse_date"]
+__all__ = [
+    "DateParseError",
+    "explicit_offset",
+    "from_http",
+    "from_iso",
+    "from_rfc2822",
+    "from_sql",
+    "parse_date",
+    "parse_datetime",
+    "parse_format",
+]
 
 _MS_DIGITS = 12  # n8n: a timestamp with at least 12 digits is in milliseconds
 _OFFSET = re.compile(r"T?\d{1,2}:?\d{2}(?::?\d{2}(?:[.,]\d+)?)?\s*([+-])(\d{2}):?(\d{2})?$")
@@ -295,3 +305,39 @@ class _Naive(tzinfo):
 
 
 _NAIVE = _Naive()
+
+
+_SQL = re.compile(
+    r"(\d{4}-\d{2}-\d{2})?(?:[ T]?(\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def from_sql(text: str, zone: tzinfo = UTC) -> datetime:
+    """Luxon's DateTime.fromSQL: "2024-03-10 02:30:00[.fff][ +hh:mm]", date or time alone;
+    without an offset, wall time in `zone`."""
+    m = _SQL.fullmatch(text.strip())
+    if m is None or not (m.group(1) or m.group(2)):
+        raise LuxonError(f"Invalid DateTime: {text} is no SQL date")
+    day = m.group(1) or datetime.now(zone).date().isoformat()
+    clock = m.group(2) or "00:00"
+    if "." in clock:  # Luxon keeps milliseconds: more digits are cut, fewer padded
+        whole, frac = clock.split(".")
+        clock = f"{whole}.{(frac + '000')[:3]}"
+    offset = m.group(3) or ""
+    return from_iso(f"{day}T{clock}{'+00:00' if offset == 'Z' else offset}", zone)
+
+
+def from_rfc2822(text: str, zone: tzinfo = UTC) -> datetime:
+    """Luxon's DateTime.fromRFC2822 ("Sun, 10 Mar 2024 02:30:00 -0500", "GMT", "UT"):
+    the instant, shown in `zone`."""
+    try:
+        dt = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        raise LuxonError(f"Invalid DateTime: {text} is no RFC 2822 date") from None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(zone)
+
+
+def from_http(text: str, zone: tzinfo = UTC) -> datetime:
+    """Luxon's DateTime.fromHTTP: RFC 1123, RFC 850 and asctime dates, all in GMT."""
+    return from_rfc2822(text, zone)

@@ -15,11 +15,14 @@ import pytest
 from hetumind.luxon import datetime as lx
 from hetumind.luxon.format import to_format
 from hetumind.luxon.interval import Interval
-from hetumind.luxon.parse import from_iso, parse_format
-from hetumind.luxon.zones import days_in_month, is_in_dst, zone_for, zone_name
+from hetumind.luxon.parse import from_http, from_iso, from_rfc2822, from_sql, parse_format
+from hetumind.luxon.zones import LuxonError, days_in_month, is_in_dst, zone_for, zone_name
 
 _DATA = json.loads((Path(__file__).parent / "luxon_cases.json").read_text())
 CASES: list[dict[str, Any]] = _DATA["cases"]
+
+
+_READERS = {"fromSQL": from_sql, "fromRFC2822": from_rfc2822, "fromHTTP": from_http}
 
 
 def _base(case: dict[str, Any]) -> datetime:
@@ -40,6 +43,11 @@ def _run(case: dict[str, Any]) -> Any:
     args: Any = case.get("args")
     if op == "fromISO":
         return lx.to_iso(from_iso(case["base"], zone_for(case["zone"])))
+    if op in _READERS:
+        try:
+            return lx.to_iso(_READERS[op](case["base"], zone_for(case["zone"])))
+        except LuxonError:
+            return None
     if op == "fromFormat":
         parsed = parse_format(case["base"], args, zone_for(case["zone"]))
         return None if parsed is None else lx.to_iso(parsed)
