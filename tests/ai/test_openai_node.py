@@ -250,3 +250,82 @@ def test_text_message_on_the_local_model() -> None:
     assert "paris" in str(item["message"]["content"]).lower()
     assert item["finish_reason"] in ("stop", "length")
     json.dumps(item)  # the item is plain JSON
+
+
+def test_assistant_create_list_message_delete(fake: FakeOpenAIPlatform) -> None:
+    base = {"resource": "assistant"}
+    model = {"__rl": True, "value": "gpt-4o-mini", "mode": "list"}
+    created = [
+        run(
+            fake,
+            {
+                **base,
+                "operation": "create",
+                "modelId": model,
+                "name": f"helper {n}",
+                "instructions": "be brief",
+                "codeInterpreter": True,
+            },
+        )[0]["json"]
+        for n in range(3)
+    ]
+    assert created[0]["tools"] == [{"type": "code_interpreter"}]
+    with pytest.raises(HetumindError, match="same name 'helper 1' already exists"):
+        run(
+            fake,
+            {
+                **base,
+                "operation": "create",
+                "modelId": model,
+                "name": "helper 1",
+                "options": {"failIfExists": True},
+            },
+        )
+    listed = run(fake, {**base, "operation": "list"})
+    assert [i["json"] for i in listed] == [
+        {"name": a["name"], "id": a["id"], "model": "gpt-4o-mini"} for a in created
+    ]
+    target = {"__rl": True, "value": created[0]["id"], "mode": "id"}
+    (answer,) = run(
+        fake,
+        {**base, "operation": "message", "assistantId": target, "prompt": "define", "text": "hi"},
+    )
+    assert answer["json"] == {"output": "Echo: hi"}
+    (gone,) = run(fake, {**base, "operation": "deleteAssistant", "assistantId": target})
+    assert gone["json"]["deleted"] is True
+    assert len(run(fake, {**base, "operation": "list"})) == 2
+
+
+def test_assistant_message_answers_the_runs_tool_calls(fake: FakeOpenAIPlatform) -> None:
+    creds_ = creds(f"{fake.url}/v1")
+
+    made = run(fake, {"resource": "assistant", "operation": "create", "name": "calc"})[0]["json"]
+    node = {
+        "name": "OpenAI",
+        "type": TYPE,
+        "typeVersion": 1.8,
+        "parameters": {
+            "resource": "assistant",
+            "operation": "message",
+            "assistantId": {"__rl": True, "value": made["id"], "mode": "id"},
+        },
+        "credentials": creds_,
+    }
+    wf = ai_workflow(node, [(add_tool(), "ai_tool")])
+    result = run_workflow(wf, input_items=[{"chatInput": "add"}])
+    assert result.status == "success", result.error
+    assert result.outputs("OpenAI")[0] == [{"output": "Tool said: 4"}]
+    submitted = fake.calls("/submit_tool_outputs")[0].json["tool_outputs"]
+    assert [o["output"] for o in submitted] == ["4"]
+    runs = fake.calls("/threads/runs")[0].json
+    assert runs["tools"][0]["function"]["name"] == "add"
+    missing = run(
+        fake,
+        {
+            "resource": "assistant",
+            "operation": "message",
+            "assistantId": node["parameters"]["assistantId"],
+        },
+        continue_on_fail=True,
+    )
+    assert "chatInput" in missing[0]["json"]["error"]

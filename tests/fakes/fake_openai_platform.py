@@ -22,6 +22,14 @@ otherwise); errors are `{"error": {"message", "type", "param", "code"}}`.
 - POST /v1/files (multipart `file`, `purpose`), GET /v1/files (`{object: "list", data}`,
   `?purpose=` filters), DELETE /v1/files/{id} (`{id, object: "file", deleted: true}`;
   404 for an unknown id).
+- Assistants v2 (header `OpenAI-Beta: assistants=v2`, 400 without it): POST/GET
+  /v1/assistants (cursor pages: `limit`, `after`, `has_more`), DELETE /v1/assistants/{id}
+  (`assistant.deleted`), POST /v1/threads/runs (thread and run at once; `tools` override
+  the assistant's), GET /v1/threads/{t}/runs/{r} (each poll advances queued ->
+  in_progress -> requires_action with `submit_tool_outputs.tool_calls` when function tools
+  exist, else completed), POST .../submit_tool_outputs (every call id answered, else 400),
+  GET /v1/threads/{t}/messages (`run_id` filter, `order`; content `[{type: "text",
+  text: {value, annotations}}]`).
 """
 
 from __future__ import annotations
@@ -58,6 +66,9 @@ class FakeOpenAIPlatform(FakeService):
     def __init__(self) -> None:
         super().__init__()
         self.files: dict[str, dict[str, Any]] = {}
+        self.assistants: dict[str, dict[str, Any]] = {}
+        self.threads: dict[str, list[dict[str, Any]]] = {}
+        self.runs: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
 
     def handle(self, req: Request) -> Answer:
@@ -80,7 +91,167 @@ class FakeOpenAIPlatform(FakeService):
             return self._upload(req) if req.method == "POST" else self._list(req)
         if path.startswith("/files/") and req.method == "DELETE":
             return self._delete(path.removeprefix("/files/"))
+        if path.startswith(("/assistants", "/threads")):
+            if req.headers.get("openai-beta") != "assistants=v2":
+                return error(
+                    400, "You must provide the 'OpenAI-Beta' header.", "invalid_request_error"
+                )
+            return self._assistants(req, path)
         return error(404, f"Invalid URL ({req.method} {req.path})", "invalid_request_error")
+
+    # -- assistants (v2) ------------------------------------------------------------------
+
+    def _assistants(self, req: Request, path: str) -> Answer:
+        parts = path.strip("/").split("/")
+        body = req.json if isinstance(req.json, dict) else {}
+        if parts == ["assistants"] and req.method == "POST":
+            assistant = {
+                "id": f"asst_{next(self._ids)}",
+                "object": "assistant",
+                "created_at": CREATED,
+                "model": body.get("model"),
+                "name": body.get("name"),
+                "description": body.get("description"),
+                "instructions": body.get("instructions"),
+                "tools": body.get("tools", []),
+                "temperature": body.get("temperature", 1),
+                "top_p": body.get("top_p", 1),
+            }
+            self.assistants[assistant["id"]] = assistant
+            return Answer(200, assistant)
+        if parts == ["assistants"] and req.method == "GET":
+            return self._page(list(self.assistants.values()), req)
+        if len(parts) == 2 and parts[0] == "assistants" and req.method == "DELETE":
+            if self.assistants.pop(parts[1], None) is None:
+                return error(
+                    404, f"No assistant found with id '{parts[1]}'.", "invalid_request_error"
+                )
+            return Answer(200, {"id": parts[1], "object": "assistant.deleted", "deleted": True})
+        if parts == ["threads", "runs"] and req.method == "POST":
+            assistant = self.assistants.get(str(body.get("assistant_id")))
+            if assistant is None:
+                return error(
+                    404,
+                    f"No assistant found with id '{body.get('assistant_id')}'.",
+                    "invalid_request_error",
+                )
+            thread = f"thread_{next(self._ids)}"
+            messages = list((body.get("thread") or {}).get("messages") or [])
+            self.threads[thread] = [
+                {"role": m["role"], "text": str(m["content"])} for m in messages
+            ]
+            tools = body.get("tools", assistant["tools"])
+            run: dict[str, Any] = {
+                "id": f"run_{next(self._ids)}",
+                "object": "thread.run",
+                "thread_id": thread,
+                "assistant_id": assistant["id"],
+                "status": "queued",
+                "tools": tools,
+            }
+            self.runs[run["id"]] = run
+            return Answer(200, dict(run))
+        if len(parts) == 4 and parts[0] == "threads" and parts[2] == "runs" and req.method == "GET":
+            run = self.runs.get(parts[3])
+            if run is None:
+                return error(404, f"No run found with id '{parts[3]}'.", "invalid_request_error")
+            self._advance(run)
+            return Answer(200, dict(run))
+        if len(parts) == 5 and parts[4] == "submit_tool_outputs" and req.method == "POST":
+            run = self.runs.get(parts[3])
+            if run is None or run["status"] != "requires_action":
+                return error(
+                    400,
+                    "Runs in status other than requires_action do not accept tool outputs.",
+                    "invalid_request_error",
+                )
+            outputs = body.get("tool_outputs") or []
+            wanted = {c["id"] for c in run["required_action"]["submit_tool_outputs"]["tool_calls"]}
+            if {o.get("tool_call_id") for o in outputs} != wanted:
+                return error(
+                    400,
+                    "Expected tool outputs for call_ids " + str(sorted(wanted)),
+                    "invalid_request_error",
+                )
+            self.threads[run["thread_id"]].append(
+                {
+                    "role": "assistant",
+                    "text": f"Tool said: {outputs[0].get('output')}",
+                    "run_id": run["id"],
+                }
+            )
+            run.pop("required_action")
+            run["status"] = "in_progress"
+            return Answer(200, dict(run))
+        if (
+            len(parts) == 3
+            and parts[0] == "threads"
+            and parts[2] == "messages"
+            and req.method == "GET"
+        ):
+            thread = self.threads.get(parts[1])
+            if thread is None:
+                return error(404, f"No thread found with id '{parts[1]}'.", "invalid_request_error")
+            run_id = req.query.get("run_id")
+            data = [
+                {
+                    "id": f"msg_{i}",
+                    "object": "thread.message",
+                    "role": m["role"],
+                    "run_id": m.get("run_id"),
+                    "content": [{"type": "text", "text": {"value": m["text"], "annotations": []}}],
+                }
+                for i, m in enumerate(thread)
+                if run_id is None or m.get("run_id") == run_id
+            ]
+            if req.query.get("order", "desc") == "desc":
+                data.reverse()
+            return Answer(200, {"object": "list", "data": data, "has_more": False})
+        return error(404, f"Invalid URL ({req.method} {req.path})", "invalid_request_error")
+
+    def _advance(self, run: dict[str, Any]) -> None:
+        """queued -> in_progress -> requires_action (function tools, first time) or completed."""
+        if run["status"] == "queued":
+            run["status"] = "in_progress"
+            return
+        if run["status"] != "in_progress":
+            return
+        thread = self.threads[run["thread_id"]]
+        functions = [t["function"] for t in run["tools"] if t.get("type") == "function"]
+        answered = any(m.get("run_id") == run["id"] for m in thread)
+        if functions and not answered:
+            schema = functions[0].get("parameters") or {}
+            args = {
+                n: 2
+                if (schema.get("properties", {}).get(n) or {}).get("type") in ("number", "integer")
+                else thread[-1]["text"]
+                for n in schema.get("required", [])
+            }
+            call = {
+                "id": f"call_{next(self._ids)}",
+                "type": "function",
+                "function": {"name": functions[0]["name"], "arguments": json.dumps(args)},
+            }
+            run["status"] = "requires_action"
+            run["required_action"] = {
+                "type": "submit_tool_outputs",
+                "submit_tool_outputs": {"tool_calls": [call]},
+            }
+            return
+        if not answered:
+            thread.append(
+                {"role": "assistant", "text": f"Echo: {thread[-1]['text']}", "run_id": run["id"]}
+            )
+        run["status"] = "completed"
+
+    def _page(self, items: list[dict[str, Any]], req: Request) -> Answer:
+        limit = int(req.query.get("limit", 20))
+        after = req.query.get("after")
+        if after:
+            ids = [i["id"] for i in items]
+            items = items[ids.index(after) + 1 :] if after in ids else []
+        page = items[:limit]
+        return Answer(200, {"object": "list", "data": page, "has_more": len(items) > limit})
 
     def _chat(self, body: Any) -> Answer:
         if not isinstance(body, dict) or not body.get("messages"):
