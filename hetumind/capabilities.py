@@ -30,9 +30,9 @@ import os
 import socket
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from hetumind.errors import Forbidden
 
@@ -349,3 +349,21 @@ def pin_host(caps: Capabilities, host: str, port: int, *, what: str) -> str:
         return caps.network.pinned(host, port, what=what)
     except OSError as exc:
         raise CapabilityDenied(f"{what}: cannot resolve {host!r} ({exc})") from None
+
+
+class _Target(Protocol):
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def port(self) -> int: ...
+
+
+_T = TypeVar("_T", bound=_Target)
+
+
+def pin_target(caps: Capabilities, target: _T, *, what: str) -> _T:
+    """A database target (a dataclass with `host` and `port`) with its host checked and
+    pinned as `pin_host` does, for clients that connect outside the HTTP layer."""
+    host = pin_host(caps, target.host, target.port, what=what)
+    return replace(target, host=host)  # type: ignore[type-var]

@@ -11,6 +11,7 @@ from hetumind.ai.chat_histories import PostgresChatHistory, RedisChatHistory
 from hetumind.ai.errors import AIConfigError
 from hetumind.ai.memory import ConversationMemory, MemoryBackend
 from hetumind.ai.subnodes import SubNodeView, require_one
+from hetumind.capabilities import capabilities_of, pin_target
 from hetumind.errors import HetumindError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
@@ -70,7 +71,11 @@ class MemoryPostgresChat(SubNodeBase):
         from hetumind.db.pg_pool import PgTarget
 
         creds = view.credential("postgres")
-        target = PgTarget.from_credential(creds, connect_timeout=10.0)
+        target = pin_target(
+            capabilities_of(view.ctx),
+            PgTarget.from_credential(creds, connect_timeout=10.0),
+            what=f"sub-node {view.name!r}",
+        )
         table = str(view.param("tableName", "n8n_chat_histories") or "n8n_chat_histories")
         try:
             backend = PostgresChatHistory(target, table)
@@ -95,7 +100,11 @@ class MemoryRedisChat(SubNodeBase):
     def supply(self, view: SubNodeView) -> ConversationMemory:
         from hetumind.db.redis_pool import RedisTarget, client_for
 
-        target = RedisTarget.from_credential(view.credential("redis"))
+        target = pin_target(
+            capabilities_of(view.ctx),
+            RedisTarget.from_credential(view.credential("redis")),
+            what=f"sub-node {view.name!r}",
+        )
         ttl = int(view.param("sessionTTL", 0) or 0)
         return _memory(
             view, RedisChatHistory(client_for(target), ttl), window_from=1.3, plain_key_until=1.2
@@ -159,6 +168,7 @@ class MemoryManager(Node):
         rows: list[dict[str, Any]] = []
         paired: list[int] = []
         for i in range(len(batch)):
+            # outside the item's onError: a missing memory sub-node fails the node
             memory: ConversationMemory = require_one(ctx, "ai_memory", "memory", i)
             backend, session = memory.backend, memory.session
             try:

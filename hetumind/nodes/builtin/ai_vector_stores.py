@@ -28,6 +28,7 @@ from hetumind.ai.vector_stores import (
     memory_vector_store,
     qdrant_client,
 )
+from hetumind.capabilities import CapabilityDenied, capabilities_of, check_url_host, pin_target
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, node
@@ -226,6 +227,11 @@ class VectorStoreQdrant(_VectorStoreNode):
         url = str(creds.get("qdrantUrl") or "")
         if not url:
             raise AIConfigError(f"node {node!r}: the qdrantApi credential has no qdrantUrl")
+        caps = capabilities_of(ctx)
+        if url.startswith(("path:", "file:")):  # local mode writes a folder: the file policy
+            caps.check_file(url.split(":", 1)[1].removeprefix("//"), node=node)
+        elif url != ":memory:":
+            check_url_host(caps, url, what=f"node {node!r}", default_port=6333)
         config = param("options.collectionConfig")
         if isinstance(config, str) and config.strip():
             try:
@@ -276,8 +282,9 @@ class VectorStorePGVector(_VectorStoreNode):
         collection = param("options.collection.values") or {}
         use_collection = isinstance(collection, dict) and bool(collection.get("useCollection"))
         try:
+            target = PgTarget.from_credential(credential("postgres"), connect_timeout=10.0)
             return PGVectorStore(
-                PgTarget.from_credential(credential("postgres"), connect_timeout=10.0),
+                pin_target(capabilities_of(ctx), target, what=f"node {node!r}"),
                 str(table or "n8n_vectors"),
                 PGVectorColumns(
                     str(columns.get("idColumnName") or "id"),
@@ -289,6 +296,8 @@ class VectorStorePGVector(_VectorStoreNode):
                 str(collection.get("collectionName") or "n8n") if use_collection else None,
                 str(collection.get("collectionTableName") or "n8n_vector_collections"),
             )
+        except CapabilityDenied:
+            raise
         except AIConfigError as exc:
             raise AIConfigError(f"node {node!r}: {exc.message}") from None
 
