@@ -20,14 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from hetumind.binary import read_binary
 from hetumind.capabilities import CapabilityDenied, capabilities_of
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import NodeContext
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import Output
+from hetumind.nodes.item_wise import for_each_item as shared_for_each_item
 
 __all__ = [
     "FileAccessDenied",
@@ -209,49 +208,7 @@ def describe(exc: BaseException) -> str:
     return text if isinstance(exc, ValueError | OSError) else f"{type(exc).__name__}: {text}"
 
 
-class Output:
-    """Output items collected item by item: json rows, binaries, and the input they pair to.
-
-    Whole Arrow batches (a parquet file's rows) join as they are, without a trip through
-    Python dicts.
-    """
-
-    def __init__(self) -> None:
-        self._parts: list[ItemBatch] = []
-        self._rows: list[dict[str, Any]] = []
-        self._binary: list[dict[str, Any] | None] = []
-        self._paired: list[int] = []
-
-    def add(self, row: dict[str, Any], binary: dict[str, Any] | None, paired: int) -> None:
-        self._rows.append(row)
-        self._binary.append(binary or None)
-        self._paired.append(paired)
-
-    def add_batch(self, batch: ItemBatch, paired: int) -> None:
-        self._flush()
-        pairing = pa.array([paired] * len(batch), pa.int64())
-        self._parts.append(batch.with_pairing(pairing))
-
-    def fail(self, message: str, paired: int) -> None:
-        self.add({"error": message}, None, paired)
-
-    def _flush(self) -> None:
-        if self._rows:
-            self._parts.append(
-                ItemBatch.from_json(self._rows, binary=self._binary, paired=self._paired)
-            )
-            self._rows, self._binary, self._paired = [], [], []
-
-    def batch(self) -> ItemBatch:
-        self._flush()
-        return ItemBatch.concat(self._parts)
-
-
 def for_each_item(ctx: NodeContext, count: int, out: Output, step: Callable[[int], None]) -> None:
-    """Run `step(i)` for every input item; a failing item stops the node with an error
-    naming node, item and cause, or (onError continue*) becomes an `error` item."""
-    for i in range(count):
-        try:
-            step(i)
-        except _ITEM_FAILURES as exc:
-            out.add(item_error(ctx, i, describe(exc)), None, i)
+    """The shared runner's loop (hetumind.nodes.item_wise.for_each_item) with the file
+    nodes' failures: library errors, bad JSON, OS and codec errors."""
+    shared_for_each_item(ctx, count, out, step, failures=_ITEM_FAILURES, describe=describe)

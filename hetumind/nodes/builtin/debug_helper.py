@@ -19,7 +19,7 @@ from typing import Any
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import flat_map_items
 
 __all__ = ["DebugHelper"]
 
@@ -110,16 +110,15 @@ class DebugHelper(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0]
         category = str(ctx.param("category", 0, "throwError"))
-        rows: list[dict[str, Any]] = []
-        paired: list[int] = []
-        for i in range(len(batch)):
-            try:
-                produced = self._item(ctx, category, i)
-            except NodeExecutionError as exc:
-                produced = [item_error(ctx, i, exc.reason)]
-            rows.extend(produced)
-            paired.extend([i] * len(produced))
-        return [ItemBatch.from_json(rows, paired=paired)]
+        return [
+            flat_map_items(
+                ctx,
+                len(batch),
+                lambda i: self._item(ctx, category, i),
+                failures=(NodeExecutionError,),
+                describe=_reason,
+            )
+        ]
 
     @staticmethod
     def _item(ctx: NodeContext, category: str, i: int) -> list[dict[str, Any]]:
@@ -188,3 +187,8 @@ def _random_items(ctx: NodeContext, i: int) -> list[dict[str, Any]]:
     if ctx.param("randomDataSingleArray", 0, False):
         return [{"generatedItems": generated}]
     return generated
+
+
+def _reason(exc: BaseException) -> str:
+    assert isinstance(exc, NodeExecutionError)  # the only failure flat_map_items catches here
+    return exc.reason

@@ -25,7 +25,7 @@ from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._files import binary_entry, entry_bytes
 from hetumind.nodes.builtin._node_tools import as_tool
 from hetumind.nodes.builtin._protocol import as_mapping, credential, pinned
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import map_items
 
 ATTRIBUTION = "This email was sent automatically with "
 TIMEOUT_S = 60.0
@@ -65,14 +65,12 @@ class EmailSend(Node):
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0] if inputs else ItemBatch.empty()
-        rows: list[dict[str, Any]] = []
-        for i in range(len(batch)):
-            try:
-                rows.append(self._send(ctx, batch, i))
-            except (SendFailed, HetumindError, OSError, smtplib.SMTPException) as exc:
-                message = _describe(exc)
-                rows.append(item_error(ctx, i, message))
-        return [ItemBatch.from_json(rows).with_identity_pairing()]
+
+        def step(i: int, _row: dict[str, Any]) -> tuple[dict[str, Any], None]:
+            return self._send(ctx, batch, i), None
+
+        failures = (SendFailed, HetumindError, OSError, smtplib.SMTPException)
+        return [map_items(ctx, batch, step, failures=failures, describe=_describe)]
 
     def _send(self, ctx: NodeContext, batch: ItemBatch, i: int) -> dict[str, Any]:
         version = ctx.type_version

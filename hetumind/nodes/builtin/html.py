@@ -19,7 +19,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import MISSING, get_path, js_string
 from hetumind.nodes.builtin._html_text import html_to_text, parse_html
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import flat_map_items
 
 
 class HtmlParams(NodeParams):
@@ -214,23 +214,17 @@ class Html(Node):
             if not rows:
                 return [ItemBatch.empty()]
             return [ItemBatch.from_json([{"table": html_table(ctx, rows)}], paired=[0])]
-        out: list[dict[str, Any]] = []
-        paired: list[int] = []
-        for i, row in enumerate(rows):
-            try:
-                if operation == "generateHtmlTemplate":
-                    produced = [{"html": render_template(ctx, i)}]
-                elif operation == "extractHtmlContent":
-                    specs = (ctx.param("extractionValues", i, {}) or {}).get("values") or []
-                    options = ctx.param("options", i, {}) or {}
-                    produced = [
-                        extract_from(html, specs, options, ctx.type_version)
-                        for html in _sources(ctx, batch, row, i)
-                    ]
-                else:
-                    raise HetumindError(f"The operation '{operation}' is not supported")
-            except HetumindError as exc:
-                produced = [item_error(ctx, i, exc.message)]
-            out.extend(produced)
-            paired.extend([i] * len(produced))
-        return [ItemBatch.from_json(out, paired=paired)]
+
+        def step(i: int) -> list[dict[str, Any]]:
+            if operation == "generateHtmlTemplate":
+                return [{"html": render_template(ctx, i)}]
+            if operation == "extractHtmlContent":
+                specs = (ctx.param("extractionValues", i, {}) or {}).get("values") or []
+                options = ctx.param("options", i, {}) or {}
+                return [
+                    extract_from(html, specs, options, ctx.type_version)
+                    for html in _sources(ctx, batch, rows[i], i)
+                ]
+            raise HetumindError(f"The operation '{operation}' is not supported")
+
+        return [flat_map_items(ctx, len(rows), step, failures=(HetumindError,))]

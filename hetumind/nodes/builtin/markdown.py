@@ -19,7 +19,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import set_path
 from hetumind.nodes.builtin._html_text import parse_html
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import map_items
 
 
 class MarkdownParams(NodeParams):
@@ -203,16 +203,12 @@ class Markdown(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0]
         mode = ctx.param("mode", 0, "htmlToMarkdown")
-        rows: list[dict[str, Any]] = []
-        for i, row in enumerate(batch.to_json()):
-            try:
-                rows.append(self._convert(ctx, mode, row, i))
-            except (HetumindError, re.error) as exc:
-                message = (
-                    exc.message if isinstance(exc, HetumindError) else f"Invalid pattern: {exc}"
-                )
-                rows.append(item_error(ctx, i, message))
-        return [ItemBatch.from_json(rows).with_identity_pairing()]
+
+        def step(i: int, row: dict[str, Any]) -> tuple[dict[str, Any], None]:
+            return self._convert(ctx, mode, row, i), None
+
+        failures = (HetumindError, re.error)
+        return [map_items(ctx, batch, step, failures=failures, describe=_failure)]
 
     @staticmethod
     def _convert(ctx: NodeContext, mode: Any, row: dict[str, Any], i: int) -> dict[str, Any]:
@@ -232,3 +228,7 @@ class Markdown(Node):
         out = dict(row)
         set_path(out, str(ctx.param("destinationKey", i, "data")), converted)
         return out
+
+
+def _failure(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, HetumindError) else f"Invalid pattern: {exc}"

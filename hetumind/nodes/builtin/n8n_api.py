@@ -22,7 +22,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin.http_request_v1 import status_error
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import flat_map_items
 
 API_KEY_HEADER = "X-N8N-API-KEY"
 MAX_PAGES = 10_000
@@ -67,28 +67,23 @@ class N8nApi(Node):
             "Accept": "application/json",
         }
         transport = TransportKey(network=capabilities_of(ctx).network)
-        rows: list[dict[str, Any]] = []
-        paired: list[int] = []
-        for i in range(len(batch)):
-            try:
-                method, path, qs, body, listing = _call(ctx, i)
-                spec = RequestSpec(
-                    method,
-                    f"{base}{path}",
-                    qs=qs,
-                    headers=dict(headers),
-                    body_kind="none" if body is None else "json",
-                    body=body,
-                    transport=transport,
-                    secret_names=frozenset({API_KEY_HEADER.lower()}),
-                )
-                found = _objects(_answer(spec)) if listing is None else _walk(spec, listing)
-            except (_ItemError, HetumindError) as exc:
-                message = str(exc) if isinstance(exc, _ItemError) else exc.message
-                found = [item_error(ctx, i, message)]
-            rows.extend(found)
-            paired.extend([i] * len(found))
-        return [ItemBatch.from_json(rows, paired=paired)]
+
+        def step(i: int) -> list[dict[str, Any]]:
+            method, path, qs, body, listing = _call(ctx, i)
+            spec = RequestSpec(
+                method,
+                f"{base}{path}",
+                qs=qs,
+                headers=dict(headers),
+                body_kind="none" if body is None else "json",
+                body=body,
+                transport=transport,
+                secret_names=frozenset({API_KEY_HEADER.lower()}),
+            )
+            return _objects(_answer(spec)) if listing is None else _walk(spec, listing)
+
+        failures = (_ItemError, HetumindError)
+        return [flat_map_items(ctx, len(batch), step, failures=failures)]
 
 
 def _call(ctx: NodeContext, i: int) -> Call:

@@ -12,7 +12,7 @@ from hetumind.expressions.regex import _expand, compile_js
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import MISSING, get_path, set_path, unset_path
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import map_items
 
 
 class RenameKeysParams(NodeParams):
@@ -94,12 +94,9 @@ class RenameKeys(Node):
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0]
-        rows: list[dict[str, Any]] = []
         binary = list(batch.binary or [None] * len(batch))
-        for i, row in enumerate(batch.to_json()):
-            try:
-                rows.append(rename_item(ctx, row, i))
-            except HetumindError as exc:
-                rows.append(item_error(ctx, i, exc.message))
-                binary[i] = None
-        return [ItemBatch.from_json(rows, binary=binary).with_identity_pairing()]
+
+        def step(i: int, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+            return rename_item(ctx, row, i), binary[i]  # binary data stays with its item
+
+        return [map_items(ctx, batch, step, failures=(HetumindError,))]

@@ -15,6 +15,7 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +30,7 @@ from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._protocol import as_mapping
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import flat_map_items
 
 ACCEPT = (
     "application/rss+xml, application/rdf+xml;q=0.8, application/atom+xml;q=0.6, "
@@ -59,19 +60,8 @@ class RssFeedRead(Node):
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0] if inputs else ItemBatch.empty()
         count = len(batch) if ctx.type_version >= 1.1 else min(len(batch), 1)
-        rows: list[dict[str, Any]] = []
-        paired: list[int] = []
-        for i in range(count):
-            try:
-                entries = _read(ctx, i)
-            except (FeedError, HetumindError) as exc:
-                message = exc.message if isinstance(exc, HetumindError) else str(exc)
-                rows.append(item_error(ctx, i, message))
-                paired.append(i)
-                continue
-            rows.extend(entries)
-            paired.extend([i] * len(entries))
-        return [ItemBatch.from_json(rows, paired=paired)]
+        step = partial(_read, ctx)
+        return [flat_map_items(ctx, count, step, failures=(FeedError, HetumindError))]
 
 
 def _read(ctx: NodeContext, i: int) -> list[dict[str, Any]]:
