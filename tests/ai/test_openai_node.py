@@ -228,8 +228,8 @@ def test_files_upload_list_delete(fake: FakeOpenAIPlatform) -> None:
 
 
 def test_an_unknown_operation_is_named(fake: FakeOpenAIPlatform) -> None:
-    with pytest.raises(HetumindError, match='"create" of resource "assistant"'):
-        run(fake, {"resource": "assistant", "operation": "create"})
+    with pytest.raises(HetumindError, match='"update" of resource "assistant"'):
+        run(fake, {"resource": "assistant", "operation": "update"})
 
 
 @pytest.mark.slow
