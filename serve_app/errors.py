@@ -185,3 +185,30 @@ def install_error_handlers(app: FastAPI) -> None:
     for kind in error_types():
         app.add_exception_handler(kind, on_exception)
     app.add_exception_handler(Exception, on_exception)
+    _without_default_422(app)
+
+
+def _without_default_422(app: FastAPI) -> None:
+    """Drop the 422 FastAPI declares by itself (its HTTPValidationError) wherever a route
+    did not declare 422: `on_validation` answers bad query and path parameters with a 400
+    in the error shape, and routes read their bodies themselves, so that 422 never comes."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            for operations in doc.get("paths", {}).values():
+                for operation in operations.values():
+                    responses = (
+                        operation.get("responses", {}) if isinstance(operation, dict) else {}
+                    )
+                    if "HTTPValidationError" in str(responses.get("422", "")):
+                        del responses["422"]
+            schemas = doc.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" not in str(doc.get("paths")):
+                schemas.pop("HTTPValidationError", None)
+                schemas.pop("ValidationError", None)
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

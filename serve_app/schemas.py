@@ -32,6 +32,7 @@ __all__ = [
     "body_of",
     "body_schema",
     "check_credential",
+    "errors_for",
 ]
 
 M = TypeVar("M", bound="Body")
@@ -64,8 +65,27 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+ALWAYS = (400, 503)
+"""What any route may answer: 400 (a Host outside the allowlist, bad query parameters or
+headers) and 503 (the database unreachable)."""
+AUTHED = (401, 403)
+"""A route that needs a principal: none (401), or one without the scope or role (403)."""
+BODY = (413, 415, 422)
+"""A route that reads a JSON body: too large, not JSON, or invalid (400: malformed)."""
+
+
+def errors_for(*statuses: int, html: bool = False) -> dict[int | str, dict[str, Any]]:
+    """`responses=` declaring the error statuses a route can answer, each with the one
+    error body (ErrorResponse), in order; ALWAYS's are added. `html`: the route may also
+    answer them as a page (the hosted forms)."""
+    page = {"content": {"text/html": {"schema": {"type": "string"}}}} if html else {}
+    return {s: {**ERRORS[s], **page} for s in sorted({*ALWAYS, *statuses})}
+
+
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=4096)
+    # strict: JSON types as the document declares them (`0` is not `false`, "1" is no
+    # number), so whatever the OpenAPI document refuses the route refuses.
+    model_config = ConfigDict(extra="forbid", str_max_length=4096, strict=True)
 
     @classmethod
     def parse(cls: type[M], raw: Any) -> M:

@@ -16,16 +16,35 @@ from hetumind.auth import Principal, create_user, hash_password
 from hetumind.errors import Forbidden, NotFound
 from hetumind.store.models import AuditRecord
 from serve_app.http import Cursor, Limit, page_args, page_response, read_json
+from serve_app.responses import (
+    AuditEntry,
+    Deleted,
+    MemberRemoved,
+    Membership,
+    Page,
+    Project,
+    ProjectDetail,
+    User,
+    answers,
+)
 from serve_app.routes.auth import client_ip, user_json
-from serve_app.schemas import ERRORS, MemberBody, ProjectCreate, UserCreate, UserUpdate, body_of
+from serve_app.schemas import (
+    AUTHED,
+    BODY,
+    MemberBody,
+    ProjectCreate,
+    UserCreate,
+    UserUpdate,
+    body_of,
+)
 from serve_app.security import Auth
 from serve_app.services import Services, services
 
 __all__ = ["audit_router", "projects_router", "users_router"]
 
-users_router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=ERRORS)
-projects_router = APIRouter(prefix="/api/v1/projects", tags=["projects"], responses=ERRORS)
-audit_router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=ERRORS)
+users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
+projects_router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+audit_router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 Svc = Annotated[Services, Depends(services)]
 
 
@@ -35,13 +54,15 @@ def _admin(who: Principal, scope: str) -> None:
         raise Forbidden("only the instance owner and admins manage users")
 
 
-@users_router.get("")
+@users_router.get("", **answers(Page[User], *AUTHED))
 async def list_users(svc: Svc, who: Auth) -> dict[str, Any]:
     _admin(who, "user:read")
     return {"data": [user_json(u) for u in await svc.store.users.list()], "nextCursor": None}
 
 
-@users_router.post("", status_code=201, openapi_extra=body_of(UserCreate))
+@users_router.post(
+    "", status_code=201, openapi_extra=body_of(UserCreate), **answers(User, *AUTHED, *BODY, 409)
+)
 async def add_user(request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     _admin(who, "user:write")
     body = UserCreate.parse(await read_json(request, svc.settings.max_body_bytes))
@@ -57,7 +78,9 @@ async def add_user(request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     return user_json(user)
 
 
-@users_router.patch("/{user_id}", openapi_extra=body_of(UserUpdate))
+@users_router.patch(
+    "/{user_id}", openapi_extra=body_of(UserUpdate), **answers(User, *AUTHED, *BODY, 404, 409)
+)
 async def change_user(user_id: str, request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     body = UserUpdate.parse(await read_json(request, svc.settings.max_body_bytes))
     self_service = user_id == who.user_id and body.role is None and body.disabled is None
@@ -87,7 +110,7 @@ async def change_user(user_id: str, request: Request, svc: Svc, who: Auth) -> di
     return user_json(user)
 
 
-@users_router.delete("/{user_id}")
+@users_router.delete("/{user_id}", **answers(Deleted, *AUTHED, 404, 409, 415))
 async def remove_user(user_id: str, request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     _admin(who, "user:write")
     target = await svc.store.users.get(user_id)
@@ -118,14 +141,19 @@ def _visible(who: Principal, project_id: str) -> None:
         raise NotFound("project", project_id)
 
 
-@projects_router.get("")
+@projects_router.get("", **answers(Page[Project], *AUTHED))
 async def list_projects(svc: Svc, who: Auth) -> dict[str, Any]:
     who.require_scope("project:read")
     rows = await svc.store.projects.list(who.visible_projects())
     return {"data": [_project_json(p, who.project_role(p.id)) for p in rows], "nextCursor": None}
 
 
-@projects_router.post("", status_code=201, openapi_extra=body_of(ProjectCreate))
+@projects_router.post(
+    "",
+    status_code=201,
+    openapi_extra=body_of(ProjectCreate),
+    **answers(Project, *AUTHED, *BODY, 409),
+)
 async def create_project(request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     who.require_scope("project:write")
     body = ProjectCreate.parse(await read_json(request, svc.settings.max_body_bytes))
@@ -141,7 +169,7 @@ async def create_project(request: Request, svc: Svc, who: Auth) -> dict[str, Any
     return _project_json(project, "owner")
 
 
-@projects_router.get("/{project_id}")
+@projects_router.get("/{project_id}", **answers(ProjectDetail, *AUTHED, 404))
 async def get_project(project_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     who.require_scope("project:read")
     _visible(who, project_id)
@@ -152,7 +180,11 @@ async def get_project(project_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     return {**_project_json(project, who.project_role(project_id)), "members": members}
 
 
-@projects_router.put("/{project_id}/members/{user_id}", openapi_extra=body_of(MemberBody))
+@projects_router.put(
+    "/{project_id}/members/{user_id}",
+    openapi_extra=body_of(MemberBody),
+    **answers(Membership, *AUTHED, *BODY, 404, 409),
+)
 async def set_member(
     project_id: str, user_id: str, request: Request, svc: Svc, who: Auth
 ) -> dict[str, Any]:
@@ -178,7 +210,9 @@ async def set_member(
     return {"projectId": project_id, "userId": member.user_id, "role": member.role}
 
 
-@projects_router.delete("/{project_id}/members/{user_id}")
+@projects_router.delete(
+    "/{project_id}/members/{user_id}", **answers(MemberRemoved, *AUTHED, 404, 409, 415)
+)
 async def remove_member(
     project_id: str, user_id: str, request: Request, svc: Svc, who: Auth
 ) -> dict[str, Any]:
@@ -212,7 +246,7 @@ def audit_json(r: AuditRecord) -> dict[str, Any]:
     }
 
 
-@audit_router.get("")
+@audit_router.get("", **answers(Page[AuditEntry], *AUTHED))
 async def list_audit(
     svc: Svc,
     who: Auth,

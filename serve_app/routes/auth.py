@@ -28,14 +28,15 @@ from hetumind.errors import NotFound
 from hetumind.store.models import ApiKeyRecord, utcnow
 from serve_app.errors import ApiError
 from serve_app.http import read_json
-from serve_app.schemas import ERRORS, KeyCreate, LoginBody, RefreshBody, body_of
+from serve_app.responses import ApiKey, LoggedOut, Login, Me, NewApiKey, Page, Tokens, answers
+from serve_app.schemas import AUTHED, BODY, KeyCreate, LoginBody, RefreshBody, body_of
 from serve_app.security import CSRF_COOKIE, SESSION_COOKIE, Auth
 from serve_app.services import Services, services
 
 __all__ = ["keys_router", "router"]
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERRORS)
-keys_router = APIRouter(prefix="/api/v1/keys", tags=["auth"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+keys_router = APIRouter(prefix="/api/v1/keys", tags=["auth"])
 Svc = Annotated[Services, Depends(services)]
 
 IP_WINDOW = 300.0
@@ -84,7 +85,7 @@ def _set_cookies(request: Request, response: Response, token: str, csrf: str, tt
     response.set_cookie(CSRF_COOKIE, csrf, max_age=ttl, samesite="strict", secure=secure)
 
 
-@router.post("/login", openapi_extra=body_of(LoginBody))
+@router.post("/login", openapi_extra=body_of(LoginBody), **answers(Login, 401, 429, *BODY))
 async def login(request: Request, response: Response, svc: Svc) -> dict[str, Any]:
     """Email and password for tokens (and a browser session cookie)."""
     body = LoginBody.parse(await read_json(request, svc.settings.max_body_bytes))
@@ -116,7 +117,7 @@ async def login(request: Request, response: Response, svc: Svc) -> dict[str, Any
     return {**tokens, "csrfToken": csrf, "user": user_json(user)}
 
 
-@router.post("/refresh", openapi_extra=body_of(RefreshBody))
+@router.post("/refresh", openapi_extra=body_of(RefreshBody), **answers(Tokens, 401, *BODY))
 async def refresh(request: Request, response: Response, svc: Svc) -> dict[str, Any]:
     """A refresh token for a new pair of tokens."""
     body = RefreshBody.parse(await read_json(request, svc.settings.max_body_bytes))
@@ -133,7 +134,7 @@ async def refresh(request: Request, response: Response, svc: Svc) -> dict[str, A
     return {**tokens, "csrfToken": csrf}
 
 
-@router.post("/logout")
+@router.post("/logout", **answers(LoggedOut, *AUTHED, 415))
 async def logout(request: Request, response: Response, svc: Svc, who: Auth) -> dict[str, Any]:
     """Ends every session of the caller (their tokens stop working); keys stay."""
     await svc.store.users.revoke_sessions(who.user_id)
@@ -143,7 +144,7 @@ async def logout(request: Request, response: Response, svc: Svc, who: Auth) -> d
     return {"loggedOut": True}
 
 
-@router.get("/me")
+@router.get("/me", **answers(Me, *AUTHED))
 async def me(who: Auth) -> dict[str, Any]:
     return {
         "id": who.user_id,
@@ -183,13 +184,18 @@ def key_json(record: ApiKeyRecord) -> dict[str, Any]:
     }
 
 
-@keys_router.get("")
+@keys_router.get("", **answers(Page[ApiKey], *AUTHED))
 async def list_keys(svc: Svc, who: Auth) -> dict[str, Any]:
     rows = await svc.store.api_keys.list(None if who.role == "owner" else who.user_id)
     return {"data": [key_json(r) for r in rows], "nextCursor": None}
 
 
-@keys_router.post("", status_code=201, openapi_extra=body_of(KeyCreate, required=False))
+@keys_router.post(
+    "",
+    status_code=201,
+    openapi_extra=body_of(KeyCreate, required=False),
+    **answers(NewApiKey, *AUTHED, *BODY),
+)
 async def create_key(request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     """A new key for the caller; `key` is in this answer only. A key cannot hold scopes
     the key that creates it lacks."""
@@ -218,7 +224,7 @@ async def create_key(request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     return {**key_json(created.record), "key": created.plaintext}
 
 
-@keys_router.delete("/{key_id}")
+@keys_router.delete("/{key_id}", **answers(ApiKey, *AUTHED, 404, 415))
 async def revoke_key(key_id: str, request: Request, svc: Svc, who: Auth) -> dict[str, Any]:
     record = await svc.store.api_keys.get(key_id)
     if record.user_id != who.user_id and who.role != "owner":

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Request
 from serve_app.access import credential_for, target_project
 from serve_app.errors import ApiError
 from serve_app.http import Cursor, Limit, page_args, page_response, read_json
+from serve_app.responses import Credential, Deleted, Page, answers
 from serve_app.routes.auth import client_ip
 from serve_app.schemas import (
+    AUTHED,
+    BODY,
     CREDENTIAL_CREATE,
     CREDENTIAL_NAME_MAX,
     CREDENTIAL_UPDATE,
-    ERRORS,
     body_schema,
     check_credential,
 )
@@ -23,7 +25,7 @@ from serve_app.services import Services, services
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 Svc = Annotated[Services, Depends(services)]
 
 
@@ -36,7 +38,7 @@ def _object(body: Any) -> dict[str, Any]:
     return body
 
 
-@router.get("")
+@router.get("", **answers(Page[Credential], *AUTHED))
 async def list_credentials(
     svc: Svc,
     who: Auth,
@@ -50,7 +52,12 @@ async def list_credentials(
     return page_response([c.to_json() for c in rows[offset : offset + size + 1]], size, offset)
 
 
-@router.post("", status_code=201, openapi_extra=body_schema(CREDENTIAL_CREATE))
+@router.post(
+    "",
+    status_code=201,
+    openapi_extra=body_schema(CREDENTIAL_CREATE),
+    **answers(Credential, *AUTHED, *BODY, 404, 409),
+)
 async def create_credential(
     request: Request, svc: Svc, who: Auth, projectId: str | None = None
 ) -> dict[str, Any]:
@@ -84,12 +91,16 @@ async def _audit(
     )
 
 
-@router.get("/{credential_id}")
+@router.get("/{credential_id}", **answers(Credential, *AUTHED, 404))
 async def get_credential(credential_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     return (await credential_for(svc, who, credential_id)).to_json()
 
 
-@router.patch("/{credential_id}", openapi_extra=body_schema(CREDENTIAL_UPDATE))
+@router.patch(
+    "/{credential_id}",
+    openapi_extra=body_schema(CREDENTIAL_UPDATE),
+    **answers(Credential, *AUTHED, *BODY, 404, 409),
+)
 async def update_credential(
     credential_id: str, request: Request, svc: Svc, who: Auth
 ) -> dict[str, Any]:
@@ -113,7 +124,7 @@ async def update_credential(
     return view.to_json()
 
 
-@router.delete("/{credential_id}")
+@router.delete("/{credential_id}", **answers(Deleted, *AUTHED, 404, 409, 415))
 async def delete_credential(
     credential_id: str, request: Request, svc: Svc, who: Auth
 ) -> dict[str, Any]:

@@ -18,15 +18,24 @@ from serve_app.access import execution_for, workflow_for
 from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
 from serve_app.http import Cursor, DateTime, Limit, encode_cursor, list_of, page_args
+from serve_app.responses import (
+    RUN_ANSWERS,
+    Deleted,
+    Execution,
+    ExecutionProfile,
+    Page,
+    Stopping,
+    answers,
+)
 from serve_app.routes.workflows import respond_with_run
-from serve_app.schemas import ERRORS
+from serve_app.schemas import AUTHED
 from serve_app.security import Auth
 from serve_app.services import Services, services
 from serve_app.triggers import check_workflow
 
 __all__ = ["execution_json", "router"]
 
-router = APIRouter(prefix="/api/v1/executions", tags=["executions"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/executions", tags=["executions"])
 Svc = Annotated[Services, Depends(services)]
 
 _SCAN_PAGE = 250
@@ -69,7 +78,7 @@ def _time(value: str | None, name: str) -> datetime | None:
     return moment
 
 
-@router.get("")
+@router.get("", **answers(Page[Execution], *AUTHED, 404))
 async def list_executions(
     svc: Svc,
     who: Auth,
@@ -127,7 +136,7 @@ async def list_executions(
     return {"data": found[:size], "nextCursor": encode_cursor(position) if more else None}
 
 
-@router.get("/{execution_id}")
+@router.get("/{execution_id}", **answers(Execution, *AUTHED, 404))
 async def get_execution(
     execution_id: str,
     svc: Svc,
@@ -143,7 +152,7 @@ async def get_execution(
     return body
 
 
-@router.get("/{execution_id}/profile")
+@router.get("/{execution_id}/profile", **answers(ExecutionProfile, *AUTHED, 404))
 async def get_execution_profile(execution_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     """Where the execution's time went, from its recorded node runs: per-node rows
     (slowest first) and Chrome trace events (hetumind.observability.profile)."""
@@ -187,7 +196,7 @@ async def _document_of(svc: Services, record: ExecutionRecord) -> dict[str, Any]
         return {}
 
 
-@router.delete("/{execution_id}")
+@router.delete("/{execution_id}", **answers(Deleted, *AUTHED, 404, 409, 415))
 async def delete_execution(execution_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     record = await execution_for(svc, who, execution_id, "write")
     if record.status not in FINISHED_STATUSES:
@@ -213,7 +222,7 @@ async def _trigger_items(svc: Services, record: ExecutionRecord, doc: dict[str, 
     return None, []
 
 
-@router.post("/{execution_id}/retry", response_model=None)
+@router.post("/{execution_id}/retry", response_model=None, responses=RUN_ANSWERS)
 async def retry_execution(
     execution_id: str,
     request: Request,
@@ -271,7 +280,7 @@ async def _failed_node(svc: Services, record: ExecutionRecord) -> str | None:
     return None
 
 
-@router.post("/{execution_id}/stop")
+@router.post("/{execution_id}/stop", **answers(Stopping, *AUTHED, 404, 409, 415))
 async def stop_execution(execution_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     record = await execution_for(svc, who, execution_id, "write")
     if record.status in FINISHED_STATUSES:

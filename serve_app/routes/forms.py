@@ -42,14 +42,23 @@ from serve_app.errors import ApiError
 from serve_app.executor import Running, RunRequest
 from serve_app.http import WebhookPath, read_body
 from serve_app.resumer import Resumer
-from serve_app.schemas import ERRORS
+from serve_app.schemas import errors_for
 from serve_app.services import Services, services
 from serve_app.triggers import trigger_kind
 from serve_app.webhook_http import authorize_node_call, render_response, request_query
 
 __all__ = ["max_file_bytes", "router"]
 
-router = APIRouter(tags=["forms"], responses=ERRORS)
+router = APIRouter(
+    tags=["forms"],
+    responses={
+        200: {
+            "description": "the form page, or what a Respond to Webhook node answered",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        **errors_for(401, 403, 404, 409, 413, 415, 422, 429, html=True),
+    },
+)
 Svc = Annotated[Services, Depends(services)]
 WAIT_FOR_PARK_SECONDS = 10.0
 """How long a page request waits for a run that is on its way to park at a Form node."""

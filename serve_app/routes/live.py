@@ -30,13 +30,13 @@ from hetumind.errors import HetumindError, NotFound
 from hetumind.store import FINISHED_STATUSES, ExecutionRecord
 from serve_app.access import execution_for, workflow_for
 from serve_app.errors import ApiError
-from serve_app.schemas import ERRORS
+from serve_app.responses import EVENT_STREAM
 from serve_app.security import Auth, authenticate
 from serve_app.services import Services, services
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["live"], responses=ERRORS)
+router = APIRouter(tags=["live"])
 Svc = Annotated[Services, Depends(services)]
 POLL_SECONDS = 10.0
 STORE_POLL_SECONDS = 0.5
@@ -148,7 +148,12 @@ async def _follow_bus(
             yield None
 
 
-@router.get("/api/v1/executions/{execution_id}/stream", response_model=None)
+@router.get(
+    "/api/v1/executions/{execution_id}/stream",
+    response_model=None,
+    response_class=StreamingResponse,
+    responses=EVENT_STREAM,
+)
 async def execution_stream(execution_id: str, svc: Svc, who: Auth) -> StreamingResponse:
     """Server-Sent Events of one execution until it ends: `executionStarted`,
     `nodeStarted`, `nodeFinished`, `log` (each line a node logged, after its
@@ -179,7 +184,12 @@ async def execution_stream(execution_id: str, svc: Svc, who: Auth) -> StreamingR
     return StreamingResponse(stream(), media_type="text/event-stream", headers=_SSE_HEADERS)
 
 
-@router.get("/api/v1/executions/{execution_id}/events", response_model=None)
+@router.get(
+    "/api/v1/executions/{execution_id}/events",
+    response_model=None,
+    response_class=StreamingResponse,
+    responses=EVENT_STREAM,
+)
 async def execution_events(execution_id: str, svc: Svc, who: Auth) -> StreamingResponse:
     if svc.bus is None:
         raise ApiError(404, "live events are off on this server")

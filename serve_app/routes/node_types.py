@@ -14,12 +14,12 @@ from pydantic import BaseModel, Field
 
 from hetumind.nodes.api import NodeDefinition, PortCount
 from hetumind.nodes.registry import default_registry
-from serve_app.schemas import ERRORS
+from serve_app.schemas import AUTHED, errors_for
 from serve_app.security import Auth
 
 __all__ = ["NodeType", "NodeTypeList", "node_type_json", "node_types_body", "router"]
 
-router = APIRouter(prefix="/api/v1/node-types", tags=["node-types"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/node-types", tags=["node-types"])
 
 
 class NodeType(BaseModel):
@@ -90,7 +90,9 @@ def node_types_body() -> bytes:
     return NodeTypeList.model_validate({"data": rows}).model_dump_json().encode()
 
 
-@router.get("", response_class=Response, responses={200: {"model": NodeTypeList}})
+@router.get(
+    "", response_class=Response, responses={200: {"model": NodeTypeList}, **errors_for(*AUTHED)}
+)
 async def list_node_types(who: Auth) -> Response:
     """Every registered node type, sorted by display name."""
     who.require_scope("workflow:read")

@@ -16,7 +16,8 @@ from serve_app.errors import ApiError
 from serve_app.executor import RunRequest
 from serve_app.http import Cursor, Limit, page_args, page_response, read_json
 from serve_app.idempotency import REPLAYED_HEADER, claim
-from serve_app.schemas import ERRORS, WORKFLOW_CREATE, WORKFLOW_UPDATE, body_schema
+from serve_app.responses import RUN_ANSWERS, Page, Workflow, WorkflowVersion, answers
+from serve_app.schemas import AUTHED, BODY, WORKFLOW_CREATE, WORKFLOW_UPDATE, body_schema
 from serve_app.security import Auth
 from serve_app.service_hooks import register_hooks, unregister_hooks
 from serve_app.services import Services, services
@@ -24,7 +25,7 @@ from serve_app.triggers import check_workflow, manual_triggers, webhook_routes
 
 __all__ = ["input_items", "respond_with_run", "router", "workflow_json"]
 
-router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"])
 Svc = Annotated[Services, Depends(services)]
 
 
@@ -85,7 +86,7 @@ async def _routes_on(svc: Services, record: WorkflowRecord) -> None:
     await svc.store.webhooks.replace_for_workflow(record.id, routes)
 
 
-@router.get("")
+@router.get("", **answers(Page[Workflow], *AUTHED))
 async def list_workflows(
     svc: Svc,
     who: Auth,
@@ -113,7 +114,12 @@ async def list_workflows(
     )
 
 
-@router.post("", status_code=201, openapi_extra=body_schema(WORKFLOW_CREATE))
+@router.post(
+    "",
+    status_code=201,
+    openapi_extra=body_schema(WORKFLOW_CREATE),
+    **answers(Workflow, *AUTHED, *BODY, 404, 409),
+)
 async def create_workflow(
     request: Request, svc: Svc, who: Auth, projectId: str | None = None
 ) -> dict[str, Any]:
@@ -138,13 +144,17 @@ async def create_workflow(
     return workflow_json(record, await svc.store.workflows.tags_of(record.id))
 
 
-@router.get("/{workflow_id}")
+@router.get("/{workflow_id}", **answers(Workflow, *AUTHED, 404))
 async def get_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     record = await workflow_for(svc, who, workflow_id)
     return workflow_json(record, await svc.store.workflows.tags_of(workflow_id))
 
 
-@router.put("/{workflow_id}", openapi_extra=body_schema(WORKFLOW_UPDATE))
+@router.put(
+    "/{workflow_id}",
+    openapi_extra=body_schema(WORKFLOW_UPDATE),
+    **answers(Workflow, *AUTHED, *BODY, 404, 409),
+)
 async def update_workflow(
     workflow_id: str, request: Request, svc: Svc, who: Auth
 ) -> dict[str, Any]:
@@ -166,7 +176,7 @@ async def update_workflow(
     return workflow_json(record, await svc.store.workflows.tags_of(workflow_id))
 
 
-@router.delete("/{workflow_id}")
+@router.delete("/{workflow_id}", **answers(Workflow, *AUTHED, 404, 415))
 async def delete_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     record = await workflow_for(svc, who, workflow_id, "write")
     if record.active:
@@ -197,12 +207,12 @@ async def _activate(svc: Services, workflow_id: str, who: Any) -> WorkflowRecord
     return record
 
 
-@router.post("/{workflow_id}/activate")
+@router.post("/{workflow_id}/activate", **answers(Workflow, *AUTHED, 404, 409, 415, 422))
 async def activate_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     return workflow_json(await _activate(svc, workflow_id, who))
 
 
-@router.post("/{workflow_id}/deactivate")
+@router.post("/{workflow_id}/deactivate", **answers(Workflow, *AUTHED, 404, 415))
 async def deactivate_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     current = await workflow_for(svc, who, workflow_id, "write")
     await svc.store.webhooks.replace_for_workflow(workflow_id, [])
@@ -220,7 +230,7 @@ async def deactivate_workflow(workflow_id: str, svc: Svc, who: Auth) -> dict[str
     return workflow_json(record)
 
 
-@router.get("/{workflow_id}/versions")
+@router.get("/{workflow_id}/versions", **answers(Page[WorkflowVersion], *AUTHED, 404))
 async def list_versions(
     workflow_id: str, svc: Svc, who: Auth, limit: Limit = None, cursor: Cursor = None
 ) -> dict[str, Any]:
@@ -263,7 +273,7 @@ def _version_doc(v: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/{workflow_id}/versions/{version_id}")
+@router.get("/{workflow_id}/versions/{version_id}", **answers(WorkflowVersion, *AUTHED, 404))
 async def get_version(workflow_id: str, version_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     """One saved version's whole document (what the editor diffs against the current one)."""
     await workflow_for(svc, who, workflow_id)
@@ -271,7 +281,10 @@ async def get_version(workflow_id: str, version_id: str, svc: Svc, who: Auth) ->
     return _version_doc(await svc.store.workflows.get_version(workflow_id, number))
 
 
-@router.post("/{workflow_id}/versions/{version_id}/restore")
+@router.post(
+    "/{workflow_id}/versions/{version_id}/restore",
+    **answers(Workflow, *AUTHED, 404, 409, 422),
+)
 async def restore_version(workflow_id: str, version_id: str, svc: Svc, who: Auth) -> dict[str, Any]:
     """Save an old version as the new current one (history is kept: restoring is a save)."""
     current = await workflow_for(svc, who, workflow_id, "write")
@@ -340,7 +353,7 @@ async def respond_with_run(
 @router.post(
     "/{workflow_id}/run",
     response_model=None,
-    responses={202: {"description": "started; without `wait`, the execution id at once"}},
+    responses=RUN_ANSWERS,
 )
 async def run_workflow(
     workflow_id: str,
