@@ -32,7 +32,7 @@ from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
 from hetumind.nodes.builtin._files import checked_path, entry_bytes
 from hetumind.nodes.builtin._protocol import as_mapping
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import map_items
 
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "blur": ("blur", "sigma"),
@@ -113,19 +113,13 @@ class EditImage(Node):
 
     def run(self, ctx: NodeContext, inputs: Sequence[ItemBatch]) -> list[ItemBatch]:
         batch = inputs[0] if inputs else ItemBatch.empty()
-        rows = batch.to_json()
-        out_rows: list[dict[str, Any]] = []
-        out_binary: list[dict[str, Any] | None] = []
-        for i, row in enumerate(rows):
+
+        def step(i: int, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
             binary = batch.binary[i] if batch.binary is not None else None
-            try:
-                json_out, binary_out = _edit(ctx, i, row, dict(binary or {}), binary is None)
-            except (ImageError, HetumindError, OSError, ValueError) as exc:
-                message = exc.message if isinstance(exc, HetumindError) else str(exc)
-                json_out, binary_out = item_error(ctx, i, message), None
-            out_rows.append(json_out)
-            out_binary.append(binary_out)
-        return [ItemBatch.from_json(out_rows, binary=out_binary).with_identity_pairing()]
+            return _edit(ctx, i, row, dict(binary or {}), binary is None)
+
+        failures = (ImageError, HetumindError, OSError, ValueError)
+        return [map_items(ctx, batch, step, failures=failures)]
 
 
 def _operations(ctx: NodeContext, i: int, operation: str) -> list[dict[str, Any]]:

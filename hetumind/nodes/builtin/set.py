@@ -27,7 +27,7 @@ from hetumind.nodes.builtin.set_fields import (
     validate_entry,
 )
 from hetumind.nodes.builtin.set_v1 import run_set_v1
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import map_items
 
 __all__ = ["Set"]
 
@@ -93,37 +93,30 @@ def _keeps_binary(ctx: NodeContext, options: Mapping[str, Any], include: str) ->
 
 # row-wise path ----------------------------------------------------------------------------------
 def _row_wise(ctx: NodeContext, batch: ItemBatch, mode: str) -> ItemBatch:
-    rows = batch.to_json()
-    out_rows: list[dict[str, Any]] = []
-    binary: list[dict[str, Any] | None] = []
     constant_json = _constant_json(ctx) if mode == "raw" else None
-    for i, row in enumerate(rows):
-        try:
-            options = _options(ctx, i)
-            include = _include(ctx, i)
-            if mode == "raw":
-                new_fields = _raw_fields(ctx, i, constant_json)
-            elif ctx.type_version < 3.3:
-                new_fields = _legacy_fields(ctx, i, options)
-            else:
-                new_fields = _assignment_fields(ctx, i, options)
-            out_rows.append(
-                compose_item(
-                    row,
-                    new_fields,
-                    include,
-                    lambda i=i: ctx.param("includeFields", i, ""),  # type: ignore[misc]
-                    lambda i=i: ctx.param("excludeFields", i, ""),  # type: ignore[misc]
-                    options.get("dotNotation") is not False,
-                )
-            )
-            keep = _keeps_binary(ctx, options, include) and batch.binary is not None
-            binary.append(dict(batch.binary[i] or {}) or None if keep and batch.binary else None)
-        except HetumindError as exc:
-            message = exc.message  # expression errors carry parameter and position
-            out_rows.append(item_error(ctx, i, message))
-            binary.append(None)
-    return ItemBatch.from_json(out_rows, binary=binary).with_identity_pairing()
+
+    def step(i: int, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        options = _options(ctx, i)
+        include = _include(ctx, i)
+        if mode == "raw":
+            new_fields = _raw_fields(ctx, i, constant_json)
+        elif ctx.type_version < 3.3:
+            new_fields = _legacy_fields(ctx, i, options)
+        else:
+            new_fields = _assignment_fields(ctx, i, options)
+        out = compose_item(
+            row,
+            new_fields,
+            include,
+            lambda: ctx.param("includeFields", i, ""),
+            lambda: ctx.param("excludeFields", i, ""),
+            options.get("dotNotation") is not False,
+        )
+        keep = _keeps_binary(ctx, options, include) and batch.binary is not None
+        return out, dict(batch.binary[i] or {}) or None if keep and batch.binary else None
+
+    # expression errors carry parameter and position in their message
+    return map_items(ctx, batch, step, failures=(HetumindError,))
 
 
 def _constant_json(ctx: NodeContext) -> Any:
