@@ -76,3 +76,13 @@ def test_allowlisted_modules_still_need_it() -> None:
     builtin = Path(hetumind.nodes.builtin.__file__).parent
     stale = [name for name in _ALLOWED if not _own_decisions(builtin / name)]
     assert stale == [], f"remove from the allowlist, they use the shared runner now: {stale}"
+
+
+def test_one_runner_the_private_alias_is_only_for_date_time() -> None:
+    # hetumind.nodes.builtin._per_item re-exports hetumind.nodes.item_wise; nothing new uses it
+    users = sorted(
+        p.name
+        for p in _modules()
+        if "nodes.builtin._per_item import" in p.read_text(encoding="utf-8")
+    )
+    assert set(users) <= {"date_time.py", "date_time_v1.py"}, users
