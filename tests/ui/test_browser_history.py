@@ -273,3 +273,16 @@ def test_pin_a_nodes_output_and_manual_runs_use_it(page: Page, ui_server: UiServ
     expect(page.get_by_test_id("run-status")).to_have_text("success", timeout=30_000)
     expect(node(page, "Double").get_by_test_id("node-count")).to_have_text(re.compile(r"✓\s*1"))
     assert saved(ui_server, wf_id).get("pinData") in ({}, None)
+
+
+def test_nodes_without_positions_are_laid_out_apart(page: Page, ui_server: UiServer) -> None:
+    doc = manual_workflow("No positions")  # as the API takes it: no node has a position
+    doc["nodes"].append({"name": "After", "type": "n8n-nodes-base.noOp", "typeVersion": 1})
+    doc["connections"]["Double"] = {"main": [[{"node": "After", "type": "main", "index": 0}]]}
+    wf_id = ui_server.create(doc)["id"]
+    open_workflow(page, wf_id)
+    expect(page.get_by_test_id("node")).to_have_count(3)
+    boxes = {name: node(page, name).bounding_box() for name in ("Start", "Double", "After")}
+    assert all(boxes.values())
+    xs = [boxes[name]["x"] for name in ("Start", "Double", "After")]  # type: ignore[index]
+    assert xs == sorted(xs) and len(set(xs)) == 3  # left to right along the connections

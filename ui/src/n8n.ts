@@ -68,14 +68,62 @@ export function edgeId(source: string, sh: string, target: string, th: string): 
   return `${source}|${sh}|${target}|${th}`;
 }
 
+const hasPosition = (n: N8nNode) =>
+  Array.isArray(n.position) && n.position.length === 2 && n.position.every((v) => Number.isFinite(v));
+
+/** Where nodes without a position go (documents made by the API or by hand often have
+ * none): in columns by their distance from the workflow's start along connections, below
+ * the nodes that do have one, so they never pile up on one spot. */
+export function placeUnpositioned(wf: N8nWorkflow): Map<string, [number, number]> {
+  const nodes = wf.nodes ?? [];
+  const missing = nodes.filter((n) => !hasPosition(n));
+  const placed = new Map<string, [number, number]>();
+  if (!missing.length) return placed;
+  const targets = new Map<string, string[]>();
+  const incoming = new Set<string>();
+  for (const [src, byType] of Object.entries(wf.connections ?? {})) {
+    for (const outputs of Object.values(byType ?? {})) {
+      for (const conns of outputs ?? []) {
+        for (const c of conns ?? []) {
+          targets.set(src, [...(targets.get(src) ?? []), c.node]);
+          incoming.add(c.node);
+        }
+      }
+    }
+  }
+  const depth = new Map<string, number>();
+  const queue = nodes.filter((n) => !incoming.has(n.name)).map((n) => n.name);
+  queue.forEach((name) => depth.set(name, 0));
+  while (queue.length) {
+    const name = queue.shift()!;
+    for (const next of targets.get(name) ?? []) {
+      if (!depth.has(next)) {
+        depth.set(next, depth.get(name)! + 1);
+        queue.push(next);
+      }
+    }
+  }
+  const ys = nodes.filter(hasPosition).map((n) => n.position![1]);
+  const top = ys.length ? Math.max(...ys) + 200 : 0;
+  const rows = new Map<number, number>();
+  for (const n of missing) {
+    const column = depth.get(n.name) ?? 0;
+    const row = rows.get(column) ?? 0;
+    rows.set(column, row + 1);
+    placed.set(n.name, [column * 260, top + row * 140]);
+  }
+  return placed;
+}
+
 export function toFlow(wf: N8nWorkflow): { nodes: FlowNode[]; edges: Edge<EdgeData>[]; skeleton: Skeleton } {
   const seen = new Set<string>();
   const byName = new Map<string, string>();
+  const placed = placeUnpositioned(wf);
   const nodes: FlowNode[] = (wf.nodes ?? []).map((n) => {
     let id = n.id && !seen.has(n.id) ? n.id : newId();
     seen.add(id);
     byName.set(n.name, id);
-    const [x, y] = n.position ?? [0, 0];
+    const [x, y] = hasPosition(n) ? n.position! : placed.get(n.name) ?? [0, 0];
     const node: FlowNode = {
       id,
       type: isSticky(n) ? "sticky" : "n8n",
