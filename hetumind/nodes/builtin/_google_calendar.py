@@ -12,9 +12,9 @@ from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hetumind.errors import NodeExecutionError
-from hetumind.expressions.datetime import parse_datetime
 from hetumind.integrations import ServiceClient
 from hetumind.integrations.google.auth import google_service
+from hetumind.luxon.parse import parse_datetime
 from hetumind.nodes.api import NodeContext
 
 __all__ = [

@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hetumind.errors import HetumindError, NodeExecutionError
-from hetumind.expressions.datetime import parse_datetime
 from hetumind.integrations import Params, ServiceClient
 from hetumind.integrations.errors import NodeApiError
+from hetumind.luxon.parse import parse_datetime
 from hetumind.nodes.api import NodeContext, NodeParams, node
 from hetumind.nodes.builtin._google_calendar import CALENDAR, calendar_id, list_events, moment_utc
 from hetumind.nodes.polling import PollingTrigger
