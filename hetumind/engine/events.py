@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hetumind.engine.backend import Backend
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from hetumind.engine.result import ExecutionResult, NodeRun
 
 __all__ = [
+    "Event",
     "ExecutionFinished",
     "ExecutionStarted",
     "Listener",
@@ -68,7 +69,7 @@ Event = ExecutionStarted | NodeStarted | NodeFinished | ExecutionFinished
 class Listener:
     """Receives every event of an execution; override `on_event`."""
 
-    def on_event(self, event: Any) -> None:
+    def on_event(self, event: Event) -> None:
         raise NotImplementedError
 
 
