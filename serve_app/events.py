@@ -23,6 +23,7 @@ from typing import Any
 from ray import serve
 
 from hetumind.engine.events import (
+    Event,
     ExecutionFinished,
     ExecutionStarted,
     Listener,
@@ -43,7 +44,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def engine_event_json(event: Any, workflow_id: str | None) -> dict[str, Any] | None:
+def engine_event_json(event: Event, workflow_id: str | None) -> dict[str, Any] | None:
     """An engine event as the API's JSON event (None for events we do not publish)."""
     base: dict[str, Any] = {"workflowId": workflow_id, "timestamp": _now()}
     if isinstance(event, ExecutionStarted):
@@ -120,7 +121,7 @@ class EventPublisher(Listener):
         """Remember an execution's stored workflow id (the engine may not know it)."""
         self._workflows[execution_id] = workflow_id
 
-    def on_event(self, event: Any) -> None:
+    def on_event(self, event: Event) -> None:
         execution_id = event.execution_id
         if isinstance(event, ExecutionStarted):
             workflow_id = self._workflows.pop(execution_id, event.workflow_id)

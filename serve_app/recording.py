@@ -24,7 +24,13 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from hetumind.engine.events import ExecutionFinished, ExecutionStarted, Listener, NodeFinished
+from hetumind.engine.events import (
+    Event,
+    ExecutionFinished,
+    ExecutionStarted,
+    Listener,
+    NodeFinished,
+)
 from hetumind.engine.result import ExecutionResult, NodeRun
 from hetumind.recording import ExecutionRecorder, SaveSettings
 from hetumind.store import ExecutionData, ExecutionRecord, NodeRunRecord, Store
@@ -77,7 +83,7 @@ class RecorderHandle(Listener):
         """Written after the run (nothing waits on the store while it runs)."""
         return self._live is None
 
-    def on_event(self, event: Any) -> None:
+    def on_event(self, event: Event) -> None:
         if self._live is not None:
             self._live.on_event(event)
             if isinstance(event, ExecutionFinished):

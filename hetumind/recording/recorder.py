@@ -36,6 +36,7 @@ from sqlmodel import col
 from hetumind.engine.checkpoint import RUNNING
 from hetumind.engine.durability import is_pure, opted_in
 from hetumind.engine.events import (
+    Event,
     ExecutionFinished,
     ExecutionStarted,
     Listener,
@@ -377,7 +378,7 @@ class ExecutionRecorder(Listener):
         self._data_failed = False
         self._writer: OrderedWriter[_Op] = OrderedWriter(data.store, _apply)
 
-    def on_event(self, event: Any) -> None:
+    def on_event(self, event: Event) -> None:
         if isinstance(event, ExecutionStarted):
             self._started(event)
         elif isinstance(event, NodeStarted) and event.node in self._marked:

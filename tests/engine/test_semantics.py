@@ -269,12 +269,12 @@ def test_independent_branches_run_at_the_same_time_on_ray(ray_session: None) -> 
 
 
 def test_listeners_see_every_node_start_and_finish_in_order(backend: str) -> None:
-    from hetumind.engine.events import Listener
+    from hetumind.engine.events import Event, Listener
 
     seen: list[tuple[str, str]] = []
 
     class Record(Listener):
-        def on_event(self, event: Any) -> None:
+        def on_event(self, event: Event) -> None:
             seen.append((type(event).__name__, getattr(event, "node", "")))
 
     doc = workflow([*BASE, node("End", "noOp")], [*BASE_EDGES, ("Items", 0, "End", 0)])

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from hetumind.engine import run_workflow
+from hetumind.engine.events import Event
 from hetumind.nodes.builtin.webhook import RESPONSE_KEY, WebhookResponse, webhook_methods
 
 REQUEST = {"headers": {"x": "1"}, "params": {}, "query": {"q": "a"}, "body": {"name": "Ada"}}
@@ -36,7 +37,7 @@ class Catch:
     def __init__(self) -> None:
         self.responses: list[dict[str, Any]] = []
 
-    def on_event(self, event: Any) -> None:
+    def on_event(self, event: Event) -> None:
         extra = getattr(getattr(event, "meta", None), "extra", {})
         if RESPONSE_KEY in extra:
             self.responses.append(extra[RESPONSE_KEY])

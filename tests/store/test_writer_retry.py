@@ -8,7 +8,6 @@ import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hetumind.engine import run_workflow
-from hetumind.engine.events import ExecutionFinished, ExecutionStarted, Listener
+from hetumind.engine.events import Event, ExecutionFinished, ExecutionStarted, Listener
 from hetumind.recording import ExecutionRecorder
 from hetumind.store import ExecutionData, LocalBlobStore, Store
 from hetumind.store._writer import OrderedWriter
@@ -128,7 +127,7 @@ class _Outage(Listener):
         self.pg = pg
         self.restarted = threading.Event()
 
-    def on_event(self, event: Any) -> None:
+    def on_event(self, event: Event) -> None:
         if isinstance(event, ExecutionStarted):
             self.pg.stop()
         elif isinstance(event, ExecutionFinished):
