@@ -13,10 +13,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from hetumind.engine import run_workflow
 from tests.ai.bow_embeddings import BagOfWordsServer
 from tests.ai.pglite import PGliteServer
-from tests.ai.test_retrieval import FACTS, LOADER, SPLITTER, embeddings, workflow
+from tests.ai.store_runs import run_insert, run_load
+from tests.ai.test_retrieval import FACTS
 from tests.ai.workflows import L
 
 
@@ -43,27 +43,12 @@ def store(pg: dict[str, Any], mode: str, **parameters: Any) -> dict[str, Any]:
 
 
 def insert(pg: dict[str, Any], bow: str, facts: list[str] = FACTS, **params: Any) -> Any:
-    wf = workflow(
-        f"wf-{uuid.uuid4().hex}",
-        [store(pg, "insert", **params), LOADER, SPLITTER, embeddings(bow)],
-        [
-            ("Loader", "ai_document", "Store"),
-            ("Splitter", "ai_textSplitter", "Loader"),
-            ("Embeddings", "ai_embedding", "Store"),
-        ],
-    )
-    items = [{"text": t, "origin": f"fact-{i}"} for i, t in enumerate(facts)]
-    return run_workflow(wf, input_items=items)
+    return run_insert(store(pg, "insert", **params), bow, facts)
 
 
 def load(pg: dict[str, Any], bow: str, question: str, **params: Any) -> Any:
     params.setdefault("topK", 1)
-    wf = workflow(
-        f"wf-{uuid.uuid4().hex}",
-        [store(pg, "load", prompt="={{ $json.q }}", **params), embeddings(bow)],
-        [("Embeddings", "ai_embedding", "Store")],
-    )
-    return run_workflow(wf, input_items=[{"q": question}])
+    return run_load(store(pg, "load", prompt="={{ $json.q }}", **params), bow, question)
 
 
 def query(pg: dict[str, Any], sql: str) -> list[asyncpg.Record]:

@@ -14,7 +14,8 @@ import pytest
 from hetumind.ai.pinecone import flatten_metadata
 from hetumind.engine import run_workflow
 from tests.ai.bow_embeddings import BagOfWordsServer
-from tests.ai.test_retrieval import FACTS, LOADER, SPLITTER, embeddings, workflow
+from tests.ai.store_runs import run_insert, run_load
+from tests.ai.test_retrieval import FACTS, embeddings, workflow
 from tests.ai.workflows import L
 from tests.fakes._base import serving
 from tests.fakes.fake_pinecone import API_KEY, FakePinecone
@@ -54,27 +55,12 @@ def store(api: FakePinecone, mode: str, key: str = API_KEY, **params: Any) -> di
 
 
 def insert(api: FakePinecone, bow: str, facts: list[str] = FACTS, **params: Any) -> Any:
-    wf = workflow(
-        f"wf-{uuid.uuid4().hex}",
-        [store(api, "insert", **params), LOADER, SPLITTER, embeddings(bow)],
-        [
-            ("Loader", "ai_document", "Store"),
-            ("Splitter", "ai_textSplitter", "Loader"),
-            ("Embeddings", "ai_embedding", "Store"),
-        ],
-    )
-    items = [{"text": t, "origin": f"fact-{i}"} for i, t in enumerate(facts)]
-    return run_workflow(wf, input_items=items)
+    return run_insert(store(api, "insert", **params), bow, facts)
 
 
 def load(api: FakePinecone, bow: str, question: str, **params: Any) -> Any:
     params.setdefault("topK", 1)
-    wf = workflow(
-        f"wf-{uuid.uuid4().hex}",
-        [store(api, "load", prompt="={{ $json.q }}", **params), embeddings(bow)],
-        [("Embeddings", "ai_embedding", "Store")],
-    )
-    return run_workflow(wf, input_items=[{"q": question}])
+    return run_load(store(api, "load", prompt="={{ $json.q }}", **params), bow, question)
 
 
 def test_flatten_metadata_follows_langchain() -> None:

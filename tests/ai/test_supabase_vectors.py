@@ -15,7 +15,8 @@ import pytest
 from hetumind.engine import run_workflow
 from tests.ai.bow_embeddings import BagOfWordsServer
 from tests.ai.standin import StandInServer, reply
-from tests.ai.test_retrieval import FACTS, LOADER, SPLITTER, embeddings, workflow
+from tests.ai.store_runs import run_insert, run_load
+from tests.ai.test_retrieval import FACTS, embeddings, workflow
 from tests.ai.workflows import L, model_node
 from tests.fakes._base import serving
 from tests.fakes.fake_supabase import SERVICE_ROLE, FakeSupabase
@@ -57,27 +58,12 @@ def store(api: FakeSupabase, mode: str, key: str = SERVICE_ROLE, **params: Any) 
 
 
 def insert(api: FakeSupabase, bow: str, **params: Any) -> Any:
-    wf = workflow(
-        f"wf-{uuid.uuid4().hex}",
-        [store(api, "insert", **params), LOADER, SPLITTER, embeddings(bow)],
-        [
-            ("Loader", "ai_document", "Store"),
-            ("Splitter", "ai_textSplitter", "Loader"),
-            ("Embeddings", "ai_embedding", "Store"),
-        ],
-    )
-    items = [{"text": t, "origin": f"fact-{i}"} for i, t in enumerate(FACTS)]
-    return run_workflow(wf, input_items=items)
+    return run_insert(store(api, "insert", **params), bow)
 
 
 def load(api: FakeSupabase, bow: str, question: str, **params: Any) -> Any:
     params.setdefault("topK", 1)
-    wf = workflow(
-        f"wf-{uuid.uuid4().hex}",
-        [store(api, "load", prompt="={{ $json.q }}", **params), embeddings(bow)],
-        [("Embeddings", "ai_embedding", "Store")],
-    )
-    return run_workflow(wf, input_items=[{"q": question}])
+    return run_load(store(api, "load", prompt="={{ $json.q }}", **params), bow, question)
 
 
 def test_insert_upserts_langchains_rows_and_load_calls_match_documents(
