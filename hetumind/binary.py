@@ -44,7 +44,8 @@ _FILE_TYPES = (
 )
 
 _lock = threading.Lock()
-_store: Any = None
+_stores: dict[str | None, Any] = {}
+"""Pool: one open blob store per URL in this process (None: the process's default)."""
 
 
 class BinaryDataError(HetumindError):
@@ -52,20 +53,24 @@ class BinaryDataError(HetumindError):
 
 
 def _blob_store() -> Any:
-    global _store
+    """The blob store of the running execution's services (hetumind.execution_services),
+    opened once per URL in this process."""
+    from hetumind.execution_services import current
+
+    url = current().blob_url
     with _lock:
-        if _store is None:
+        store = _stores.get(url)
+        if store is None:
             from hetumind.store.blobs import open_blob_store
 
-            _store = open_blob_store()
-        return _store
+            store = _stores[url] = open_blob_store(url)
+        return store
 
 
 def reset_blob_store() -> None:
-    """Forget the opened store (tests that point HETUMIND_BLOB_URL elsewhere)."""
-    global _store
+    """Forget the opened stores (tests that point HETUMIND_BLOB_URL elsewhere)."""
     with _lock:
-        _store = None
+        _stores.clear()
 
 
 def _human_size(size: int) -> str:

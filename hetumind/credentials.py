@@ -58,10 +58,13 @@ def write_back_credential(
     """Store renewed `data` for the node's `credential_type` reference (the node's
     `credentials` mapping); False when there is nothing to write to: no writer in this
     process, or inline data (a stand-alone file keeps its own copy)."""
+    from hetumind.execution_services import current
+
     ref = credentials.get(credential_type)
-    if _writer is None or not isinstance(ref, Mapping) or not (ref.get("id") or ref.get("name")):
+    writer = current().credential_writer or _writer  # the run's own first
+    if writer is None or not isinstance(ref, Mapping) or not (ref.get("id") or ref.get("name")):
         return False
-    _writer(credential_type, ref, data)
+    writer(credential_type, ref, data)
     return True
 
 
@@ -98,8 +101,11 @@ def resolve_credential(
         known = (resolved or {}).get(credential_key(credential_type, ref))
         if known is not None:
             return dict(known)
-        if _resolver is not None:
-            found = _resolver(credential_type, ref)
+        from hetumind.execution_services import current
+
+        resolver = current().credential_resolver or _resolver  # the run's own first
+        if resolver is not None:
+            found = resolver(credential_type, ref)
             if found:
                 return dict(found)
         # Inline data (a hetumind extension for stand-alone files): {"data": {...}}.

@@ -25,7 +25,8 @@ from hetumind.capabilities import Capabilities
 from hetumind.engine import Backend, Checkpoint, InlineBackend, Listener, Plan, build_plan
 from hetumind.engine.events import ExecutionFinished, NodeFinished
 from hetumind.engine.result import ExecutionResult
-from hetumind.engine.runtime import Coordinator, new_execution_id
+from hetumind.engine.runtime import new_execution_id
+from hetumind.engine.start import ExecutionHandle, RunOptions, start_execution
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.nodes.builtin.webhook import RESPONSE_KEY
 from hetumind.store.scrubbing import credential_secrets
@@ -38,8 +39,6 @@ from serve_app.settings import ServerSettings
 from serve_app.triggers import restrict_triggers
 
 __all__ = ["Executor", "RunRequest", "Running"]
-
-STOPPED = {"message": "execution was stopped"}
 
 log = logging.getLogger(__name__)
 
@@ -82,28 +81,12 @@ class Running:
     execution_id: str
     done: asyncio.Future[ExecutionResult]
     response: asyncio.Future[dict[str, Any] | None]
-    stop: threading.Event
+    handle: ExecutionHandle | None = None
+    """The execution (start_execution); set once it is prepared. `stop()` cancels it."""
     recorder: RecorderHandle | None = None
     secrets: Sequence[str] = ()
     """The plain values of the credentials it uses: masked in what the API answers about
     it, as in what is recorded."""
-
-
-class _Stoppable:
-    """Wraps a backend so that a stop request ends the run between node runs."""
-
-    def __init__(self, inner: Backend, stop: threading.Event) -> None:
-        self._inner = inner
-        self._stop = stop
-        self.name = inner.name
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def wait(self, runs: Sequence[Any], timeout: float | None) -> list[Any]:
-        if self._stop.is_set():
-            return []  # the coordinator cancels what runs and finishes as canceled
-        return list(self._inner.wait(runs, timeout))
 
 
 class _Catcher(Listener):
@@ -124,8 +107,6 @@ class _Catcher(Listener):
         if isinstance(event, NodeFinished) and RESPONSE_KEY in event.meta.extra:
             self._set(self._running.response, event.meta.extra[RESPONSE_KEY])
         elif isinstance(event, ExecutionFinished):
-            if self._running.stop.is_set() and event.result.status == "canceled":
-                event.result.error = dict(STOPPED)  # not the engine's "timed out" text
             self._set(self._running.response, None)
 
 
@@ -211,7 +192,7 @@ class Executor:
         workflow_id = request.workflow_id
         ticket = self.admission.reserve(workflow_id, workflow_limit(plan))
         try:
-            running, coordinator, deferred = await self._prepare(request, plan, loop)
+            running, handle, deferred = await self._prepare(request, plan, loop)
         except BaseException:
             self.admission.cancel(ticket, workflow_id)
             raise
@@ -225,11 +206,11 @@ class Executor:
                 # and back, and no listener here waits on this loop: run them right here.
                 future = loop.create_future()
                 try:
-                    future.set_result(coordinator.run())
+                    future.set_result(handle.result())
                 except Exception as exc:
                     future.set_exception(exc)
             else:
-                future = loop.run_in_executor(self._pool, coordinator.run)
+                future = loop.run_in_executor(self._pool, handle.result)
             future.add_done_callback(finished)
 
         def finished(f: asyncio.Future[ExecutionResult]) -> None:
@@ -277,9 +258,7 @@ class Executor:
             with contextlib.suppress(HetumindError):
                 stored = (await self._recording.store.workflows.get(workflow_id)).static_data
         project_id = await self._project_of(workflow_id)
-        coordinator = Coordinator(
-            plan,
-            InlineBackend(),
+        options = RunOptions(
             input_items=request.input_items,
             mode=request.mode,
             credentials=await self._credentials(plan, project_id),
@@ -287,7 +266,8 @@ class Executor:
             static_data=stored,
             traceparent=request.traceparent,
         )
-        result = await asyncio.get_running_loop().run_in_executor(self._pool, coordinator.run)
+        handle = start_execution(plan, InlineBackend(), options)
+        result = await asyncio.get_running_loop().run_in_executor(self._pool, handle.result)
         left = result.static_data
         if left is not None and left != (stored or {}) and workflow_id is not None:
             await self._recording.store.workflows.set_static_data(workflow_id, left)
@@ -301,12 +281,10 @@ class Executor:
 
     async def _prepare(
         self, request: RunRequest, plan: Plan, loop: asyncio.AbstractEventLoop
-    ) -> tuple[Running, Coordinator, bool]:
-        """Record the execution and build its coordinator (not started yet)."""
+    ) -> tuple[Running, ExecutionHandle, bool]:
+        """Record the execution and prepare its run (not started yet)."""
         execution_id = request.execution_id or new_execution_id()
-        running = Running(
-            execution_id, loop.create_future(), loop.create_future(), threading.Event()
-        )
+        running = Running(execution_id, loop.create_future(), loop.create_future())
         engine = self._backend(plan, len(request.input_items))
         project_id = await self._project_of(request.workflow_id)
         credentials = await self._credentials(plan, project_id)
@@ -335,10 +313,7 @@ class Executor:
         if self._publisher is not None:
             listeners.append(self._publisher)
         listeners.append(recorder)
-        backend = _Stoppable(engine, running.stop)
-        coordinator = Coordinator(
-            plan,
-            backend,
+        options = RunOptions(
             input_items=request.input_items,
             mode=request.mode,
             listeners=listeners,
@@ -354,7 +329,8 @@ class Executor:
             resume_url=f"{self._settings.public_url.rstrip('/')}/webhook-waiting/{execution_id}",
             traceparent=request.traceparent,
         )
-        return running, coordinator, recorder.deferred
+        running.handle = start_execution(plan, engine, options)
+        return running, running.handle, recorder.deferred
 
     def _capabilities(self) -> Capabilities:
         """The server's policy for what workflows may reach, parsed once per environment:
@@ -426,7 +402,8 @@ class Executor:
         running = self._running.get(execution_id)
         if running is None:
             return False
-        running.stop.set()
+        if running.handle is not None:
+            running.handle.cancel()
         return True
 
     def running_here(self, execution_id: str) -> bool:
@@ -436,7 +413,8 @@ class Executor:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         for running in self._running.values():
-            running.stop.set()
+            if running.handle is not None:
+                running.handle.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 

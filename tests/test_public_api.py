@@ -28,14 +28,17 @@ def test_engine() -> None:
     assert sorted(hetumind.engine.__all__) == [
         "Backend",
         "Checkpoint",
+        "ExecutionHandle",
         "ExecutionResult",
         "InlineBackend",
         "Listener",
         "Plan",
+        "RunOptions",
         "StoredRun",
         "build_plan",
         "make_backend",
         "run_workflow",
+        "start_execution",
     ]
 
 

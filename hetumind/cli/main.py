@@ -22,7 +22,8 @@ from rich.console import Console
 from hetumind.cli._startup import skip_pyarrow_pandas_probe
 from hetumind.engine import ExecutionResult, build_plan, make_backend
 from hetumind.engine.checkpoint import checkpoint_from_json
-from hetumind.engine.runtime import Coordinator, new_execution_id
+from hetumind.engine.runtime import new_execution_id
+from hetumind.engine.start import RunOptions, start_execution
 from hetumind.errors import HetumindError, WorkflowInvalid
 from hetumind.nodes.registry import default_registry
 from hetumind.observability.logs import configure_logging, log_context
@@ -256,9 +257,10 @@ def _run_files(
             _ray_logs_like_ours()
         execution_id = new_execution_id()
         with log_context(execution_id=execution_id, workflow_id=plan.workflow.id):
-            result = Coordinator(
-                plan, engine, input_items=items, checkpoint=checkpoint, execution_id=execution_id
-            ).run()
+            options = RunOptions(
+                input_items=items, checkpoint=checkpoint, execution_id=execution_id
+            )
+            result = start_execution(plan, engine, options).result()
             log.info(
                 "%s: execution %s finished: %s%s",
                 path,

@@ -11,21 +11,24 @@ from hetumind.engine.checkpoint import Checkpoint, StoredRun
 from hetumind.engine.events import Listener
 from hetumind.engine.plan import Plan, build_plan
 from hetumind.engine.result import ExecutionResult
-from hetumind.engine.runtime import Coordinator, new_execution_id
+from hetumind.engine.start import ExecutionHandle, RunOptions, start_execution
 from hetumind.items import ItemBatch
 from hetumind.workflow import Workflow, parse_workflow
 
 __all__ = [
     "Backend",
     "Checkpoint",
+    "ExecutionHandle",
     "ExecutionResult",
     "InlineBackend",
     "Listener",
     "Plan",
+    "RunOptions",
     "StoredRun",
     "build_plan",
     "make_backend",
     "run_workflow",
+    "start_execution",
 ]
 
 
@@ -77,19 +80,18 @@ def run_workflow(
     wf = workflow if isinstance(workflow, Workflow) else parse_workflow(workflow)
     plan = build_plan(wf)
     engine = make_backend(backend) if isinstance(backend, str) else backend
-    return Coordinator(
-        plan,
-        engine,
+    options = RunOptions(
         input_items=input_items,
         input_batch=input_batch,
         mode=mode,
         fuse=fuse,
         save_outputs=save_outputs,
-        listeners=listeners,
+        listeners=tuple(listeners),
         checkpoint=checkpoint,
         park_waits=park_waits,
         credentials=credentials or {},
-        execution_id=execution_id or new_execution_id(),
+        execution_id=execution_id,
         static_data=static_data,
-        capabilities=capabilities or Capabilities.local(),
-    ).run()
+        capabilities=capabilities,
+    )
+    return start_execution(plan, engine, options).result()

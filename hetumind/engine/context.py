@@ -19,6 +19,8 @@ from hetumind.capabilities import enter as enter_capabilities
 from hetumind.credentials import resolve_credential
 from hetumind.engine.custom_data import CustomDataView
 from hetumind.errors import ExpressionError
+from hetumind.execution_services import Services
+from hetumind.execution_services import enter as enter_services
 from hetumind.expressions import (
     NotVectorizable,
     compile_parameter,
@@ -66,6 +68,9 @@ class ExecutionInfo:
     traceparent: str = ""
     """The execution span's W3C trace context, for node-run spans in workers ("" when
     traces are off: hetumind.observability.tracing)."""
+    services: Services = field(default_factory=Services)
+    """The blob store and credential services whoever started the execution handed it
+    (RunOptions.services; hetumind.execution_services). Workers get the description only."""
 
     @staticmethod
     def environment(capabilities: Capabilities | None = None) -> dict[str, str]:
@@ -229,6 +234,7 @@ class NodeRunContext:
         self._continue_on_fail = continue_on_fail
         self._input_items: dict[int, list[Item]] = {}
         enter_capabilities(info.capabilities)  # for helpers handed no context (file paths)
+        enter_services(info.services)  # for helpers handed no context (binary data)
 
     # NodeContext --------------------------------------------------------------------------
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,7 @@ from hetumind.engine.node_run import NodeRunSpec, RunMeta
 from hetumind.engine.order import LegacyOrder, run_limit, run_limit_error
 from hetumind.engine.plan import Plan
 from hetumind.engine.result import ExecutionResult, NodeRun
+from hetumind.execution_services import Services
 from hetumind.items import ItemBatch, arange
 from hetumind.observability import metrics, tracing
 
@@ -92,6 +94,14 @@ class Coordinator:
     traceparent: str = ""
     """The W3C trace context the execution's span continues (an HTTP caller's); "" : the
     current span's, if any (hetumind.observability.tracing)."""
+    services: Services = field(default_factory=Services)
+    """Blob store and credential services for the node runs (hetumind.execution_services)."""
+    cancelled: threading.Event | None = None
+    """Set from any thread to stop the execution (ExecutionHandle.cancel, engine/start.py):
+    checked between node runs and while waiting on the backend, every CANCEL_POLL_SECONDS."""
+    cancel_error: Mapping[str, Any] = field(
+        default_factory=lambda: {"message": "execution was stopped"}
+    )
 
     def __post_init__(self) -> None:
         self._chains = segments(self.plan, self.fuse)
@@ -146,6 +156,7 @@ class Coordinator:
             park_waits=self.park_waits,
             resume_url=self.resume_url,
             traceparent=self._traceparent,
+            services=self.services,
             static_data=copy.deepcopy(
                 dict(self.static_data if self.static_data is not None else wf.static_data or {})
             ),
@@ -164,6 +175,8 @@ class Coordinator:
         self._wall_deadline = None if timeout is None else time.time() + timeout
         timed_out = {"message": f"execution timed out after {timeout or 0:g}s"}
         while self._queue or self._running or any(self._waiting.values()):
+            if self._is_cancelled():
+                return self._stop(result, "canceled", dict(self.cancel_error))
             if not self._parked:
                 self._submit_ready(info)
             if self._over_limit is not None:
@@ -174,12 +187,21 @@ class Coordinator:
                 if self._parked or not self._release_partial():
                     break
                 continue
+            remaining = self._remaining(deadline)
+            sliced = self.cancelled is not None and (
+                remaining is None or remaining > CANCEL_POLL_SECONDS
+            )
             done = self.backend.wait(
-                [r.submitted for r in self._running.values()], self._remaining(deadline)
+                [r.submitted for r in self._running.values()],
+                CANCEL_POLL_SECONDS if sliced else remaining,
             )
             if not done:
+                if self._is_cancelled():
+                    return self._stop(result, "canceled", dict(self.cancel_error))
+                if sliced:
+                    continue  # only a slice of the wait ended: look at the flag again
                 # A node past its own timeout fails; otherwise the execution's deadline
-                # passed (or the backend was told to stop: the server's stop request).
+                # passed.
                 done = self._time_out_nodes()
                 if not done:
                     return self._stop(result, "canceled", timed_out)
@@ -223,6 +245,8 @@ class Coordinator:
                 # A fused chain stops early, items in hand, only when the deadline passed.
                 cut_short |= len(metas) < len(running.chain) and metas[-1].counts[:1] != [0]
                 self._deliver(metas[-1], OutputRef(sub.outputs, len(metas) - 1))
+            if self._is_cancelled():  # a node it woke (an inline Wait) ended early
+                return self._stop(result, "canceled", dict(self.cancel_error))
             if (
                 deadline is not None
                 and time.monotonic() > deadline
@@ -236,6 +260,9 @@ class Coordinator:
             return result
         result.finish("success", None)
         return result
+
+    def _is_cancelled(self) -> bool:
+        return self.cancelled is not None and self.cancelled.is_set()
 
     def _remaining(self, deadline: float | None) -> float | None:
         """Seconds until the execution's or a running node's deadline, whichever is first."""
@@ -462,6 +489,10 @@ class Coordinator:
                     self._queue.append(_Ready(child, slot))
                     return True
         return False
+
+
+CANCEL_POLL_SECONDS = 0.2
+"""How long one wait on the backend lasts at most when the run can be cancelled."""
 
 
 def new_execution_id() -> str:

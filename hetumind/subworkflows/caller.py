@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hetumind.capabilities import Capabilities, capabilities_of
+from hetumind.execution_services import Services
 from hetumind.nodes.api import NodeContext
 
 __all__ = ["Caller", "caller_of", "execution_mode", "inherited"]
@@ -32,6 +33,8 @@ class Caller:
     credentials: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     capabilities: Capabilities = field(default_factory=Capabilities.local)
     """What the caller's execution may reach: the callee may reach no more."""
+    services: Services = field(default_factory=Services)
+    """The caller's execution's services (blob store, credentials): the callee's too."""
 
 
 def caller_of(ctx: NodeContext) -> Caller:
@@ -49,6 +52,7 @@ def caller_of(ctx: NodeContext) -> Caller:
         getattr(facts, "env", {}) if env is None else env,
         getattr(facts, "credentials", {}),
         capabilities,
+        getattr(facts, "services", None) or Services(),
     )
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from hetumind.credentials import credential_key
 from hetumind.engine import InlineBackend, Plan, build_plan
 from hetumind.engine.result import ExecutionResult
-from hetumind.engine.runtime import Coordinator
+from hetumind.engine.start import RunOptions, start_execution
 from hetumind.errors import HetumindError, WorkflowInvalid
 from hetumind.items import ItemBatch
 from hetumind.nodes.registry import default_registry
@@ -151,19 +151,19 @@ def run_subworkflow(
     # The callee starts from the items alone: the caller's pairing and lineage mean
     # nothing in it.
     fresh = ItemBatch(items.table, items.num_items, binary=items.binary)
-    coordinator = Coordinator(
-        prepared.plan,
-        InlineBackend(),
+    options = RunOptions(
         input_batch=fresh,
         mode=MODE,
-        listeners=listeners,
+        listeners=tuple(listeners),
         credentials=credentials,
         capabilities=caller.capabilities,
+        services=caller.services,
     )
+    handle = start_execution(prepared.plan, InlineBackend(), options)
     token = _depth.set(depth + 1)
     try:
         with inherited(caller):
-            result = coordinator.run()
+            result = handle.result()
     finally:
         _depth.reset(token)
     return SubExecution(

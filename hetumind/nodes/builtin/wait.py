@@ -12,11 +12,11 @@ sleeps as well, and a webhook wait fails clearly, since nothing could call it.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hetumind.engine.cancel import cancellable_sleep
 from hetumind.engine.checkpoint import WAIT_KEY
 from hetumind.errors import NodeExecutionError
 from hetumind.items import ItemBatch
@@ -104,7 +104,8 @@ class Wait(Node):
         assert till is not None
         seconds = (till - now).total_seconds()
         if seconds < park_threshold_seconds() or not ctx.execution.park_waits:
-            time.sleep(max(0.0, seconds))
+            # wakes early when the execution is cancelled (engine/start.py)
+            cancellable_sleep(seconds)
             return [items.with_identity_pairing()]
         return self._park(ctx, items, till, resume)
 
