@@ -33,7 +33,7 @@ from hetumind.capabilities import EXECUTE_COMMAND_ENV, CapabilityDenied, capabil
 from hetumind.items import ItemBatch
 from hetumind.nodes.api import Node, NodeContext, NodeParams, node
 from hetumind.nodes.builtin._fields import js_string
-from hetumind.nodes.item_wise import item_error
+from hetumind.nodes.item_wise import flat_map_items
 
 MAX_BUFFER = 1024 * 1024
 """Node's default `maxBuffer` for exec, per stream."""
@@ -76,25 +76,22 @@ class ExecuteCommand(Node):
         indexes = [0] if once else list(range(len(batch)))
         limit = _time_limit(ctx)
         began = time.monotonic()
-        rows: list[dict[str, Any]] = []
-        for i in indexes:
+
+        def step(i: int) -> list[dict[str, Any]]:
+            command = js_string(ctx.param("command", i, "") or "")
+            left = None if limit is None else limit - (time.monotonic() - began)
+            if left is not None and left <= 0:
+                raise CommandFailed(f"Command timed out after {limit:g}s: {command}")
             try:
-                command = js_string(ctx.param("command", i, "") or "")
-                left = None if limit is None else limit - (time.monotonic() - began)
-                if left is not None and left <= 0:
-                    raise CommandFailed(f"Command timed out after {limit:g}s: {command}")
-                try:
-                    done = run_command(command, timeout=left)
-                except subprocess.TimeoutExpired:
-                    raise CommandFailed(f"Command timed out after {limit:g}s: {command}") from None
-                if done.returncode != 0:
-                    raise CommandFailed(f"Command failed: {command}\n{done.stderr}")
-                rows.append(
-                    {"exitCode": 0, "stderr": done.stderr.strip(), "stdout": done.stdout.strip()}
-                )
-            except CommandFailed as exc:
-                rows.append(item_error(ctx, i, str(exc)))
-        return [ItemBatch.from_json(rows, paired=indexes)]
+                done = run_command(command, timeout=left)
+            except subprocess.TimeoutExpired:
+                raise CommandFailed(f"Command timed out after {limit:g}s: {command}") from None
+            if done.returncode != 0:
+                raise CommandFailed(f"Command failed: {command}\n{done.stderr}")
+            return [{"exitCode": 0, "stderr": done.stderr.strip(), "stdout": done.stdout.strip()}]
+
+        # indexes is [0] (executeOnce) or every item: step i is item i either way
+        return [flat_map_items(ctx, len(indexes), step, failures=(CommandFailed,), describe=str)]
 
 
 def _boolean(value: Any) -> bool:
