@@ -9,7 +9,7 @@ strategy (cosine `<=>`, inner product `<#>`, euclidean `<->`) and reports the *d
 the score, as LangChain does by default: lower is nearer. A metadata filter is matched as
 text on `metadata->>key`, LangChain's rule for plain values.
 
-Queries run on the process's database loop (hetumind.db.loop) through the pool of the
+Queries run on the process's database loop (hetumind.asyncbridge) through the pool of the
 Postgres node, so a Ray worker keeps one pool per database for all its node runs.
 """
 
@@ -168,7 +168,7 @@ class PGVectorStore:
         return _identifier(self.table, "table name")
 
     def _run(self, work: Callable[[Any], Awaitable[T]], dimensions: int | None = None) -> T:
-        from hetumind.db.loop import run_sync
+        from hetumind.asyncbridge import run_sync
         from hetumind.db.pg_pool import connection_failure, get_pool
 
         async def main() -> T:

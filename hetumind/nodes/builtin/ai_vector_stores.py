@@ -14,7 +14,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from hetumind.ai._sync import run_sync
 from hetumind.ai.agent import Tool
 from hetumind.ai.documents import Document
 from hetumind.ai.embeddings import Embedder
@@ -28,6 +27,7 @@ from hetumind.ai.vector_stores import (
     memory_vector_store,
     qdrant_client,
 )
+from hetumind.asyncbridge import run_fresh
 from hetumind.capabilities import CapabilityDenied, capabilities_of, check_url_host, pin_target
 from hetumind.errors import HetumindError, NodeExecutionError
 from hetumind.items import ItemBatch
@@ -105,7 +105,7 @@ class _VectorStoreNode(Node):
         size = int(ctx.param("embeddingBatchSize", 0, 200) or 200)
         for start in range(0, len(docs), max(1, size)):
             part = docs[start : start + size]
-            vectors = run_sync(embedder.embed([d.page_content for d in part]))
+            vectors = run_fresh(embedder.embed([d.page_content for d in part]))
             store.add(part, vectors)
         rows = [{"metadata": d.metadata, "pageContent": d.page_content} for d in docs]
         return ItemBatch.from_json(rows, paired=paired)
@@ -125,7 +125,7 @@ class _VectorStoreNode(Node):
                 self.search_filter(param),
             )
             with_metadata = bool(param("includeDocumentMetadata", True))
-            for doc, score in run_sync(retriever.search(str(prompt))):
+            for doc, score in run_fresh(retriever.search(str(prompt))):
                 document: dict[str, Any] = {"pageContent": doc.page_content}
                 if with_metadata:
                     document["metadata"] = doc.metadata
