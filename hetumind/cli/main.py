@@ -30,7 +30,6 @@ from hetumind.observability.logs import configure_logging, log_context
 from hetumind.workflow import load_workflow
 
 if TYPE_CHECKING:
-
     from hetumind.engine.plan import Plan
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
