@@ -30,6 +30,10 @@ class Services:
     credential_writer: Callable[[str, Mapping[str, Any], Mapping[str, Any]], None] | None = None
     """Stores renewed credential data (an OAuth2 refresh); None: the process's. Not sent
     to workers."""
+    subworkflow_data: Any = None
+    """The store (hetumind.store.ExecutionData) sub-workflows are read from and recorded
+    in; None: the process's (hetumind.subworkflows.store). Not sent to workers, which
+    open it from the execution's environment."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Only the description crosses to a worker: callables of the starting process

@@ -22,7 +22,8 @@ ALLOWED: dict[str, str] = {
     # services that still have a process-wide fallback next to RunOptions.services
     "hetumind/credentials.py": "pending item 2: the process-wide credential resolver/writer "
     "(set_credential_*; a run's Services.credential_* come first)",
-    "hetumind/subworkflows/store.py": "pending item 2: the server's installed store",
+    "hetumind/subworkflows/store.py": "pending item 2: set_store, the process-wide fallback "
+    "(a run's Services.subworkflow_data comes first)",
 }
 
 

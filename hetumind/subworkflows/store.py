@@ -31,15 +31,26 @@ def set_store(data: ExecutionData | None) -> None:
     _installed = data
 
 
+def _given() -> ExecutionData | None:
+    """The running execution's own store (RunOptions.services), else the installed one."""
+    from hetumind.execution_services import current
+
+    given: ExecutionData | None = current().subworkflow_data
+    return given if given is not None else _installed
+
+
 def installed() -> bool:
-    """Whether a store was installed with set_store."""
-    return _installed is not None
+    """Whether the execution was given a store (RunOptions.services) or one was
+    installed with set_store."""
+    return _given() is not None
 
 
 def execution_data(env: Mapping[str, str] | None = None) -> ExecutionData:
-    """The installed store, or the one `env` points at (opened once per process)."""
-    if _installed is not None:
-        return _installed
+    """The execution's or installed store, or the one `env` points at (opened once per
+    process)."""
+    given = _given()
+    if given is not None:
+        return given
     from hetumind.store import ExecutionData, Store, StoreSettings, open_blob_store
 
     source = env if env and any(k in env for k in _STORE_VARIABLES) else os.environ
