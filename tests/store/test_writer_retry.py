@@ -23,7 +23,7 @@ from hetumind.store._writer import OrderedWriter
 from hetumind.store.availability import is_unavailable, retrying
 from tests.chaos.private_postgres import PrivatePostgres, private_postgres
 from tests.store.conftest import settings_for
-from tests.store.test_recorder import HELLO
+from tests.recording.test_recorder import HELLO
 
 
 def _wrapped(orig: BaseException, *, invalidated: bool = False) -> DBAPIError:
