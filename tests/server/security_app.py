@@ -14,6 +14,7 @@ from tests.server.helpers import AUTH, OWNER_KEY, OWNER_PASSWORD
 @contextmanager
 def local_app(home: Path, **env: str) -> Iterator[TestClient]:
     """A client of a fresh app on its own SQLite store, as the owner (AUTH) when asked."""
+    from hetumind.engine.ray_backend import ensure_ray
     from serve_app.app import create_fastapi_app
     from serve_app.services import Services, install
     from serve_app.settings import ServerSettings
@@ -27,6 +28,10 @@ def local_app(home: Path, **env: str) -> Iterator[TestClient]:
             **env,
         }
     )
+    # Ray on the main thread, 2 CPUs, as the session's fixture starts it: a run on the
+    # Ray backend would otherwise start a Ray of its own from the app's worker thread,
+    # whose GCS is gone once this app closes, and a later Serve test cannot connect.
+    ensure_ray(num_cpus=2)
     install(lambda: Services.open(settings, None, None))
     with TestClient(create_fastapi_app(), base_url="http://localhost") as client:
         client.get("/healthz")
