@@ -22,8 +22,8 @@ from hetumind.store import ExecutionData, LocalBlobStore, Store
 from hetumind.store._writer import OrderedWriter
 from hetumind.store.availability import is_unavailable, retrying
 from tests.chaos.private_postgres import PrivatePostgres, private_postgres
-from tests.store.conftest import settings_for
 from tests.recording.test_recorder import HELLO
+from tests.store.conftest import settings_for
 
 
 def _wrapped(orig: BaseException, *, invalidated: bool = False) -> DBAPIError:
