@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from hetumind.store._loop import LoopThread
+from hetumind.asyncbridge import LoopThread
 from hetumind.store.settings import StoreSettings, async_url
 
 __all__ = ["Store", "create_engine"]
