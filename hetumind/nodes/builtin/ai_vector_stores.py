@@ -58,6 +58,13 @@ def _metadata_filter(values: Any) -> dict[str, Any] | None:
     return found or None
 
 
+def _locator_value(param: Any, name: str, default: Any = None) -> Any:
+    """A parameter that newer exports write as a resource locator (`{__rl, value, mode}`)
+    and older ones as the plain value."""
+    value = param(name, default)
+    return value.get("value") if isinstance(value, dict) else value
+
+
 class _VectorStoreNode(Node):
     """The modes; subclasses say how to reach their store."""
 
@@ -198,9 +205,7 @@ class VectorStoreInMemory(_VectorStoreNode):
     for which process holds them); `clearStore` empties the key before an insert."""
 
     def store(self, param: Any, ctx: NodeContext, credential: Any, node: str) -> VectorStore:
-        key = param("memoryKey", "vector_store_key")
-        if isinstance(key, dict):  # newer exports: a resource locator
-            key = key.get("value")
+        key = _locator_value(param, "memoryKey", "vector_store_key")
         return memory_vector_store(
             str(ctx.execution.workflow_id or ""), str(key or "vector_store_key")
         )
@@ -218,9 +223,7 @@ class VectorStoreQdrant(_VectorStoreNode):
     is a server URL, or ":memory:" / "path:<dir>" for qdrant-client's local mode."""
 
     def store(self, param: Any, ctx: NodeContext, credential: Any, node: str) -> VectorStore:
-        collection = param("qdrantCollection")
-        if isinstance(collection, dict):
-            collection = collection.get("value")
+        collection = _locator_value(param, "qdrantCollection")
         if not collection:
             raise AIConfigError(f"node {node!r}: parameter 'qdrantCollection' is required")
         creds = credential("qdrantApi")
@@ -275,9 +278,7 @@ class VectorStorePGVector(_VectorStoreNode):
         from hetumind.ai.pgvector import PGVectorColumns, PGVectorStore
         from hetumind.db.pg_pool import PgTarget
 
-        table = param("tableName", "n8n_vectors")
-        if isinstance(table, dict):  # a resource locator
-            table = table.get("value")
+        table = _locator_value(param, "tableName", "n8n_vectors")
         columns = param("options.columnNames.values") or {}
         collection = param("options.collection.values") or {}
         use_collection = isinstance(collection, dict) and bool(collection.get("useCollection"))
@@ -337,9 +338,7 @@ class VectorStoreSupabase(_VectorStoreNode):
         from hetumind.integrations import ServiceClient
         from hetumind.nodes.builtin.supabase import SUPABASE
 
-        table = param("tableName")
-        if isinstance(table, dict):
-            table = table.get("value")
+        table = _locator_value(param, "tableName")
         if not table:
             raise AIConfigError(f"node {node!r}: parameter 'tableName' is required")
         client = ServiceClient(_OwnCredentials(ctx, credential, node), SUPABASE)
@@ -363,9 +362,7 @@ class VectorStorePinecone(_VectorStoreNode):
         from hetumind.ai.pinecone import PINECONE, PineconeVectorStore
         from hetumind.integrations import ServiceClient
 
-        index = param("pineconeIndex")
-        if isinstance(index, dict):
-            index = index.get("value")
+        index = _locator_value(param, "pineconeIndex")
         if not index:
             raise AIConfigError(f"node {node!r}: parameter 'pineconeIndex' is required")
         namespace = param("options.pineconeNamespace")
